@@ -1,0 +1,49 @@
+"""Giao việc — Streamlit entry script: config, database, login, and the pages the user may open.
+
+Served by ``streamlit run asgi.py`` (which adds the login routes); pages are thin and call
+services for every rule.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from models import Permission
+from ui.runtime import config, current_actor, runtime
+
+st.set_page_config(page_title="Giao việc", page_icon=":material/assignment_turned_in:", layout="wide")
+runtime()  # validates config and migrates; shows the errors and stops if config is bad
+
+PAGES = {
+    "monitor": st.Page("pages/monitor.py", title="Giám sát công việc", icon=":material/monitoring:", url_path="giam-sat"),
+    "assign": st.Page("pages/assign.py", title="Giao nhiệm vụ", icon=":material/assignment_add:", url_path="giao-nhiem-vu"),
+    "confirm": st.Page("pages/confirm.py", title="Xác nhận kết quả", icon=":material/fact_check:", url_path="xac-nhan"),
+    "unit_tasks": st.Page("pages/unit_tasks.py", title="Nhiệm vụ của đơn vị", icon=":material/list_alt:", url_path="nhiem-vu"),
+    "task": st.Page("pages/task_detail.py", title="Chi tiết nhiệm vụ", icon=":material/description:", url_path="chi-tiet", visibility="hidden"),
+}
+
+actor = current_actor()
+if actor is None:
+    nav = st.navigation([st.Page("pages/login.py", title="Đăng nhập", icon=":material/login:", url_path="dang-nhap")])
+else:
+    work: list[st.Page] = []
+    if actor.can(Permission.TASK_ASSIGN):
+        work.append(PAGES["assign"])
+    if actor.can(Permission.TASK_CONFIRM):
+        work.append(PAGES["confirm"])
+    if actor.can(Permission.UNIT_TASKS_VIEW) or actor.can(Permission.TASKS_VIEW_ALL):
+        work.append(PAGES["unit_tasks"])
+    monitor = [PAGES["monitor"]] if actor.can(Permission.DASHBOARD_VIEW) else []
+    # The first page is the default: a unit's work list, the tracker's work, else the dashboard.
+    monitor_first = not (actor.can(Permission.TASK_ASSIGN) or actor.can(Permission.TASK_CONFIRM)) and actor.can(
+        Permission.TASKS_VIEW_ALL
+    )
+    sections = {"Theo dõi": monitor, "Công việc": work} if monitor_first else {"Công việc": work, "Theo dõi": monitor}
+    sections["Khác"] = [PAGES["task"]]
+    nav = st.navigation({name: pages for name, pages in sections.items() if pages})
+    with st.sidebar:
+        st.markdown(f"**{actor.full_name}**  \n{config().role_label(actor.role)} · {actor.unit_name}")
+        st.html('<form method="post" action="/auth/logout"><button type="submit" class="gv-logout">Đăng xuất</button></form>'
+                "<style>.gv-logout{border:1px solid #ccc;background:#fff;border-radius:6px;padding:.35rem .9rem;cursor:pointer}"
+                ".gv-logout:hover{border-color:#b71c1c;color:#b71c1c}</style>")
+nav.run()

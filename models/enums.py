@@ -1,0 +1,77 @@
+"""Enumerations shared by models and services.
+
+Code compares these values, never Vietnamese labels: the labels live in
+``config/app.yaml`` and ``config/roles.yaml`` so a province can reword them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class UnitKind(StrEnum):
+    """What an org unit is; the office (VP UBND) assigns and confirms."""
+
+    OFFICE = "office"
+    DEPARTMENT = "department"
+    DISTRICT = "district"
+    SUBUNIT = "subunit"
+
+
+class Role(StrEnum):
+    CLERK = "clerk"
+    LEADER = "leader"
+    SPECIALIST = "specialist"
+    TRACKER = "tracker"
+    ADMIN = "admin"
+
+
+class Permission(StrEnum):
+    """Capabilities granted to roles in ``config/roles.yaml``."""
+
+    TASK_ASSIGN = "task.assign"
+    TASK_CONFIRM = "task.confirm"
+    TASKS_VIEW_ALL = "tasks.view_all"
+    UNIT_TASKS_VIEW = "unit_tasks.view"
+    TASK_NOTE = "task.note"
+    TASK_REPLY = "task.reply"
+    DASHBOARD_VIEW = "dashboard.view"
+    ADMIN = "admin"
+
+
+class DocumentKind(StrEnum):
+    ASSIGNMENT = "assignment"
+    REPLY = "reply"
+
+
+class TaskStatus(StrEnum):
+    """Where a task stands now (for inboxes); statistics use the history instead."""
+
+    OPEN = "open"
+    REPLIED = "replied"
+    DONE = "done"
+
+
+class ConfirmOutcome(StrEnum):
+    DONE = "done"
+    NOT_DONE = "not_done"
+
+
+class TaskClass(StrEnum):
+    """The four classes of the official statistics table (PRODUCT.md)."""
+
+    DONE_ON_TIME = "done_on_time"
+    DONE_LATE = "done_late"
+    OPEN_ON_TIME = "open_on_time"
+    OPEN_OVERDUE = "open_overdue"
+
+
+class EventAction(StrEnum):
+    """Journal actions (TaskEvent.action)."""
+
+    ASSIGNED = "assigned"
+    NOTE = "note"
+    REPLIED = "replied"
+    CONFIRMED_DONE = "confirmed_done"
+    CONFIRMED_NOT_DONE = "confirmed_not_done"
+    EXTENDED = "extended"

@@ -1,0 +1,159 @@
+"""Database tables (SQLModel).
+
+Nothing here is ever deleted: units are deactivated, tasks change status, and the
+journal (``TaskEvent``) only grows. Statistics are computed from the dated history
+(replies, confirmations, extensions) so a past period always gives the same figures.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.enums import ConfirmOutcome, DocumentKind, EventAction, Role, TaskStatus, UnitKind
+from models.types import enum_type
+
+
+class OrgUnit(SQLModel, table=True):
+    """A unit of the province; synchronised from ``config/org.yaml`` by its code."""
+
+    __tablename__ = "org_unit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=32)  # mã định danh, e.g. 000.00.01.H21
+    name: str = Field(max_length=255)
+    short_name: str = Field(max_length=120)
+    kind: UnitKind = Field(sa_type=enum_type(UnitKind))
+    parent_id: int | None = Field(default=None, foreign_key="org_unit.id")
+    active: bool = True
+    sort_order: int = 0
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, max_length=64)
+    full_name: str = Field(max_length=255)
+    password_hash: str = Field(max_length=255)
+    role: Role = Field(sa_type=enum_type(Role))
+    unit_id: int = Field(foreign_key="org_unit.id", index=True)
+    active: bool = True
+
+
+class Document(SQLModel, table=True):
+    """An assignment document, or a reply issued on the same flow.
+
+    A reply always names the assignment it answers (``reply_to_id``) and the task
+    (``task_id``); the check constraint makes an unlinked reply impossible.
+    """
+
+    __tablename__ = "document"
+    __table_args__ = (
+        UniqueConstraint("issuer", "issue_year", "code_key", name="uq_document_issuer_year_code"),
+        CheckConstraint(
+            "(kind = 'assignment' AND reply_to_id IS NULL AND task_id IS NULL)"
+            " OR (kind = 'reply' AND reply_to_id IS NOT NULL AND task_id IS NOT NULL)",
+            name="ck_document_reply_linked",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: DocumentKind = Field(sa_type=enum_type(DocumentKind))
+    issuer: str = Field(max_length=64)  # issuer key (config) or the replying unit's code
+    code: str = Field(max_length=100)  # số/ký hiệu as typed
+    code_key: str = Field(max_length=100)  # normalised for uniqueness
+    issue_date: date
+    issue_year: int
+    doc_type: str = Field(default="", max_length=64)
+    summary: str = Field(max_length=2000)
+    signer: str = Field(default="", max_length=255)
+    result: str = Field(default="", max_length=4000)  # reply: the result reported
+    unit_id: int | None = Field(default=None, foreign_key="org_unit.id")  # reply: issuing unit
+    reply_to_id: int | None = Field(default=None, foreign_key="document.id", index=True)
+    # use_alter: document and task reference each other (a task's document, a reply's task)
+    task_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("task.id", use_alter=True, name="fk_document_task_id"), index=True, nullable=True
+        ),
+    )
+    created_by: int = Field(foreign_key="app_user.id")
+    created_at: datetime
+
+
+class Task(SQLModel, table=True):
+    """One task of an assignment document, with exactly one lead unit."""
+
+    __tablename__ = "task"
+    __table_args__ = (Index("ix_task_lead_unit_status", "lead_unit_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    seq: int = 1
+    content: str = Field(max_length=4000)
+    lead_unit_id: int = Field(foreign_key="org_unit.id")
+    deadline: date  # the original deadline; extensions carry later ones
+    status: TaskStatus = Field(default=TaskStatus.OPEN, sa_type=enum_type(TaskStatus))
+    tracker_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_by: int = Field(foreign_key="app_user.id")
+    created_at: datetime
+
+
+class TaskCoordinator(SQLModel, table=True):
+    """A coordinating unit (phối hợp): recorded, never counted."""
+
+    __tablename__ = "task_coordinator"
+
+    task_id: int = Field(foreign_key="task.id", primary_key=True)
+    unit_id: int = Field(foreign_key="org_unit.id", primary_key=True)
+
+
+class Confirmation(SQLModel, table=True):
+    """VP UBND's verdict on one reply."""
+
+    __tablename__ = "confirmation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    reply_id: int = Field(foreign_key="document.id", unique=True)
+    outcome: ConfirmOutcome = Field(sa_type=enum_type(ConfirmOutcome))
+    confirmed_on: date
+    reason: str = Field(default="", max_length=2000)
+    actor_id: int = Field(foreign_key="app_user.id")
+    created_at: datetime
+
+
+class Extension(SQLModel, table=True):
+    """A new deadline granted by VP UBND; the latest one granted on or before a date is in force."""
+
+    __tablename__ = "extension"
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    new_deadline: date
+    granted_on: date
+    reason: str = Field(max_length=2000)
+    confirmation_id: int | None = Field(default=None, foreign_key="confirmation.id")
+    actor_id: int = Field(foreign_key="app_user.id")
+    created_at: datetime
+
+
+class TaskEvent(SQLModel, table=True):
+    """Append-only journal: who did what, when, from which unit to which."""
+
+    __tablename__ = "task_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    at: datetime
+    action: EventAction = Field(sa_type=enum_type(EventAction))
+    actor_id: int = Field(foreign_key="app_user.id")
+    actor_name: str = Field(max_length=255)
+    actor_role: Role = Field(sa_type=enum_type(Role))
+    actor_unit_id: int = Field(foreign_key="org_unit.id")
+    from_unit_id: int | None = Field(default=None, foreign_key="org_unit.id")
+    to_unit_id: int | None = Field(default=None, foreign_key="org_unit.id")
+    note: str = Field(default="", max_length=4000)

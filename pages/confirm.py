@@ -1,0 +1,88 @@
+"""Xác nhận kết quả — VP UBND's tracker confirms replies; the queue shows their age."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from models import ConfirmOutcome, Permission
+from models.schemas import ConfirmationCreate
+from services.clock import fmt_date
+from services.confirmation import confirm_task, list_pending
+from services.errors import ServiceError
+from ui.runtime import db, require_actor, today
+
+actor = require_actor()
+st.title("Xác nhận kết quả")
+if not actor.can(Permission.TASK_CONFIRM):
+    st.error("Chỉ chuyên viên theo dõi của Văn phòng UBND tỉnh được xác nhận kết quả.")
+    st.stop()
+
+if message := st.session_state.pop("confirm_success", None):
+    st.success(message)
+
+with db() as session:
+    pending = list_pending(session=session, actor=actor, today=today())
+
+if not pending:
+    st.info("Không có văn bản trả lời nào chờ xác nhận.")
+    st.stop()
+
+st.caption(f"{len(pending)} văn bản trả lời chờ xác nhận, chờ lâu nhất lên đầu.")
+st.dataframe(
+    pd.DataFrame(
+        {
+            "Mã": [p.task_id for p in pending],
+            "Đơn vị": [p.unit_name for p in pending],
+            "Văn bản giao": [p.assignment_code for p in pending],
+            "Nội dung nhiệm vụ": [p.content for p in pending],
+            "Hạn xử lý": [fmt_date(p.deadline) for p in pending],
+            "Văn bản trả lời": [f"{p.reply_code} ({fmt_date(p.reply_date)})" for p in pending],
+            "Trả lời": ["đúng hạn" if p.on_time else "trễ hạn" for p in pending],
+            "Chờ (ngày)": [p.age_days for p in pending],
+        }
+    ),
+    hide_index=True,
+)
+
+by_id = {p.task_id: p for p in pending}
+wanted = st.query_params.get("task", "")
+ids = list(by_id)
+index = ids.index(int(wanted)) if wanted.isdigit() and int(wanted) in by_id else 0
+task_id = st.selectbox(
+    "Nhiệm vụ cần xác nhận",
+    ids,
+    index=index,
+    format_func=lambda i: f"#{i} · {by_id[i].unit_name} · {by_id[i].reply_code} · {by_id[i].content[:60]}",
+)
+chosen = by_id[task_id]
+st.markdown(f"**Kết quả đơn vị báo cáo:** {chosen.result}")
+st.markdown(
+    f"Văn bản trả lời ngày {fmt_date(chosen.reply_date)}, hạn xử lý {fmt_date(chosen.deadline)}: "
+    f"nếu xác nhận hoàn thành, nhiệm vụ được tính **{'đúng hạn' if chosen.on_time else 'trễ hạn'}**."
+)
+with st.form("confirm", clear_on_submit=True):
+    outcome = st.radio(
+        "Kết quả xác nhận",
+        [ConfirmOutcome.DONE, ConfirmOutcome.NOT_DONE],
+        format_func=lambda o: "Hoàn thành" if o is ConfirmOutcome.DONE else "Chưa hoàn thành (không đạt yêu cầu)",
+        horizontal=True,
+    )
+    reason = st.text_area("Lý do / ý kiến (bắt buộc khi chưa hoàn thành)", height=80)
+    new_deadline = st.date_input("Gia hạn đến ngày (nếu chưa hoàn thành và có lý do phù hợp)", value=None,
+                                 min_value=today(), format="DD/MM/YYYY")
+    if st.form_submit_button("Xác nhận", type="primary"):
+        try:
+            with db() as session:
+                confirm_task(
+                    session=session,
+                    actor=actor,
+                    task_id=task_id,
+                    data=ConfirmationCreate(outcome=outcome, reason=reason, new_deadline=new_deadline),
+                )
+        except ServiceError as exc:
+            st.error(exc.message)
+        else:
+            st.session_state.confirm_success = f"Đã xác nhận nhiệm vụ #{task_id}."
+            st.query_params.pop("task", None)
+            st.rerun()

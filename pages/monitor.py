@@ -1,0 +1,134 @@
+"""Giám sát công việc — per-unit statistics, chart, overdue list and drill-down to tasks."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import altair as alt
+import streamlit as st
+
+from models import Permission, TaskClass
+from services.clock import fmt_date
+from services.errors import ServiceError
+from services.statistics import make_period, tasks_behind, unit_statistics
+from ui.format import chart_frame, stats_table
+from ui.runtime import config, db, require_actor, today
+from ui.task_list import task_list
+
+actor = require_actor()
+cfg = config()
+st.title("Giám sát công việc")
+
+
+def _param_date(name: str, default: date) -> date:
+    try:
+        return date.fromisoformat(st.query_params.get(name, ""))
+    except ValueError:
+        return default
+
+
+now = today()
+with st.form("period"):
+    c1, c2, c3 = st.columns([1, 1, 1])
+    date_from = c1.date_input("Từ ngày", value=_param_date("from", date(now.year, 1, 1)), format="DD/MM/YYYY")
+    date_to = c2.date_input("Đến ngày", value=_param_date("to", now), format="DD/MM/YYYY")
+    c3.write("")
+    if c3.form_submit_button("Xem thống kê", type="primary"):
+        st.query_params["from"] = date_from.isoformat()
+        st.query_params["to"] = date_to.isoformat()
+
+try:
+    period = make_period(date_from=date_from, date_to=date_to, today=now)
+except ServiceError as exc:
+    st.error(exc.message)
+    st.stop()
+
+with db() as session:
+    report = unit_statistics(session=session, period=period)
+st.caption(
+    f"Kỳ báo cáo {fmt_date(period.date_from)} – {fmt_date(period.date_to)}; số liệu tính đến ngày "
+    f"{fmt_date(period.as_of)}. Gồm nhiệm vụ giao trong kỳ và nhiệm vụ kỳ trước chuyển sang còn đang thực hiện; "
+    "chỉ tính đơn vị chủ trì."
+)
+
+total = report.total
+m = st.columns(6)
+m[0].metric("Tổng số nhiệm vụ", total.total)
+m[1].metric(cfg.class_label(TaskClass.DONE_ON_TIME), total.counts[TaskClass.DONE_ON_TIME])
+m[2].metric(cfg.class_label(TaskClass.DONE_LATE), total.counts[TaskClass.DONE_LATE])
+m[3].metric(cfg.class_label(TaskClass.OPEN_ON_TIME), total.counts[TaskClass.OPEN_ON_TIME])
+m[4].metric(cfg.class_label(TaskClass.OPEN_OVERDUE), total.counts[TaskClass.OPEN_OVERDUE])
+m[5].metric("Tỷ lệ đúng hạn", f"{total.rate * 100:.1f} %" if total.rate is not None else "—")
+if total.awaiting_confirmation:
+    st.caption(f"Trong số nhiệm vụ đang thực hiện có {total.awaiting_confirmation} nhiệm vụ đã trả lời, chờ xác nhận.")
+
+st.subheader("Biểu thống kê theo đơn vị")
+st.dataframe(
+    stats_table(report),
+    hide_index=True,
+    column_config={"Tỷ lệ hoàn thành đúng hạn (%)": st.column_config.NumberColumn(format="%.1f")},
+)
+
+frame = chart_frame(report, cfg)
+if not frame.empty:
+    classes = list(TaskClass)
+    chart = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("Đơn vị:N", sort=[s.unit_name for s in report.rows], title=None),
+            x=alt.X("sum(Số nhiệm vụ):Q", title="Số nhiệm vụ"),
+            color=alt.Color(
+                "Nhóm:N",
+                scale=alt.Scale(
+                    domain=[cfg.class_label(c) for c in classes],
+                    range=[cfg.app.task_classes[c].color for c in classes],
+                ),
+                legend=alt.Legend(orient="bottom", title=None),
+            ),
+            order=alt.Order("Thứ tự:Q"),
+            tooltip=["Đơn vị", "Nhóm", "Số nhiệm vụ"],
+        )
+        .properties(height=max(200, 28 * len(report.rows)))
+    )
+    st.altair_chart(chart, width="stretch")
+
+view_all = actor.can(Permission.TASKS_VIEW_ALL)
+st.subheader("Nhiệm vụ quá hạn" + ("" if view_all else f" của {actor.unit_name}"))
+with db() as session:
+    overdue = tasks_behind(
+        session=session,
+        actor=actor,
+        period=period,
+        due_soon_days=cfg.app.due_soon_days,
+        unit_id=None if view_all else actor.unit_id,
+        task_class=TaskClass.OPEN_OVERDUE,
+    )
+task_list(overdue, cfg, key="overdue")
+
+st.subheader("Xem chi tiết số liệu")
+units = {s.unit_id: s.unit_name for s in report.rows}
+if not view_all:
+    units = {actor.unit_id: actor.unit_name}
+d1, d2 = st.columns(2)
+unit_choice = d1.selectbox(
+    "Đơn vị", [0, *units] if view_all else list(units), format_func=lambda u: units.get(u, "Tất cả đơn vị")
+)
+class_choice = d2.selectbox(
+    "Nhóm", [None, *TaskClass], format_func=lambda c: "Tất cả" if c is None else cfg.class_label(c)
+)
+try:
+    with db() as session:
+        behind = tasks_behind(
+            session=session,
+            actor=actor,
+            period=period,
+            due_soon_days=cfg.app.due_soon_days,
+            unit_id=unit_choice or None,
+            task_class=class_choice,
+        )
+except ServiceError as exc:
+    st.error(exc.message)
+else:
+    st.caption(f"{len(behind)} nhiệm vụ")
+    task_list(behind, cfg, key="drill")

@@ -1,0 +1,65 @@
+"""Nhiệm vụ của đơn vị — a unit's tasks, overdue first, with search (accents ignored)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from models import Permission, TaskClass
+from services.errors import ServiceError
+from services.org import assignable_units
+from services.tasks import coordinated_tasks, list_unit_tasks
+from ui.runtime import config, db, require_actor, today
+from ui.task_list import task_list
+
+actor = require_actor()
+cfg = config()
+st.title("Nhiệm vụ của đơn vị")
+
+unit_id = actor.unit_id
+if actor.can(Permission.TASKS_VIEW_ALL):
+    with db() as session:
+        units = assignable_units(session=session)
+    ids = [u.id for u in units]
+    names = {u.id: u.short_name for u in units}
+    current = st.query_params.get("unit")
+    chosen = int(current) if current and current.isdigit() and int(current) in names else ids[0]
+    unit_id = st.selectbox("Đơn vị", ids, index=ids.index(chosen), format_func=names.get) or ids[0]
+    st.query_params["unit"] = str(unit_id)
+else:
+    st.caption(actor.unit_name)
+
+c1, c2 = st.columns([3, 1])
+query = c1.text_input("Tìm theo số văn bản, trích yếu, nội dung", value=st.query_params.get("q", ""))
+include_done = c2.toggle("Hiện nhiệm vụ đã hoàn thành", value=st.query_params.get("done", "1") == "1")
+st.query_params["q"] = query
+st.query_params["done"] = "1" if include_done else "0"
+
+try:
+    with db() as session:
+        rows = list_unit_tasks(
+            session=session,
+            actor=actor,
+            today=today(),
+            due_soon_days=cfg.app.due_soon_days,
+            unit_id=unit_id,
+            query=query,
+            include_done=include_done,
+        )
+        coordinated = [] if actor.at_office else coordinated_tasks(
+            session=session, actor=actor, today=today(), due_soon_days=cfg.app.due_soon_days
+        )
+except ServiceError as exc:
+    st.error(exc.message)
+    st.stop()
+
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Đang thực hiện", sum(1 for r in rows if not r.state.is_done))
+m2.metric("Quá hạn", sum(1 for r in rows if r.state.task_class is TaskClass.OPEN_OVERDUE))
+m3.metric("Sắp đến hạn", sum(1 for r in rows if r.due_soon))
+m4.metric("Chờ xác nhận", sum(1 for r in rows if r.state.awaiting_confirmation))
+
+task_list(rows, cfg, key="unit_tasks")
+
+if coordinated:
+    st.subheader("Nhiệm vụ đơn vị phối hợp (chỉ xem)")
+    task_list(coordinated, cfg, key="coordinated")

@@ -1,0 +1,1 @@
+"""Business rules of Giao việc. Nothing here imports Streamlit."""

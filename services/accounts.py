@@ -1,0 +1,28 @@
+"""Local user accounts (created by the admin CLI and the demo seed)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from models import Role, User
+from services.auth import hash_password
+from services.errors import InvalidInput
+from services.org import unit_by_code
+
+
+def create_user(
+    *, session: Session, username: str, full_name: str, password: str, role: Role, unit_code: str
+) -> User:
+    """Create an active account; the username is stored lower-case."""
+    name = username.strip().lower()
+    if not name or session.exec(select(User).where(User.username == name)).first() is not None:
+        raise InvalidInput(f"Tên đăng nhập '{username}' trống hoặc đã tồn tại.", field="username")
+    if len(password) < 8:
+        raise InvalidInput("Mật khẩu phải có ít nhất 8 ký tự.", field="password")
+    unit = unit_by_code(session=session, code=unit_code)
+    if unit is None or unit.id is None:
+        raise InvalidInput(f"Không có đơn vị mã '{unit_code}'.", field="unit")
+    user = User(username=name, full_name=full_name, password_hash=hash_password(password), role=role, unit_id=unit.id)
+    session.add(user)
+    session.commit()
+    return user

@@ -1,0 +1,200 @@
+"""Loading and validating ``config/*.yaml``.
+
+A province changes these files, not the code, so every mistake must be reported with the
+file, the entry and the field, and the app must refuse to start on a bad file.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from models.enums import EventAction, Permission, Role, TaskClass, TaskStatus, UnitKind
+
+UNIT_CODE_PATTERN = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
+
+
+class ConfigError(Exception):
+    """A configuration file is missing or invalid; the message names file, entry and field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class UnitConfig(_Strict):
+    code: str
+    name: str = Field(min_length=1)
+    short_name: str = Field(min_length=1)
+    kind: UnitKind
+    parent: str | None = None
+    active: bool = True
+
+    @field_validator("code")
+    @classmethod
+    def _code_pattern(cls, value: str) -> str:
+        if not UNIT_CODE_PATTERN.match(value):
+            raise ValueError(f"mã định danh '{value}' không đúng mẫu 000.00.00.H21")
+        return value
+
+
+class OrgConfig(_Strict):
+    province: str
+    units: list[UnitConfig] = Field(min_length=1)
+
+
+class RoleConfig(_Strict):
+    label: str = Field(min_length=1)
+    at_office: list[Permission] = []
+    at_unit: list[Permission] = []
+
+
+class RolesConfig(_Strict):
+    roles: dict[Role, RoleConfig]
+
+
+class ClassStyle(_Strict):
+    label: str = Field(min_length=1)
+    color: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
+
+
+class AppSettingsConfig(_Strict):
+    app_name: str = "Giao việc"
+    issuers: dict[str, str] = Field(min_length=1)
+    document_types: dict[str, str] = Field(min_length=1)
+    due_soon_days: int = Field(default=3, ge=0, le=60)
+    extra_days_off: list[date] = []
+    extra_working_days: list[date] = []
+    task_classes: dict[TaskClass, ClassStyle]
+    task_statuses: dict[TaskStatus, str]
+    event_actions: dict[EventAction, str]
+    unit_kinds: dict[UnitKind, str]
+
+
+class AppConfig(_Strict):
+    """Everything read from ``config/``; validated once at start."""
+
+    org: OrgConfig
+    roles: RolesConfig
+    app: AppSettingsConfig
+
+    def role_label(self, role: Role) -> str:
+        return self.roles.roles[role].label
+
+    def class_label(self, cls: TaskClass) -> str:
+        return self.app.task_classes[cls].label
+
+    @property
+    def office_code(self) -> str:
+        return next(u.code for u in self.org.units if u.kind is UnitKind.OFFICE)
+
+
+_FILES: dict[str, type[BaseModel]] = {
+    "org.yaml": OrgConfig,
+    "roles.yaml": RolesConfig,
+    "app.yaml": AppSettingsConfig,
+}
+
+
+def _describe_location(data: Any, loc: tuple[int | str, ...]) -> str:
+    """Turn a pydantic error location into 'units[3] (code 000.00.05.H21), field kind'."""
+    parts: list[str] = []
+    node = data
+    for index, key in enumerate(loc):
+        last = index == len(loc) - 1
+        if isinstance(key, int):
+            label = f"[{key}]"
+            if isinstance(node, list) and key < len(node) and isinstance(node[key], dict):
+                ident = node[key].get("code") or node[key].get("name")
+                if ident:
+                    label += f" ({ident})"
+            parts.append(label)
+        else:
+            parts.append(("trường " if last else "") + str(key))
+        if isinstance(node, (list, dict)):
+            try:
+                node = node[key]  # type: ignore[index]
+            except (KeyError, IndexError, TypeError):
+                node = None
+    return " > ".join(parts).replace(" > [", "[")
+
+
+def _read_yaml(path: Path) -> Any:
+    if not path.exists():
+        raise ConfigError(f"{path}: thiếu tệp cấu hình.")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" dòng {mark.line + 1}, cột {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path}{where}: YAML không hợp lệ ({getattr(exc, 'problem', exc)}).") from exc
+
+
+def _check_cross_rules(config: AppConfig, config_dir: Path) -> list[str]:
+    errors: list[str] = []
+    org_file = config_dir / "org.yaml"
+    codes: set[str] = set()
+    for index, unit in enumerate(config.org.units):
+        if unit.code in codes:
+            errors.append(f"{org_file}: units[{index}] ({unit.code}) trường code: mã định danh bị trùng.")
+        codes.add(unit.code)
+    for index, unit in enumerate(config.org.units):
+        if unit.kind is UnitKind.SUBUNIT and not unit.parent:
+            errors.append(f"{org_file}: units[{index}] ({unit.code}) trường parent: đơn vị trực thuộc phải có đơn vị cha.")
+        if unit.parent and unit.parent not in codes:
+            errors.append(f"{org_file}: units[{index}] ({unit.code}) trường parent: không có đơn vị mã '{unit.parent}'.")
+        if unit.parent == unit.code:
+            errors.append(f"{org_file}: units[{index}] ({unit.code}) trường parent: đơn vị không thể là cha của chính nó.")
+    offices = [u for u in config.org.units if u.kind is UnitKind.OFFICE]
+    if len(offices) != 1:
+        errors.append(f"{org_file}: units: phải có đúng một đơn vị kind: office (VP UBND tỉnh), đang có {len(offices)}.")
+    missing_roles = [r.value for r in Role if r not in config.roles.roles]
+    if missing_roles:
+        errors.append(f"{config_dir / 'roles.yaml'}: roles: thiếu vai trò {', '.join(missing_roles)}.")
+    app_file = config_dir / "app.yaml"
+    for field_name, enum_type in (
+        ("task_classes", TaskClass),
+        ("task_statuses", TaskStatus),
+        ("event_actions", EventAction),
+        ("unit_kinds", UnitKind),
+    ):
+        present = getattr(config.app, field_name)
+        missing = [m.value for m in enum_type if m not in present]
+        if missing:
+            errors.append(f"{app_file}: trường {field_name}: thiếu nhãn cho {', '.join(missing)}.")
+    return errors
+
+
+def load_config(config_dir: Path) -> AppConfig:
+    """Read and validate every config file; raise ConfigError listing all problems found."""
+    errors: list[str] = []
+    parsed: dict[str, BaseModel] = {}
+    for filename, model in _FILES.items():
+        path = config_dir / filename
+        try:
+            data = _read_yaml(path)
+        except ConfigError as exc:
+            errors.append(str(exc))
+            continue
+        try:
+            parsed[filename] = model.model_validate(data)
+        except ValidationError as exc:
+            for err in exc.errors():
+                where = _describe_location(data, tuple(err["loc"])) or "(gốc)"
+                errors.append(f"{path}: {where}: {err['msg']}")
+    if errors:
+        raise ConfigError("Cấu hình không hợp lệ:\n" + "\n".join(f"- {e}" for e in errors))
+    config = AppConfig(
+        org=parsed["org.yaml"],  # type: ignore[arg-type]
+        roles=parsed["roles.yaml"],  # type: ignore[arg-type]
+        app=parsed["app.yaml"],  # type: ignore[arg-type]
+    )
+    cross = _check_cross_rules(config, config_dir)
+    if cross:
+        raise ConfigError("Cấu hình không hợp lệ:\n" + "\n".join(f"- {e}" for e in cross))
+    return config

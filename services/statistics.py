@@ -1,0 +1,141 @@
+"""Giám sát công việc: per-unit statistics, one definition everywhere (PRODUCT.md).
+
+For a period [from, to] a unit's tasks are those assigned in the period plus those assigned
+earlier and still open at ``from``; each is classed by ``classify`` as of ``to`` (today if
+``to`` is in the future). The dashboard, exports and public page all call ``unit_statistics``,
+and every figure can be opened into the tasks behind it with ``tasks_behind``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import Session, select
+
+from models import OrgUnit, Permission, Task, TaskClass, UnitKind
+from services.classify import TaskFacts, TaskState, classify, done_on, load_facts
+from services.errors import InvalidInput, PermissionDenied
+from services.permissions import Actor
+from services.tasks import TaskRow, build_rows, sort_urgent_first
+
+
+@dataclass(frozen=True)
+class Period:
+    date_from: date
+    date_to: date
+    as_of: date  # min(date_to, today)
+
+
+def make_period(*, date_from: date, date_to: date, today: date) -> Period:
+    if date_from > date_to:
+        raise InvalidInput("Từ ngày phải trước hoặc bằng đến ngày.", field="date_from")
+    return Period(date_from, date_to, min(date_to, today))
+
+
+def in_scope(facts: TaskFacts, period: Period) -> bool:
+    """Assigned in the period, or assigned earlier and not yet confirmed done at ``from``."""
+    if facts.assigned_on > period.as_of:
+        return False
+    if facts.assigned_on >= period.date_from:
+        return True
+    closed = done_on(facts)
+    return closed is None or closed >= period.date_from
+
+
+@dataclass
+class UnitStats:
+    unit_id: int
+    unit_name: str
+    documents: set[int] = field(default_factory=set)
+    counts: dict[TaskClass, int] = field(default_factory=lambda: {c: 0 for c in TaskClass})
+    awaiting_confirmation: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def done(self) -> int:
+        return self.counts[TaskClass.DONE_ON_TIME] + self.counts[TaskClass.DONE_LATE]
+
+    @property
+    def open(self) -> int:
+        return self.counts[TaskClass.OPEN_ON_TIME] + self.counts[TaskClass.OPEN_OVERDUE]
+
+    @property
+    def rate(self) -> float | None:
+        """On-time done / all; None when the unit has no task."""
+        return self.counts[TaskClass.DONE_ON_TIME] / self.total if self.total else None
+
+
+@dataclass(frozen=True)
+class StatisticsReport:
+    period: Period
+    rows: list[UnitStats]  # units with at least one task, in org order
+    total: UnitStats
+
+
+def _scoped_states(session: Session, period: Period) -> tuple[list[Task], dict[int, TaskState]]:
+    tasks = list(session.exec(select(Task)).all())
+    facts = load_facts(session=session, tasks=tasks)
+    scoped = [t for t in tasks if t.id is not None and in_scope(facts[t.id], period)]
+    return scoped, {t.id: classify(facts[t.id], period.as_of) for t in scoped if t.id is not None}
+
+
+def unit_statistics(*, session: Session, period: Period, include_empty: bool = False) -> StatisticsReport:
+    """The official table: one row per unit, a total row. Aggregates are public information."""
+    units = [
+        u
+        for u in session.exec(select(OrgUnit).order_by(OrgUnit.sort_order, OrgUnit.id)).all()  # type: ignore[arg-type]
+        if u.kind is not UnitKind.OFFICE
+    ]
+    by_unit = {u.id: UnitStats(u.id or 0, u.short_name) for u in units}
+    total = UnitStats(0, "Tổng cộng")
+    tasks, states = _scoped_states(session, period)
+    for t in tasks:
+        assert t.id is not None
+        stats = by_unit.get(t.lead_unit_id)
+        if stats is None:
+            continue
+        state = states[t.id]
+        for target in (stats, total):
+            target.documents.add(t.document_id)
+            target.counts[state.task_class] += 1
+            if state.awaiting_confirmation:
+                target.awaiting_confirmation += 1
+    rows = [s for s in by_unit.values() if include_empty or s.total]
+    return StatisticsReport(period=period, rows=rows, total=total)
+
+
+def tasks_behind(
+    *,
+    session: Session,
+    actor: Actor,
+    period: Period,
+    due_soon_days: int,
+    unit_id: int | None = None,
+    task_class: TaskClass | None = None,
+) -> list[TaskRow]:
+    """The tasks behind a figure of ``unit_statistics`` (same scope, same classification).
+
+    Units see their own tasks only; VP UBND and admin see all.
+    """
+    if not actor.can(Permission.TASKS_VIEW_ALL):
+        if unit_id is None or unit_id != actor.unit_id:
+            raise PermissionDenied("Bạn chỉ xem được danh sách nhiệm vụ của đơn vị mình.")
+    tasks, states = _scoped_states(session, period)
+    chosen = [
+        t
+        for t in tasks
+        if t.id is not None
+        and (unit_id is None or t.lead_unit_id == unit_id)
+        and (task_class is None or states[t.id].task_class is task_class)
+    ]
+    rows = build_rows(session=session, tasks=chosen, today=period.as_of, due_soon_days=due_soon_days)
+    return sort_urgent_first(rows)
+
+
+def default_period(today: date) -> Period:
+    """From 1 January of this year to today."""
+    return make_period(date_from=date(today.year, 1, 1), date_to=today, today=today)

@@ -1,0 +1,73 @@
+"""Shared fixtures: a real SQLite file per test, migrated by Alembic, with the shipped config.
+
+``runtime`` gives engine + config; ``actors`` gives one Actor per demo role; ``make_user``
+creates more. Dates are explicit (``now=`` on every service call) so tests never depend on
+the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+
+from models import Role
+from services.accounts import create_user
+from services.bootstrap import Runtime, start
+from services.permissions import Actor, build_actor
+from services.settings import ROOT, Settings
+
+FINANCE = "000.00.05.H21"  # Sở Tài chính
+PLEIKU = "000.00.31.H21"  # UBND TP Pleiku
+HEALTH = "000.00.16.H21"  # Sở Y tế
+OFFICE = "000.00.01.H21"  # VP UBND tỉnh
+PASSWORD = "mat-khau-test"
+
+
+def at(day: date, hour: int = 9) -> datetime:
+    """A moment on ``day`` in Vietnam time, as UTC."""
+    return datetime.combine(day, time(hour), tzinfo=timezone(timedelta(hours=7))).astimezone(timezone.utc)
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> Runtime:
+    settings = Settings(data_dir=tmp_path, config_dir=ROOT / "config", secret_key="test-secret")
+    return start(settings=settings, database_url=f"sqlite:///{tmp_path / 'test.db'}")
+
+
+@pytest.fixture
+def session(runtime: Runtime) -> Iterator[Session]:
+    with Session(runtime.engine, expire_on_commit=False) as s:
+        yield s
+
+
+@pytest.fixture
+def make_user(runtime: Runtime, session: Session) -> Callable[[str, Role, str], Actor]:
+    def _make(username: str, role: Role, unit_code: str) -> Actor:
+        user = create_user(
+            session=session, username=username, full_name=username.title(), password=PASSWORD, role=role,
+            unit_code=unit_code,
+        )
+        assert user.id is not None
+        actor = build_actor(session=session, config=runtime.config, user_id=user.id)
+        assert actor is not None
+        return actor
+
+    return _make
+
+
+@pytest.fixture
+def actors(make_user: Callable[[str, Role, str], Actor]) -> dict[str, Actor]:
+    """tracker/leader at VP UBND; clerk/leader/specialist at Sở Tài chính; leader at Pleiku; admin."""
+    return {
+        "tracker": make_user("vp.theodoi", Role.TRACKER, OFFICE),
+        "office_leader": make_user("vp.lanhdao", Role.LEADER, OFFICE),
+        "clerk": make_user("stc.vanthu", Role.CLERK, FINANCE),
+        "leader": make_user("stc.lanhdao", Role.LEADER, FINANCE),
+        "specialist": make_user("stc.chuyenvien", Role.SPECIALIST, FINANCE),
+        "other_leader": make_user("pleiku.lanhdao", Role.LEADER, PLEIKU),
+        "admin": make_user("admin", Role.ADMIN, "000.00.11.H21"),
+    }

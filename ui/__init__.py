@@ -1,0 +1,1 @@
+"""Streamlit helpers shared by the pages (runtime, current user, formatting). No rules here."""

@@ -1,0 +1,113 @@
+"""Turning service results into tables for st.dataframe (labels from config, dd/mm/yyyy)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from models import TaskClass
+from services.clock import fmt_date
+from services.config import AppConfig
+from services.statistics import StatisticsReport, UnitStats
+from services.tasks import TaskRow
+
+STATS_COLUMNS = [
+    "STT",
+    "Cơ quan thực hiện",
+    "Tổng số văn bản",
+    "Tổng số nhiệm vụ",
+    "Đã hoàn thành — Đúng hạn",
+    "Đã hoàn thành — Quá hạn",
+    "Chưa hoàn thành — Trong hạn",
+    "Chưa hoàn thành — Quá hạn",
+    "Tỷ lệ hoàn thành đúng hạn (%)",
+]
+
+
+def situation(row: TaskRow, config: AppConfig) -> str:
+    """Human label of where a task stands: class label, plus 'chờ xác nhận' or 'sắp đến hạn'."""
+    label = config.class_label(row.state.task_class)
+    if row.state.awaiting_confirmation:
+        return f"{label} · chờ xác nhận"
+    if row.due_soon:
+        return f"{label} · sắp đến hạn"
+    return label
+
+
+def _days_text(row: TaskRow) -> str:
+    if row.state.is_done:
+        return ""
+    if row.state.awaiting_confirmation:
+        return "đã trả lời"
+    if row.days_left < 0:
+        return f"quá {-row.days_left} ngày"
+    if row.days_left == 0:
+        return "hạn hôm nay"
+    return f"còn {row.days_left} ngày"
+
+
+def task_table(rows: list[TaskRow], config: AppConfig) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Mã": [r.task_id for r in rows],
+            "Văn bản": [r.document_code for r in rows],
+            "Ngày giao": [fmt_date(r.document_date) for r in rows],
+            "Nội dung nhiệm vụ": [r.content for r in rows],
+            "Đơn vị chủ trì": [r.lead_unit_name for r in rows],
+            "Hạn xử lý": [fmt_date(r.state.deadline) for r in rows],
+            "Thời hạn": [_days_text(r) for r in rows],
+            "Tình trạng": [situation(r, config) for r in rows],
+        }
+    )
+
+
+def row_colour(row: TaskRow, config: AppConfig) -> str:
+    """Background colour of a task line: overdue red, due soon amber, done green."""
+    if row.state.task_class is TaskClass.OPEN_OVERDUE:
+        return "background-color: #fdecea"
+    if row.due_soon:
+        return "background-color: #fff4d6"
+    if row.state.is_done:
+        return "background-color: #edf7ee"
+    return ""
+
+
+def styled_task_table(rows: list[TaskRow], config: AppConfig) -> pd.io.formats.style.Styler:
+    frame = task_table(rows, config)
+    colours = [row_colour(r, config) for r in rows]
+    return frame.style.apply(lambda _: [colours[i] for i in range(len(colours))], axis=0)
+
+
+def _rate(stats: UnitStats) -> float | None:
+    return round(stats.rate * 100, 1) if stats.rate is not None else None
+
+
+def stats_table(report: StatisticsReport) -> pd.DataFrame:
+    """The official table (biểu thống kê): one row per unit, the total row last."""
+    lines = []
+    for number, s in enumerate([*report.rows, report.total], start=1):
+        is_total = s is report.total
+        lines.append(
+            [
+                "" if is_total else str(number),
+                s.unit_name,
+                len(s.documents),
+                s.total,
+                s.counts[TaskClass.DONE_ON_TIME],
+                s.counts[TaskClass.DONE_LATE],
+                s.counts[TaskClass.OPEN_ON_TIME],
+                s.counts[TaskClass.OPEN_OVERDUE],
+                _rate(s),
+            ]
+        )
+    return pd.DataFrame(lines, columns=STATS_COLUMNS)
+
+
+def chart_frame(report: StatisticsReport, config: AppConfig) -> pd.DataFrame:
+    """Long format for the stacked bar chart: unit × class → count."""
+    data = [
+        {"Đơn vị": s.unit_name, "Nhóm": config.class_label(c), "Thứ tự": order, "Số nhiệm vụ": s.counts[c]}
+        for s in report.rows
+        for order, c in enumerate(TaskClass)
+        if s.counts[c]
+    ]
+    return pd.DataFrame(data, columns=["Đơn vị", "Nhóm", "Thứ tự", "Số nhiệm vụ"])

@@ -1,0 +1,1 @@
+"""HTTP pieces around the Streamlit script: login/logout routes and the login redirect."""
