@@ -15,11 +15,23 @@ st.set_page_config(page_title="Giao việc", page_icon=":material/assignment_tur
 runtime()  # validates config and migrates; shows the errors and stops if config is bad
 
 PAGES = {
-    "monitor": st.Page("pages/monitor.py", title="Giám sát công việc", icon=":material/monitoring:", url_path="giam-sat"),
-    "assign": st.Page("pages/assign.py", title="Giao nhiệm vụ", icon=":material/assignment_add:", url_path="giao-nhiem-vu"),
+    "monitor": st.Page(
+        "pages/monitor.py", title="Giám sát công việc", icon=":material/monitoring:", url_path="giam-sat"
+    ),
+    "assign": st.Page(
+        "pages/assign.py", title="Giao nhiệm vụ", icon=":material/assignment_add:", url_path="giao-nhiem-vu"
+    ),
     "confirm": st.Page("pages/confirm.py", title="Xác nhận kết quả", icon=":material/fact_check:", url_path="xac-nhan"),
-    "unit_tasks": st.Page("pages/unit_tasks.py", title="Nhiệm vụ của đơn vị", icon=":material/list_alt:", url_path="nhiem-vu"),
-    "task": st.Page("pages/task_detail.py", title="Chi tiết nhiệm vụ", icon=":material/description:", url_path="chi-tiet", visibility="hidden"),
+    "unit_tasks": st.Page(
+        "pages/unit_tasks.py", title="Nhiệm vụ của đơn vị", icon=":material/list_alt:", url_path="nhiem-vu"
+    ),
+    "task": st.Page(
+        "pages/task_detail.py",
+        title="Chi tiết nhiệm vụ",
+        icon=":material/description:",
+        url_path="chi-tiet",
+        visibility="hidden",
+    ),
 }
 
 actor = current_actor()
@@ -43,7 +55,12 @@ else:
     nav = st.navigation({name: pages for name, pages in sections.items() if pages})
     with st.sidebar:
         st.markdown(f"**{actor.full_name}**  \n{config().role_label(actor.role)} · {actor.unit_name}")
-        st.html('<form method="post" action="/auth/logout"><button type="submit" class="gv-logout">Đăng xuất</button></form>'
-                "<style>.gv-logout{border:1px solid #ccc;background:#fff;border-radius:6px;padding:.35rem .9rem;cursor:pointer}"
-                ".gv-logout:hover{border-color:#b71c1c;color:#b71c1c}</style>")
+        # A real POST form: the HttpOnly cookie can only be cleared by the server route.
+        st.html(
+            '<form method="post" action="/auth/logout">'
+            '<button type="submit" class="gv-logout">Đăng xuất</button></form>'
+            "<style>.gv-logout{border:1px solid #ccc;background:#fff;border-radius:6px;"
+            "padding:.35rem .9rem;cursor:pointer}"
+            ".gv-logout:hover{border-color:#b71c1c;color:#b71c1c}</style>"
+        )
 nav.run()

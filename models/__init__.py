@@ -22,8 +22,8 @@ from models.tables import (
 )
 
 __all__ = [
-    "Confirmation",
     "ConfirmOutcome",
+    "Confirmation",
     "Document",
     "DocumentKind",
     "EventAction",

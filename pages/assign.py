@@ -29,7 +29,9 @@ version = st.session_state.assign_form_version
 if message := st.session_state.pop("assign_success", None):
     st.success(message)
 
-count = int(st.number_input("Số nhiệm vụ trong văn bản", min_value=1, max_value=20, value=1, step=1, key=f"count{version}"))
+count = int(
+    st.number_input("Số nhiệm vụ trong văn bản", min_value=1, max_value=20, value=1, step=1, key=f"count{version}")
+)
 
 with st.form(f"assign{version}"):
     st.subheader("Văn bản giao nhiệm vụ")
@@ -38,7 +40,9 @@ with st.form(f"assign{version}"):
     issue_date = c2.date_input("Ngày ban hành", value=today(), max_value=today(), format="DD/MM/YYYY")
     issuer = c3.selectbox("Cơ quan ban hành", list(cfg.app.issuers), format_func=lambda k: cfg.app.issuers[k])
     c4, c5 = st.columns([1, 2])
-    doc_type = c4.selectbox("Loại văn bản", list(cfg.app.document_types), format_func=lambda k: cfg.app.document_types[k])
+    doc_type = c4.selectbox(
+        "Loại văn bản", list(cfg.app.document_types), format_func=lambda k: cfg.app.document_types[k]
+    )
     signer = c5.text_input("Người ký")
     summary = st.text_area("Trích yếu", height=80)
     tasks: list[dict[str, object]] = []
@@ -51,23 +55,36 @@ with st.form(f"assign{version}"):
             list(unit_label),
             index=None,
             placeholder="Chọn một đơn vị chủ trì",
-            format_func=unit_label.get,
+            format_func=lambda c: unit_label[c],
             key=f"lead{version}_{number}",
         )
         coordinators = b.multiselect(
             "Đơn vị phối hợp (không tính vào thống kê)",
             list(unit_label),
-            format_func=unit_label.get,
+            format_func=lambda c: unit_label[c],
             key=f"coord{version}_{number}",
             placeholder="Không bắt buộc",
         )
         d1, d2 = st.columns(2)
-        deadline = d1.date_input("Hạn xử lý (ngày cụ thể)", value=None, format="DD/MM/YYYY", key=f"deadline{version}_{number}")
+        deadline = d1.date_input(
+            "Hạn xử lý (ngày cụ thể)", value=None, format="DD/MM/YYYY", key=f"deadline{version}_{number}"
+        )
         working_days = d2.number_input(
-            "hoặc số ngày làm việc kể từ ngày ban hành", min_value=1, max_value=365, value=None, step=1, key=f"wd{version}_{number}"
+            "hoặc số ngày làm việc kể từ ngày ban hành",
+            min_value=1,
+            max_value=365,
+            value=None,
+            step=1,
+            key=f"wd{version}_{number}",
         )
         tasks.append(
-            {"content": content, "lead": lead, "coordinators": coordinators, "deadline": deadline, "working_days": working_days}
+            {
+                "content": content,
+                "lead": lead,
+                "coordinators": coordinators,
+                "deadline": deadline,
+                "working_days": working_days,
+            }
         )
     submitted = st.form_submit_button("Lưu và giao nhiệm vụ", type="primary")
 
@@ -96,8 +113,6 @@ if submitted:
     except ServiceError as exc:
         st.error(exc.message)
     else:
-        st.session_state.assign_success = (
-            f"Đã giao {len(data.tasks)} nhiệm vụ theo văn bản {document.code}."
-        )
+        st.session_state.assign_success = f"Đã giao {len(data.tasks)} nhiệm vụ theo văn bản {document.code}."
         st.session_state.assign_form_version = version + 1
         st.rerun()

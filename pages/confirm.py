@@ -69,8 +69,9 @@ with st.form("confirm", clear_on_submit=True):
         horizontal=True,
     )
     reason = st.text_area("Lý do / ý kiến (bắt buộc khi chưa hoàn thành)", height=80)
-    new_deadline = st.date_input("Gia hạn đến ngày (nếu chưa hoàn thành và có lý do phù hợp)", value=None,
-                                 min_value=today(), format="DD/MM/YYYY")
+    new_deadline = st.date_input(
+        "Gia hạn đến ngày (nếu chưa hoàn thành và có lý do phù hợp)", value=None, min_value=today(), format="DD/MM/YYYY"
+    )
     if st.form_submit_button("Xác nhận", type="primary"):
         try:
             with db() as session:

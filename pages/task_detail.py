@@ -60,15 +60,19 @@ with st.expander("Văn bản giao nhiệm vụ", expanded=True):
 
 if detail.replies:
     st.subheader("Văn bản trả lời")
-    for reply in detail.replies:
+    for answer in detail.replies:
         st.markdown(
-            f"- **{reply.code}** ngày {fmt_date(reply.issue_date)} ({reply.unit_name}): {reply.summary}  \n"
-            f"  Kết quả: {reply.result}"
+            f"- **{answer.code}** ngày {fmt_date(answer.issue_date)} ({answer.unit_name}): {answer.summary}  \n"
+            f"  Kết quả: {answer.result}"
         )
 
 if detail.can_confirm:
-    st.page_link("pages/confirm.py", label="Xác nhận kết quả nhiệm vụ này", icon=":material/fact_check:",
-                 query_params={"task": str(task_id)})
+    st.page_link(
+        "pages/confirm.py",
+        label="Xác nhận kết quả nhiệm vụ này",
+        icon=":material/fact_check:",
+        query_params={"task": str(task_id)},
+    )
 
 if detail.can_note:
     with st.form("note", clear_on_submit=True):
@@ -100,12 +104,16 @@ if detail.can_reply:
                         session=session,
                         actor=actor,
                         task_id=task_id,
-                        data=ReplyCreate(code=code, issue_date=issue_date, summary=summary, result=result, signer=signer),
+                        data=ReplyCreate(
+                            code=code, issue_date=issue_date, summary=summary, result=result, signer=signer
+                        ),
                     )
             except ServiceError as exc:
                 st.error(exc.message)
             else:
-                st.session_state.detail_success = f"Đã ban hành văn bản trả lời {reply.code}; chờ Văn phòng UBND tỉnh xác nhận."
+                st.session_state.detail_success = (
+                    f"Đã ban hành văn bản trả lời {reply.code}; chờ Văn phòng UBND tỉnh xác nhận."
+                )
                 st.rerun()
 
 st.subheader("Nhật ký xử lý")

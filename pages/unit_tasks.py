@@ -19,11 +19,11 @@ unit_id = actor.unit_id
 if actor.can(Permission.TASKS_VIEW_ALL):
     with db() as session:
         units = assignable_units(session=session)
-    ids = [u.id for u in units]
-    names = {u.id: u.short_name for u in units}
+    names: dict[int, str] = {u.id: u.short_name for u in units if u.id is not None}
+    ids = list(names)
     current = st.query_params.get("unit")
     chosen = int(current) if current and current.isdigit() and int(current) in names else ids[0]
-    unit_id = st.selectbox("Đơn vị", ids, index=ids.index(chosen), format_func=names.get) or ids[0]
+    unit_id = st.selectbox("Đơn vị", ids, index=ids.index(chosen), format_func=lambda u: names[u])
     st.query_params["unit"] = str(unit_id)
 else:
     st.caption(actor.unit_name)
@@ -45,8 +45,10 @@ try:
             query=query,
             include_done=include_done,
         )
-        coordinated = [] if actor.at_office else coordinated_tasks(
-            session=session, actor=actor, today=today(), due_soon_days=cfg.app.due_soon_days
+        coordinated = (
+            []
+            if actor.at_office
+            else coordinated_tasks(session=session, actor=actor, today=today(), due_soon_days=cfg.app.due_soon_days)
         )
 except ServiceError as exc:
     st.error(exc.message)

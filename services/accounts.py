@@ -10,9 +10,7 @@ from services.errors import InvalidInput
 from services.org import unit_by_code
 
 
-def create_user(
-    *, session: Session, username: str, full_name: str, password: str, role: Role, unit_code: str
-) -> User:
+def create_user(*, session: Session, username: str, full_name: str, password: str, role: Role, unit_code: str) -> User:
     """Create an active account; the username is stored lower-case."""
     name = username.strip().lower()
     if not name or session.exec(select(User).where(User.username == name)).first() is not None:

@@ -52,10 +52,14 @@ def _validate_task(session: Session, task: TaskCreate, number: int) -> tuple[str
     for code in dict.fromkeys(task.coordinating_unit_codes):
         unit = _unit_for(session, code, label=f"{prefix} — đơn vị phối hợp", field=f"tasks.{number}.coordinators")
         if unit.id == lead.id:
-            raise InvalidInput(f"{prefix}: đơn vị chủ trì không đồng thời là đơn vị phối hợp.", field=f"tasks.{number}.coordinators")
+            raise InvalidInput(
+                f"{prefix}: đơn vị chủ trì không đồng thời là đơn vị phối hợp.", field=f"tasks.{number}.coordinators"
+            )
         coordinators.append(unit)
     if (task.deadline is None) == (task.working_days is None):
-        raise InvalidInput(f"{prefix}: nhập hạn xử lý bằng một ngày cụ thể hoặc số ngày làm việc.", field=f"tasks.{number}.deadline")
+        raise InvalidInput(
+            f"{prefix}: nhập hạn xử lý bằng một ngày cụ thể hoặc số ngày làm việc.", field=f"tasks.{number}.deadline"
+        )
     return content, lead, coordinators
 
 
@@ -90,7 +94,9 @@ def create_assignment(
     for number, (_, _, _, task) in enumerate(planned, start=1):
         if task.working_days is not None:
             if task.working_days < 1 or task.working_days > 365:
-                raise InvalidInput(f"Nhiệm vụ {number}: số ngày làm việc phải từ 1 đến 365.", field=f"tasks.{number}.deadline")
+                raise InvalidInput(
+                    f"Nhiệm vụ {number}: số ngày làm việc phải từ 1 đến 365.", field=f"tasks.{number}.deadline"
+                )
             deadline = add_working_days(
                 data.issue_date,
                 task.working_days,

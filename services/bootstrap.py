@@ -24,7 +24,9 @@ class Runtime:
     engine: Engine
 
 
-def start(*, settings: Settings | None = None, database_url: str | None = None, config_dir: Path | None = None) -> Runtime:
+def start(
+    *, settings: Settings | None = None, database_url: str | None = None, config_dir: Path | None = None
+) -> Runtime:
     """Validate config (raises ConfigError), migrate the database and sync units."""
     settings = settings or get_settings()
     config = load_config(config_dir or settings.config_dir)

@@ -102,18 +102,21 @@ def load_facts(*, session: Session, tasks: Iterable[Task]) -> dict[int, TaskFact
     if not task_list:
         return {}
     ids = [t.id for t in task_list]
-    doc_dates = dict(
+    doc_dates: dict[int | None, date] = dict(
         session.exec(
-            select(Document.id, Document.issue_date).where(col(Document.id).in_({t.document_id for t in task_list}))
+            select(col(Document.id), col(Document.issue_date)).where(
+                col(Document.id).in_({t.document_id for t in task_list})
+            )
         ).all()
     )
     replies: dict[int, list[ReplyFact]] = defaultdict(list)
     for rid, tid, rdate in session.exec(
-        select(Document.id, Document.task_id, Document.issue_date).where(
+        select(col(Document.id), col(Document.task_id), col(Document.issue_date)).where(
             Document.kind == DocumentKind.REPLY, col(Document.task_id).in_(ids)
         )
     ).all():
-        replies[tid].append(ReplyFact(rid, rdate))
+        if tid is not None and rid is not None:
+            replies[tid].append(ReplyFact(rid, rdate))
     confirmations: dict[int, list[ConfirmationFact]] = defaultdict(list)
     for c in session.exec(select(Confirmation).where(col(Confirmation.task_id).in_(ids))).all():
         confirmations[c.task_id].append(ConfirmationFact(c.reply_id, c.outcome, c.confirmed_on))

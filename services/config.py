@@ -145,14 +145,22 @@ def _check_cross_rules(config: AppConfig, config_dir: Path) -> list[str]:
         codes.add(unit.code)
     for index, unit in enumerate(config.org.units):
         if unit.kind is UnitKind.SUBUNIT and not unit.parent:
-            errors.append(f"{org_file}: units[{index}] ({unit.code}) trường parent: đơn vị trực thuộc phải có đơn vị cha.")
+            errors.append(
+                f"{org_file}: units[{index}] ({unit.code}) trường parent: đơn vị trực thuộc phải có đơn vị cha."
+            )
         if unit.parent and unit.parent not in codes:
-            errors.append(f"{org_file}: units[{index}] ({unit.code}) trường parent: không có đơn vị mã '{unit.parent}'.")
+            errors.append(
+                f"{org_file}: units[{index}] ({unit.code}) trường parent: không có đơn vị mã '{unit.parent}'."
+            )
         if unit.parent == unit.code:
-            errors.append(f"{org_file}: units[{index}] ({unit.code}) trường parent: đơn vị không thể là cha của chính nó.")
+            errors.append(
+                f"{org_file}: units[{index}] ({unit.code}) trường parent: đơn vị không thể là cha của chính nó."
+            )
     offices = [u for u in config.org.units if u.kind is UnitKind.OFFICE]
     if len(offices) != 1:
-        errors.append(f"{org_file}: units: phải có đúng một đơn vị kind: office (VP UBND tỉnh), đang có {len(offices)}.")
+        errors.append(
+            f"{org_file}: units: phải có đúng một đơn vị kind: office (VP UBND tỉnh), đang có {len(offices)}."
+        )
     missing_roles = [r.value for r in Role if r not in config.roles.roles]
     if missing_roles:
         errors.append(f"{config_dir / 'roles.yaml'}: roles: thiếu vai trò {', '.join(missing_roles)}.")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from sqlmodel import Session, select
 
@@ -65,7 +65,7 @@ _CONTENTS = (
 
 
 def _at(day: date, hour: int = 9) -> datetime:
-    return datetime.combine(day, time(hour, 0), tzinfo=timezone(timedelta(hours=7))).astimezone(timezone.utc)
+    return datetime.combine(day, time(hour, 0), tzinfo=timezone(timedelta(hours=7))).astimezone(UTC)
 
 
 def _ensure_accounts(session: Session, config: AppConfig) -> None:
@@ -167,8 +167,13 @@ def seed_demo(*, session: Session, config: AppConfig, today: date) -> int:
         task_id = _first_task_id(session, document.id)
         clerk = _unit_clerk(session, config, unit)
         if scenario in ("open", "overdue", "due_soon") and number % 2:
-            add_note(session=session, actor=clerk, task_id=task_id, note="Đã giao phòng chuyên môn tham mưu.",
-                     now=_at(min(today, doc_date + timedelta(days=2)), 10))
+            add_note(
+                session=session,
+                actor=clerk,
+                task_id=task_id,
+                note="Đã giao phòng chuyên môn tham mưu.",
+                now=_at(min(today, doc_date + timedelta(days=2)), 10),
+            )
         reply_after = {"replied": 12, "done_on_time": 10, "done_late": 13, "not_done_extended": 6}.get(scenario)
         if reply_after is None:
             continue

@@ -121,9 +121,8 @@ def tasks_behind(
 
     Units see their own tasks only; VP UBND and admin see all.
     """
-    if not actor.can(Permission.TASKS_VIEW_ALL):
-        if unit_id is None or unit_id != actor.unit_id:
-            raise PermissionDenied("Bạn chỉ xem được danh sách nhiệm vụ của đơn vị mình.")
+    if not actor.can(Permission.TASKS_VIEW_ALL) and (unit_id is None or unit_id != actor.unit_id):
+        raise PermissionDenied("Bạn chỉ xem được danh sách nhiệm vụ của đơn vị mình.")
     tasks, states = _scoped_states(session, period)
     chosen = [
         t

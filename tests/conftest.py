@@ -8,7 +8,7 @@ the clock.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -29,7 +29,7 @@ PASSWORD = "mat-khau-test"
 
 def at(day: date, hour: int = 9) -> datetime:
     """A moment on ``day`` in Vietnam time, as UTC."""
-    return datetime.combine(day, time(hour), tzinfo=timezone(timedelta(hours=7))).astimezone(timezone.utc)
+    return datetime.combine(day, time(hour), tzinfo=timezone(timedelta(hours=7))).astimezone(UTC)
 
 
 @pytest.fixture
@@ -48,7 +48,11 @@ def session(runtime: Runtime) -> Iterator[Session]:
 def make_user(runtime: Runtime, session: Session) -> Callable[[str, Role, str], Actor]:
     def _make(username: str, role: Role, unit_code: str) -> Actor:
         user = create_user(
-            session=session, username=username, full_name=username.title(), password=PASSWORD, role=role,
+            session=session,
+            username=username,
+            full_name=username.title(),
+            password=PASSWORD,
+            role=role,
             unit_code=unit_code,
         )
         assert user.id is not None

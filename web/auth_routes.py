@@ -51,7 +51,8 @@ def _login_page(*, next_path: str, username: str = "", error: str = "", status: 
  h1 {{ font-size: 1.5rem; margin: 0 0 .2rem; color:#b71c1c; }}
  p.sub {{ margin: 0 0 1.4rem; color:#555; font-size:.95rem; }}
  label {{ display:block; font-weight:600; margin: .9rem 0 .3rem; }}
- input {{ width:100%; box-sizing:border-box; padding:.6rem .7rem; font-size:1rem; border:1px solid #bbb; border-radius:6px; }}
+ input {{ width:100%; box-sizing:border-box; padding:.6rem .7rem; font-size:1rem; border:1px solid #bbb;
+         border-radius:6px; }}
  button {{ margin-top:1.3rem; width:100%; padding:.7rem; font-size:1rem; background:#b71c1c; color:#fff; border:0;
           border-radius:6px; cursor:pointer; }}
  .error {{ background:#fdecea; color:#8a1c1c; padding:.6rem .8rem; border-radius:6px; }}

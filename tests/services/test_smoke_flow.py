@@ -18,18 +18,41 @@ from tests.conftest import FINANCE, at
 
 def test_assign_reply_confirm_counts_done_on_time(runtime: Runtime, session: Session, actors: dict[str, Actor]) -> None:
     doc = create_assignment(
-        session=session, actor=actors["tracker"], config=runtime.config, now=at(date(2026, 3, 2)),
-        data=AssignmentCreate(code="100/UBND-KT", issue_date=date(2026, 3, 2), issuer="ubnd_tinh", doc_type="cong_van",
-                              summary="V/v báo cáo", signer="A", tasks=[TaskCreate(content="Báo cáo", lead_unit_codes=[FINANCE], deadline=date(2026, 3, 10))]),
+        session=session,
+        actor=actors["tracker"],
+        config=runtime.config,
+        now=at(date(2026, 3, 2)),
+        data=AssignmentCreate(
+            code="100/UBND-KT",
+            issue_date=date(2026, 3, 2),
+            issuer="ubnd_tinh",
+            doc_type="cong_van",
+            summary="V/v báo cáo",
+            signer="A",
+            tasks=[TaskCreate(content="Báo cáo", lead_unit_codes=[FINANCE], deadline=date(2026, 3, 10))],
+        ),
     )
     rows = list_unit_tasks(session=session, actor=actors["clerk"], today=date(2026, 3, 3), due_soon_days=3)
     assert [r.document_code for r in rows] == [doc.code]
     task_id = rows[0].task_id
-    issue_reply(session=session, actor=actors["clerk"], task_id=task_id, now=at(date(2026, 3, 10)),
-                data=ReplyCreate(code="55/STC-VP", issue_date=date(2026, 3, 10), summary="Báo cáo", result="Xong"))
-    confirm_task(session=session, actor=actors["tracker"], task_id=task_id, now=at(date(2026, 3, 12)),
-                 data=ConfirmationCreate(outcome=ConfirmOutcome.DONE))
-    report = unit_statistics(session=session, period=make_period(date_from=date(2026, 1, 1), date_to=date(2026, 3, 31), today=date(2026, 4, 1)))
+    issue_reply(
+        session=session,
+        actor=actors["clerk"],
+        task_id=task_id,
+        now=at(date(2026, 3, 10)),
+        data=ReplyCreate(code="55/STC-VP", issue_date=date(2026, 3, 10), summary="Báo cáo", result="Xong"),
+    )
+    confirm_task(
+        session=session,
+        actor=actors["tracker"],
+        task_id=task_id,
+        now=at(date(2026, 3, 12)),
+        data=ConfirmationCreate(outcome=ConfirmOutcome.DONE),
+    )
+    report = unit_statistics(
+        session=session,
+        period=make_period(date_from=date(2026, 1, 1), date_to=date(2026, 3, 31), today=date(2026, 4, 1)),
+    )
     assert report.total.counts[TaskClass.DONE_ON_TIME] == 1
     assert report.total.total == 1
     rows = list_unit_tasks(session=session, actor=actors["clerk"], today=date(2026, 3, 13), due_soon_days=3)

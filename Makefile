@@ -1,0 +1,59 @@
+# Giao việc — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8501
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test lint typecheck unit e2e bench migrate seed system-deps test-system-deps clean
+
+# --- environments -------------------------------------------------------------------
+system-deps:
+	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || scripts/apt-install.sh python3-venv
+
+$(VENV)/.runtime: requirements.txt | system-deps
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+test-system-deps:
+	@scripts/apt-install.sh chromium
+
+# --- the app ------------------------------------------------------------------------
+migrate: $(VENV)/.runtime
+	$(BIN)/python manage.py migrate
+
+seed: migrate
+	$(BIN)/python manage.py seed-demo
+
+run: seed
+	$(BIN)/streamlit run asgi.py --server.port $(PORT)
+
+# --- checks -------------------------------------------------------------------------
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+
+typecheck: $(VENV)/.dev
+	$(BIN)/mypy .
+
+unit: $(VENV)/.dev
+	$(BIN)/pytest -q -m "not e2e"
+
+e2e: $(VENV)/.dev test-system-deps
+	$(BIN)/pytest -q -m e2e
+
+test: $(VENV)/.dev test-system-deps
+	$(BIN)/ruff check .
+	$(BIN)/mypy .
+	$(BIN)/pytest -q
+
+bench: $(VENV)/.dev
+	$(BIN)/python scripts/bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
