@@ -46,12 +46,19 @@ else:
     if actor.can(Permission.UNIT_TASKS_VIEW) or actor.can(Permission.TASKS_VIEW_ALL):
         work.append(PAGES["unit_tasks"])
     monitor = [PAGES["monitor"]] if actor.can(Permission.DASHBOARD_VIEW) else []
-    # The first page is the default: a unit's work list, the tracker's work, else the dashboard.
-    monitor_first = not (actor.can(Permission.TASK_ASSIGN) or actor.can(Permission.TASK_CONFIRM)) and actor.can(
-        Permission.TASKS_VIEW_ALL
+    # "/" opens the role's main page: a unit's work list, the tracker's work, else the dashboard.
+    # (A hidden home page redirects, so every real page keeps its own URL for links and reloads.)
+    office_viewer = actor.can(Permission.TASKS_VIEW_ALL) and not (
+        actor.can(Permission.TASK_ASSIGN) or actor.can(Permission.TASK_CONFIRM)
     )
-    sections = {"Theo dõi": monitor, "Công việc": work} if monitor_first else {"Công việc": work, "Theo dõi": monitor}
-    sections["Khác"] = [PAGES["task"]]
+    main_page = (monitor if office_viewer else work + monitor)[0]
+
+    def _home() -> None:
+        st.switch_page(main_page)
+
+    home = st.Page(_home, title="Trang chủ", default=True, visibility="hidden")
+    sections = {"Theo dõi": monitor, "Công việc": work} if office_viewer else {"Công việc": work, "Theo dõi": monitor}
+    sections["Khác"] = [home, PAGES["task"]]
     nav = st.navigation({name: pages for name, pages in sections.items() if pages})
     with st.sidebar:
         st.markdown(f"**{actor.full_name}**  \n{config().role_label(actor.role)} · {actor.unit_name}")

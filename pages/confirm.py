@@ -10,6 +10,7 @@ from models.schemas import ConfirmationCreate
 from services.clock import fmt_date
 from services.confirmation import confirm_task, list_pending
 from services.errors import ServiceError
+from ui.format import md_escape
 from ui.runtime import db, require_actor, today
 
 actor = require_actor()
@@ -33,16 +34,26 @@ st.dataframe(
     pd.DataFrame(
         {
             "Mã": [p.task_id for p in pending],
+            "Chờ (ngày)": [p.age_days for p in pending],
             "Đơn vị": [p.unit_name for p in pending],
             "Văn bản giao": [p.assignment_code for p in pending],
             "Nội dung nhiệm vụ": [p.content for p in pending],
             "Hạn xử lý": [fmt_date(p.deadline) for p in pending],
             "Văn bản trả lời": [f"{p.reply_code} ({fmt_date(p.reply_date)})" for p in pending],
             "Trả lời": ["đúng hạn" if p.on_time else "trễ hạn" for p in pending],
-            "Chờ (ngày)": [p.age_days for p in pending],
         }
     ),
     hide_index=True,
+    column_config={
+        "Mã": st.column_config.NumberColumn(width=45, format="%d"),
+        "Chờ (ngày)": st.column_config.NumberColumn(width=75),
+        "Đơn vị": st.column_config.TextColumn(width=120),
+        "Văn bản giao": st.column_config.TextColumn(width=105),
+        "Nội dung nhiệm vụ": st.column_config.TextColumn(width=240),
+        "Hạn xử lý": st.column_config.TextColumn(width=85),
+        "Văn bản trả lời": st.column_config.TextColumn(width=165),
+        "Trả lời": st.column_config.TextColumn(width=75),
+    },
 )
 
 by_id = {p.task_id: p for p in pending}
@@ -56,7 +67,7 @@ task_id = st.selectbox(
     format_func=lambda i: f"#{i} · {by_id[i].unit_name} · {by_id[i].reply_code} · {by_id[i].content[:60]}",
 )
 chosen = by_id[task_id]
-st.markdown(f"**Kết quả đơn vị báo cáo:** {chosen.result}")
+st.markdown(f"**Kết quả đơn vị báo cáo:** {md_escape(chosen.result)}")
 st.markdown(
     f"Văn bản trả lời ngày {fmt_date(chosen.reply_date)}, hạn xử lý {fmt_date(chosen.deadline)}: "
     f"nếu xác nhận hoàn thành, nhiệm vụ được tính **{'đúng hạn' if chosen.on_time else 'trễ hạn'}**."

@@ -11,7 +11,7 @@ from models import Permission, TaskClass
 from services.clock import fmt_date
 from services.errors import ServiceError
 from services.statistics import make_period, tasks_behind, unit_statistics
-from ui.format import chart_frame, stats_table
+from ui.format import chart_frame, fmt_percent, stats_table
 from ui.runtime import config, db, require_actor, today
 from ui.task_list import task_list
 
@@ -52,46 +52,46 @@ st.caption(
 )
 
 total = report.total
-m = st.columns(6)
-m[0].metric("Tổng số nhiệm vụ", total.total)
-m[1].metric(cfg.class_label(TaskClass.DONE_ON_TIME), total.counts[TaskClass.DONE_ON_TIME])
-m[2].metric(cfg.class_label(TaskClass.DONE_LATE), total.counts[TaskClass.DONE_LATE])
-m[3].metric(cfg.class_label(TaskClass.OPEN_ON_TIME), total.counts[TaskClass.OPEN_ON_TIME])
-m[4].metric(cfg.class_label(TaskClass.OPEN_OVERDUE), total.counts[TaskClass.OPEN_OVERDUE])
-m[5].metric("Tỷ lệ đúng hạn", f"{total.rate * 100:.1f} %" if total.rate is not None else "—")
-if total.awaiting_confirmation:
-    st.caption(f"Trong số nhiệm vụ đang thực hiện có {total.awaiting_confirmation} nhiệm vụ đã trả lời, chờ xác nhận.")
+top = st.columns(3)
+top[0].metric("Tổng số nhiệm vụ", total.total)
+top[1].metric("Tỷ lệ hoàn thành đúng hạn", fmt_percent(total.rate))
+top[2].metric("Đã trả lời, chờ xác nhận", total.awaiting_confirmation)
+by_class = st.columns(4)
+for column, task_class in zip(by_class, TaskClass, strict=True):
+    column.metric(cfg.class_label(task_class), total.counts[task_class])
 
 st.subheader("Biểu thống kê theo đơn vị")
-st.dataframe(
-    stats_table(report),
-    hide_index=True,
-    column_config={"Tỷ lệ hoàn thành đúng hạn (%)": st.column_config.NumberColumn(format="%.1f")},
-)
+st.table(stats_table(report), hide_index=True)
 
 frame = chart_frame(report, cfg)
 if not frame.empty:
     classes = list(TaskClass)
+    chart_height = 40 + 32 * len(report.rows)
     chart = (
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            y=alt.Y("Đơn vị:N", sort=[s.unit_name for s in report.rows], title=None),
-            x=alt.X("sum(Số nhiệm vụ):Q", title="Số nhiệm vụ"),
+            y=alt.Y("unit_name:N", sort=[s.unit_name for s in report.rows], title=None, axis=alt.Axis(labelLimit=260)),
+            x=alt.X("sum(tasks):Q", title="Số nhiệm vụ", axis=alt.Axis(tickMinStep=1)),
             color=alt.Color(
-                "Nhóm:N",
+                "class_label:N",
                 scale=alt.Scale(
                     domain=[cfg.class_label(c) for c in classes],
                     range=[cfg.app.task_classes[c].color for c in classes],
                 ),
-                legend=alt.Legend(orient="bottom", title=None),
+                legend=alt.Legend(orient="bottom", title=None, labelLimit=300),
             ),
-            order=alt.Order("Thứ tự:Q"),
-            tooltip=["Đơn vị", "Nhóm", "Số nhiệm vụ"],
+            order=alt.Order("class_order:Q"),
+            tooltip=[
+                alt.Tooltip("unit_name:N", title="Đơn vị"),
+                alt.Tooltip("class_label:N", title="Nhóm"),
+                alt.Tooltip("tasks:Q", title="Số nhiệm vụ"),
+            ],
         )
-        .properties(height=max(200, 28 * len(report.rows)))
+        .properties(height=chart_height)
     )
-    st.altair_chart(chart, width="stretch")
+    st.subheader("Biểu đồ theo đơn vị")
+    st.altair_chart(chart, width="stretch", height=chart_height + 60)
 
 view_all = actor.can(Permission.TASKS_VIEW_ALL)
 st.subheader("Nhiệm vụ quá hạn" + ("" if view_all else f" của {actor.unit_name}"))

@@ -10,7 +10,7 @@ from services.errors import ServiceError
 from services.org import unit_names
 from services.tasks import get_task_detail
 from services.work import add_note, issue_reply
-from ui.format import situation
+from ui.format import md_escape, situation
 from ui.runtime import config, db, require_actor, today
 
 actor = require_actor()
@@ -38,7 +38,7 @@ if message := st.session_state.pop("detail_success", None):
 
 row, doc = detail.row, detail.document
 st.title(f"Nhiệm vụ #{row.task_id}")
-st.markdown(f"### {row.content}")
+st.markdown(f"### {md_escape(row.content)}")
 state_text = situation(row, cfg)
 colour = cfg.app.task_classes[row.state.task_class].color
 st.markdown(
@@ -55,15 +55,15 @@ with st.expander("Văn bản giao nhiệm vụ", expanded=True):
         f"**Số/ký hiệu:** {doc.code} &nbsp;·&nbsp; **Ngày ban hành:** {fmt_date(doc.issue_date)} &nbsp;·&nbsp; "
         f"**Cơ quan ban hành:** {cfg.app.issuers.get(doc.issuer, doc.issuer)}  \n"
         f"**Loại văn bản:** {cfg.app.document_types.get(doc.doc_type, doc.doc_type)} &nbsp;·&nbsp; "
-        f"**Người ký:** {doc.signer}  \n**Trích yếu:** {doc.summary}"
+        f"**Người ký:** {md_escape(doc.signer)}  \n**Trích yếu:** {md_escape(doc.summary)}"
     )
 
 if detail.replies:
     st.subheader("Văn bản trả lời")
     for answer in detail.replies:
         st.markdown(
-            f"- **{answer.code}** ngày {fmt_date(answer.issue_date)} ({answer.unit_name}): {answer.summary}  \n"
-            f"  Kết quả: {answer.result}"
+            f"- **{md_escape(answer.code)}** ngày {fmt_date(answer.issue_date)} ({answer.unit_name}): "
+            f"{md_escape(answer.summary)}  \n  Kết quả: {md_escape(answer.result)}"
         )
 
 if detail.can_confirm:

@@ -126,7 +126,7 @@ def seed_demo(*, session: Session, config: AppConfig, today: date) -> int:
     issuers = list(config.app.issuers)
     for number in range(1, 43):
         scenario = _SCENARIOS[number % len(_SCENARIOS)]
-        unit = favourites[number % 2] if number % 3 == 0 else targets[(number * 7) % len(targets)]
+        unit = favourites[number % 2] if number % 3 == 0 else targets[(number * 11) % len(targets)]
         assert unit is not None
         if scenario in ("open", "due_soon"):
             doc_date = today - timedelta(days=rng.randint(2, 40))

@@ -7,7 +7,7 @@ import pandas as pd
 from models import TaskClass
 from services.clock import fmt_date
 from services.config import AppConfig
-from services.statistics import StatisticsReport, UnitStats
+from services.statistics import StatisticsReport
 from services.tasks import TaskRow
 
 STATS_COLUMNS = [
@@ -19,18 +19,17 @@ STATS_COLUMNS = [
     "Đã hoàn thành — Quá hạn",
     "Chưa hoàn thành — Trong hạn",
     "Chưa hoàn thành — Quá hạn",
-    "Tỷ lệ hoàn thành đúng hạn (%)",
+    "Tỷ lệ hoàn thành đúng hạn",
 ]
 
 
 def situation(row: TaskRow, config: AppConfig) -> str:
-    """Human label of where a task stands: class label, plus 'chờ xác nhận' or 'sắp đến hạn'."""
-    label = config.class_label(row.state.task_class)
+    """Where a task stands, short: 'Chờ xác nhận', 'Sắp đến hạn', else the class label (config)."""
     if row.state.awaiting_confirmation:
-        return f"{label} · chờ xác nhận"
+        return f"Chờ xác nhận ({'trả lời đúng hạn' if row.state.task_class is TaskClass.OPEN_ON_TIME else 'trả lời trễ'})"
     if row.due_soon:
-        return f"{label} · sắp đến hạn"
-    return label
+        return "Sắp đến hạn"
+    return config.class_label(row.state.task_class)
 
 
 def _days_text(row: TaskRow) -> str:
@@ -50,7 +49,6 @@ def task_table(rows: list[TaskRow], config: AppConfig) -> pd.DataFrame:
         {
             "Mã": [r.task_id for r in rows],
             "Văn bản": [r.document_code for r in rows],
-            "Ngày giao": [fmt_date(r.document_date) for r in rows],
             "Nội dung nhiệm vụ": [r.content for r in rows],
             "Đơn vị chủ trì": [r.lead_unit_name for r in rows],
             "Hạn xử lý": [fmt_date(r.state.deadline) for r in rows],
@@ -77,8 +75,9 @@ def styled_task_table(rows: list[TaskRow], config: AppConfig) -> pd.io.formats.s
     return frame.style.apply(lambda _: [colours[i] for i in range(len(colours))], axis=0)
 
 
-def _rate(stats: UnitStats) -> float | None:
-    return round(stats.rate * 100, 1) if stats.rate is not None else None
+def fmt_percent(rate: float | None) -> str:
+    """A rate as Vietnamese officials write it: 14,3 % (comma decimal); '—' when there is no task."""
+    return "—" if rate is None else f"{rate * 100:.1f} %".replace(".", ",")
 
 
 def stats_table(report: StatisticsReport) -> pd.DataFrame:
@@ -96,7 +95,7 @@ def stats_table(report: StatisticsReport) -> pd.DataFrame:
                 s.counts[TaskClass.DONE_LATE],
                 s.counts[TaskClass.OPEN_ON_TIME],
                 s.counts[TaskClass.OPEN_OVERDUE],
-                _rate(s),
+                fmt_percent(s.rate),
             ]
         )
     return pd.DataFrame(lines, columns=STATS_COLUMNS)
@@ -105,9 +104,14 @@ def stats_table(report: StatisticsReport) -> pd.DataFrame:
 def chart_frame(report: StatisticsReport, config: AppConfig) -> pd.DataFrame:
     """Long format for the stacked bar chart: unit × class → count."""
     data = [
-        {"Đơn vị": s.unit_name, "Nhóm": config.class_label(c), "Thứ tự": order, "Số nhiệm vụ": s.counts[c]}
+        {"unit_name": s.unit_name, "class_label": config.class_label(c), "class_order": order, "tasks": s.counts[c]}
         for s in report.rows
         for order, c in enumerate(TaskClass)
         if s.counts[c]
     ]
-    return pd.DataFrame(data, columns=["Đơn vị", "Nhóm", "Thứ tự", "Số nhiệm vụ"])
+    return pd.DataFrame(data, columns=["unit_name", "class_label", "class_order", "tasks"])
+
+
+def md_escape(text: str) -> str:
+    """Escape user text shown through st.markdown so it is displayed, never interpreted."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~" else ch for ch in text)

@@ -20,7 +20,15 @@ def task_list(rows: list[TaskRow], config: AppConfig, *, key: str) -> None:
         on_select="rerun",
         selection_mode="single-row",
         key=key,
-        column_config={"Mã": st.column_config.NumberColumn(width="small", format="%d")},
+        column_config={
+            "Mã": st.column_config.NumberColumn(width=45, format="%d"),
+            "Văn bản": st.column_config.TextColumn(width=105),
+            "Nội dung nhiệm vụ": st.column_config.TextColumn(width=270),
+            "Đơn vị chủ trì": st.column_config.TextColumn(width=125),
+            "Hạn xử lý": st.column_config.TextColumn(width=85),
+            "Thời hạn": st.column_config.TextColumn(width=95),
+            "Tình trạng": st.column_config.TextColumn(width=200),
+        },
     )
     st.caption("Chọn một dòng để mở nhiệm vụ. Đỏ: quá hạn · vàng: sắp đến hạn · xanh: đã hoàn thành.")
     selected = event.selection.rows if event is not None else []  # type: ignore[union-attr]
