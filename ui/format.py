@@ -26,7 +26,8 @@ STATS_COLUMNS = [
 def situation(row: TaskRow, config: AppConfig) -> str:
     """Where a task stands, short: 'Chờ xác nhận', 'Sắp đến hạn', else the class label (config)."""
     if row.state.awaiting_confirmation:
-        return f"Chờ xác nhận ({'trả lời đúng hạn' if row.state.task_class is TaskClass.OPEN_ON_TIME else 'trả lời trễ'})"
+        answered_in_time = row.state.task_class is TaskClass.OPEN_ON_TIME
+        return f"Chờ xác nhận ({'trả lời đúng hạn' if answered_in_time else 'trả lời trễ'})"
     if row.due_soon:
         return "Sắp đến hạn"
     return config.class_label(row.state.task_class)
