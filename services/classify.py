@@ -8,10 +8,11 @@ gives the same figures whenever it is run.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from models import Confirmation, ConfirmOutcome, Document, DocumentKind, Extension, Task, TaskClass
@@ -65,6 +66,8 @@ class TaskState:
 
 def deadline_as_of(facts: TaskFacts, as_of: date) -> date:
     """The latest extension granted on or before ``as_of``, else the original deadline."""
+    if not facts.extensions:
+        return facts.deadline
     granted = [e for e in facts.extensions if e.granted_on <= as_of]
     if not granted:
         return facts.deadline
@@ -96,45 +99,67 @@ def classify(facts: TaskFacts, as_of: date) -> TaskState:
     return TaskState(cls, deadline, False, None)
 
 
-def load_facts(*, session: Session, tasks: Iterable[Task]) -> dict[int, TaskFacts]:
-    """Facts for the given tasks, in four queries whatever their number."""
-    task_list = [t for t in tasks if t.id is not None]
-    if not task_list:
-        return {}
-    ids = [t.id for t in task_list]
-    doc_dates: dict[int | None, date] = dict(
-        session.exec(
-            select(col(Document.id), col(Document.issue_date)).where(
-                col(Document.id).in_({t.document_id for t in task_list})
-            )
-        ).all()
-    )
+def _chunks(ids: list[int], size: int = 900) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def load_facts(*, session: Session, task_ids: Collection[int] | None = None) -> dict[int, TaskFacts]:
+    """Facts of the given tasks (``None``: every task) from plain column queries.
+
+    Four queries over whole tables when ``task_ids`` is None (the statistics path), else the
+    same four per chunk of ids; no ORM objects are built, which keeps 20 000 tasks fast.
+    """
+    if task_ids is None:
+        id_groups: list[list[int] | None] = [None]
+    else:
+        id_groups = list(_chunks(sorted(set(task_ids))))
+    rows: list[tuple[int, int, int, date, date]] = []
     replies: dict[int, list[ReplyFact]] = defaultdict(list)
-    for rid, tid, rdate in session.exec(
-        select(col(Document.id), col(Document.task_id), col(Document.issue_date)).where(
-            Document.kind == DocumentKind.REPLY, col(Document.task_id).in_(ids)
-        )
-    ).all():
-        if tid is not None and rid is not None:
-            replies[tid].append(ReplyFact(rid, rdate))
     confirmations: dict[int, list[ConfirmationFact]] = defaultdict(list)
-    for c in session.exec(select(Confirmation).where(col(Confirmation.task_id).in_(ids))).all():
-        confirmations[c.task_id].append(ConfirmationFact(c.reply_id, c.outcome, c.confirmed_on))
     extensions: dict[int, list[ExtensionFact]] = defaultdict(list)
-    for e in session.exec(select(Extension).where(col(Extension.task_id).in_(ids))).all():
-        assert e.id is not None
-        extensions[e.task_id].append(ExtensionFact(e.id, e.new_deadline, e.granted_on))
-    result: dict[int, TaskFacts] = {}
-    for t in task_list:
-        assert t.id is not None
-        result[t.id] = TaskFacts(
-            task_id=t.id,
-            document_id=t.document_id,
-            lead_unit_id=t.lead_unit_id,
-            assigned_on=doc_dates[t.document_id],
-            deadline=t.deadline,
-            replies=tuple(replies[t.id]),
-            confirmations=tuple(confirmations[t.id]),
-            extensions=tuple(extensions[t.id]),
+    for ids in id_groups:
+        task_query = sa_select(  # five columns: beyond sqlmodel.select's typed overloads
+            col(Task.id), col(Task.document_id), col(Task.lead_unit_id), col(Task.deadline), col(Document.issue_date)
+        ).join(Document, col(Task.document_id) == col(Document.id))
+        reply_query = select(col(Document.id), col(Document.task_id), col(Document.issue_date)).where(
+            Document.kind == DocumentKind.REPLY
         )
-    return result
+        confirmation_query = select(
+            col(Confirmation.task_id),
+            col(Confirmation.reply_id),
+            col(Confirmation.outcome),
+            col(Confirmation.confirmed_on),
+        )
+        extension_query = select(
+            col(Extension.id), col(Extension.task_id), col(Extension.new_deadline), col(Extension.granted_on)
+        )
+        if ids is not None:
+            task_query = task_query.where(col(Task.id).in_(ids))
+            reply_query = reply_query.where(col(Document.task_id).in_(ids))
+            confirmation_query = confirmation_query.where(col(Confirmation.task_id).in_(ids))
+            extension_query = extension_query.where(col(Extension.task_id).in_(ids))
+        rows.extend(
+            (tid, did, uid, deadline, issued) for tid, did, uid, deadline, issued in session.execute(task_query)
+        )
+        for rid, tid, rdate in session.exec(reply_query):
+            if rid is not None and tid is not None:
+                replies[tid].append(ReplyFact(rid, rdate))
+        for tid, rid, outcome, confirmed_on in session.exec(confirmation_query):
+            confirmations[tid].append(ConfirmationFact(rid, ConfirmOutcome(outcome), confirmed_on))
+        for eid, tid, new_deadline, granted_on in session.exec(extension_query):
+            if eid is not None:
+                extensions[tid].append(ExtensionFact(eid, new_deadline, granted_on))
+    return {
+        tid: TaskFacts(
+            task_id=tid,
+            document_id=did,
+            lead_unit_id=uid,
+            assigned_on=issued,
+            deadline=deadline,
+            replies=tuple(replies.get(tid, ())),
+            confirmations=tuple(confirmations.get(tid, ())),
+            extensions=tuple(extensions.get(tid, ())),
+        )
+        for tid, did, uid, deadline, issued in rows
+    }

@@ -51,7 +51,7 @@ def list_pending(*, session: Session, actor: Actor, today: date) -> list[Pending
     """Replies awaiting confirmation, oldest first."""
     require(actor, Permission.TASK_CONFIRM, "Chỉ chuyên viên theo dõi của Văn phòng UBND tỉnh được xác nhận kết quả.")
     tasks = list(session.exec(select(Task).where(Task.status == TaskStatus.REPLIED)).all())
-    facts = load_facts(session=session, tasks=tasks)
+    facts = load_facts(session=session, task_ids=[t.id for t in tasks if t.id is not None])
     names = unit_names(session=session)
     doc_ids = {t.document_id for t in tasks}
     docs = {d.id: d for d in session.exec(select(Document).where(col(Document.id).in_(doc_ids))).all()}
@@ -119,7 +119,7 @@ def confirm_task(
     session.flush()
     if data.outcome is ConfirmOutcome.DONE:
         task.status = TaskStatus.DONE
-        state = classify(load_facts(session=session, tasks=[task])[task.id], today)
+        state = classify(load_facts(session=session, task_ids=[task.id])[task.id], today)
         verdict = "đúng hạn" if reply.issue_date <= state.deadline else "trễ hạn"
         record_event(
             session=session,

@@ -13,7 +13,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from models import OrgUnit, Permission, Task, TaskClass, UnitKind
+from models import OrgUnit, Permission, TaskClass, UnitKind
 from services.classify import TaskFacts, TaskState, classify, done_on, load_facts
 from services.errors import InvalidInput, PermissionDenied
 from services.permissions import Actor
@@ -76,11 +76,10 @@ class StatisticsReport:
     total: UnitStats
 
 
-def _scoped_states(session: Session, period: Period) -> tuple[list[Task], dict[int, TaskState]]:
-    tasks = list(session.exec(select(Task)).all())
-    facts = load_facts(session=session, tasks=tasks)
-    scoped = [t for t in tasks if t.id is not None and in_scope(facts[t.id], period)]
-    return scoped, {t.id: classify(facts[t.id], period.as_of) for t in scoped if t.id is not None}
+def _scoped(session: Session, period: Period) -> list[tuple[TaskFacts, TaskState]]:
+    """Every task in the period's scope with its class as of the period's as-of date."""
+    facts = load_facts(session=session)
+    return [(f, classify(f, period.as_of)) for f in facts.values() if in_scope(f, period)]
 
 
 def unit_statistics(*, session: Session, period: Period, include_empty: bool = False) -> StatisticsReport:
@@ -92,15 +91,12 @@ def unit_statistics(*, session: Session, period: Period, include_empty: bool = F
     ]
     by_unit = {u.id: UnitStats(u.id or 0, u.short_name) for u in units}
     total = UnitStats(0, "Tổng cộng")
-    tasks, states = _scoped_states(session, period)
-    for t in tasks:
-        assert t.id is not None
-        stats = by_unit.get(t.lead_unit_id)
+    for facts, state in _scoped(session, period):
+        stats = by_unit.get(facts.lead_unit_id)
         if stats is None:
             continue
-        state = states[t.id]
         for target in (stats, total):
-            target.documents.add(t.document_id)
+            target.documents.add(facts.document_id)
             target.counts[state.task_class] += 1
             if state.awaiting_confirmation:
                 target.awaiting_confirmation += 1
@@ -123,15 +119,12 @@ def tasks_behind(
     """
     if not actor.can(Permission.TASKS_VIEW_ALL) and (unit_id is None or unit_id != actor.unit_id):
         raise PermissionDenied("Bạn chỉ xem được danh sách nhiệm vụ của đơn vị mình.")
-    tasks, states = _scoped_states(session, period)
     chosen = [
-        t
-        for t in tasks
-        if t.id is not None
-        and (unit_id is None or t.lead_unit_id == unit_id)
-        and (task_class is None or states[t.id].task_class is task_class)
+        facts.task_id
+        for facts, state in _scoped(session, period)
+        if (unit_id is None or facts.lead_unit_id == unit_id) and (task_class is None or state.task_class is task_class)
     ]
-    rows = build_rows(session=session, tasks=chosen, today=period.as_of, due_soon_days=due_soon_days)
+    rows = build_rows(session=session, task_ids=chosen, today=period.as_of, due_soon_days=due_soon_days)
     return sort_urgent_first(rows)
 
 

@@ -6,15 +6,18 @@ only, those it coordinates); anything else is "not found" to avoid leaking that 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from models import Document, OrgUnit, Permission, Task, TaskClass, TaskCoordinator, TaskStatus
+from models import Document, Permission, Task, TaskClass, TaskCoordinator, TaskStatus
 from services.classify import TaskState, classify, load_facts
 from services.errors import NotFound, PermissionDenied
 from services.journal import TimelineEntry, events_of
+from services.org import unit_names
 from services.permissions import Actor, can_view_task
 from services.text import matches
 
@@ -60,42 +63,50 @@ class TaskDetail:
     can_confirm: bool
 
 
-def build_rows(*, session: Session, tasks: list[Task], today: date, due_soon_days: int) -> list[TaskRow]:
+def build_rows(*, session: Session, task_ids: Collection[int], today: date, due_soon_days: int) -> list[TaskRow]:
     """Task rows classified as of ``today`` (the one classification code path)."""
-    facts = load_facts(session=session, tasks=tasks)
-    docs = {
-        d.id: d
-        for d in session.exec(select(Document).where(col(Document.id).in_({t.document_id for t in tasks}))).all()
-    }
-    units = {u.id: u.short_name for u in session.exec(select(OrgUnit)).all()}
+    ids = sorted(set(task_ids))
+    facts = load_facts(session=session, task_ids=ids)
+    units = unit_names(session=session)
     rows: list[TaskRow] = []
-    for t in tasks:
-        assert t.id is not None
-        state = classify(facts[t.id], today)
-        days_left = (state.deadline - today).days
-        due_soon = (
-            not state.is_done
-            and not state.awaiting_confirmation
-            and state.task_class is TaskClass.OPEN_ON_TIME
-            and days_left <= due_soon_days
-        )
-        doc = docs[t.document_id]
-        rows.append(
-            TaskRow(
-                task_id=t.id,
-                document_id=t.document_id,
-                document_code=doc.code,
-                document_date=doc.issue_date,
-                summary=doc.summary,
-                content=t.content,
-                lead_unit_id=t.lead_unit_id,
-                lead_unit_name=units.get(t.lead_unit_id, "?"),
-                status=t.status,
-                state=state,
-                due_soon=due_soon,
-                days_left=days_left,
+    for start in range(0, len(ids), 900):
+        query = (
+            sa_select(  # six columns: beyond sqlmodel.select's typed overloads
+                col(Task.id),
+                col(Task.content),
+                col(Task.status),
+                col(Document.code),
+                col(Document.issue_date),
+                col(Document.summary),
             )
+            .join(Document, col(Task.document_id) == col(Document.id))
+            .where(col(Task.id).in_(ids[start : start + 900]))
         )
+        for task_id, content, status, code, issued, summary in session.execute(query):
+            fact = facts[task_id]
+            state = classify(fact, today)
+            days_left = (state.deadline - today).days
+            due_soon = (
+                not state.awaiting_confirmation
+                and state.task_class is TaskClass.OPEN_ON_TIME
+                and days_left <= due_soon_days
+            )
+            rows.append(
+                TaskRow(
+                    task_id=task_id,
+                    document_id=fact.document_id,
+                    document_code=code,
+                    document_date=issued,
+                    summary=summary,
+                    content=content,
+                    lead_unit_id=fact.lead_unit_id,
+                    lead_unit_name=units.get(fact.lead_unit_id, "?"),
+                    status=TaskStatus(status),
+                    state=state,
+                    due_soon=due_soon,
+                    days_left=days_left,
+                )
+            )
     return rows
 
 
@@ -132,8 +143,10 @@ def list_unit_tasks(
         raise PermissionDenied("Bạn chỉ xem được nhiệm vụ của đơn vị mình.")
     if target == actor.unit_id and not (actor.can(Permission.UNIT_TASKS_VIEW) or actor.can(Permission.TASKS_VIEW_ALL)):
         raise PermissionDenied("Vai trò của bạn không xem danh sách nhiệm vụ của đơn vị.")
-    tasks = list(session.exec(select(Task).where(Task.lead_unit_id == target)).all())
-    rows = build_rows(session=session, tasks=tasks, today=today, due_soon_days=due_soon_days)
+    ids = session.exec(select(col(Task.id)).where(Task.lead_unit_id == target)).all()
+    rows = build_rows(
+        session=session, task_ids=[i for i in ids if i is not None], today=today, due_soon_days=due_soon_days
+    )
     if query.strip():
         rows = [r for r in rows if matches(query, r.document_code, r.summary, r.content)]
     if not include_done:
@@ -144,8 +157,7 @@ def list_unit_tasks(
 def coordinated_tasks(*, session: Session, actor: Actor, today: date, due_soon_days: int) -> list[TaskRow]:
     """Tasks where the actor's unit coordinates (read-only, never counted)."""
     ids = session.exec(select(TaskCoordinator.task_id).where(TaskCoordinator.unit_id == actor.unit_id)).all()
-    tasks = list(session.exec(select(Task).where(col(Task.id).in_(ids))).all()) if ids else []
-    return sort_urgent_first(build_rows(session=session, tasks=tasks, today=today, due_soon_days=due_soon_days))
+    return sort_urgent_first(build_rows(session=session, task_ids=ids, today=today, due_soon_days=due_soon_days))
 
 
 def get_visible_task(*, session: Session, actor: Actor, task_id: int) -> Task:
@@ -157,10 +169,10 @@ def get_visible_task(*, session: Session, actor: Actor, task_id: int) -> Task:
 
 def get_task_detail(*, session: Session, actor: Actor, task_id: int, today: date, due_soon_days: int) -> TaskDetail:
     task = get_visible_task(session=session, actor=actor, task_id=task_id)
-    row = build_rows(session=session, tasks=[task], today=today, due_soon_days=due_soon_days)[0]
+    row = build_rows(session=session, task_ids=[task_id], today=today, due_soon_days=due_soon_days)[0]
     document = session.get(Document, task.document_id)
     assert document is not None
-    units = {u.id: u.short_name for u in session.exec(select(OrgUnit)).all()}
+    units = unit_names(session=session)
     coordinators = [
         units[c.unit_id] for c in session.exec(select(TaskCoordinator).where(TaskCoordinator.task_id == task_id)).all()
     ]

@@ -1,0 +1,122 @@
+"""Benchmark: statistics and task lists on a generated data set (``make bench``).
+
+Generates N tasks (default 20 000) across all units straight into a fresh SQLite file (bulk
+inserts; the journal is not generated), then reports the median time of each read path.
+Run: ``.venv/bin/python scripts/bench.py [N]``.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import insert
+from sqlmodel import Session, select
+
+from models import (
+    Confirmation,
+    ConfirmOutcome,
+    Document,
+    DocumentKind,
+    OrgUnit,
+    Role,
+    Task,
+    TaskClass,
+    TaskStatus,
+    UnitKind,
+    User,
+)
+from services.bootstrap import start
+from services.permissions import build_actor
+from services.settings import ROOT, Settings
+from services.statistics import make_period, tasks_behind, unit_statistics
+from services.tasks import list_unit_tasks
+
+TODAY = date(2026, 11, 23)
+
+
+def generate(session: Session, n: int) -> None:
+    rng = random.Random(1)
+    units = [u.id for u in session.exec(select(OrgUnit)).all() if u.kind is not UnitKind.OFFICE]
+    now = datetime(2026, 11, 23, tzinfo=timezone.utc)
+    session.add(User(username="bench", full_name="Bench", password_hash="x", role=Role.TRACKER, unit_id=1))
+    session.commit()
+    docs, tasks, replies, confirmations = [], [], [], []
+    for i in range(1, n + 1):
+        issued = TODAY - timedelta(days=rng.randint(0, 400))
+        deadline = issued + timedelta(days=rng.randint(3, 60))
+        docs.append(dict(id=i, kind=DocumentKind.ASSIGNMENT, issuer="ubnd_tinh", code=f"{i}/UBND", code_key=f"{i}/UBND",
+                         issue_date=issued, issue_year=issued.year, doc_type="cong_van", summary="x", signer="x",
+                         result="", created_by=1, created_at=now))
+        status = TaskStatus.OPEN
+        roll = rng.random()
+        reply_date = issued + timedelta(days=rng.randint(1, 70))
+        if roll < 0.6 and reply_date <= TODAY:
+            replies.append(dict(id=n + i, kind=DocumentKind.REPLY, issuer=f"u{i}", code=f"{i}/R", code_key=f"{i}/R",
+                                issue_date=reply_date, issue_year=reply_date.year, doc_type="", summary="r",
+                                signer="", result="ok", reply_to_id=i, task_id=i, created_by=1, created_at=now))
+            status = TaskStatus.REPLIED
+            confirm_on = reply_date + timedelta(days=rng.randint(0, 10))
+            if roll < 0.5 and confirm_on <= TODAY:
+                confirmations.append(dict(task_id=i, reply_id=n + i, outcome=ConfirmOutcome.DONE,
+                                          confirmed_on=confirm_on, reason="", actor_id=1, created_at=now))
+                status = TaskStatus.DONE
+        tasks.append(dict(id=i, document_id=i, seq=1, content=f"Nhiệm vụ {i}", lead_unit_id=rng.choice(units),
+                          deadline=deadline, status=status, created_by=1, created_at=now))
+    session.execute(insert(Document), docs)
+    session.execute(insert(Task), tasks)
+    if replies:
+        session.execute(insert(Document), replies)
+    if confirmations:
+        session.execute(insert(Confirmation), confirmations)
+    session.commit()
+
+
+def median_ms(fn: Callable[[], object], repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        start_at = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start_at) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(data_dir=Path(tmp), config_dir=ROOT / "config", secret_key="bench")
+        rt = start(settings=settings, database_url=f"sqlite:///{tmp}/bench.db")
+        with Session(rt.engine) as session:
+            t0 = time.perf_counter()
+            generate(session, n)
+            print(f"generated {n} tasks in {time.perf_counter() - t0:.1f} s")
+            actor = build_actor(session=session, config=rt.config, user_id=1)
+            assert actor is not None
+            period = make_period(date_from=date(2026, 1, 1), date_to=TODAY, today=TODAY)
+            report = unit_statistics(session=session, period=period)
+            print(f"statistics: {report.total.total} tasks in scope, rate {report.total.rate:.3f}")
+            unit_id = report.rows[0].unit_id
+            results = {
+                "unit_statistics (whole province)": median_ms(lambda: unit_statistics(session=session, period=period)),
+                "list_unit_tasks (one unit)": median_ms(
+                    lambda: list_unit_tasks(session=session, actor=actor, today=TODAY, due_soon_days=3, unit_id=unit_id)
+                ),
+                "tasks_behind (overdue, all units)": median_ms(
+                    lambda: tasks_behind(session=session, actor=actor, period=period, due_soon_days=3,
+                                         task_class=TaskClass.OPEN_OVERDUE)
+                ),
+            }
+    for name, ms in results.items():
+        print(f"{name:40s} median {ms:8.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

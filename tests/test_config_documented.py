@@ -1,0 +1,35 @@
+"""Every configuration key is documented in the README (a new key without docs fails here)."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel
+
+from models import Permission, Role
+from services.config import AppSettingsConfig, ClassStyle, OrgConfig, RoleConfig, RolesConfig, UnitConfig
+from services.settings import ROOT, Settings
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+CONFIG_SECTION = README.split("## Configuration (`config/`)", 1)[1].split("\n## ", 1)[0]
+
+
+def _documented(key: str, text: str) -> bool:
+    return re.search(rf"`{re.escape(key)}`", text) is not None
+
+
+def test_every_config_key_is_documented() -> None:
+    models: list[type[BaseModel]] = [OrgConfig, UnitConfig, RolesConfig, RoleConfig, AppSettingsConfig, ClassStyle]
+    missing = [f"{m.__name__}.{name}" for m in models for name in m.model_fields if not _documented(name, CONFIG_SECTION)]
+    assert missing == []
+
+
+def test_every_role_and_permission_is_documented() -> None:
+    missing = [v.value for v in [*Role, *Permission] if not _documented(v.value, CONFIG_SECTION)]
+    assert missing == []
+
+
+def test_every_setting_is_documented() -> None:
+    section = README.split("## Database", 1)[1]
+    missing = [name for name in Settings.model_fields if name.upper() not in section]
+    assert missing == []
