@@ -59,7 +59,7 @@ def _login_page(*, next_path: str, username: str = "", error: str = "", status: 
 </style></head>
 <body><main>
 <h1>Giao việc</h1>
-<p class="sub">Phần mềm quản lý giao việc — UBND tỉnh</p>
+<p class="sub">Phần mềm quản lý giao việc — UBND tỉnh {html.escape(runtime().config.org.province)}</p>
 {error_html}
 <form method="post" action="{LOGIN_PATH}">
  <input type="hidden" name="next" value="{html.escape(next_path)}">
