@@ -14,28 +14,26 @@ from services.statistics import make_period, tasks_behind, unit_statistics
 from ui.format import chart_frame, fmt_percent, stats_table
 from ui.runtime import config, db, require_actor, today
 from ui.task_list import task_list
+from ui.url_state import init_from_url, write_to_url
 
 actor = require_actor()
 cfg = config()
 st.title("Giám sát công việc")
 
 
-def _param_date(name: str, default: date) -> date:
-    try:
-        return date.fromisoformat(st.query_params.get(name, ""))
-    except ValueError:
-        return default
-
-
 now = today()
+init_from_url("monitor_from", "from", date(now.year, 1, 1), date.fromisoformat)
+init_from_url("monitor_to", "to", now, date.fromisoformat)
 with st.form("period"):
     c1, c2, c3 = st.columns([1, 1, 1])
-    date_from = c1.date_input("Từ ngày", value=_param_date("from", date(now.year, 1, 1)), format="DD/MM/YYYY")
-    date_to = c2.date_input("Đến ngày", value=_param_date("to", now), format="DD/MM/YYYY")
+    c1.date_input("Từ ngày", format="DD/MM/YYYY", key="monitor_from")
+    c2.date_input("Đến ngày", format="DD/MM/YYYY", key="monitor_to")
     c3.write("")
-    if c3.form_submit_button("Xem thống kê", type="primary"):
-        st.query_params["from"] = date_from.isoformat()
-        st.query_params["to"] = date_to.isoformat()
+    c3.form_submit_button("Xem thống kê", type="primary")
+date_from: date = st.session_state.monitor_from
+date_to: date = st.session_state.monitor_to
+write_to_url("monitor_from", "from", date_from.isoformat())
+write_to_url("monitor_to", "to", date_to.isoformat())
 
 try:
     period = make_period(date_from=date_from, date_to=date_to, today=now)

@@ -10,6 +10,7 @@ from services.org import assignable_units
 from services.tasks import coordinated_tasks, list_unit_tasks
 from ui.runtime import config, db, require_actor, today
 from ui.task_list import task_list
+from ui.url_state import init_from_url, write_to_url
 
 actor = require_actor()
 cfg = config()
@@ -21,18 +22,21 @@ if actor.can(Permission.TASKS_VIEW_ALL):
         units = assignable_units(session=session)
     names: dict[int, str] = {u.id: u.short_name for u in units if u.id is not None}
     ids = list(names)
-    current = st.query_params.get("unit")
-    chosen = int(current) if current and current.isdigit() and int(current) in names else ids[0]
-    unit_id = st.selectbox("Đơn vị", ids, index=ids.index(chosen), format_func=lambda u: names[u])
-    st.query_params["unit"] = str(unit_id)
+    init_from_url("unit_tasks_unit", "unit", ids[0], int)
+    if st.session_state.unit_tasks_unit not in names:
+        st.session_state.unit_tasks_unit = ids[0]
+    unit_id = st.selectbox("Đơn vị", ids, format_func=lambda u: names[u], key="unit_tasks_unit")
+    write_to_url("unit_tasks_unit", "unit", str(unit_id))
 else:
     st.caption(actor.unit_name)
 
 c1, c2 = st.columns([3, 1])
-query = c1.text_input("Tìm theo số văn bản, trích yếu, nội dung", value=st.query_params.get("q", ""))
-include_done = c2.toggle("Hiện nhiệm vụ đã hoàn thành", value=st.query_params.get("done", "1") == "1")
-st.query_params["q"] = query
-st.query_params["done"] = "1" if include_done else "0"
+init_from_url("unit_tasks_q", "q", "", str)
+init_from_url("unit_tasks_done", "done", True, lambda raw: raw != "0")
+query = c1.text_input("Tìm theo số văn bản, trích yếu, nội dung", key="unit_tasks_q")
+include_done = c2.toggle("Hiện nhiệm vụ đã hoàn thành", key="unit_tasks_done")
+write_to_url("unit_tasks_q", "q", query)
+write_to_url("unit_tasks_done", "done", "1" if include_done else "0")
 
 try:
     with db() as session:

@@ -1,0 +1,305 @@
+"""AppTest fixtures: a seeded SQLite world per test module, and ``app_as(username)``.
+
+The real server reads a signed HttpOnly cookie; AppTest cannot send cookies, so the same signed
+token goes into ``st.session_state[TOKEN_STATE_KEY]``. The app builds its runtime from the
+environment (``GIAOVIEC_*``), cached by ``get_settings`` (lru_cache) and ``st.cache_resource``;
+a world points the environment at its own directory and clears both caches when it becomes
+active, and again when it is torn down.
+
+Dates are relative to today (the pages use today): ``T`` below is today in Vietnam.
+
+Seeded data (``world``), with ``T`` = today:
+
+=====  ===============  ==========  =========  ==========================================
+key    lead unit        doc (date)  deadline   history
+=====  ===============  ==========  =========  ==========================================
+a1     Sở Tài chính     101 (T-10)  T-2        open → overdue
+a2     Sở Y tế          101 (T-10)  T+2        open → due soon
+b1     Sở Tài chính     102 (T-8)   T+2        open → due soon
+b2     Sở Tài chính     102 (T-8)   T+20       open, coordinated by Sở Y tế
+c1     Sở Tài chính     103 (T-20)  T-10       reply T-12, confirmed done T-11 → on time
+c2     UBND TP Pleiku   103 (T-20)  T-15       reply T-12, confirmed done T-11 → late
+c3     Sở Tài chính     103 (T-20)  T+5        reply T-3, waiting for confirmation
+d1     Sở Y tế          104 (T-15)  T-1        open → overdue
+=====  ===============  ==========  =========  ==========================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import streamlit as st
+from sqlmodel import Session, func, select
+from streamlit.testing.v1 import AppTest
+
+from models import ConfirmOutcome, Document, Role, Task, TaskEvent
+from models.schemas import AssignmentCreate, ConfirmationCreate, ReplyCreate, TaskCreate
+from services import settings as settings_module
+from services.accounts import create_user
+from services.assignment import create_assignment
+from services.auth import make_session_token
+from services.bootstrap import Runtime, start
+from services.clock import local_date, now_utc
+from services.confirmation import confirm_task
+from services.permissions import Actor, build_actor
+from services.settings import ROOT
+from services.work import issue_reply
+from tests.conftest import FINANCE, HEALTH, OFFICE, PASSWORD, PLEIKU, at
+from ui.runtime import TOKEN_STATE_KEY
+
+SECRET = "pages-test-secret"
+INFO_TECH = "000.00.11.H21"  # Sở TT&TT (the admin's unit)
+
+# username -> (role, unit code, full name)
+USERS: dict[str, tuple[Role, str, str]] = {
+    "vp.theodoi": (Role.TRACKER, OFFICE, "Nguyễn Văn Theo Dõi"),
+    "vp.lanhdao": (Role.LEADER, OFFICE, "Trần Lãnh Đạo VP"),
+    "stc.vanthu": (Role.CLERK, FINANCE, "Lê Thị Văn Thư"),
+    "stc.lanhdao": (Role.LEADER, FINANCE, "Phạm Lãnh Đạo STC"),
+    "stc.chuyenvien": (Role.SPECIALIST, FINANCE, "Võ Chuyên Viên"),
+    "syt.vanthu": (Role.CLERK, HEALTH, "Đỗ Văn Thư Y Tế"),
+    "pleiku.lanhdao": (Role.LEADER, PLEIKU, "Hồ Lãnh Đạo Pleiku"),
+    "admin": (Role.ADMIN, INFO_TECH, "Quản Trị Viên"),
+}
+
+# Users the standard data needs (they act in it): always created.
+SEED_USERS = ["vp.theodoi", "stc.vanthu", "pleiku.lanhdao"]
+
+_active: list[World | None] = [None]
+
+
+def clear_caches() -> None:
+    settings_module.get_settings.cache_clear()
+    st.cache_resource.clear()
+
+
+@dataclass
+class World:
+    """One data directory + SQLite file + the users and tasks seeded into it."""
+
+    root: Path
+    monkeypatch: pytest.MonkeyPatch
+    today: date
+    runtime: Runtime | None = None
+    user_ids: dict[str, int] = field(default_factory=dict)
+    tasks: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def db_url(self) -> str:
+        return f"sqlite:///{self.root / 'pages.db'}"
+
+    def day(self, offset: int) -> date:
+        return self.today + timedelta(days=offset)
+
+    def activate(self) -> None:
+        """Point the app's environment at this world (idempotent; clears caches on a switch)."""
+        if _active[0] is self:
+            return
+        mp = self.monkeypatch
+        mp.setenv("GIAOVIEC_DATA_DIR", str(self.root))
+        mp.setenv("GIAOVIEC_DATABASE_URL", self.db_url)
+        mp.setenv("GIAOVIEC_SECRET_KEY", SECRET)
+        mp.setenv("GIAOVIEC_CONFIG_DIR", str(ROOT / "config"))
+        mp.delenv("DATABASE_URL", raising=False)
+        mp.chdir(ROOT)
+        clear_caches()
+        _active[0] = self
+
+    def start(self) -> Runtime:
+        self.activate()
+        self.runtime = start()
+        return self.runtime
+
+    def session(self) -> Session:
+        assert self.runtime is not None
+        return Session(self.runtime.engine, expire_on_commit=False)
+
+    def actor(self, username: str) -> Actor:
+        assert self.runtime is not None
+        with self.session() as s:
+            actor = build_actor(session=s, config=self.runtime.config, user_id=self.user_ids[username])
+        assert actor is not None
+        return actor
+
+    def create_users(self, names: list[str] | None = None) -> None:
+        with self.session() as s:
+            for username in names or list(USERS):
+                role, unit, full_name = USERS[username]
+                user = create_user(
+                    session=s, username=username, full_name=full_name, password=PASSWORD, role=role, unit_code=unit
+                )
+                assert user.id is not None
+                self.user_ids[username] = user.id
+
+    def token(self, username: str) -> str:
+        return make_session_token(user_id=self.user_ids[username], secret=SECRET)
+
+    def app_as(self, username: str | None, page: str | None = None, query: dict[str, str] | None = None) -> AppTest:
+        """The app run once as ``username`` (None: anonymous), then on ``page`` if given."""
+        self.activate()
+        at_ = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+        if username is not None:
+            at_.session_state[TOKEN_STATE_KEY] = self.token(username)
+        at_.run()
+        if page is not None:
+            at_.switch_page(page)
+            if query:
+                at_.query_params.update(query)
+            at_.run()
+        return at_
+
+    # --- data helpers ---------------------------------------------------------------------------
+
+    def assign(self, code: str, offset: int, tasks: list[TaskCreate], summary: str = "V/v nhiệm vụ") -> list[int]:
+        """Create an assignment dated today+offset; return its task ids in order."""
+        assert self.runtime is not None
+        doc_date = self.day(offset)
+        with self.session() as s:
+            doc = create_assignment(
+                session=s,
+                actor=self.actor("vp.theodoi"),
+                config=self.runtime.config,
+                now=at(doc_date),
+                data=AssignmentCreate(
+                    code=code,
+                    issue_date=doc_date,
+                    issuer="ubnd_tinh",
+                    doc_type="cong_van",
+                    summary=summary,
+                    signer="Chủ tịch UBND tỉnh",
+                    tasks=tasks,
+                ),
+            )
+            return list(s.exec(select(Task.id).where(Task.document_id == doc.id).order_by(Task.seq)).all())
+
+    def reply(self, username: str, task_id: int, code: str, offset: int, result: str = "Đã thực hiện xong") -> None:
+        with self.session() as s:
+            issue_reply(
+                session=s,
+                actor=self.actor(username),
+                task_id=task_id,
+                now=at(self.day(offset)),
+                data=ReplyCreate(code=code, issue_date=self.day(offset), summary="Báo cáo kết quả", result=result),
+            )
+
+    def confirm_done(self, task_id: int, offset: int) -> None:
+        with self.session() as s:
+            confirm_task(
+                session=s,
+                actor=self.actor("vp.theodoi"),
+                task_id=task_id,
+                now=at(self.day(offset)),
+                data=ConfirmationCreate(outcome=ConfirmOutcome.DONE),
+            )
+
+    def count(self, model: type) -> int:
+        with self.session() as s:
+            return int(s.exec(select(func.count()).select_from(model)).one())
+
+    def events(self, task_id: int) -> list[TaskEvent]:
+        with self.session() as s:
+            return list(s.exec(select(TaskEvent).where(TaskEvent.task_id == task_id).order_by(TaskEvent.id)).all())
+
+    def documents(self) -> list[Document]:
+        with self.session() as s:
+            return list(s.exec(select(Document).order_by(Document.id)).all())
+
+
+def seed_standard(w: World) -> None:
+    """The data in the module docstring."""
+    a1, a2 = w.assign(
+        "101/UBND-KT",
+        -10,
+        [
+            TaskCreate(
+                content="Báo cáo tình hình thu chi ngân sách quý", lead_unit_codes=[FINANCE], deadline=w.day(-2)
+            ),
+            TaskCreate(content="Kiểm tra an toàn thực phẩm", lead_unit_codes=[HEALTH], deadline=w.day(2)),
+        ],
+        summary="V/v tăng cường quản lý ngân sách",
+    )
+    b1, b2 = w.assign(
+        "102/UBND-VX",
+        -8,
+        [
+            TaskCreate(content="Rà soát đề án đầu tư công", lead_unit_codes=[FINANCE], deadline=w.day(2)),
+            TaskCreate(
+                content="Tổng hợp ý kiến các sở",
+                lead_unit_codes=[FINANCE],
+                coordinating_unit_codes=[HEALTH],
+                deadline=w.day(20),
+            ),
+        ],
+        summary="V/v đầu tư công năm nay",
+    )
+    c1, c2, c3 = w.assign(
+        "103/UBND-KT",
+        -20,
+        [
+            TaskCreate(content="Xây dựng kế hoạch chuyển đổi số", lead_unit_codes=[FINANCE], deadline=w.day(-10)),
+            TaskCreate(content="Chỉnh trang đô thị trung tâm", lead_unit_codes=[PLEIKU], deadline=w.day(-15)),
+            TaskCreate(content="Lập hồ sơ quyết toán", lead_unit_codes=[FINANCE], deadline=w.day(5)),
+        ],
+        summary="V/v chuyển đổi số",
+    )
+    w.reply("stc.vanthu", c1, "11/STC-VP", -12)
+    w.reply("pleiku.lanhdao", c2, "22/UBND-PL", -12)
+    w.confirm_done(c1, -11)
+    w.confirm_done(c2, -11)
+    w.reply("stc.vanthu", c3, "33/STC-VP", -3, result="Đã lập xong hồ sơ quyết toán")
+    (d1,) = w.assign(
+        "104/UBND-VX",
+        -15,
+        [TaskCreate(content="Phòng chống dịch sốt xuất huyết", lead_unit_codes=[HEALTH], deadline=w.day(-1))],
+        summary="V/v phòng chống dịch",
+    )
+    w.tasks.update(a1=a1, a2=a2, b1=b1, b2=b2, c1=c1, c2=c2, c3=c3, d1=d1)
+
+
+def make_world(root: Path, seed: Callable[[World], None] | None, users: list[str] | None = None) -> Iterator[World]:
+    """Set up a world (env, caches, migrated DB, users, data); undo it all afterwards."""
+    root.mkdir(parents=True, exist_ok=True)
+    mp = pytest.MonkeyPatch()
+    w = World(root=root, monkeypatch=mp, today=local_date(now_utc()))
+    try:
+        w.start()
+        w.create_users(users)
+        if seed is not None:
+            seed(w)
+        yield w
+    finally:
+        mp.undo()
+        clear_caches()
+        _active[0] = None
+
+
+@pytest.fixture(scope="module")
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """A module-wide world with the standard data; users are created once per module.
+
+    A module may list the users it needs in ``WORLD_USERS`` (argon2 costs ~0.25 s a user).
+    """
+    extra = getattr(request.module, "WORLD_USERS", None)
+    users = None if extra is None else list(dict.fromkeys([*SEED_USERS, *extra]))
+    yield from make_world(tmp_path_factory.mktemp("world"), seed_standard, users)
+
+
+@pytest.fixture
+def app_as(world: World) -> Callable[..., AppTest]:
+    return world.app_as
+
+
+def by_label(widgets: Sequence[Any], label: str) -> Any:
+    """The one widget of a list with this label (fails listing the labels present)."""
+    found = [w for w in widgets if w.label == label]
+    assert len(found) == 1, f"{len(found)} widgets labelled {label!r}; labels: {[w.label for w in widgets]}"
+    return found[0]
+
+
+def values(elements: Sequence[Any]) -> list[Any]:
+    return [e.value for e in elements]

@@ -1,0 +1,174 @@
+"""Xác nhận kết quả: the queue of replies with their age, and the tracker's verdict.
+
+Each test gets a fresh world (the verdicts change the queue) with one pending reply:
+x1 (Sở Tài chính, document 301 of today-12, deadline today+5) replied today-4 by 41/STC-VP.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+from streamlit.testing.v1 import AppTest
+
+from models import Confirmation, ConfirmOutcome, EventAction, Extension, Task, TaskStatus
+from models.schemas import TaskCreate
+from tests.conftest import FINANCE
+from tests.pages.conftest import World, by_label, make_world, values
+
+PAGE = "pages/confirm.py"
+SUBMIT = "Xác nhận"
+REASON = "Lý do / ý kiến (bắt buộc khi chưa hoàn thành)"
+EMPTY = "Không có văn bản trả lời nào chờ xác nhận."
+
+
+def _seed(w: World) -> None:
+    x1, x2 = w.assign(
+        "301/UBND-TH",
+        -12,
+        [
+            TaskCreate(content="Báo cáo tiến độ giải ngân", lead_unit_codes=[FINANCE], deadline=w.day(5)),
+            TaskCreate(content="Rà soát nợ đọng xây dựng", lead_unit_codes=[FINANCE], deadline=w.day(-6)),
+        ],
+        summary="V/v giải ngân vốn",
+    )
+    w.reply("stc.vanthu", x1, "41/STC-VP", -4, result="Đã giải ngân 85% kế hoạch vốn")
+    w.tasks.update(x1=x1, x2=x2)
+
+
+@pytest.fixture
+def cw(tmp_path: Path) -> Iterator[World]:
+    yield from make_world(tmp_path / "confirm", _seed, ["vp.theodoi", "stc.vanthu"])
+
+
+def _md(at: AppTest) -> list[str]:
+    return [re.sub(r"\\(.)", r"\1", m.value) for m in at.markdown]
+
+
+def _task(w: World, key: str) -> Task:
+    with w.session() as s:
+        task = s.get(Task, w.tasks[key])
+        assert task is not None
+        return task
+
+
+def _confirmations(w: World) -> list[Confirmation]:
+    with w.session() as s:
+        return list(s.exec(select(Confirmation)).all())
+
+
+def open_queue(w: World, query: dict[str, str] | None = None) -> AppTest:
+    at = w.app_as("vp.theodoi", PAGE, query)
+    assert not at.exception
+    assert values(at.title) == ["Xác nhận kết quả"]
+    return at
+
+
+def test_queue_lists_pending_replies_oldest_first_with_age(cw: World) -> None:
+    cw.reply("stc.vanthu", cw.tasks["x2"], "42/STC-VP", -1, result="Đã rà soát xong")  # late: deadline today-6
+    at = open_queue(cw)
+    assert values(at.caption) == ["2 văn bản trả lời chờ xác nhận, chờ lâu nhất lên đầu."]
+    frame = at.dataframe[0].value
+    assert set(frame.columns) == {
+        "Mã",
+        "Chờ (ngày)",
+        "Đơn vị",
+        "Văn bản giao",
+        "Nội dung nhiệm vụ",
+        "Hạn xử lý",
+        "Văn bản trả lời",
+        "Trả lời",
+    }
+    rows = frame.to_dict("records")
+    assert [r["Mã"] for r in rows] == [cw.tasks["x1"], cw.tasks["x2"]]
+    assert rows[0] == {
+        "Mã": cw.tasks["x1"],
+        "Đơn vị": "Sở Tài chính",
+        "Văn bản giao": "301/UBND-TH",
+        "Nội dung nhiệm vụ": "Báo cáo tiến độ giải ngân",
+        "Hạn xử lý": f"{cw.day(5):%d/%m/%Y}",
+        "Văn bản trả lời": f"41/STC-VP ({cw.day(-4):%d/%m/%Y})",
+        "Trả lời": "đúng hạn",
+        "Chờ (ngày)": 4,
+    }
+    assert (rows[1]["Trả lời"], rows[1]["Chờ (ngày)"]) == ("trễ hạn", 1)
+
+    # the oldest is chosen first, with the unit's result and what a "done" would count as
+    assert by_label(at.selectbox, "Nhiệm vụ cần xác nhận").value == cw.tasks["x1"]
+    md = _md(at)
+    assert "**Kết quả đơn vị báo cáo:** Đã giải ngân 85% kế hoạch vốn" in md
+    assert any(m.endswith("nếu xác nhận hoàn thành, nhiệm vụ được tính **đúng hạn**.") for m in md)
+
+    # a link from the task page (?task=) preselects that task
+    at = open_queue(cw, {"task": str(cw.tasks["x2"])})
+    assert by_label(at.selectbox, "Nhiệm vụ cần xác nhận").value == cw.tasks["x2"]
+    assert any(m.endswith("nếu xác nhận hoàn thành, nhiệm vụ được tính **trễ hạn**.") for m in _md(at))
+
+
+def test_not_done_without_reason_is_refused_and_changes_nothing(cw: World) -> None:
+    events = len(cw.events(cw.tasks["x1"]))
+    at = open_queue(cw)
+    by_label(at.radio, "Kết quả xác nhận").set_value(ConfirmOutcome.NOT_DONE)
+    by_label(at.button, SUBMIT).click().run()
+    assert not at.exception
+    assert values(at.error) == ["Lý do không được để trống."]
+    assert values(at.success) == []
+    assert _task(cw, "x1").status is TaskStatus.REPLIED
+    assert _confirmations(cw) == []
+    assert len(cw.events(cw.tasks["x1"])) == events
+    assert [int(i) for i in at.dataframe[0].value["Mã"]] == [cw.tasks["x1"]]  # still waiting
+
+
+def test_confirm_done_empties_the_queue(cw: World) -> None:
+    at = open_queue(cw)
+    assert by_label(at.radio, "Kết quả xác nhận").value is ConfirmOutcome.DONE  # the default
+    by_label(at.button, SUBMIT).click().run()
+    assert not at.exception
+    assert values(at.error) == []
+    assert values(at.success) == [f"Đã xác nhận nhiệm vụ #{cw.tasks['x1']}."]
+    assert values(at.info) == [EMPTY]
+    assert not at.dataframe
+
+    assert _task(cw, "x1").status is TaskStatus.DONE
+    (confirmation,) = _confirmations(cw)
+    assert (confirmation.outcome, confirmation.confirmed_on, confirmation.actor_id) == (
+        ConfirmOutcome.DONE,
+        cw.today,
+        cw.user_ids["vp.theodoi"],
+    )
+    last = cw.events(cw.tasks["x1"])[-1]
+    assert last.action is EventAction.CONFIRMED_DONE
+    assert last.note.startswith("Hoàn thành đúng hạn (văn bản 41/STC-VP")
+
+    # a new visit still shows the empty queue
+    assert values(open_queue(cw).info) == [EMPTY]
+
+
+def test_not_done_with_reason_and_new_deadline_reopens_the_task(cw: World) -> None:
+    at = open_queue(cw)
+    by_label(at.radio, "Kết quả xác nhận").set_value(ConfirmOutcome.NOT_DONE)
+    by_label(at.text_area, REASON).input("Thiếu số liệu của quý III")
+    by_label(at.date_input, "Gia hạn đến ngày (nếu chưa hoàn thành và có lý do phù hợp)").set_value(cw.day(10))
+    by_label(at.button, SUBMIT).click().run()
+    assert not at.exception
+    assert values(at.error) == []
+    assert values(at.success) == [f"Đã xác nhận nhiệm vụ #{cw.tasks['x1']}."]
+    assert values(at.info) == [EMPTY]
+
+    assert _task(cw, "x1").status is TaskStatus.OPEN
+    (confirmation,) = _confirmations(cw)
+    assert (confirmation.outcome, confirmation.reason) == (ConfirmOutcome.NOT_DONE, "Thiếu số liệu của quý III")
+    with cw.session() as s:
+        (extension,) = s.exec(select(Extension)).all()
+    assert (extension.task_id, extension.new_deadline) == (cw.tasks["x1"], cw.day(10))
+    actions = [e.action for e in cw.events(cw.tasks["x1"])][-2:]
+    assert actions == [EventAction.CONFIRMED_NOT_DONE, EventAction.EXTENDED]
+
+
+def test_unit_clerk_cannot_open_the_queue(cw: World) -> None:
+    at = cw.app_as("stc.vanthu")
+    with pytest.raises(ValueError):
+        at.switch_page(PAGE)

@@ -1,0 +1,96 @@
+"""Login state and role → pages: what each role can open, and that every page it can open runs."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from services.auth import make_session_token
+from services.settings import ROOT
+from tests.pages.conftest import World, values
+from ui.runtime import TOKEN_STATE_KEY
+
+ASSIGN, CONFIRM, UNIT_TASKS, MONITOR, DETAIL, LOGIN = (
+    "pages/assign.py",
+    "pages/confirm.py",
+    "pages/unit_tasks.py",
+    "pages/monitor.py",
+    "pages/task_detail.py",
+    "pages/login.py",
+)
+TITLES = {
+    ASSIGN: "Giao nhiệm vụ",
+    CONFIRM: "Xác nhận kết quả",
+    UNIT_TASKS: "Nhiệm vụ của đơn vị",
+    MONITOR: "Giám sát công việc",
+    DETAIL: "Chi tiết nhiệm vụ",
+}
+APP_PAGES = list(TITLES)
+UNIT_PAGES = {UNIT_TASKS, MONITOR, DETAIL}
+
+# username -> (page shown at "/", pages reachable, sidebar line "role · unit")
+ROLES: dict[str, tuple[str, set[str], str]] = {
+    "vp.theodoi": (ASSIGN, {ASSIGN, CONFIRM, UNIT_TASKS, MONITOR, DETAIL}, "Chuyên viên theo dõi · VP UBND tỉnh"),
+    "vp.lanhdao": (MONITOR, UNIT_PAGES, "Lãnh đạo · VP UBND tỉnh"),
+    "stc.vanthu": (UNIT_TASKS, UNIT_PAGES, "Văn thư · Sở Tài chính"),
+    "stc.lanhdao": (UNIT_TASKS, UNIT_PAGES, "Lãnh đạo · Sở Tài chính"),
+    "stc.chuyenvien": (UNIT_TASKS, UNIT_PAGES, "Chuyên viên · Sở Tài chính"),
+    "pleiku.lanhdao": (UNIT_TASKS, UNIT_PAGES, "Lãnh đạo · UBND TP Pleiku"),
+    "admin": (MONITOR, UNIT_PAGES, "Quản trị hệ thống · Sở TT&TT"),
+}
+
+
+def _assert_login_page(at: AppTest) -> None:
+    assert not at.exception
+    assert values(at.title) == ["Giao việc"]
+    assert any("Bạn chưa đăng nhập" in v for v in values(at.info))
+    # the private registry is the only view AppTest gives of what st.navigation registered
+    assert [p["script_path"] for p in at._registered_pages.values()] == [str(ROOT / LOGIN)]
+    for page in APP_PAGES:
+        with pytest.raises(ValueError):
+            at.switch_page(page)
+
+
+def test_anonymous_sees_only_the_login_page(world: World) -> None:
+    at = world.app_as(None)
+    _assert_login_page(at)
+    assert not at.sidebar.markdown  # no user block in the sidebar
+
+
+def test_token_signed_with_another_secret_is_anonymous(world: World) -> None:
+    world.activate()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    forged = make_session_token(user_id=world.user_ids["vp.theodoi"], secret="some-other-secret")
+    at.session_state[TOKEN_STATE_KEY] = forged
+    at.run()
+    _assert_login_page(at)
+
+
+@pytest.mark.parametrize("username", list(ROLES))
+def test_role_reaches_exactly_its_pages(world: World, username: str) -> None:
+    landing, reachable, sidebar_line = ROLES[username]
+    at = world.app_as(username)
+    assert not at.exception
+    # "/" opens the role's main page
+    assert values(at.title) == [TITLES[landing]]
+    full_name = world.actor(username).full_name
+    assert f"**{full_name}**  \n{sidebar_line}" in values(at.sidebar.markdown)
+
+    for page in APP_PAGES:
+        if page not in reachable:
+            with pytest.raises(ValueError):
+                at.switch_page(page)
+            continue
+        at.switch_page(page).run()
+        assert not at.exception, f"{page}: {at.exception}"
+        assert values(at.title) == [TITLES[page]], page
+        assert not at.error, f"{page}: {values(at.error)}"
+    with pytest.raises(ValueError):
+        at.switch_page(LOGIN)
+
+
+def test_detail_page_without_task_id_asks_to_choose_one(world: World) -> None:
+    at = world.app_as("stc.vanthu", DETAIL)
+    assert not at.exception
+    assert values(at.title) == ["Chi tiết nhiệm vụ"]
+    assert values(at.warning) == ["Chưa chọn nhiệm vụ. Hãy mở nhiệm vụ từ danh sách."]
