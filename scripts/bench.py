@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -46,31 +46,81 @@ TODAY = date(2026, 11, 23)
 def generate(session: Session, n: int) -> None:
     rng = random.Random(1)
     units = [u.id for u in session.exec(select(OrgUnit)).all() if u.kind is not UnitKind.OFFICE]
-    now = datetime(2026, 11, 23, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 23, tzinfo=UTC)
     session.add(User(username="bench", full_name="Bench", password_hash="x", role=Role.TRACKER, unit_id=1))
     session.commit()
     docs, tasks, replies, confirmations = [], [], [], []
     for i in range(1, n + 1):
         issued = TODAY - timedelta(days=rng.randint(0, 400))
         deadline = issued + timedelta(days=rng.randint(3, 60))
-        docs.append(dict(id=i, kind=DocumentKind.ASSIGNMENT, issuer="ubnd_tinh", code=f"{i}/UBND", code_key=f"{i}/UBND",
-                         issue_date=issued, issue_year=issued.year, doc_type="cong_van", summary="x", signer="x",
-                         result="", created_by=1, created_at=now))
+        docs.append(
+            dict(
+                id=i,
+                kind=DocumentKind.ASSIGNMENT,
+                issuer="ubnd_tinh",
+                code=f"{i}/UBND",
+                code_key=f"{i}/UBND",
+                issue_date=issued,
+                issue_year=issued.year,
+                doc_type="cong_van",
+                summary="x",
+                signer="x",
+                result="",
+                created_by=1,
+                created_at=now,
+            )
+        )
         status = TaskStatus.OPEN
         roll = rng.random()
         reply_date = issued + timedelta(days=rng.randint(1, 70))
         if roll < 0.6 and reply_date <= TODAY:
-            replies.append(dict(id=n + i, kind=DocumentKind.REPLY, issuer=f"u{i}", code=f"{i}/R", code_key=f"{i}/R",
-                                issue_date=reply_date, issue_year=reply_date.year, doc_type="", summary="r",
-                                signer="", result="ok", reply_to_id=i, task_id=i, created_by=1, created_at=now))
+            replies.append(
+                dict(
+                    id=n + i,
+                    kind=DocumentKind.REPLY,
+                    issuer=f"u{i}",
+                    code=f"{i}/R",
+                    code_key=f"{i}/R",
+                    issue_date=reply_date,
+                    issue_year=reply_date.year,
+                    doc_type="",
+                    summary="r",
+                    signer="",
+                    result="ok",
+                    reply_to_id=i,
+                    task_id=i,
+                    created_by=1,
+                    created_at=now,
+                )
+            )
             status = TaskStatus.REPLIED
             confirm_on = reply_date + timedelta(days=rng.randint(0, 10))
             if roll < 0.5 and confirm_on <= TODAY:
-                confirmations.append(dict(task_id=i, reply_id=n + i, outcome=ConfirmOutcome.DONE,
-                                          confirmed_on=confirm_on, reason="", actor_id=1, created_at=now))
+                confirmations.append(
+                    dict(
+                        task_id=i,
+                        reply_id=n + i,
+                        outcome=ConfirmOutcome.DONE,
+                        confirmed_on=confirm_on,
+                        reason="",
+                        actor_id=1,
+                        created_at=now,
+                    )
+                )
                 status = TaskStatus.DONE
-        tasks.append(dict(id=i, document_id=i, seq=1, content=f"Nhiệm vụ {i}", lead_unit_id=rng.choice(units),
-                          deadline=deadline, status=status, created_by=1, created_at=now))
+        tasks.append(
+            dict(
+                id=i,
+                document_id=i,
+                seq=1,
+                content=f"Nhiệm vụ {i}",
+                lead_unit_id=rng.choice(units),
+                deadline=deadline,
+                status=status,
+                created_by=1,
+                created_at=now,
+            )
+        )
     session.execute(insert(Document), docs)
     session.execute(insert(Task), tasks)
     if replies:
@@ -110,8 +160,9 @@ def main() -> None:
                     lambda: list_unit_tasks(session=session, actor=actor, today=TODAY, due_soon_days=3, unit_id=unit_id)
                 ),
                 "tasks_behind (overdue, all units)": median_ms(
-                    lambda: tasks_behind(session=session, actor=actor, period=period, due_soon_days=3,
-                                         task_class=TaskClass.OPEN_OVERDUE)
+                    lambda: tasks_behind(
+                        session=session, actor=actor, period=period, due_soon_days=3, task_class=TaskClass.OPEN_OVERDUE
+                    )
                 ),
             }
     for name, ms in results.items():

@@ -124,6 +124,30 @@ def _describe_location(data: Any, loc: tuple[int | str, ...]) -> str:
     return " > ".join(parts).replace(" > [", "[")
 
 
+def _line_of(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
+    """The 1-based line of the YAML node at ``loc`` (the deepest node that exists)."""
+    node = root
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in loc:
+        child: yaml.Node | None = None
+        if isinstance(node, yaml.MappingNode):
+            child = next((v for k, v in node.value if getattr(k, "value", None) == str(key)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            child = node.value[key]
+        if child is None:
+            break
+        node = child
+        line = node.start_mark.line + 1
+    return line
+
+
+def _compose(path: Path) -> yaml.Node | None:
+    try:
+        return yaml.compose(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError:
+        return None
+
+
 def _read_yaml(path: Path) -> Any:
     if not path.exists():
         raise ConfigError(f"{path}: thiếu tệp cấu hình.")
@@ -138,28 +162,31 @@ def _read_yaml(path: Path) -> Any:
 def _check_cross_rules(config: AppConfig, config_dir: Path) -> list[str]:
     errors: list[str] = []
     org_file = config_dir / "org.yaml"
+    org_tree = _compose(org_file)
+
+    def at(index: int, field_name: str) -> str:
+        line = _line_of(org_tree, ("units", index, field_name))
+        unit = config.org.units[index]
+        return f"{org_file}{f' dòng {line}' if line else ''}: units[{index}] ({unit.code}) trường {field_name}"
+
     codes: set[str] = set()
     for index, unit in enumerate(config.org.units):
         if unit.code in codes:
-            errors.append(f"{org_file}: units[{index}] ({unit.code}) trường code: mã định danh bị trùng.")
+            errors.append(f"{at(index, 'code')}: mã định danh bị trùng.")
         codes.add(unit.code)
     for index, unit in enumerate(config.org.units):
         if unit.kind is UnitKind.SUBUNIT and not unit.parent:
-            errors.append(
-                f"{org_file}: units[{index}] ({unit.code}) trường parent: đơn vị trực thuộc phải có đơn vị cha."
-            )
+            errors.append(f"{at(index, 'parent')}: đơn vị trực thuộc phải có đơn vị cha.")
         if unit.parent and unit.parent not in codes:
-            errors.append(
-                f"{org_file}: units[{index}] ({unit.code}) trường parent: không có đơn vị mã '{unit.parent}'."
-            )
+            errors.append(f"{at(index, 'parent')}: không có đơn vị mã '{unit.parent}'.")
         if unit.parent == unit.code:
-            errors.append(
-                f"{org_file}: units[{index}] ({unit.code}) trường parent: đơn vị không thể là cha của chính nó."
-            )
-    offices = [u for u in config.org.units if u.kind is UnitKind.OFFICE]
+            errors.append(f"{at(index, 'parent')}: đơn vị không thể là cha của chính nó.")
+    offices = [(i, u) for i, u in enumerate(config.org.units) if u.kind is UnitKind.OFFICE]
     if len(offices) != 1:
+        listed = ", ".join(f"units[{i}] ({u.code})" for i, u in offices)
         errors.append(
-            f"{org_file}: units: phải có đúng một đơn vị kind: office (VP UBND tỉnh), đang có {len(offices)}."
+            f"{org_file}: units: phải có đúng một đơn vị kind: office (VP UBND tỉnh), đang có {len(offices)}"
+            + (f": {listed}." if listed else ".")
         )
     missing_roles = [r.value for r in Role if r not in config.roles.roles]
     if missing_roles:
@@ -192,9 +219,14 @@ def load_config(config_dir: Path) -> AppConfig:
         try:
             parsed[filename] = model.model_validate(data)
         except ValidationError as exc:
+            tree = _compose(path)
             for err in exc.errors():
-                where = _describe_location(data, tuple(err["loc"])) or "(gốc)"
-                errors.append(f"{path}: {where}: {err['msg']}")
+                loc = tuple(err["loc"])
+                where = _describe_location(data, loc) or "(gốc)"
+                line = _line_of(tree, loc)
+                value = err.get("input")
+                shown = f" (giá trị: {value!r})" if isinstance(value, (str, int, float)) and len(loc) else ""
+                errors.append(f"{path}{f' dòng {line}' if line else ''}: {where}: {err['msg']}{shown}")
     if errors:
         raise ConfigError("Cấu hình không hợp lệ:\n" + "\n".join(f"- {e}" for e in errors))
     config = AppConfig(

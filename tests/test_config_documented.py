@@ -20,7 +20,9 @@ def _documented(key: str, text: str) -> bool:
 
 def test_every_config_key_is_documented() -> None:
     models: list[type[BaseModel]] = [OrgConfig, UnitConfig, RolesConfig, RoleConfig, AppSettingsConfig, ClassStyle]
-    missing = [f"{m.__name__}.{name}" for m in models for name in m.model_fields if not _documented(name, CONFIG_SECTION)]
+    missing = [
+        f"{m.__name__}.{name}" for m in models for name in m.model_fields if not _documented(name, CONFIG_SECTION)
+    ]
     assert missing == []
 
 
