@@ -28,9 +28,12 @@ version = st.session_state.assign_form_version
 
 if message := st.session_state.pop("assign_success", None):
     st.success(message)
+    st.toast(message, icon=":material/check_circle:")
 
 count = int(
-    st.number_input("Số nhiệm vụ trong văn bản", min_value=1, max_value=20, value=1, step=1, key=f"count{version}")
+    st.columns([1, 3])[0].number_input(
+        "Số nhiệm vụ trong văn bản", min_value=1, max_value=20, value=1, step=1, key=f"count{version}"
+    )
 )
 
 with st.form(f"assign{version}"):

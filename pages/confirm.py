@@ -10,7 +10,7 @@ from models.schemas import ConfirmationCreate
 from services.clock import fmt_date
 from services.confirmation import confirm_task, list_pending
 from services.errors import ServiceError
-from ui.format import md_escape
+from ui.format import md_escape, shorten
 from ui.runtime import db, require_actor, today
 
 actor = require_actor()
@@ -21,6 +21,7 @@ if not actor.can(Permission.TASK_CONFIRM):
 
 if message := st.session_state.pop("confirm_success", None):
     st.success(message)
+    st.toast(message, icon=":material/check_circle:")
 
 with db() as session:
     pending = list_pending(session=session, actor=actor, today=today())
@@ -49,7 +50,7 @@ st.dataframe(
         "Chờ (ngày)": st.column_config.NumberColumn(width=75),
         "Đơn vị": st.column_config.TextColumn(width=120),
         "Văn bản giao": st.column_config.TextColumn(width=105),
-        "Nội dung nhiệm vụ": st.column_config.TextColumn(width=240),
+        "Nội dung nhiệm vụ": st.column_config.TextColumn(width=260),
         "Hạn xử lý": st.column_config.TextColumn(width=85),
         "Văn bản trả lời": st.column_config.TextColumn(width=165),
         "Trả lời": st.column_config.TextColumn(width=75),
@@ -64,7 +65,7 @@ task_id = st.selectbox(
     "Nhiệm vụ cần xác nhận",
     ids,
     index=index,
-    format_func=lambda i: f"#{i} · {by_id[i].unit_name} · {by_id[i].reply_code} · {by_id[i].content[:60]}",
+    format_func=lambda i: f"#{i} · {by_id[i].unit_name} · {by_id[i].reply_code} · {shorten(by_id[i].content, 70)}",
 )
 chosen = by_id[task_id]
 st.markdown(f"**Kết quả đơn vị báo cáo:** {md_escape(chosen.result)}")

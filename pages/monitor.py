@@ -11,7 +11,7 @@ from models import Permission, TaskClass
 from services.clock import fmt_date
 from services.errors import ServiceError
 from services.statistics import make_period, tasks_behind, unit_statistics
-from ui.format import chart_frame, fmt_percent, stats_table
+from ui.format import chart_frame, fmt_percent, styled_stats_table
 from ui.runtime import config, db, require_actor, today
 from ui.task_list import task_list
 from ui.url_state import init_from_url, write_to_url
@@ -59,12 +59,11 @@ for column, task_class in zip(by_class, TaskClass, strict=True):
     column.metric(cfg.class_label(task_class), total.counts[task_class])
 
 st.subheader("Biểu thống kê theo đơn vị")
-st.table(stats_table(report), hide_index=True)
+st.table(styled_stats_table(report), hide_index=True)
 
 frame = chart_frame(report, cfg)
 if not frame.empty:
     classes = list(TaskClass)
-    chart_height = 40 + 32 * len(report.rows)
     chart = (
         alt.Chart(frame)
         .mark_bar()
@@ -86,10 +85,10 @@ if not frame.empty:
                 alt.Tooltip("tasks:Q", title="Số nhiệm vụ"),
             ],
         )
-        .properties(height=chart_height)
+        .properties(height=alt.Step(32))  # 32 px per unit, whatever the number of units
     )
     st.subheader("Biểu đồ theo đơn vị")
-    st.altair_chart(chart, width="stretch", height=chart_height + 60)
+    st.altair_chart(chart, width="stretch")
 
 view_all = actor.can(Permission.TASKS_VIEW_ALL)
 st.subheader("Nhiệm vụ quá hạn" + ("" if view_all else f" của {actor.unit_name}"))

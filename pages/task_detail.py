@@ -35,6 +35,7 @@ except ServiceError as exc:
 
 if message := st.session_state.pop("detail_success", None):
     st.success(message)
+    st.toast(message, icon=":material/check_circle:")
 
 row, doc = detail.row, detail.document
 st.title(f"Nhiệm vụ #{row.task_id}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 import pandas as pd
 
 from models import TaskClass
@@ -102,6 +104,16 @@ def stats_table(report: StatisticsReport) -> pd.DataFrame:
     return pd.DataFrame(lines, columns=STATS_COLUMNS)
 
 
+def styled_stats_table(report: StatisticsReport) -> pd.io.formats.style.Styler:
+    """The official table with figures right-aligned and the total row in bold."""
+    frame = stats_table(report)
+    figures: list[Hashable] = list(STATS_COLUMNS[2:])
+    last = len(frame) - 1
+    return frame.style.set_properties(subset=figures, **{"text-align": "right"}).apply(
+        lambda row: ["font-weight: bold" if row.name == last else "" for _ in row], axis=1
+    )
+
+
 def chart_frame(report: StatisticsReport, config: AppConfig) -> pd.DataFrame:
     """Long format for the stacked bar chart: unit × class → count."""
     data = [
@@ -116,3 +128,10 @@ def chart_frame(report: StatisticsReport, config: AppConfig) -> pd.DataFrame:
 def md_escape(text: str) -> str:
     """Escape user text shown through st.markdown so it is displayed, never interpreted."""
     return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~" else ch for ch in text)
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut at a word boundary and mark the cut with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"

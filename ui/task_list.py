@@ -22,12 +22,12 @@ def task_list(rows: list[TaskRow], config: AppConfig, *, key: str) -> None:
         key=key,
         column_config={
             "Mã": st.column_config.NumberColumn(width=45, format="%d"),
-            "Văn bản": st.column_config.TextColumn(width=105),
-            "Nội dung nhiệm vụ": st.column_config.TextColumn(width=270),
-            "Đơn vị chủ trì": st.column_config.TextColumn(width=125),
+            "Văn bản": st.column_config.TextColumn(width=100),
+            "Nội dung nhiệm vụ": st.column_config.TextColumn(width=330),
+            "Đơn vị chủ trì": st.column_config.TextColumn(width=120),
             "Hạn xử lý": st.column_config.TextColumn(width=85),
-            "Thời hạn": st.column_config.TextColumn(width=95),
-            "Tình trạng": st.column_config.TextColumn(width=200),
+            "Thời hạn": st.column_config.TextColumn(width=90),
+            "Tình trạng": st.column_config.TextColumn(width=165),
         },
     )
     st.caption("Chọn một dòng để mở nhiệm vụ. Đỏ: quá hạn · vàng: sắp đến hạn · xanh: đã hoàn thành.")

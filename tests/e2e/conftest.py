@@ -1,0 +1,209 @@
+"""Real-browser fixtures: a throw-away Streamlit server on an empty database, and Debian's chromium.
+
+The server runs ``streamlit run asgi.py`` as in production (file watching off, so edits
+saved meanwhile cannot disturb it), but every byte of data goes to a temporary directory
+(``GIAOVIEC_DATA_DIR``), never to ``data/``. The two accounts
+are created with ``manage.py create-user`` before the server starts, so the figures the tests
+assert depend only on what the tests do in the browser.
+
+Playwright is used directly (``playwright.sync_api``); browsers are never downloaded:
+``/usr/bin/chromium`` comes from Debian (``make test-system-deps``).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+
+from .accounts import CLERK, TRACKER, Account
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+TIMEOUT_MS = 20_000  # Streamlit renders asynchronously: every wait is on a text, bounded by this
+HEALTH_POLLS = 300  # x 0.1 s
+
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def app_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment pointing the app at an empty SQLite file in a temporary directory."""
+    data_dir = tmp_path_factory.mktemp("giaoviec-e2e")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "GIAOVIEC_DATABASE_URL")}
+    env.update(
+        GIAOVIEC_DATA_DIR=str(data_dir),
+        GIAOVIEC_SECRET_KEY="e2e-secret-key-not-for-production",
+        GIAOVIEC_DATABASE_URL=f"sqlite:///{data_dir / 'giaoviec.db'}",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def accounts(app_env: dict[str, str]) -> dict[str, Account]:
+    """The VP UBND tracker and the Sở Tài chính clerk, created through the admin command line."""
+    for account in (TRACKER, CLERK):
+        done = subprocess.run(
+            [
+                str(VENV_BIN / "python"),
+                "manage.py",
+                "create-user",
+                account.username,
+                "--name",
+                account.name,
+                "--role",
+                account.role,
+                "--unit",
+                account.unit,
+                "--password",
+                account.password,
+            ],
+            cwd=ROOT,
+            env=app_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, f"create-user {account.username} failed:\n{done.stdout}\n{done.stderr}"
+    return {"tracker": TRACKER, "clerk": CLERK}
+
+
+@pytest.fixture(scope="session")
+def app_server(app_env: dict[str, str], accounts: dict[str, Account]) -> Iterator[str]:
+    """``streamlit run asgi.py`` on a free port; yields its base URL; kills its process group."""
+    port = _free_port()
+    log_path = Path(app_env["GIAOVIEC_DATA_DIR"]) / "server.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [
+                str(VENV_BIN / "streamlit"),
+                "run",
+                "asgi.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+                # Without this, a source file saved while the test runs (someone editing) makes
+                # Streamlit re-import the models, and the next rerun of an open session fails with
+                # "Table 'org_unit' is already defined for this MetaData instance".
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            env=app_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(HEALTH_POLLS):
+            if proc.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=1) as response:
+                    if response.read().decode().strip() == "ok":
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.1)
+        else:
+            pytest.fail(f"server not healthy after {HEALTH_POLLS / 10:.0f} s:\n{log_path.read_text()}")
+        if proc.poll() is not None:
+            pytest.fail(f"server exited with {proc.returncode}:\n{log_path.read_text()}")
+        yield base_url
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def playwright_session() -> Iterator[Playwright]:
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_session: Playwright) -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: run `make test-system-deps` (never `playwright install`)")
+    browser = playwright_session.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture
+def page(request: pytest.FixtureRequest, browser: Browser, app_server: str, app_env: dict[str, str]) -> Iterator[Page]:
+    """A fresh browser profile (no cookies) at an office screen size, in Vietnam's time zone.
+
+    On failure the last screen and the server log are kept next to the temporary database.
+    """
+    context = browser.new_context(
+        base_url=app_server,
+        viewport={"width": 1440, "height": 900},
+        locale="vi-VN",
+        timezone_id="Asia/Ho_Chi_Minh",
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        data_dir = Path(app_env["GIAOVIEC_DATA_DIR"])
+        failure = data_dir / f"failure-{request.node.name}.png"
+        page.screenshot(path=str(failure))
+        print(f"\nlast screen: {failure}\nserver log: {data_dir / 'server.log'}")
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
