@@ -22,6 +22,10 @@ PAGES = {
         "pages/assign.py", title="Giao nhiệm vụ", icon=":material/assignment_add:", url_path="giao-nhiem-vu"
     ),
     "confirm": st.Page("pages/confirm.py", title="Xác nhận kết quả", icon=":material/fact_check:", url_path="xac-nhan"),
+    "inbox": st.Page("pages/inbox.py", title="Việc chờ tôi xử lý", icon=":material/inbox:", url_path="viec-cho-toi"),
+    "workflows": st.Page(
+        "pages/workflows.py", title="Quy trình xử lý", icon=":material/account_tree:", url_path="quy-trinh"
+    ),
     "unit_tasks": st.Page(
         "pages/unit_tasks.py", title="Nhiệm vụ của đơn vị", icon=":material/list_alt:", url_path="nhiem-vu"
     ),
@@ -39,6 +43,8 @@ if actor is None:
     nav = st.navigation([st.Page("pages/login.py", title="Đăng nhập", icon=":material/login:", url_path="dang-nhap")])
 else:
     work: list[st.Page] = []
+    if actor.can(Permission.UNIT_TASKS_VIEW) and not actor.at_office:
+        work.append(PAGES["inbox"])
     if actor.can(Permission.TASK_ASSIGN):
         work.append(PAGES["assign"])
     if actor.can(Permission.TASK_CONFIRM):
@@ -59,6 +65,8 @@ else:
     home = st.Page(_home, title="Trang chủ", default=True, visibility="hidden")
     sections = {"Theo dõi": monitor, "Công việc": work} if office_viewer else {"Công việc": work, "Theo dõi": monitor}
     sections["Khác"] = [home, PAGES["task"]]
+    if actor.can(Permission.ADMIN):
+        sections["Quản trị"] = [PAGES["workflows"]]
     nav = st.navigation({name: pages for name, pages in sections.items() if pages})
     with st.sidebar:
         st.markdown(f"**{actor.full_name}**  \n{config().role_label(actor.role)} · {actor.unit_name}")

@@ -1,10 +1,12 @@
 """SQLModel tables and enums of Giao việc."""
 
 from models.enums import (
+    CloseReason,
     ConfirmOutcome,
     DocumentKind,
     EventAction,
     Permission,
+    RequestStatus,
     Role,
     TaskClass,
     TaskStatus,
@@ -14,22 +16,27 @@ from models.tables import (
     Confirmation,
     Document,
     Extension,
+    Flow,
     OrgUnit,
     Task,
     TaskCoordinator,
     TaskEvent,
     User,
+    WrongUnitRequest,
 )
 
 __all__ = [
+    "CloseReason",
     "ConfirmOutcome",
     "Confirmation",
     "Document",
     "DocumentKind",
     "EventAction",
     "Extension",
+    "Flow",
     "OrgUnit",
     "Permission",
+    "RequestStatus",
     "Role",
     "Task",
     "TaskClass",
@@ -38,4 +45,5 @@ __all__ = [
     "TaskStatus",
     "UnitKind",
     "User",
+    "WrongUnitRequest",
 ]

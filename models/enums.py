@@ -35,6 +35,8 @@ class Permission(StrEnum):
     UNIT_TASKS_VIEW = "unit_tasks.view"
     TASK_NOTE = "task.note"
     TASK_REPLY = "task.reply"
+    TASK_WRONG_UNIT = "task.wrong_unit"
+    TASK_CONTRIBUTE = "task.contribute"
     DASHBOARD_VIEW = "dashboard.view"
     ADMIN = "admin"
 
@@ -50,6 +52,19 @@ class TaskStatus(StrEnum):
     OPEN = "open"
     REPLIED = "replied"
     DONE = "done"
+    CLOSED = "closed"  # closed administratively: wrong unit, revoked or replaced (counted for nobody)
+
+
+class CloseReason(StrEnum):
+    WRONG_UNIT = "wrong_unit"
+    REVOKED = "revoked"
+    REPLACED = "replaced"
+
+
+class RequestStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
 
 
 class ConfirmOutcome(StrEnum):
@@ -75,3 +90,13 @@ class EventAction(StrEnum):
     CONFIRMED_DONE = "confirmed_done"
     CONFIRMED_NOT_DONE = "confirmed_not_done"
     EXTENDED = "extended"
+    STEP = "step"  # a workflow transition inside a unit
+    CONTRIBUTION = "contribution"
+    WRONG_UNIT_REQUESTED = "wrong_unit_requested"
+    WRONG_UNIT_ACCEPTED = "wrong_unit_accepted"
+    WRONG_UNIT_REFUSED = "wrong_unit_refused"
+    ARCHIVED = "archived"
+    REROUTED = "rerouted"
+    REVOKED = "revoked"
+    UPDATED = "updated"
+    REPLACED = "replaced"

@@ -12,7 +12,16 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.enums import ConfirmOutcome, DocumentKind, EventAction, Role, TaskStatus, UnitKind
+from models.enums import (
+    CloseReason,
+    ConfirmOutcome,
+    DocumentKind,
+    EventAction,
+    RequestStatus,
+    Role,
+    TaskStatus,
+    UnitKind,
+)
 from models.types import enum_type
 
 
@@ -100,6 +109,51 @@ class Task(SQLModel, table=True):
     tracker_id: int | None = Field(default=None, foreign_key="app_user.id")
     created_by: int = Field(foreign_key="app_user.id")
     created_at: datetime
+    # closed administratively (wrong unit, revoked, replaced): excluded from statistics from closed_on
+    closed_reason: CloseReason | None = Field(default=None, sa_type=enum_type(CloseReason), nullable=True)
+    closed_on: date | None = None
+    replaces_task_id: int | None = Field(default=None, foreign_key="task.id")
+
+
+class Flow(SQLModel, table=True):
+    """One unit's handling of a task, as an instance of a workflow of ``config/workflows.yaml``.
+
+    The lead unit runs the main flow; internal routing adds sub flows (``parent_flow_id``),
+    one per sub-unit. ``committed`` is false while the main flow is still in the steps its
+    workflows share (before the leader's choice at bút phê).
+    """
+
+    __tablename__ = "flow"
+    __table_args__ = (Index("ix_flow_unit_state", "unit_id", "state"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    unit_id: int = Field(foreign_key="org_unit.id")
+    parent_flow_id: int | None = Field(default=None, foreign_key="flow.id")
+    workflow: str = Field(max_length=64)
+    committed: bool = False
+    state: str = Field(max_length=64)
+    assignee_id: int | None = Field(default=None, foreign_key="app_user.id")
+    active: bool = True  # false once the task is closed (revoked, wrong unit) or the flow archived
+    created_at: datetime
+    updated_at: datetime
+
+
+class WrongUnitRequest(SQLModel, table=True):
+    """A unit's statement that a task is not within its remit (Điều 4.2), and VP UBND's decision."""
+
+    __tablename__ = "wrong_unit_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    reason: str = Field(max_length=2000)
+    requested_by: int = Field(foreign_key="app_user.id")
+    requested_at: datetime
+    status: RequestStatus = Field(default=RequestStatus.PENDING, sa_type=enum_type(RequestStatus))
+    decided_by: int | None = Field(default=None, foreign_key="app_user.id")
+    decided_at: datetime | None = None
+    decision_note: str = Field(default="", max_length=2000)
+    new_task_id: int | None = Field(default=None, foreign_key="task.id")
 
 
 class TaskCoordinator(SQLModel, table=True):
@@ -157,3 +211,6 @@ class TaskEvent(SQLModel, table=True):
     from_unit_id: int | None = Field(default=None, foreign_key="org_unit.id")
     to_unit_id: int | None = Field(default=None, foreign_key="org_unit.id")
     note: str = Field(default="", max_length=4000)
+    flow_id: int | None = Field(default=None, foreign_key="flow.id")
+    transition: str | None = Field(default=None, max_length=64)  # workflow transition key
+    step: int | None = None  # the regulation's step number

@@ -10,8 +10,9 @@ from models.schemas import ConfirmationCreate
 from services.clock import fmt_date
 from services.confirmation import confirm_task, list_pending
 from services.errors import ServiceError
+from services.wrong_unit import list_pending_requests
 from ui.format import md_escape, shorten
-from ui.runtime import db, require_actor, today
+from ui.runtime import config, db, require_actor, today
 
 actor = require_actor()
 st.title("Xác nhận kết quả")
@@ -25,6 +26,18 @@ if message := st.session_state.pop("confirm_success", None):
 
 with db() as session:
     pending = list_pending(session=session, actor=actor, today=today())
+    requests = list_pending_requests(session=session, actor=actor)
+
+if requests:
+    st.subheader("Đề nghị điều chỉnh đơn vị (không đúng chức năng)")
+    for request in requests:
+        st.page_link(
+            "pages/task_detail.py",
+            label=f"Nhiệm vụ #{request.task_id}: {shorten(request.reason, 90)}",
+            icon=":material/swap_horiz:",
+            query_params={"id": str(request.task_id)},
+        )
+    st.subheader("Văn bản trả lời chờ xác nhận")
 
 if not pending:
     st.info("Không có văn bản trả lời nào chờ xác nhận.")
@@ -90,6 +103,7 @@ with st.form("confirm", clear_on_submit=True):
                 confirm_task(
                     session=session,
                     actor=actor,
+                    config=config(),
                     task_id=task_id,
                     data=ConfirmationCreate(outcome=outcome, reason=reason, new_deadline=new_deadline),
                 )

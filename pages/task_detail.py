@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from models.schemas import ReplyCreate
+from models import CloseReason, OrgUnit
 from services.clock import fmt_date, fmt_datetime
 from services.errors import ServiceError
 from services.org import unit_names
+from services.task_actions import task_workbench
 from services.tasks import get_task_detail
-from services.work import add_note, issue_reply
+from services.work import add_note
 from ui.format import md_escape, situation
 from ui.runtime import config, db, require_actor, today
+from ui.task_workflow import change_forms, contribution_form, step_forms, where_now, wrong_unit_forms
 
 actor = require_actor()
 cfg = config()
@@ -28,6 +30,9 @@ try:
             session=session, actor=actor, task_id=task_id, today=today(), due_soon_days=cfg.app.due_soon_days
         )
         names = unit_names(session=session)
+        bench = task_workbench(session=session, actor=actor, config=cfg, task_id=task_id)
+        lead_unit = session.get(OrgUnit, detail.row.lead_unit_id)
+        lead_code = lead_unit.code if lead_unit else ""
 except ServiceError as exc:
     st.title("Chi tiết nhiệm vụ")
     st.error(exc.message)
@@ -46,6 +51,15 @@ st.markdown(
     f"<span style='background:{colour};color:#fff;padding:.2rem .6rem;border-radius:4px'>{state_text}</span>",
     unsafe_allow_html=True,
 )
+if detail.closed_reason is not None:
+    why = {
+        CloseReason.WRONG_UNIT: "không đúng đơn vị (đã chuyển đúng đơn vị)",
+        CloseReason.REVOKED: "đã thu hồi",
+        CloseReason.REPLACED: "đã thay thế bằng nhiệm vụ khác",
+    }[detail.closed_reason]
+    st.info(f"Nhiệm vụ đã đóng: {why}; không tính vào thống kê của đơn vị.")
+if detail.replaces_task_id:
+    st.caption(f"Nhiệm vụ này thay cho nhiệm vụ #{detail.replaces_task_id}.")
 c1, c2, c3 = st.columns(3)
 c1.markdown(f"**Đơn vị chủ trì**  \n{row.lead_unit_name}")
 c2.markdown(f"**Hạn xử lý**  \n{fmt_date(row.state.deadline)}")
@@ -75,6 +89,8 @@ if detail.can_confirm:
         query_params={"task": str(task_id)},
     )
 
+where_now(bench)
+
 if detail.can_note:
     with st.form("note", clear_on_submit=True):
         st.subheader("Cập nhật tiến độ")
@@ -89,39 +105,16 @@ if detail.can_note:
                 st.session_state.detail_success = "Đã lưu cập nhật tiến độ."
                 st.rerun()
 
-if detail.can_reply:
-    with st.form("reply"):
-        st.subheader("Ban hành văn bản trả lời (trên chính luồng văn bản giao)")
-        r1, r2, r3 = st.columns(3)
-        code = r1.text_input("Số/ký hiệu văn bản trả lời")
-        issue_date = r2.date_input("Ngày văn bản", value=today(), max_value=today(), format="DD/MM/YYYY")
-        signer = r3.text_input("Người ký", key="reply_signer")
-        summary = st.text_input("Trích yếu văn bản trả lời")
-        result = st.text_area("Kết quả thực hiện", height=100)
-        if st.form_submit_button("Ban hành văn bản trả lời", type="primary"):
-            try:
-                with db() as session:
-                    reply = issue_reply(
-                        session=session,
-                        actor=actor,
-                        task_id=task_id,
-                        data=ReplyCreate(
-                            code=code, issue_date=issue_date, summary=summary, result=result, signer=signer
-                        ),
-                    )
-            except ServiceError as exc:
-                st.error(exc.message)
-            else:
-                st.session_state.detail_success = (
-                    f"Đã ban hành văn bản trả lời {reply.code}; chờ Văn phòng UBND tỉnh xác nhận."
-                )
-                st.rerun()
+step_forms(bench, actor, cfg)
+wrong_unit_forms(bench, actor, cfg, task_id)
+contribution_form(bench, actor, task_id)
+change_forms(bench, actor, cfg, task_id, lead_code)
 
 st.subheader("Nhật ký xử lý")
 for entry in reversed(detail.timeline):
     route = ""
-    if entry.from_unit_id or entry.to_unit_id:
-        route = f" · {names.get(entry.from_unit_id or 0, '')} → {names.get(entry.to_unit_id or 0, '')}"
+    if entry.from_unit_id and entry.to_unit_id and entry.from_unit_id != entry.to_unit_id:
+        route = f" · {names.get(entry.from_unit_id, '')} → {names.get(entry.to_unit_id, '')}"
     with st.container(border=True):
         st.markdown(
             f"**{cfg.app.event_actions[entry.action]}** — {fmt_datetime(entry.at)}  \n"

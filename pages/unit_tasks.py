@@ -7,7 +7,7 @@ import streamlit as st
 from models import Permission, TaskClass
 from services.errors import ServiceError
 from services.org import assignable_units
-from services.tasks import coordinated_tasks, list_unit_tasks
+from services.tasks import coordinated_tasks, list_unit_tasks, routed_tasks
 from ui.runtime import config, db, require_actor, today
 from ui.task_list import task_list
 from ui.url_state import init_from_url, write_to_url
@@ -49,6 +49,11 @@ try:
             query=query,
             include_done=include_done,
         )
+        routed = (
+            []
+            if actor.at_office
+            else routed_tasks(session=session, actor=actor, today=today(), due_soon_days=cfg.app.due_soon_days)
+        )
         coordinated = (
             []
             if actor.at_office
@@ -65,6 +70,10 @@ m3.metric("Sắp đến hạn", sum(1 for r in rows if r.due_soon))
 m4.metric("Chờ xác nhận", sum(1 for r in rows if r.state.awaiting_confirmation))
 
 task_list(rows, cfg, key="unit_tasks")
+
+if routed:
+    st.subheader("Nhiệm vụ đơn vị cấp trên chuyển đến (liên thông nội bộ)")
+    task_list(routed, cfg, key="routed")
 
 if coordinated:
     st.subheader("Nhiệm vụ đơn vị phối hợp (chỉ xem)")

@@ -15,9 +15,11 @@ from services.journal import record_event
 from services.permissions import Actor, require
 from services.text import clean_text, document_code_key
 from services.workdays import add_working_days
+from services.workflow import start_main_flow
 
 
-def _unit_for(session: Session, code: str, *, label: str, field: str) -> OrgUnit:
+def resolve_lead_unit(*, session: Session, code: str, label: str, field: str = "lead") -> OrgUnit:
+    """The active, non-office unit with this code, or InvalidInput naming the field."""
     unit = session.exec(select(OrgUnit).where(OrgUnit.code == code.strip())).first()
     if unit is None:
         raise InvalidInput(f"{label}: không có đơn vị mã '{code}'.", field=field)
@@ -47,10 +49,14 @@ def _validate_task(session: Session, task: TaskCreate, number: int) -> tuple[str
         raise InvalidInput(f"{prefix}: phải chọn đơn vị chủ trì.", field=f"tasks.{number}.lead")
     if len(set(lead_codes)) > 1:
         raise InvalidInput(f"{prefix}: chỉ được chọn một đơn vị chủ trì.", field=f"tasks.{number}.lead")
-    lead = _unit_for(session, lead_codes[0], label=f"{prefix} — đơn vị chủ trì", field=f"tasks.{number}.lead")
+    lead = resolve_lead_unit(
+        session=session, code=lead_codes[0], label=f"{prefix} — đơn vị chủ trì", field=f"tasks.{number}.lead"
+    )
     coordinators: list[OrgUnit] = []
     for code in dict.fromkeys(task.coordinating_unit_codes):
-        unit = _unit_for(session, code, label=f"{prefix} — đơn vị phối hợp", field=f"tasks.{number}.coordinators")
+        unit = resolve_lead_unit(
+            session=session, code=code, label=f"{prefix} — đơn vị phối hợp", field=f"tasks.{number}.coordinators"
+        )
         if unit.id == lead.id:
             raise InvalidInput(
                 f"{prefix}: đơn vị chủ trì không đồng thời là đơn vị phối hợp.", field=f"tasks.{number}.coordinators"
@@ -146,6 +152,7 @@ def create_assignment(
         for unit in coordinators:
             assert unit.id is not None and task_row.id is not None
             session.add(TaskCoordinator(task_id=task_row.id, unit_id=unit.id))
+        start_main_flow(session=session, config=config, task=task_row, now=now)
         note = f"Văn bản {code}; hạn xử lý {fmt_date(deadline)}"
         if coordinators:
             note += "; phối hợp: " + ", ".join(u.short_name for u in coordinators)

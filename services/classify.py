@@ -50,6 +50,7 @@ class TaskFacts:
     replies: tuple[ReplyFact, ...] = ()
     confirmations: tuple[ConfirmationFact, ...] = ()
     extensions: tuple[ExtensionFact, ...] = ()
+    closed_on: date | None = None  # closed administratively (wrong unit, revoked, replaced)
 
 
 @dataclass(frozen=True)
@@ -114,13 +115,18 @@ def load_facts(*, session: Session, task_ids: Collection[int] | None = None) -> 
         id_groups: list[list[int] | None] = [None]
     else:
         id_groups = list(_chunks(sorted(set(task_ids))))
-    rows: list[tuple[int, int, int, date, date]] = []
+    rows: list[tuple[int, int, int, date, date, date | None]] = []
     replies: dict[int, list[ReplyFact]] = defaultdict(list)
     confirmations: dict[int, list[ConfirmationFact]] = defaultdict(list)
     extensions: dict[int, list[ExtensionFact]] = defaultdict(list)
     for ids in id_groups:
-        task_query = sa_select(  # five columns: beyond sqlmodel.select's typed overloads
-            col(Task.id), col(Task.document_id), col(Task.lead_unit_id), col(Task.deadline), col(Document.issue_date)
+        task_query = sa_select(  # six columns: beyond sqlmodel.select's typed overloads
+            col(Task.id),
+            col(Task.document_id),
+            col(Task.lead_unit_id),
+            col(Task.deadline),
+            col(Document.issue_date),
+            col(Task.closed_on),
         ).join(Document, col(Task.document_id) == col(Document.id))
         reply_query = select(col(Document.id), col(Document.task_id), col(Document.issue_date)).where(
             Document.kind == DocumentKind.REPLY
@@ -139,9 +145,7 @@ def load_facts(*, session: Session, task_ids: Collection[int] | None = None) -> 
             reply_query = reply_query.where(col(Document.task_id).in_(ids))
             confirmation_query = confirmation_query.where(col(Confirmation.task_id).in_(ids))
             extension_query = extension_query.where(col(Extension.task_id).in_(ids))
-        rows.extend(
-            (tid, did, uid, deadline, issued) for tid, did, uid, deadline, issued in session.execute(task_query)
-        )
+        rows.extend(tuple(row) for row in session.execute(task_query))  # type: ignore[misc]
         for rid, tid, rdate in session.exec(reply_query):
             if rid is not None and tid is not None:
                 replies[tid].append(ReplyFact(rid, rdate))
@@ -160,6 +164,7 @@ def load_facts(*, session: Session, task_ids: Collection[int] | None = None) -> 
             replies=tuple(replies.get(tid, ())),
             confirmations=tuple(confirmations.get(tid, ())),
             extensions=tuple(extensions.get(tid, ())),
+            closed_on=closed_on,
         )
-        for tid, did, uid, deadline, issued in rows
+        for tid, did, uid, deadline, issued, closed_on in rows
     }

@@ -15,12 +15,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from models.enums import EventAction, Permission, Role, TaskClass, TaskStatus, UnitKind
+from services.config_error import ConfigError
+from services.workflow_config import WorkflowsConfig, load_workflows
+
+__all__ = ["AppConfig", "ConfigError", "load_config"]
 
 UNIT_CODE_PATTERN = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
-
-
-class ConfigError(Exception):
-    """A configuration file is missing or invalid; the message names file, entry and field."""
 
 
 class _Strict(BaseModel):
@@ -82,6 +82,7 @@ class AppConfig(_Strict):
     org: OrgConfig
     roles: RolesConfig
     app: AppSettingsConfig
+    workflows: WorkflowsConfig
 
     def role_label(self, role: Role) -> str:
         return self.roles.roles[role].label
@@ -233,6 +234,7 @@ def load_config(config_dir: Path) -> AppConfig:
         org=parsed["org.yaml"],  # type: ignore[arg-type]
         roles=parsed["roles.yaml"],  # type: ignore[arg-type]
         app=parsed["app.yaml"],  # type: ignore[arg-type]
+        workflows=load_workflows(config_dir),
     )
     cross = _check_cross_rules(config, config_dir)
     if cross:

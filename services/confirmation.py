@@ -15,11 +15,13 @@ from models import Confirmation, ConfirmOutcome, Document, EventAction, Extensio
 from models.schemas import ConfirmationCreate
 from services.classify import classify, load_facts
 from services.clock import fmt_date, local_date, now_utc
+from services.config import AppConfig
 from services.errors import Conflict, InvalidInput, NotFound
 from services.journal import record_event
 from services.org import unit_names
 from services.permissions import Actor, require
 from services.text import clean_text
+from services.workflow import restart_main_flow
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,13 @@ def list_pending(*, session: Session, actor: Actor, today: date) -> list[Pending
 
 
 def confirm_task(
-    *, session: Session, actor: Actor, task_id: int, data: ConfirmationCreate, now: datetime | None = None
+    *,
+    session: Session,
+    actor: Actor,
+    config: AppConfig,
+    task_id: int,
+    data: ConfirmationCreate,
+    now: datetime | None = None,
 ) -> Confirmation:
     """Record the verdict on the pending reply of a task; journal it; commit."""
     require(actor, Permission.TASK_CONFIRM, "Chỉ chuyên viên theo dõi của Văn phòng UBND tỉnh được xác nhận kết quả.")
@@ -132,6 +140,7 @@ def confirm_task(
         )
     else:
         task.status = TaskStatus.OPEN
+        restart_main_flow(session=session, config=config, task=task, now=now)
         record_event(
             session=session,
             actor=actor,

@@ -10,9 +10,9 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from models import ConfirmOutcome, OrgUnit, Role, UnitKind, User
+from models import ConfirmOutcome, Flow, OrgUnit, Role, Task, UnitKind, User
 from models.schemas import AssignmentCreate, ConfirmationCreate, ReplyCreate, TaskCreate
 from services.accounts import create_user
 from services.assignment import create_assignment
@@ -21,6 +21,8 @@ from services.confirmation import confirm_task
 from services.org import office_unit, unit_by_code
 from services.permissions import Actor, build_actor
 from services.work import add_note, issue_reply
+from services.workflow import fire, main_flow
+from services.wrong_unit import request_wrong_unit
 
 DEMO_PASSWORD = "giaoviec2026"
 FINANCE = "000.00.05.H21"  # Sở Tài chính
@@ -82,26 +84,80 @@ def _ensure_accounts(session: Session, config: AppConfig) -> None:
             )
 
 
-def _unit_clerk(session: Session, config: AppConfig, unit: OrgUnit) -> Actor:
-    """The unit's clerk who issues demo replies (``vt.<code>``; finance uses stc.vanthu)."""
-    if unit.code == FINANCE:
-        username = "stc.vanthu"
-    else:
-        username = f"vt.{unit.code.lower()}"
-        if session.exec(select(User).where(User.username == username)).first() is None:
-            create_user(
-                session=session,
-                username=username,
-                full_name=f"Văn thư {unit.short_name}",
-                password=DEMO_PASSWORD,
-                role=Role.CLERK,
-                unit_code=unit.code,
-            )
-    user = session.exec(select(User).where(User.username == username)).one()
+@dataclass(frozen=True)
+class UnitStaff:
+    clerk: Actor
+    leader: Actor
+    specialist: Actor
+
+
+_STAFF_NAMES = {FINANCE: ("stc.vanthu", "stc.lanhdao", "stc.chuyenvien")}
+
+
+def _account(session: Session, config: AppConfig, username: str, full_name: str, role: Role, unit: OrgUnit) -> Actor:
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        user = create_user(
+            session=session,
+            username=username,
+            full_name=full_name,
+            password=DEMO_PASSWORD,
+            role=role,
+            unit_code=unit.code,
+        )
     assert user.id is not None
     actor = build_actor(session=session, config=config, user_id=user.id)
     assert actor is not None
     return actor
+
+
+def unit_staff(session: Session, config: AppConfig, unit: OrgUnit) -> UnitStaff:
+    """The unit's clerk, leader and specialist (``vt.``/``ld.``/``cv.<code>`` unless listed)."""
+    code = unit.code.lower()
+    clerk, leader, specialist = _STAFF_NAMES.get(unit.code, (f"vt.{code}", f"ld.{code}", f"cv.{code}"))
+    if unit.code == PLEIKU:
+        leader, specialist = "pleiku.lanhdao", "pleiku.chuyenvien"
+    return UnitStaff(
+        clerk=_account(session, config, clerk, f"Văn thư {unit.short_name}", Role.CLERK, unit),
+        leader=_account(session, config, leader, f"Lãnh đạo {unit.short_name}", Role.LEADER, unit),
+        specialist=_account(session, config, specialist, f"Chuyên viên {unit.short_name}", Role.SPECIALIST, unit),
+    )
+
+
+def process_in_unit(
+    *,
+    session: Session,
+    config: AppConfig,
+    task_id: int,
+    staff: UnitStaff,
+    now: datetime,
+    until: str = "ban_hanh",
+    reply: ReplyCreate | None = None,
+) -> None:
+    """Walk the lead unit's short workflow (vào sổ → bút phê → dự thảo → duyệt → ban hành),
+    stopping before the transition ``until`` unless it is ``ban_hanh`` with a reply."""
+    steps: list[tuple[str, Actor, int | None]] = [
+        ("vao_so", staff.clerk, None),
+        ("but_phe", staff.leader, staff.specialist.user_id),
+        ("trinh_du_thao", staff.specialist, None),
+        ("duyet", staff.leader, None),
+    ]
+    flow = main_flow(session=session, task_id=task_id)
+    assert flow is not None and flow.id is not None
+    for key, actor, assignee_id in steps:
+        if key == until:
+            return
+        fire(
+            session=session,
+            actor=actor,
+            config=config,
+            flow_id=flow.id,
+            transition=key,
+            assignee_id=assignee_id,
+            now=now,
+        )
+    if until == "ban_hanh" and reply is not None:
+        issue_reply(session=session, actor=staff.clerk, config=config, task_id=task_id, data=reply, now=now)
 
 
 def seed_demo(*, session: Session, config: AppConfig, today: date) -> int:
@@ -165,11 +221,17 @@ def seed_demo(*, session: Session, config: AppConfig, today: date) -> int:
         document = create_assignment(session=session, actor=tracker, config=config, data=data, now=_at(doc_date, 8))
         created += 1
         task_id = _first_task_id(session, document.id)
-        clerk = _unit_clerk(session, config, unit)
+        staff = unit_staff(session, config, unit)
+        clerk = staff.clerk
+        if scenario in ("open", "overdue", "due_soon"):
+            stop = ("vao_so", "but_phe", "trinh_du_thao", "duyet")[number % 4]
+            process_in_unit(
+                session=session, config=config, task_id=task_id, staff=staff, now=_at(doc_date, 10), until=stop
+            )
         if scenario in ("open", "overdue", "due_soon") and number % 2:
             add_note(
                 session=session,
-                actor=clerk,
+                actor=clerk if stop != "trinh_du_thao" else staff.specialist,
                 task_id=task_id,
                 note="Đã giao phòng chuyên môn tham mưu.",
                 now=_at(min(today, doc_date + timedelta(days=2)), 10),
@@ -178,11 +240,12 @@ def seed_demo(*, session: Session, config: AppConfig, today: date) -> int:
         if reply_after is None:
             continue
         reply_date = min(today, doc_date + timedelta(days=reply_after))
-        issue_reply(
+        process_in_unit(
             session=session,
-            actor=clerk,
+            config=config,
             task_id=task_id,
-            data=ReplyCreate(
+            staff=staff,
+            reply=ReplyCreate(
                 code=f"{200 + number}/{unit.code[7:9]}-VP",
                 issue_date=reply_date,
                 summary=f"Báo cáo thực hiện văn bản {data.code}",
@@ -202,8 +265,101 @@ def seed_demo(*, session: Session, config: AppConfig, today: date) -> int:
             )
         else:
             verdict = ConfirmationCreate(outcome=ConfirmOutcome.DONE)
-        confirm_task(session=session, actor=tracker, task_id=task_id, data=verdict, now=_at(confirm_day, 16))
+        confirm_task(
+            session=session, actor=tracker, config=config, task_id=task_id, data=verdict, now=_at(confirm_day, 16)
+        )
+    created += _seed_routing_examples(session, config, tracker, today)
     return created
+
+
+def _seed_routing_examples(session: Session, config: AppConfig, tracker: Actor, today: date) -> int:
+    """A Trường hợp 1 task at Sở TT&TT half-way through its sub-units, and a wrong-unit request."""
+    ict = unit_by_code(session=session, code=ICT)
+    assert ict is not None
+    doc_date = today - timedelta(days=6)
+    document = create_assignment(
+        session=session,
+        actor=tracker,
+        config=config,
+        now=_at(doc_date, 8),
+        data=AssignmentCreate(
+            code="2024/UBND-KGVX",
+            issue_date=doc_date,
+            issuer="chu_tich_ubnd_tinh",
+            doc_type="chi_thi",
+            summary="V/v triển khai nền tảng chia sẻ dữ liệu dùng chung của tỉnh",
+            signer="Võ Ngọc Thành",
+            tasks=[
+                TaskCreate(
+                    content="Triển khai nền tảng chia sẻ dữ liệu dùng chung, báo cáo kết quả kết nối",
+                    lead_unit_codes=[ICT],
+                    deadline=today + timedelta(days=12),
+                ),
+                TaskCreate(
+                    content="Kiểm tra an toàn thông tin các cơ sở khám chữa bệnh",
+                    lead_unit_codes=[ICT],
+                    deadline=today + timedelta(days=20),
+                ),
+            ],
+        ),
+    )
+    tasks = session.exec(select(Task).where(Task.document_id == document.id).order_by(col(Task.seq))).all()
+    routed, misrouted = tasks[0], tasks[1]
+    assert routed.id is not None and misrouted.id is not None
+    staff = unit_staff(session, config, ict)
+    flow = main_flow(session=session, task_id=routed.id)
+    assert flow is not None and flow.id is not None
+    at = _at(doc_date, 10)
+    fire(session=session, actor=staff.clerk, config=config, flow_id=flow.id, transition="vao_so", now=at)
+    subunits = [u for u in session.exec(select(OrgUnit).where(OrgUnit.parent_id == ict.id)).all()][:2]
+    fire(
+        session=session,
+        actor=staff.leader,
+        config=config,
+        flow_id=flow.id,
+        workflow="truong_hop_1",
+        transition="but_phe",
+        assignee_id=staff.specialist.user_id,
+        subunit_ids=[u.id for u in subunits if u.id],
+        note="Giao P. CNTT chủ trì kỹ thuật, Trung tâm CNTT-TT bảo đảm hạ tầng.",
+        now=at,
+    )
+    first = session.exec(select(Flow).where(Flow.parent_flow_id == flow.id, Flow.unit_id == subunits[0].id)).one()
+    sub_staff = unit_staff(session, config, subunits[0])
+    assert first.id is not None
+    for key, actor, assignee in (
+        ("tiep_nhan", sub_staff.clerk, None),
+        ("phan_cong", sub_staff.leader, sub_staff.specialist.user_id),
+        ("trinh_du_thao", sub_staff.specialist, None),
+        ("duyet", sub_staff.leader, None),
+    ):
+        fire(
+            session=session,
+            actor=actor,
+            config=config,
+            flow_id=first.id,
+            transition=key,
+            assignee_id=assignee,
+            now=_at(doc_date + timedelta(days=2), 9),
+        )
+    fire(
+        session=session,
+        actor=sub_staff.clerk,
+        config=config,
+        flow_id=first.id,
+        transition="gui_don_vi_cha",
+        note="Văn bản số 15/CNTT gửi Sở: đã kết nối 12/20 hệ thống.",
+        now=_at(doc_date + timedelta(days=3), 9),
+    )
+    unit_staff(session, config, subunits[1])
+    request_wrong_unit(
+        session=session,
+        actor=staff.leader,
+        task_id=misrouted.id,
+        reason="Kiểm tra an toàn thông tin tại cơ sở y tế thuộc chức năng của Sở Y tế theo phân cấp.",
+        now=_at(doc_date + timedelta(days=1), 9),
+    )
+    return 1
 
 
 def _first_task_id(session: Session, document_id: int | None) -> int:

@@ -21,6 +21,9 @@ def record_event(
     note: str = "",
     from_unit_id: int | None = None,
     to_unit_id: int | None = None,
+    flow_id: int | None = None,
+    transition: str | None = None,
+    step: int | None = None,
 ) -> TaskEvent:
     """Add (not commit) a journal entry; the caller commits it with the change it records."""
     assert task.id is not None
@@ -35,6 +38,9 @@ def record_event(
         from_unit_id=from_unit_id,
         to_unit_id=to_unit_id,
         note=note,
+        flow_id=flow_id,
+        transition=transition,
+        step=step,
     )
     session.add(event)
     return event
@@ -50,6 +56,7 @@ class TimelineEntry:
     from_unit_id: int | None
     to_unit_id: int | None
     note: str
+    step: int | None
 
 
 def events_of(*, session: Session, task_id: int) -> list[TimelineEntry]:
@@ -67,6 +74,7 @@ def events_of(*, session: Session, task_id: int) -> list[TimelineEntry]:
             from_unit_id=r.from_unit_id,
             to_unit_id=r.to_unit_id,
             note=r.note,
+            step=r.step,
         )
         for r in rows
     ]

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from models import OrgUnit, Permission, Role, Task, TaskCoordinator, UnitKind, User
+from models import Flow, OrgUnit, Permission, Role, Task, TaskCoordinator, UnitKind, User
 from services.config import AppConfig
 from services.errors import PermissionDenied
 
@@ -68,7 +68,15 @@ def can_view_task(*, session: Session, actor: Actor, task: Task) -> bool:
         return False
     if task.lead_unit_id == actor.unit_id:
         return True
-    return session.get(TaskCoordinator, (task.id, actor.unit_id)) is not None
+    if session.get(TaskCoordinator, (task.id, actor.unit_id)) is not None:
+        return True
+    # a sub-unit the task was routed to (or its parent, which routed it)
+    holders = session.exec(select(Flow.unit_id).where(Flow.task_id == task.id)).all()
+    if actor.unit_id in holders:
+        return True
+    return any(
+        (unit := session.get(OrgUnit, holder)) is not None and unit.parent_id == actor.unit_id for holder in holders
+    )
 
 
 def is_lead_unit_user(actor: Actor, task: Task) -> bool:

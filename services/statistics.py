@@ -34,8 +34,14 @@ def make_period(*, date_from: date, date_to: date, today: date) -> Period:
 
 
 def in_scope(facts: TaskFacts, period: Period) -> bool:
-    """Assigned in the period, or assigned earlier and not yet confirmed done at ``from``."""
+    """Assigned in the period, or assigned earlier and not yet confirmed done at ``from``.
+
+    A task closed administratively (wrong unit, revoked, replaced) counts for nobody from the
+    day it was closed; reports judged before that day still show it as it was.
+    """
     if facts.assigned_on > period.as_of:
+        return False
+    if facts.closed_on is not None and facts.closed_on <= period.as_of:
         return False
     if facts.assigned_on >= period.date_from:
         return True

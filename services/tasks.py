@@ -13,13 +13,14 @@ from datetime import date
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from models import Document, Permission, Task, TaskClass, TaskCoordinator, TaskStatus
+from models import CloseReason, Document, Flow, Permission, Task, TaskClass, TaskCoordinator, TaskStatus
 from services.classify import TaskState, classify, load_facts
 from services.errors import NotFound, PermissionDenied
 from services.journal import TimelineEntry, events_of
 from services.org import unit_names
 from services.permissions import Actor, can_view_task
 from services.text import matches
+from services.workflow import unit_holds_task
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,9 @@ class TaskDetail:
     replies: list[ReplyInfo]
     timeline: list[TimelineEntry]
     can_note: bool
-    can_reply: bool
     can_confirm: bool
+    closed_reason: CloseReason | None
+    replaces_task_id: int | None
 
 
 def build_rows(*, session: Session, task_ids: Collection[int], today: date, due_soon_days: int) -> list[TaskRow]:
@@ -190,14 +192,23 @@ def get_task_detail(*, session: Session, actor: Actor, task_id: int, today: date
             select(Document).where(Document.task_id == task_id).order_by(Document.issue_date, Document.id)  # type: ignore[arg-type]
         ).all()
     ]
-    own = task.lead_unit_id == actor.unit_id
+    own = task.lead_unit_id == actor.unit_id or unit_holds_task(session=session, unit_id=actor.unit_id, task_id=task_id)
     return TaskDetail(
         row=row,
         document=document,
         coordinating_units=coordinators,
         replies=replies,
         timeline=events_of(session=session, task_id=task_id),
-        can_note=own and actor.can(Permission.TASK_NOTE) and task.status is not TaskStatus.DONE,
-        can_reply=own and actor.can(Permission.TASK_REPLY) and task.status is TaskStatus.OPEN,
+        can_note=own and actor.can(Permission.TASK_NOTE) and task.status in (TaskStatus.OPEN, TaskStatus.REPLIED),
         can_confirm=actor.can(Permission.TASK_CONFIRM) and task.status is TaskStatus.REPLIED,
+        closed_reason=task.closed_reason,
+        replaces_task_id=task.replaces_task_id,
     )
+
+
+def routed_tasks(*, session: Session, actor: Actor, today: date, due_soon_days: int) -> list[TaskRow]:
+    """Tasks routed to the actor's unit by its parent (chuyển liên thông nội bộ)."""
+    ids = session.exec(
+        select(Flow.task_id).where(Flow.unit_id == actor.unit_id, col(Flow.parent_flow_id).is_not(None)).distinct()
+    ).all()
+    return sort_urgent_first(build_rows(session=session, task_ids=ids, today=today, due_soon_days=due_soon_days))

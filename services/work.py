@@ -4,46 +4,51 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from models import Document, DocumentKind, EventAction, OrgUnit, Permission, TaskStatus
+from models import Document, DocumentKind, EventAction, OrgUnit, Permission, Task, TaskCoordinator, TaskStatus
 from models.schemas import ReplyCreate
 from services.assignment import ensure_unique_code
 from services.clock import fmt_date, local_date, now_utc
+from services.config import AppConfig
 from services.errors import Conflict, InvalidInput, PermissionDenied
 from services.journal import record_event
 from services.org import office_unit
 from services.permissions import Actor, require
 from services.tasks import get_visible_task
 from services.text import clean_text
+from services.workflow import available_actions, fire, main_flow, unit_holds_task
 
 
 def add_note(*, session: Session, actor: Actor, task_id: int, note: str, now: datetime | None = None) -> None:
     """Journal a progress note by the lead unit."""
     require(actor, Permission.TASK_NOTE, "Vai trò của bạn không được cập nhật tiến độ.")
     task = get_visible_task(session=session, actor=actor, task_id=task_id)
-    if task.lead_unit_id != actor.unit_id:
-        raise PermissionDenied("Chỉ đơn vị chủ trì được cập nhật tiến độ nhiệm vụ này.")
+    if task.lead_unit_id != actor.unit_id and not unit_holds_task(
+        session=session, unit_id=actor.unit_id, task_id=task_id
+    ):
+        raise PermissionDenied("Chỉ đơn vị chủ trì (hoặc phòng, đơn vị trực thuộc được chuyển) cập nhật tiến độ.")
     if task.status is TaskStatus.DONE:
         raise Conflict("Nhiệm vụ đã được xác nhận hoàn thành.")
+    if task.status is TaskStatus.CLOSED:
+        raise Conflict("Nhiệm vụ đã kết thúc.")
     text = clean_text(note, label="Nội dung cập nhật", field="note")
     record_event(session=session, actor=actor, task=task, action=EventAction.NOTE, at=now or now_utc(), note=text)
     session.commit()
 
 
-def issue_reply(
-    *, session: Session, actor: Actor, task_id: int, data: ReplyCreate, now: datetime | None = None
-) -> Document:
-    """Issue the reply document, linked to the task and its assignment document by construction."""
-    require(actor, Permission.TASK_REPLY, "Chỉ văn thư hoặc lãnh đạo đơn vị được ban hành văn bản trả lời.")
-    task = get_visible_task(session=session, actor=actor, task_id=task_id)
+def create_reply(*, session: Session, actor: Actor, task: Task, data: ReplyCreate, now: datetime) -> Document:
+    """Validate and add the reply document, linked to the task and its assignment (no commit).
+
+    Called by the workflow's last step (``issue_reply: true``), never on its own: a reply
+    exists only on the flow of the assignment it answers.
+    """
     if task.lead_unit_id != actor.unit_id:
         raise PermissionDenied("Chỉ đơn vị chủ trì được trả lời nhiệm vụ này.")
     if task.status is TaskStatus.REPLIED:
         raise Conflict("Nhiệm vụ đã có văn bản trả lời đang chờ Văn phòng UBND tỉnh xác nhận.")
-    if task.status is TaskStatus.DONE:
-        raise Conflict("Nhiệm vụ đã được xác nhận hoàn thành.")
-    now = now or now_utc()
+    if task.status in (TaskStatus.DONE, TaskStatus.CLOSED):
+        raise Conflict("Nhiệm vụ đã kết thúc.")
     today = local_date(now)
     assignment = session.get(Document, task.document_id)
     unit = session.get(OrgUnit, actor.unit_id)
@@ -92,5 +97,61 @@ def issue_reply(
         from_unit_id=actor.unit_id,
         to_unit_id=office_unit(session=session).id,
     )
-    session.commit()
     return reply
+
+
+def issue_reply(
+    *, session: Session, actor: Actor, config: AppConfig, task_id: int, data: ReplyCreate, now: datetime | None = None
+) -> Document:
+    """Issue the unit's reply: fire the last step of the lead unit's flow (văn thư ban hành)."""
+    require(actor, Permission.TASK_REPLY, "Chỉ văn thư hoặc lãnh đạo đơn vị được ban hành văn bản trả lời.")
+    task = get_visible_task(session=session, actor=actor, task_id=task_id)
+    if task.lead_unit_id != actor.unit_id:
+        raise PermissionDenied("Chỉ đơn vị chủ trì được trả lời nhiệm vụ này.")
+    if task.status is TaskStatus.REPLIED:
+        raise Conflict("Nhiệm vụ đã có văn bản trả lời đang chờ Văn phòng UBND tỉnh xác nhận.")
+    if task.status in (TaskStatus.DONE, TaskStatus.CLOSED):
+        raise Conflict("Nhiệm vụ đã kết thúc.")
+    step = next(
+        (a for a in available_actions(session=session, actor=actor, config=config, task_id=task_id) if a.issue_reply),
+        None,
+    )
+    if step is None:
+        flow = main_flow(session=session, task_id=task_id)
+        where = config.workflows.workflows[flow.workflow].states[flow.state].label if flow else "?"
+        raise Conflict(f"Chưa đến bước ban hành văn bản trả lời: nhiệm vụ đang ở bước “{where}”.")
+    fire(
+        session=session,
+        actor=actor,
+        config=config,
+        flow_id=step.flow_id,
+        workflow=step.workflow,
+        transition=step.transition,
+        reply=data,
+        now=now,
+    )
+    reply = session.exec(select(Document).where(Document.task_id == task_id).order_by(col(Document.id).desc())).first()
+    assert reply is not None
+    return reply
+
+
+def contribute(*, session: Session, actor: Actor, task_id: int, note: str, now: datetime | None = None) -> None:
+    """A coordinating unit sends its contribution to the lead unit (journaled, never counted)."""
+    require(actor, Permission.TASK_CONTRIBUTE, "Vai trò của bạn không gửi ý kiến phối hợp.")
+    task = get_visible_task(session=session, actor=actor, task_id=task_id)
+    if session.get(TaskCoordinator, (task_id, actor.unit_id)) is None:
+        raise PermissionDenied("Chỉ đơn vị phối hợp gửi ý kiến phối hợp cho đơn vị chủ trì.")
+    if task.status in (TaskStatus.DONE, TaskStatus.CLOSED):
+        raise Conflict("Nhiệm vụ đã kết thúc.")
+    text = clean_text(note, label="Ý kiến phối hợp", field="note")
+    record_event(
+        session=session,
+        actor=actor,
+        task=task,
+        action=EventAction.CONTRIBUTION,
+        at=now or now_utc(),
+        note=text,
+        from_unit_id=actor.unit_id,
+        to_unit_id=task.lead_unit_id,
+    )
+    session.commit()
