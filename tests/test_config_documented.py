@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from models import Permission, Role
 from services.config import AppSettingsConfig, ClassStyle, OrgConfig, RoleConfig, RolesConfig, UnitConfig
 from services.settings import ROOT, Settings
+from services.workflow_config import StateDef, TransitionDef, WorkflowDef, WorkflowsConfig
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 CONFIG_SECTION = README.split("## Configuration (`config/`)", 1)[1].split("\n## ", 1)[0]
@@ -19,9 +20,23 @@ def _documented(key: str, text: str) -> bool:
 
 
 def test_every_config_key_is_documented() -> None:
-    models: list[type[BaseModel]] = [OrgConfig, UnitConfig, RolesConfig, RoleConfig, AppSettingsConfig, ClassStyle]
+    models: list[type[BaseModel]] = [
+        OrgConfig,
+        UnitConfig,
+        RolesConfig,
+        RoleConfig,
+        AppSettingsConfig,
+        ClassStyle,
+        WorkflowsConfig,
+        WorkflowDef,
+        StateDef,
+        TransitionDef,
+    ]
     missing = [
-        f"{m.__name__}.{name}" for m in models for name in m.model_fields if not _documented(name, CONFIG_SECTION)
+        f"{m.__name__}.{field.alias or name}"
+        for m in models
+        for name, field in m.model_fields.items()
+        if not _documented(field.alias or name, CONFIG_SECTION)
     ]
     assert missing == []
 
