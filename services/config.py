@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from models.enums import EventAction, Permission, Role, TaskClass, TaskStatus, UnitKind
 from services.config_error import ConfigError
 from services.workflow_config import WorkflowsConfig, load_workflows
+from services.yaml_lines import compose, line_of
 
 __all__ = ["AppConfig", "ConfigError", "load_config"]
 
@@ -125,30 +126,6 @@ def _describe_location(data: Any, loc: tuple[int | str, ...]) -> str:
     return " > ".join(parts).replace(" > [", "[")
 
 
-def _line_of(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
-    """The 1-based line of the YAML node at ``loc`` (the deepest node that exists)."""
-    node = root
-    line = node.start_mark.line + 1 if node is not None else None
-    for key in loc:
-        child: yaml.Node | None = None
-        if isinstance(node, yaml.MappingNode):
-            child = next((v for k, v in node.value if getattr(k, "value", None) == str(key)), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            child = node.value[key]
-        if child is None:
-            break
-        node = child
-        line = node.start_mark.line + 1
-    return line
-
-
-def _compose(path: Path) -> yaml.Node | None:
-    try:
-        return yaml.compose(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError:
-        return None
-
-
 def _read_yaml(path: Path) -> Any:
     if not path.exists():
         raise ConfigError(f"{path}: thiếu tệp cấu hình.")
@@ -163,10 +140,10 @@ def _read_yaml(path: Path) -> Any:
 def _check_cross_rules(config: AppConfig, config_dir: Path) -> list[str]:
     errors: list[str] = []
     org_file = config_dir / "org.yaml"
-    org_tree = _compose(org_file)
+    org_tree = compose(org_file)
 
     def at(index: int, field_name: str) -> str:
-        line = _line_of(org_tree, ("units", index, field_name))
+        line = line_of(org_tree, ("units", index, field_name))
         unit = config.org.units[index]
         return f"{org_file}{f' dòng {line}' if line else ''}: units[{index}] ({unit.code}) trường {field_name}"
 
@@ -220,21 +197,25 @@ def load_config(config_dir: Path) -> AppConfig:
         try:
             parsed[filename] = model.model_validate(data)
         except ValidationError as exc:
-            tree = _compose(path)
+            tree = compose(path)
             for err in exc.errors():
                 loc = tuple(err["loc"])
                 where = _describe_location(data, loc) or "(gốc)"
-                line = _line_of(tree, loc)
+                line = line_of(tree, loc)
                 value = err.get("input")
                 shown = f" (giá trị: {value!r})" if isinstance(value, (str, int, float)) and len(loc) else ""
                 errors.append(f"{path}{f' dòng {line}' if line else ''}: {where}: {err['msg']}{shown}")
+    try:
+        workflows = load_workflows(config_dir)
+    except ConfigError as exc:
+        errors.extend(line.removeprefix("- ") for line in str(exc).splitlines()[1:] or [str(exc)])
     if errors:
         raise ConfigError("Cấu hình không hợp lệ:\n" + "\n".join(f"- {e}" for e in errors))
     config = AppConfig(
         org=parsed["org.yaml"],  # type: ignore[arg-type]
         roles=parsed["roles.yaml"],  # type: ignore[arg-type]
         app=parsed["app.yaml"],  # type: ignore[arg-type]
-        workflows=load_workflows(config_dir),
+        workflows=workflows,
     )
     cross = _check_cross_rules(config, config_dir)
     if cross:

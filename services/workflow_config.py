@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from models.enums import Role
 from services.config_error import ConfigError
+from services.yaml_lines import compose, line_of
 
 
 class FlowKind(StrEnum):
@@ -79,6 +80,12 @@ class WorkflowsConfig(_Strict):
 
 def _check(config: WorkflowsConfig, path: Path) -> list[str]:
     errors: list[str] = []
+    tree = compose(path)
+
+    def at(*loc: str) -> str:
+        line = line_of(tree, ("workflows", *loc))
+        return f"{path}{f' dòng {line}' if line else ''}: workflows > " + " > ".join(loc)
+
     mains = config.main_workflows()
     if not mains:
         errors.append(f"{path}: workflows: cần ít nhất một quy trình kind: main.")
@@ -90,13 +97,13 @@ def _check(config: WorkflowsConfig, path: Path) -> list[str]:
     if not any(not w.requires_subunits for w in mains.values()):
         errors.append(f"{path}: workflows: cần một quy trình main cho đơn vị không có đơn vị trực thuộc.")
     for key, wf in config.workflows.items():
-        where = f"{path}: workflows > {key}"
+        where = at(key)
         if wf.initial not in wf.states:
             errors.append(f"{where} > trường initial: không có trạng thái '{wf.initial}'.")
         if not any(s.final for s in wf.states.values()):
             errors.append(f"{where} > states: cần ít nhất một trạng thái final.")
         for tkey, tr in wf.transitions.items():
-            twhere = f"{where} > transitions > {tkey}"
+            twhere = at(key, "transitions", tkey)
             for state in (*tr.from_states, tr.to):
                 if state not in wf.states:
                     errors.append(f"{twhere}: không có trạng thái '{state}'.")
@@ -107,7 +114,7 @@ def _check(config: WorkflowsConfig, path: Path) -> list[str]:
                         f"{twhere} > trường start_subflows: '{tr.start_subflows}' không phải quy trình kind: sub."
                     )
             if tr.archive_subflows is not None:
-                subs = [config.workflows[t.start_subflows] for t in wf.transitions.values() if t.start_subflows]
+                subs = [config.workflows.get(t.start_subflows) for t in wf.transitions.values() if t.start_subflows]
                 if not any(tr.archive_subflows in sub.transitions for sub in subs if sub is not None):
                     errors.append(
                         f"{twhere} > trường archive_subflows: quy trình con không có '{tr.archive_subflows}'."
@@ -124,7 +131,7 @@ def _check(config: WorkflowsConfig, path: Path) -> list[str]:
                     changed = True
         for state in wf.states:
             if state not in reachable:
-                errors.append(f"{where} > states > {state}: không đến được từ trạng thái initial.")
+                errors.append(f"{at(key, 'states', state)}: không đến được từ trạng thái initial.")
     return errors
 
 
@@ -142,7 +149,12 @@ def load_workflows(config_dir: Path) -> WorkflowsConfig:
     try:
         config = WorkflowsConfig.model_validate(data)
     except ValidationError as exc:
-        lines = [f"- {path}: {' > '.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
+        tree = compose(path)
+        lines = []
+        for err in exc.errors():
+            line = line_of(tree, tuple(err["loc"]))
+            where = " > ".join(str(p) for p in err["loc"])
+            lines.append(f"- {path}{f' dòng {line}' if line else ''}: {where}: {err['msg']}")
         raise ConfigError("Cấu hình quy trình không hợp lệ:\n" + "\n".join(lines)) from exc
     errors = _check(config, path)
     if errors:
