@@ -134,7 +134,7 @@ class Flow(SQLModel, table=True):
     committed: bool = False
     state: str = Field(max_length=64)
     assignee_id: int | None = Field(default=None, foreign_key="app_user.id")
-    active: bool = True  # false once the task is closed (revoked, wrong unit) or the flow archived
+    active: bool = True  # false once the task is closed (revoked, wrong unit) or a new round starts
     created_at: datetime
     updated_at: datetime
 

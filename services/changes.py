@@ -21,6 +21,7 @@ from services.journal import record_event
 from services.permissions import Actor, require
 from services.text import clean_text
 from services.workflow import close_flows, start_main_flow
+from services.wrong_unit import drop_pending_request
 
 _ONLY_TRACKER = "Chỉ chuyên viên theo dõi của Văn phòng UBND tỉnh thay đổi nhiệm vụ đã giao."
 
@@ -34,8 +35,11 @@ def _changeable(session: Session, task_id: int) -> Task:
     return task
 
 
-def _close(session: Session, task: Task, reason: CloseReason, now: datetime) -> None:
+def _close(session: Session, actor: Actor, task: Task, reason: CloseReason, now: datetime) -> None:
     assert task.id is not None
+    drop_pending_request(
+        session=session, actor=actor, task_id=task.id, why="Nhiệm vụ đã bị thu hồi hoặc thay thế.", now=now
+    )
     task.status = TaskStatus.CLOSED
     task.closed_reason = reason
     task.closed_on = local_date(now)
@@ -49,7 +53,7 @@ def revoke_task(*, session: Session, actor: Actor, task_id: int, reason: str, no
     task = _changeable(session, task_id)
     text = clean_text(reason, label="Lý do thu hồi", field="reason")
     now = now or now_utc()
-    _close(session, task, CloseReason.REVOKED, now)
+    _close(session, actor, task, CloseReason.REVOKED, now)
     record_event(
         session=session,
         actor=actor,
@@ -140,7 +144,7 @@ def replace_task(
     lead = resolve_lead_unit(session=session, code=codes[0], label="Đơn vị chủ trì")
     if data.deadline is None or data.deadline < today:
         raise InvalidInput("Nhập hạn xử lý của nhiệm vụ thay thế, từ hôm nay trở đi.", field="deadline")
-    _close(session, old, CloseReason.REPLACED, now)
+    _close(session, actor, old, CloseReason.REPLACED, now)
     new = Task(
         document_id=old.document_id,
         seq=old.seq,

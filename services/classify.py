@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from models import Confirmation, ConfirmOutcome, Document, DocumentKind, Extension, Task, TaskClass
+from services.clock import local_date
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def load_facts(*, session: Session, task_ids: Collection[int] | None = None) -> 
         id_groups: list[list[int] | None] = [None]
     else:
         id_groups = list(_chunks(sorted(set(task_ids))))
-    rows: list[tuple[int, int, int, date, date, date | None]] = []
+    rows: list[tuple[int, int, int, date, date, date | None, int | None, datetime]] = []
     replies: dict[int, list[ReplyFact]] = defaultdict(list)
     confirmations: dict[int, list[ConfirmationFact]] = defaultdict(list)
     extensions: dict[int, list[ExtensionFact]] = defaultdict(list)
@@ -127,6 +128,8 @@ def load_facts(*, session: Session, task_ids: Collection[int] | None = None) -> 
             col(Task.deadline),
             col(Document.issue_date),
             col(Task.closed_on),
+            col(Task.replaces_task_id),
+            col(Task.created_at),
         ).join(Document, col(Task.document_id) == col(Document.id))
         reply_query = select(col(Document.id), col(Document.task_id), col(Document.issue_date)).where(
             Document.kind == DocumentKind.REPLY
@@ -159,12 +162,14 @@ def load_facts(*, session: Session, task_ids: Collection[int] | None = None) -> 
             task_id=tid,
             document_id=did,
             lead_unit_id=uid,
-            assigned_on=issued,
+            assigned_on=assigned,
             deadline=deadline,
             replies=tuple(replies.get(tid, ())),
             confirmations=tuple(confirmations.get(tid, ())),
             extensions=tuple(extensions.get(tid, ())),
             closed_on=closed_on,
         )
-        for tid, did, uid, deadline, issued, closed_on in rows
+        for tid, did, uid, deadline, issued, closed_on, replaces, created in rows
+        # a re-routed or replacing task exists from the day it was created, not the document's date
+        for assigned in [local_date(created) if replaces is not None else issued]
     }

@@ -37,11 +37,11 @@ def add_note(*, session: Session, actor: Actor, task_id: int, note: str, now: da
     session.commit()
 
 
-def create_reply(*, session: Session, actor: Actor, task: Task, data: ReplyCreate, now: datetime) -> Document:
-    """Validate and add the reply document, linked to the task and its assignment (no commit).
+def prepare_reply(*, session: Session, actor: Actor, task: Task, data: ReplyCreate, now: datetime) -> Document:
+    """Validate the reply and build its document, linked to the task and its assignment.
 
-    Called by the workflow's last step (``issue_reply: true``), never on its own: a reply
-    exists only on the flow of the assignment it answers.
+    Nothing is written: the workflow's last step (``issue_reply: true``) calls this before it
+    changes anything, then ``record_reply``. A reply exists only on the flow it answers.
     """
     if task.lead_unit_id != actor.unit_id:
         raise PermissionDenied("Chỉ đơn vị chủ trì được trả lời nhiệm vụ này.")
@@ -68,7 +68,7 @@ def create_reply(*, session: Session, actor: Actor, task: Task, data: ReplyCreat
     key = ensure_unique_code(
         session=session, issuer=unit.code, year=data.issue_date.year, code=code, label="Số/ký hiệu văn bản trả lời"
     )
-    reply = Document(
+    return Document(
         kind=DocumentKind.REPLY,
         issuer=unit.code,
         code=code,
@@ -84,6 +84,10 @@ def create_reply(*, session: Session, actor: Actor, task: Task, data: ReplyCreat
         created_by=actor.user_id,
         created_at=now,
     )
+
+
+def record_reply(*, session: Session, actor: Actor, task: Task, reply: Document, now: datetime) -> None:
+    """Add the prepared reply, mark the task replied and journal it (no commit)."""
     session.add(reply)
     task.status = TaskStatus.REPLIED
     session.add(task)
@@ -93,11 +97,10 @@ def create_reply(*, session: Session, actor: Actor, task: Task, data: ReplyCreat
         task=task,
         action=EventAction.REPLIED,
         at=now,
-        note=f"Văn bản {code} ngày {fmt_date(data.issue_date)}: {result}",
+        note=f"Văn bản {reply.code} ngày {fmt_date(reply.issue_date)}: {reply.result}",
         from_unit_id=actor.unit_id,
         to_unit_id=office_unit(session=session).id,
     )
-    return reply
 
 
 def issue_reply(
@@ -118,6 +121,11 @@ def issue_reply(
     )
     if step is None:
         flow = main_flow(session=session, task_id=task_id)
+        if flow is not None:
+            for tr in config.workflows.workflows[flow.workflow].transitions.values():
+                if tr.issue_reply and flow.state in tr.from_states:
+                    roles = ", ".join(config.role_label(r) for r in tr.roles)
+                    raise PermissionDenied(f"Bước “{tr.label}” dành cho {roles} của đơn vị đang xử lý.")
         where = config.workflows.workflows[flow.workflow].states[flow.state].label if flow else "?"
         raise Conflict(f"Chưa đến bước ban hành văn bản trả lời: nhiệm vụ đang ở bước “{where}”.")
     fire(

@@ -134,7 +134,7 @@ def _transitions_from(session: Session, config: AppConfig, flow: Flow) -> list[t
         for key, tr in _workflow(config, wf_key).transitions.items():
             if flow.state not in tr.from_states:
                 continue
-            identity = (key, tr.to)
+            identity = (key, tr.model_dump_json())  # only identical steps merge (vào sổ), not bút phê
             if identity not in seen or wf_key == flow.workflow:
                 seen[identity] = (wf_key, key, tr)
     return list(seen.values())
@@ -263,7 +263,7 @@ def fire(
     now: datetime | None = None,
 ) -> Flow:
     """Fire one transition of one flow: guard, apply, journal, commit — or change nothing."""
-    from services.work import create_reply  # work imports this module for issue_reply
+    from services.work import prepare_reply, record_reply  # work imports this module for issue_reply
 
     now = now or now_utc()
     flow = session.get(Flow, flow_id)
@@ -314,17 +314,18 @@ def fire(
         subunits = [children[u] for u in chosen]
     if tr.issue_reply and reply is None:
         raise InvalidInput("Nhập văn bản trả lời để ban hành.", field="reply")
+    reply_document = (
+        prepare_reply(session=session, actor=actor, task=task, data=reply, now=now)
+        if tr.issue_reply and reply is not None
+        else None
+    )
 
     # --- apply (nothing has been written before this line) ---
     previous = config.workflows.workflows[flow.workflow].states[flow.state].label
     if not flow.committed and flow.parent_flow_id is None:
-        same_everywhere = all(
-            (alt := _workflow(config, other).transitions.get(transition)) is not None
-            and flow.state in alt.from_states
-            and alt.to == tr.to
-            for other in _candidate_workflows(session, config, flow)
-        )
-        if not same_everywhere:
+        main_candidates = _candidate_workflows(session, config, flow)
+        same_everywhere = all(_workflow(config, other).transitions.get(transition) == tr for other in main_candidates)
+        if not same_everywhere or len(main_candidates) == 1:
             flow.workflow = wf_key
             flow.committed = True
     flow.state = tr.to
@@ -332,7 +333,8 @@ def fire(
     if assignee is not None:
         flow.assignee_id = assignee.id
     session.add(flow)
-    parent_unit = _parent_unit_id(session, flow.unit_id) if tr.actor_unit is ActorUnit.PARENT else None
+    hands_to_parent = tr.actor_unit is ActorUnit.PARENT or tr.to_parent
+    parent_unit = _parent_unit_id(session, flow.unit_id) if hands_to_parent else None
     summary = tr.label + (f" — chuyển {assignee.full_name}" if assignee else "")
     record_event(
         session=session,
@@ -396,9 +398,8 @@ def fire(
                 transition=tr.archive_subflows,
                 step=sub_tr.step,
             )
-    if tr.issue_reply:
-        assert reply is not None
-        create_reply(session=session, actor=actor, task=task, data=reply, now=now)
+    if reply_document is not None:
+        record_reply(session=session, actor=actor, task=task, reply=reply_document, now=now)
     session.commit()
     return flow
 

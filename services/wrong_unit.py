@@ -104,6 +104,10 @@ def decide_wrong_unit(
         raise Conflict("Đề nghị này đã được xử lý.")
     task = session.get(Task, request.task_id)
     assert task is not None and task.id is not None
+    if task.status is not TaskStatus.OPEN:
+        raise Conflict(
+            "Nhiệm vụ không còn ở đơn vị (đã trả lời, đã kết thúc hoặc đã bị thu hồi); không điều chỉnh được."
+        )
     now = now or now_utc()
     today = local_date(now)
     text = clean_text(note, label="Ý kiến của Văn phòng UBND tỉnh", field="note", required=not accept)
@@ -208,3 +212,12 @@ def archive_wrong_unit(*, session: Session, actor: Actor, task_id: int, now: dat
 
 def _events(session: Session, task_id: int) -> list[str]:
     return list(session.exec(select(TaskEvent.action).where(TaskEvent.task_id == task_id)).all())
+
+
+def drop_pending_request(*, session: Session, actor: Actor, task_id: int, why: str, now: datetime) -> None:
+    """A task revoked or replaced takes its pending request with it (no commit)."""
+    request = pending_request(session=session, task_id=task_id)
+    if request is not None:
+        request.status = RequestStatus.REFUSED
+        request.decided_by, request.decided_at, request.decision_note = actor.user_id, now, why
+        session.add(request)

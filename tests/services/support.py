@@ -2,30 +2,91 @@
 
 from __future__ import annotations
 
-from datetime import date
+import shutil
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
 
+from argon2 import PasswordHasher
 from sqlalchemy import func
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from models import (
     Confirmation,
     ConfirmOutcome,
     Document,
     Extension,
+    Flow,
     OrgUnit,
+    Role,
     Task,
     TaskCoordinator,
     TaskEvent,
+    WrongUnitRequest,
 )
 from models.schemas import AssignmentCreate, ConfirmationCreate, ReplyCreate, TaskCreate
+from services.accounts import create_user
 from services.assignment import create_assignment
 from services.bootstrap import Runtime
 from services.confirmation import confirm_task
-from services.permissions import Actor
+from services.database import make_engine
+from services.demo import UnitStaff, unit_staff
+from services.permissions import Actor, build_actor
+from services.settings import ROOT, Settings
 from services.work import issue_reply
-from tests.conftest import at
+from services.workflow import fire, main_flow
+from tests.conftest import PASSWORD, at
 
-TRACKED: tuple[type[SQLModel], ...] = (Document, Task, TaskEvent, TaskCoordinator, Confirmation, Extension)
+# A cheap argon2 for accounts created by fixtures (see conftest.py); verification reads the cost
+# from the hash, so logging in works the same.
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+SECRET = "test-secret"
+
+TRACKED: tuple[type[SQLModel], ...] = (
+    Document,
+    Task,
+    TaskEvent,
+    TaskCoordinator,
+    Confirmation,
+    Extension,
+    Flow,
+    WrongUnitRequest,
+)
+
+# The short workflow ("ngan") up to the last step: state -> (transition, who of the unit fires it)
+_TO_ISSUE: dict[str, tuple[str, str]] = {
+    "cho_vao_so": ("vao_so", "clerk"),
+    "cho_but_phe": ("but_phe", "leader"),
+    "cho_du_thao": ("trinh_du_thao", "specialist"),
+    "cho_duyet": ("duyet", "leader"),
+}
+
+
+def runtime_on_copy(database: Path, folder: Path, template: Runtime) -> Runtime:
+    """A runtime (same settings and config as the template) on a byte copy of ``database``.
+
+    The copy is taken after the source's engine was disposed (WAL checkpointed into the file).
+    Modules that need a long history in every test build it once into such a copy and hand each
+    test a further copy of it (see ``test_statistics.py``)."""
+    target = folder / "test.db"
+    shutil.copyfile(database, target)
+    settings = Settings(data_dir=folder, config_dir=ROOT / "config", secret_key=SECRET)
+    return Runtime(settings=settings, config=template.config, engine=make_engine(f"sqlite:///{target}"))
+
+
+def make_actor(runtime: Runtime, session: Session, username: str, role: Role, unit_code: str) -> Actor:
+    """Like the ``make_user`` fixture (same name and password), usable outside a test."""
+    user = create_user(
+        session=session,
+        username=username,
+        full_name=username.title(),
+        password=PASSWORD,
+        role=role,
+        unit_code=unit_code,
+    )
+    actor = build_actor(session=session, config=runtime.config, user_id=user.id or 0)
+    assert actor is not None
+    return actor
 
 
 def row_counts(session: Session) -> dict[str, int]:
@@ -36,10 +97,28 @@ def row_counts(session: Session) -> dict[str, int]:
     }
 
 
+def flow_snapshot(session: Session, task_id: int | None = None) -> list[tuple[Any, ...]]:
+    """Every flow (of one task, or all) as plain values: to prove a refused step changed nothing."""
+    query = select(Flow).order_by(col(Flow.id))
+    if task_id is not None:
+        query = query.where(Flow.task_id == task_id)
+    return [
+        (f.id, f.task_id, f.unit_id, f.parent_flow_id, f.workflow, f.committed, f.state, f.assignee_id, f.active)
+        for f in session.exec(query).all()
+    ]
+
+
 def unit_id(session: Session, code: str) -> int:
     unit = session.exec(select(OrgUnit).where(OrgUnit.code == code)).one()
     assert unit.id is not None
     return unit.id
+
+
+def staff(runtime: Runtime, session: Session, code: str) -> UnitStaff:
+    """The clerk, leader and specialist of a unit (created once; the Sở Tài chính and Pleiku
+    accounts of the ``actors`` fixture are reused by username)."""
+    unit = session.exec(select(OrgUnit).where(OrgUnit.code == code)).one()
+    return unit_staff(session, runtime.config, unit)
 
 
 def task_ids(session: Session, document: Document) -> list[int]:
@@ -83,20 +162,53 @@ def assign(
     return doc, task_ids(session, doc)
 
 
+def walk_to_issue(runtime: Runtime, session: Session, task_id: int, *, now: datetime) -> UnitStaff:
+    """Fire the lead unit's short workflow from wherever its main flow stands up to "chờ văn thư
+    ban hành" (vào sổ → bút phê → dự thảo → duyệt), each step by the right person; return the staff."""
+    current = session.get(Task, task_id)
+    assert current is not None
+    code = session.get(OrgUnit, current.lead_unit_id).code  # type: ignore[union-attr]
+    team = staff(runtime, session, code)
+    flow = main_flow(session=session, task_id=task_id)
+    assert flow is not None and flow.id is not None
+    while flow.state in _TO_ISSUE:
+        transition, who = _TO_ISSUE[flow.state]
+        fire(
+            session=session,
+            actor=getattr(team, who),
+            config=runtime.config,
+            flow_id=flow.id,
+            transition=transition,
+            assignee_id=team.specialist.user_id if transition == "but_phe" else None,
+            now=now,
+        )
+    assert flow.state == "cho_ban_hanh", flow.state
+    return team
+
+
+def reply_data(code: str, on: date) -> ReplyCreate:
+    return ReplyCreate(code=code, issue_date=on, summary="Báo cáo kết quả", result="Đã thực hiện")
+
+
 def reply(
-    session: Session, actor: Actor, task_id: int, *, code: str, on: date, entered: date | None = None
+    runtime: Runtime, session: Session, task_id: int, *, code: str, on: date, entered: date | None = None
 ) -> Document:
-    """Issue a reply dated ``on`` (entered into the system on ``entered``, default the same day)."""
+    """Walk the lead unit's flow and have its clerk issue a reply dated ``on`` (steps and reply
+    entered into the system on ``entered``, default the same day)."""
+    now = at(entered or on)
+    team = walk_to_issue(runtime, session, task_id, now=now)
     return issue_reply(
         session=session,
-        actor=actor,
+        actor=team.clerk,
+        config=runtime.config,
         task_id=task_id,
-        now=at(entered or on),
-        data=ReplyCreate(code=code, issue_date=on, summary="Báo cáo kết quả", result="Đã thực hiện"),
+        now=now,
+        data=reply_data(code, on),
     )
 
 
 def confirm(
+    runtime: Runtime,
     session: Session,
     tracker: Actor,
     task_id: int,
@@ -109,6 +221,7 @@ def confirm(
     return confirm_task(
         session=session,
         actor=tracker,
+        config=runtime.config,
         task_id=task_id,
         now=at(on),
         data=ConfirmationCreate(

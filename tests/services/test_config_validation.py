@@ -166,11 +166,23 @@ def test_no_office_unit(config_dir: Path) -> None:
 
 
 def test_unknown_permission_in_roles(config_dir: Path) -> None:
+    """The entry is named by its position in the list, and the message lists the valid names."""
+    holder: dict[str, int] = {}
+
     def change(data: Any) -> None:
+        holder["i"] = len(data["roles"]["clerk"]["at_unit"])
         data["roles"]["clerk"]["at_unit"].append("task.fly")
 
     _edit(config_dir / "roles.yaml", change)
-    _assert_names(_error(config_dir), str(config_dir / "roles.yaml"), "roles > clerk > at_unit[4]", "'task.reply'")
+    _assert_names(
+        _error(config_dir),
+        str(config_dir / "roles.yaml"),
+        f"roles > clerk > at_unit[{holder['i']}]",
+        "'task.reply'",
+        "'task.wrong_unit'",
+        "'task.contribute'",
+        "(giá trị: 'task.fly')",
+    )
 
 
 def test_missing_role(config_dir: Path) -> None:
@@ -222,7 +234,7 @@ def test_tab_indentation_names_the_line(config_dir: Path) -> None:
     _assert_names(_error(config_dir), f"{app} dòng {line}, cột 1", "YAML không hợp lệ")
 
 
-@pytest.mark.parametrize("name", ["org.yaml", "roles.yaml", "app.yaml"])
+@pytest.mark.parametrize("name", ["org.yaml", "roles.yaml", "app.yaml", "workflows.yaml"])
 def test_missing_file(config_dir: Path, name: str) -> None:
     (config_dir / name).unlink()
     _assert_names(_error(config_dir), f"{config_dir / name}: thiếu tệp cấu hình.")
@@ -249,3 +261,163 @@ def test_field_error_names_the_line(config_dir: Path) -> None:
     text[line - 1] = text[line - 1].replace("kind: department", "kind: ministry")
     org.write_text("".join(text), encoding="utf-8")
     _assert_names(_error(config_dir), str(org), f"dòng {line}", "trường kind")
+
+
+# --- workflows.yaml (routing templates, Điều 5.1.e) ---------------------------------------------
+
+
+def _workflow_error(config_dir: Path, change: Callable[[Any], None]) -> str:
+    _edit(config_dir / "workflows.yaml", change)
+    return _error(config_dir)
+
+
+def test_shipped_workflows_load() -> None:
+    """Four main/sub pairs as the regulation describes them: the short flow, Trường hợp 1 (11
+    steps) and Trường hợp 2 (6 steps), each sub-unit part a kind: sub workflow."""
+    workflows = load_config(SHIPPED).workflows
+    assert {k: (w.kind.value, w.requires_subunits) for k, w in workflows.workflows.items()} == {
+        "ngan": ("main", False),
+        "truong_hop_1": ("main", True),
+        "truong_hop_1_truc_thuoc": ("sub", False),
+        "truong_hop_2": ("main", True),
+        "truong_hop_2_truc_thuoc": ("sub", False),
+    }
+    steps = {k: sorted({t.step for t in w.transitions.values()}) for k, w in workflows.workflows.items()}
+    assert steps["truong_hop_1"] + steps["truong_hop_1_truc_thuoc"] == [1, 2, 8, 9, 10, 11, 3, 4, 5, 6, 7, 10]
+    assert steps["truong_hop_2"] + steps["truong_hop_2_truc_thuoc"] == [1, 2, 6, 3, 4, 5]
+
+
+@pytest.mark.parametrize("end", ["from", "to"])
+def test_transition_naming_an_unknown_state(config_dir: Path, end: str) -> None:
+    def change(data: Any) -> None:
+        data["workflows"]["ngan"]["transitions"]["duyet"][end] = "cho_ky_so"
+
+    _assert_names(
+        _workflow_error(config_dir, change),
+        str(config_dir / "workflows.yaml"),
+        "workflows > ngan > transitions > duyet",
+        "không có trạng thái 'cho_ky_so'",
+    )
+
+
+def test_unreachable_state(config_dir: Path) -> None:
+    def change(data: Any) -> None:
+        data["workflows"]["truong_hop_2"]["states"]["cho_ky_so"] = {"label": "Chờ ký số"}
+
+    _assert_names(
+        _workflow_error(config_dir, change),
+        str(config_dir / "workflows.yaml"),
+        "workflows > truong_hop_2 > states > cho_ky_so",
+        "không đến được từ trạng thái initial",
+    )
+
+
+@pytest.mark.parametrize("target", ["ngan", "truong_hop_9"])
+def test_start_subflows_must_name_a_sub_workflow(config_dir: Path, target: str) -> None:
+    def change(data: Any) -> None:
+        data["workflows"]["truong_hop_1"]["transitions"]["but_phe"]["start_subflows"] = target
+
+    _assert_names(
+        _workflow_error(config_dir, change),
+        str(config_dir / "workflows.yaml"),
+        "workflows > truong_hop_1 > transitions > but_phe > trường start_subflows",
+        f"'{target}' không phải quy trình kind: sub",
+    )
+
+
+def test_archive_subflows_must_name_a_transition_of_the_sub_workflow(config_dir: Path) -> None:
+    def change(data: Any) -> None:
+        data["workflows"]["truong_hop_1"]["transitions"]["trinh_du_thao"]["archive_subflows"] = "huy"
+
+    _assert_names(
+        _workflow_error(config_dir, change),
+        str(config_dir / "workflows.yaml"),
+        "workflows > truong_hop_1 > transitions > trinh_du_thao > trường archive_subflows",
+        "quy trình con không có 'huy'",
+    )
+
+
+def test_only_a_main_workflow_issues_the_reply(config_dir: Path) -> None:
+    """Sub-units never answer VP UBND: issue_reply in a kind: sub workflow is refused."""
+
+    def change(data: Any) -> None:
+        data["workflows"]["truong_hop_1_truc_thuoc"]["transitions"]["gui_don_vi_cha"]["issue_reply"] = True
+
+    _assert_names(
+        _workflow_error(config_dir, change),
+        str(config_dir / "workflows.yaml"),
+        "workflows > truong_hop_1_truc_thuoc > transitions > gui_don_vi_cha > trường issue_reply",
+        "chỉ quy trình main ban hành văn bản trả lời",
+    )
+
+
+def test_initial_state_must_exist(config_dir: Path) -> None:
+    def change(data: Any) -> None:
+        data["workflows"]["truong_hop_2_truc_thuoc"]["initial"] = "cho_tiep_nhan"
+
+    _assert_names(
+        _workflow_error(config_dir, change),
+        str(config_dir / "workflows.yaml"),
+        "workflows > truong_hop_2_truc_thuoc > trường initial",
+        "không có trạng thái 'cho_tiep_nhan'",
+    )
+
+
+def test_unknown_role_in_a_transition(config_dir: Path) -> None:
+    def change(data: Any) -> None:
+        data["workflows"]["ngan"]["transitions"]["vao_so"]["roles"] = ["thu_ky"]
+
+    _assert_names(
+        _workflow_error(config_dir, change),
+        str(config_dir / "workflows.yaml"),
+        "workflows > ngan > transitions > vao_so > roles > 0",
+    )
+
+
+def test_a_main_workflow_for_units_without_subunits_is_required(config_dir: Path) -> None:
+    _assert_names(
+        _workflow_error(config_dir, lambda d: d["workflows"].pop("ngan")),
+        str(config_dir / "workflows.yaml"),
+        "cần một quy trình main cho đơn vị không có đơn vị trực thuộc",
+    )
+
+
+def test_missing_workflows_file(config_dir: Path) -> None:
+    (config_dir / "workflows.yaml").unlink()
+    _assert_names(_error(config_dir), f"{config_dir / 'workflows.yaml'}: thiếu tệp cấu hình.")
+
+
+def test_malformed_workflows_yaml_names_the_line(config_dir: Path) -> None:
+    path = config_dir / "workflows.yaml"
+    line = _line_of(path, "ban_hanh: {label:")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("ban_hanh: {label:", "ban_hanh: {label: : :", 1), encoding="utf-8"
+    )
+    _assert_names(_error(config_dir), f"{path} dòng {line}", "YAML không hợp lệ")
+
+
+def test_workflow_error_names_the_line(config_dir: Path) -> None:
+    """PRODUCT.md: config errors name the file, the line and the field — workflows.yaml included."""
+    path = config_dir / "workflows.yaml"
+    needle = 'duyet: {label: "Duyệt, chuyển văn thư ban hành", step: 4, from: cho_duyet, to: cho_ban_hanh,'
+    line = _line_of(path, needle)
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(needle, needle.replace("to: cho_ban_hanh", "to: cho_ky_so")),
+        encoding="utf-8",
+    )
+    _assert_names(
+        _error(config_dir), str(path), f"dòng {line}", "workflows > ngan > transitions > duyet", "'cho_ky_so'"
+    )
+
+
+def test_workflow_problems_are_listed_with_the_other_files(config_dir: Path) -> None:
+    """A broken workflows.yaml and a broken app.yaml: both reported in one message."""
+    _edit(config_dir / "app.yaml", lambda d: d["task_classes"]["done_late"].update(color="red"))
+    _edit(config_dir / "workflows.yaml", lambda d: d["workflows"]["ngan"]["transitions"]["duyet"].update(to="cho_ky"))
+    _assert_names(
+        _error(config_dir),
+        f"{config_dir / 'app.yaml'}",
+        "task_classes > done_late > trường color",
+        f"{config_dir / 'workflows.yaml'}",
+        "workflows > ngan > transitions > duyet",
+    )

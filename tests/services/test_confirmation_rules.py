@@ -17,8 +17,19 @@ from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied, 
 from services.journal import events_of
 from services.permissions import Actor
 from services.tasks import list_unit_tasks
+from services.work import issue_reply
+from services.workflow import main_flow
 from tests.conftest import FINANCE, PLEIKU, at
-from tests.services.support import assign, confirm, reply, row_counts, task
+from tests.services.support import (
+    assign,
+    confirm,
+    flow_snapshot,
+    reply,
+    reply_data,
+    row_counts,
+    task,
+    unit_id,
+)
 
 ASSIGNED = date(2026, 3, 2)
 DEADLINE = date(2026, 3, 10)
@@ -44,6 +55,7 @@ def flow(runtime: Runtime, session: Session, actors: dict[str, Actor]) -> dict[s
 
 
 def _assert_confirm_refused(
+    runtime: Runtime,
     session: Session,
     actor: Actor,
     task_id: int,
@@ -56,7 +68,7 @@ def _assert_confirm_refused(
     before = row_counts(session)
     status = session.get(Task, task_id).status  # type: ignore[union-attr]
     with pytest.raises(error) as caught:
-        confirm_task(session=session, actor=actor, task_id=task_id, data=data, now=at(day))
+        confirm_task(session=session, actor=actor, config=runtime.config, task_id=task_id, data=data, now=at(day))
     assert fragment in caught.value.message, caught.value.message
     assert row_counts(session) == before
     session.rollback()
@@ -70,9 +82,10 @@ def _last_event_note(session: Session, task_id: int) -> str:
 
 @pytest.mark.parametrize("outcome", [ConfirmOutcome.DONE, ConfirmOutcome.NOT_DONE])
 def test_task_without_reply_cannot_be_confirmed(
-    session: Session, actors: dict[str, Actor], flow: dict[str, int], outcome: ConfirmOutcome
+    runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int], outcome: ConfirmOutcome
 ) -> None:
     _assert_confirm_refused(
+        runtime,
         session,
         actors["tracker"],
         flow["fin1"],
@@ -82,12 +95,15 @@ def test_task_without_reply_cannot_be_confirmed(
     )
 
 
-def test_unknown_task_is_not_found(session: Session, actors: dict[str, Actor], flow: dict[str, int]) -> None:
+def test_unknown_task_is_not_found(
+    runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int]
+) -> None:
     before = row_counts(session)
     with pytest.raises(NotFound, match=re.escape("Không tìm thấy nhiệm vụ #99999.")):
         confirm_task(
             session=session,
             actor=actors["tracker"],
+            config=runtime.config,
             task_id=99999,
             data=ConfirmationCreate(outcome=ConfirmOutcome.DONE),
             now=at(date(2026, 3, 12)),
@@ -97,11 +113,12 @@ def test_unknown_task_is_not_found(session: Session, actors: dict[str, Actor], f
 
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_not_done_requires_a_reason(
-    session: Session, actors: dict[str, Actor], flow: dict[str, int], reason: str
+    runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int], reason: str
 ) -> None:
     """'Chưa hoàn thành' without a reason is refused; the reply stays pending."""
-    reply(session, actors["clerk"], flow["fin1"], code="55/STC-VP", on=date(2026, 3, 9))
+    reply(runtime, session, flow["fin1"], code="55/STC-VP", on=date(2026, 3, 9))
     _assert_confirm_refused(
+        runtime,
         session,
         actors["tracker"],
         flow["fin1"],
@@ -115,11 +132,12 @@ def test_not_done_requires_a_reason(
 
 @pytest.mark.parametrize("who", ["office_leader", "clerk", "leader", "specialist", "other_leader", "admin"])
 def test_only_the_office_tracker_confirms(
-    session: Session, actors: dict[str, Actor], flow: dict[str, int], who: str
+    runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int], who: str
 ) -> None:
-    reply(session, actors["clerk"], flow["fin1"], code="55/STC-VP", on=date(2026, 3, 9))
+    reply(runtime, session, flow["fin1"], code="55/STC-VP", on=date(2026, 3, 9))
     message = "Chỉ chuyên viên theo dõi của Văn phòng UBND tỉnh được xác nhận kết quả."
     _assert_confirm_refused(
+        runtime,
         session,
         actors[who],
         flow["fin1"],
@@ -131,9 +149,12 @@ def test_only_the_office_tracker_confirms(
         list_pending(session=session, actor=actors[who], today=date(2026, 3, 12))
 
 
-def test_done_with_a_new_deadline_is_refused(session: Session, actors: dict[str, Actor], flow: dict[str, int]) -> None:
-    reply(session, actors["clerk"], flow["fin1"], code="55/STC-VP", on=date(2026, 3, 9))
+def test_done_with_a_new_deadline_is_refused(
+    runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int]
+) -> None:
+    reply(runtime, session, flow["fin1"], code="55/STC-VP", on=date(2026, 3, 9))
     _assert_confirm_refused(
+        runtime,
         session,
         actors["tracker"],
         flow["fin1"],
@@ -143,9 +164,12 @@ def test_done_with_a_new_deadline_is_refused(session: Session, actors: dict[str,
     )
 
 
-def test_new_deadline_in_the_past_is_refused(session: Session, actors: dict[str, Actor], flow: dict[str, int]) -> None:
-    reply(session, actors["clerk"], flow["fin1"], code="55/STC-VP", on=date(2026, 3, 9))
+def test_new_deadline_in_the_past_is_refused(
+    runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int]
+) -> None:
+    reply(runtime, session, flow["fin1"], code="55/STC-VP", on=date(2026, 3, 9))
     _assert_confirm_refused(
+        runtime,
         session,
         actors["tracker"],
         flow["fin1"],
@@ -157,12 +181,12 @@ def test_new_deadline_in_the_past_is_refused(session: Session, actors: dict[str,
 
 
 def test_reply_on_the_deadline_day_is_done_on_time(
-    session: Session, actors: dict[str, Actor], flow: dict[str, int]
+    runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int]
 ) -> None:
     """Reply dated 10/03 for a deadline of 10/03: đúng hạn, even when confirmed ten days later."""
-    reply(session, actors["clerk"], flow["fin1"], code="55/STC-VP", on=DEADLINE)
+    reply(runtime, session, flow["fin1"], code="55/STC-VP", on=DEADLINE)
     before = row_counts(session)
-    confirmation = confirm(session, actors["tracker"], flow["fin1"], on=date(2026, 3, 20))
+    confirmation = confirm(runtime, session, actors["tracker"], flow["fin1"], on=date(2026, 3, 20))
     assert row_counts(session) == {
         **before,
         "Confirmation": before["Confirmation"] + 1,
@@ -185,10 +209,12 @@ def test_reply_on_the_deadline_day_is_done_on_time(
     assert row.state.task_class is TaskClass.DONE_ON_TIME
 
 
-def test_reply_one_day_late_is_done_late(session: Session, actors: dict[str, Actor], flow: dict[str, int]) -> None:
+def test_reply_one_day_late_is_done_late(
+    runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int]
+) -> None:
     """Reply dated 11/03 for a deadline of 10/03: trễ hạn."""
-    reply(session, actors["clerk"], flow["fin2"], code="56/STC-VP", on=date(2026, 3, 11))
-    confirm(session, actors["tracker"], flow["fin2"], on=date(2026, 3, 11))
+    reply(runtime, session, flow["fin2"], code="56/STC-VP", on=date(2026, 3, 11))
+    confirm(runtime, session, actors["tracker"], flow["fin2"], on=date(2026, 3, 11))
     assert _last_event_note(session, flow["fin2"]) == (
         "Hoàn thành trễ hạn (văn bản 56/STC-VP ngày 11/03/2026, hạn 10/03/2026)."
     )
@@ -201,14 +227,15 @@ def test_reply_one_day_late_is_done_late(session: Session, actors: dict[str, Act
 
 
 def test_not_done_with_extension_reopens_the_task(
-    session: Session, actors: dict[str, Actor], flow: dict[str, int]
+    runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int]
 ) -> None:
     """'Chưa hoàn thành' + new deadline: an Extension row, the task open again, a new reply judged
     against the new deadline."""
     tid = flow["fin1"]
-    first = reply(session, actors["clerk"], tid, code="55/STC-VP", on=date(2026, 3, 12))  # late vs 10/03
+    first = reply(runtime, session, tid, code="55/STC-VP", on=date(2026, 3, 12))  # late vs 10/03
     before = row_counts(session)
     verdict = confirm(
+        runtime,
         session,
         actors["tracker"],
         tid,
@@ -222,6 +249,7 @@ def test_not_done_with_extension_reopens_the_task(
         "Confirmation": before["Confirmation"] + 1,
         "Extension": before["Extension"] + 1,
         "TaskEvent": before["TaskEvent"] + 2,  # the verdict and the extension, each journaled
+        "Flow": before["Flow"] + 1,  # the unit's main flow starts again from the first step
     }
     assert (verdict.outcome, verdict.reply_id, verdict.reason) == (
         ConfirmOutcome.NOT_DONE,
@@ -254,17 +282,20 @@ def test_not_done_with_extension_reopens_the_task(
         TaskClass.OPEN_ON_TIME,
     )
 
-    second = reply(session, actors["leader"], tid, code="60/STC-VP", on=date(2026, 3, 24))
+    second = reply(runtime, session, tid, code="60/STC-VP", on=date(2026, 3, 24))
     assert second.reply_to_id == flow["doc"]
-    confirm(session, actors["tracker"], tid, on=date(2026, 3, 26))
+    confirm(runtime, session, actors["tracker"], tid, on=date(2026, 3, 26))
     assert _last_event_note(session, tid) == "Hoàn thành đúng hạn (văn bản 60/STC-VP ngày 24/03/2026, hạn 25/03/2026)."
     assert session.get(Task, tid).status is TaskStatus.DONE  # type: ignore[union-attr]
 
 
-def test_new_deadline_today_is_accepted(session: Session, actors: dict[str, Actor], flow: dict[str, int]) -> None:
+def test_new_deadline_today_is_accepted(
+    runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int]
+) -> None:
     """'Not before today' allows today itself."""
-    reply(session, actors["clerk"], flow["fin1"], code="55/STC-VP", on=date(2026, 3, 9))
+    reply(runtime, session, flow["fin1"], code="55/STC-VP", on=date(2026, 3, 9))
     confirm(
+        runtime,
         session,
         actors["tracker"],
         flow["fin1"],
@@ -278,30 +309,55 @@ def test_new_deadline_today_is_accepted(session: Session, actors: dict[str, Acto
 
 
 def test_not_done_without_extension_keeps_the_old_deadline(
-    session: Session, actors: dict[str, Actor], flow: dict[str, int]
+    runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int]
 ) -> None:
     """No extension: open again against 10/03; a reply on 15/03 is then done late."""
     tid = flow["fin1"]
-    reply(session, actors["clerk"], tid, code="55/STC-VP", on=date(2026, 3, 9))
+    reply(runtime, session, tid, code="55/STC-VP", on=date(2026, 3, 9))
     before = row_counts(session)
-    confirm(session, actors["tracker"], tid, on=date(2026, 3, 10), done=False, reason="Chưa đủ nội dung")
+    [old_flow] = flow_snapshot(session, tid)
+    confirm(runtime, session, actors["tracker"], tid, on=date(2026, 3, 10), done=False, reason="Chưa đủ nội dung")
     assert row_counts(session) == {
         **before,
         "Confirmation": before["Confirmation"] + 1,
         "TaskEvent": before["TaskEvent"] + 1,
+        "Flow": before["Flow"] + 1,
     }
     assert session.get(Task, tid).status is TaskStatus.OPEN  # type: ignore[union-attr]
-    reply(session, actors["clerk"], tid, code="58/STC-VP", on=date(2026, 3, 15))
-    confirm(session, actors["tracker"], tid, on=date(2026, 3, 16))
+    # the old flow stops where it was (Sở Tài chính has sub-units: bút phê committed it to "ngan");
+    # a new main flow, its workflow not chosen yet, waits at the first step (vào sổ)
+    fin = unit_id(session, FINANCE)
+    specialist = actors["specialist"].user_id
+    old_id = old_flow[0]
+    assert flow_snapshot(session, tid) == [
+        (old_id, tid, fin, None, "ngan", True, "da_ban_hanh", specialist, False),
+        (old_id + 3, tid, fin, None, "ngan", False, "cho_vao_so", None, True),
+    ]
+    assert main_flow(session=session, task_id=tid).id == old_id + 3  # type: ignore[union-attr]
+    with pytest.raises(Conflict) as caught:
+        issue_reply(
+            session=session,
+            actor=actors["clerk"],
+            config=runtime.config,
+            task_id=tid,
+            data=reply_data("57/STC-VP", date(2026, 3, 11)),
+            now=at(date(2026, 3, 11)),
+        )
+    assert caught.value.message == (
+        "Chưa đến bước ban hành văn bản trả lời: nhiệm vụ đang ở bước “Chờ văn thư vào sổ”."
+    )
+    reply(runtime, session, tid, code="58/STC-VP", on=date(2026, 3, 15))
+    confirm(runtime, session, actors["tracker"], tid, on=date(2026, 3, 16))
     assert _last_event_note(session, tid) == "Hoàn thành trễ hạn (văn bản 58/STC-VP ngày 15/03/2026, hạn 10/03/2026)."
 
 
 def test_confirmed_reply_cannot_be_confirmed_again(
-    session: Session, actors: dict[str, Actor], flow: dict[str, int]
+    runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int]
 ) -> None:
-    reply(session, actors["clerk"], flow["fin1"], code="55/STC-VP", on=date(2026, 3, 9))
-    confirm(session, actors["tracker"], flow["fin1"], on=date(2026, 3, 10), done=False, reason="Chưa đạt")
+    reply(runtime, session, flow["fin1"], code="55/STC-VP", on=date(2026, 3, 9))
+    confirm(runtime, session, actors["tracker"], flow["fin1"], on=date(2026, 3, 10), done=False, reason="Chưa đạt")
     _assert_confirm_refused(
+        runtime,
         session,
         actors["tracker"],
         flow["fin1"],
@@ -312,16 +368,16 @@ def test_confirmed_reply_cannot_be_confirmed_again(
 
 
 def test_pending_queue_oldest_first_with_age_from_entry_date(
-    session: Session, actors: dict[str, Actor], flow: dict[str, int]
+    runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int]
 ) -> None:
     """The queue is ordered by how long each reply has waited since it was entered (created_at),
     not by the date printed on the reply."""
     # Pleiku: dated 06/03 (late vs 05/03), entered 06/03      -> waited 10 days on 16/03
-    reply(session, actors["other_leader"], flow["pleiku1"], code="12/UBND-VP", on=date(2026, 3, 6))
+    reply(runtime, session, flow["pleiku1"], code="12/UBND-VP", on=date(2026, 3, 6))
     # Finance 1: dated 09/03, entered 09/03                   -> waited 7 days
-    reply(session, actors["clerk"], flow["fin1"], code="55/STC-VP", on=date(2026, 3, 9))
+    reply(runtime, session, flow["fin1"], code="55/STC-VP", on=date(2026, 3, 9))
     # Finance 2: dated 05/03 but entered only on 11/03        -> waited 5 days
-    reply(session, actors["clerk"], flow["fin2"], code="50/STC-VP", on=date(2026, 3, 5), entered=date(2026, 3, 11))
+    reply(runtime, session, flow["fin2"], code="50/STC-VP", on=date(2026, 3, 5), entered=date(2026, 3, 11))
 
     pending = list_pending(session=session, actor=actors["tracker"], today=date(2026, 3, 16))
     assert [(p.task_id, p.age_days) for p in pending] == [
@@ -340,12 +396,12 @@ def test_pending_queue_oldest_first_with_age_from_entry_date(
     assert [p.on_time for p in pending] == [False, True, True]
 
     # confirmed replies leave the queue; a new reply after "not done" joins it again
-    confirm(session, actors["tracker"], flow["pleiku1"], on=date(2026, 3, 16))
-    confirm(session, actors["tracker"], flow["fin1"], on=date(2026, 3, 16), done=False, reason="Chưa đạt")
+    confirm(runtime, session, actors["tracker"], flow["pleiku1"], on=date(2026, 3, 16))
+    confirm(runtime, session, actors["tracker"], flow["fin1"], on=date(2026, 3, 16), done=False, reason="Chưa đạt")
     assert [p.task_id for p in list_pending(session=session, actor=actors["tracker"], today=date(2026, 3, 16))] == [
         flow["fin2"]
     ]
-    reply(session, actors["clerk"], flow["fin1"], code="59/STC-VP", on=date(2026, 3, 17))
+    reply(runtime, session, flow["fin1"], code="59/STC-VP", on=date(2026, 3, 17))
     pending = list_pending(session=session, actor=actors["tracker"], today=date(2026, 3, 18))
     assert [(p.task_id, p.reply_code, p.age_days) for p in pending] == [
         (flow["fin2"], "50/STC-VP", 7),

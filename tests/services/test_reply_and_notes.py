@@ -3,7 +3,6 @@ database guarantees behind them (a reply is always linked; the journal only grow
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -19,8 +18,9 @@ from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied, 
 from services.journal import events_of
 from services.permissions import Actor
 from services.work import add_note, issue_reply
+from services.workflow import main_flow
 from tests.conftest import FINANCE, OFFICE, PLEIKU, at
-from tests.services.support import assign, confirm, reply, row_counts, task, unit_id
+from tests.services.support import assign, confirm, flow_snapshot, reply, row_counts, task, unit_id, walk_to_issue
 
 ASSIGNED = date(2026, 3, 2)
 DEADLINE = date(2026, 3, 10)
@@ -60,6 +60,7 @@ def _reply_data(**overrides: Any) -> ReplyCreate:
 
 
 def _assert_reply_refused(
+    runtime: Runtime,
     session: Session,
     actor: Actor,
     task_id: int,
@@ -68,15 +69,24 @@ def _assert_reply_refused(
     fragment: str,
     *,
     day: date = REPLY_DAY,
+    walk: bool = True,
 ) -> None:
+    """The lead unit's flow is first walked to its last step (văn thư ban hành), so the refusal
+    comes from the rule under test, not from the flow; then nothing at all may change: no row,
+    no flow state, and nothing left pending in the session (checked before the rollback)."""
+    if walk:
+        walk_to_issue(runtime, session, task_id, now=at(day))
     before = row_counts(session)
+    flows_before = flow_snapshot(session)
     status_before = session.get(Task, task_id).status  # type: ignore[union-attr]
     with pytest.raises(error) as caught:
-        issue_reply(session=session, actor=actor, task_id=task_id, data=data, now=at(day))
+        issue_reply(session=session, actor=actor, config=runtime.config, task_id=task_id, data=data, now=at(day))
     assert fragment in caught.value.message, caught.value.message
     assert row_counts(session) == before
+    assert flow_snapshot(session) == flows_before
     session.rollback()
     assert row_counts(session) == before
+    assert flow_snapshot(session) == flows_before
     assert session.get(Task, task_id).status is status_before  # type: ignore[union-attr]
 
 
@@ -91,10 +101,11 @@ def _assert_note_refused(
 
 
 def test_coordinating_unit_cannot_reply_for_the_lead(
-    session: Session, actors: dict[str, Actor], flow: dict[str, int]
+    runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int]
 ) -> None:
     """Pleiku sees the Finance task it coordinates, but only the lead unit replies: PermissionDenied."""
     _assert_reply_refused(
+        runtime,
         session,
         actors["other_leader"],
         flow["fin1"],
@@ -105,13 +116,14 @@ def test_coordinating_unit_cannot_reply_for_the_lead(
 
 
 def test_unrelated_unit_cannot_reply_and_does_not_learn_the_task_exists(
-    session: Session, actors: dict[str, Actor], flow: dict[str, int]
+    runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int]
 ) -> None:
     """Finance replying to a Pleiku task it has nothing to do with is refused, nothing saved.
 
     The service answers NotFound rather than PermissionDenied on purpose (services/tasks.py:
     an invisible task is 'not found' so its existence does not leak)."""
     _assert_reply_refused(
+        runtime,
         session,
         actors["clerk"],
         flow["pleiku1"],
@@ -123,10 +135,11 @@ def test_unrelated_unit_cannot_reply_and_does_not_learn_the_task_exists(
 
 @pytest.mark.parametrize("who", ["specialist", "tracker", "office_leader", "admin"])
 def test_roles_without_task_reply_cannot_reply(
-    session: Session, actors: dict[str, Actor], flow: dict[str, int], who: str
+    runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int], who: str
 ) -> None:
     """Only clerk and leader of a unit hold task.reply."""
     _assert_reply_refused(
+        runtime,
         session,
         actors[who],
         flow["fin1"],
@@ -156,14 +169,15 @@ def test_specialist_can_add_a_note(session: Session, actors: dict[str, Actor], f
 
 
 def test_note_refusals(session: Session, actors: dict[str, Actor], flow: dict[str, int]) -> None:
-    """Notes: only the lead unit's users with task.note, non-empty, no markup or formula."""
+    """Notes: only the lead unit's users (or a sub-unit it routed to) with task.note, non-empty, no
+    markup or formula. Pleiku only coordinates fin1: refused."""
     _assert_note_refused(
         session,
         actors["other_leader"],
         flow["fin1"],
         "Pleiku góp ý",
         PermissionDenied,
-        "Chỉ đơn vị chủ trì được cập nhật tiến độ nhiệm vụ này.",
+        "Chỉ đơn vị chủ trì (hoặc phòng, đơn vị trực thuộc được chuyển) cập nhật tiến độ.",
     )
     _assert_note_refused(
         session, actors["tracker"], flow["fin1"], "Ghi chú", PermissionDenied, "Vai trò của bạn không được cập nhật"
@@ -185,9 +199,10 @@ def test_note_refusals(session: Session, actors: dict[str, Actor], flow: dict[st
 
 
 def test_reply_dated_before_the_assignment_is_refused(
-    session: Session, actors: dict[str, Actor], flow: dict[str, int]
+    runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int]
 ) -> None:
     _assert_reply_refused(
+        runtime,
         session,
         actors["clerk"],
         flow["fin1"],
@@ -197,8 +212,11 @@ def test_reply_dated_before_the_assignment_is_refused(
     )
 
 
-def test_reply_dated_in_the_future_is_refused(session: Session, actors: dict[str, Actor], flow: dict[str, int]) -> None:
+def test_reply_dated_in_the_future_is_refused(
+    runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int]
+) -> None:
     _assert_reply_refused(
+        runtime,
         session,
         actors["clerk"],
         flow["fin1"],
@@ -210,11 +228,13 @@ def test_reply_dated_in_the_future_is_refused(session: Session, actors: dict[str
 
 
 def test_reply_on_the_assignment_day_is_accepted(
-    session: Session, actors: dict[str, Actor], flow: dict[str, int]
+    runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int]
 ) -> None:
+    walk_to_issue(runtime, session, flow["fin1"], now=at(ASSIGNED, hour=15))
     doc = issue_reply(
         session=session,
         actor=actors["clerk"],
+        config=runtime.config,
         task_id=flow["fin1"],
         data=_reply_data(issue_date=ASSIGNED),
         now=at(ASSIGNED, hour=16),
@@ -223,30 +243,46 @@ def test_reply_on_the_assignment_day_is_accepted(
 
 
 def test_second_reply_while_pending_is_a_conflict(
-    session: Session, actors: dict[str, Actor], flow: dict[str, int]
+    runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int]
 ) -> None:
-    reply(session, actors["clerk"], flow["fin1"], code="55/STC-VP", on=REPLY_DAY)
+    reply(runtime, session, flow["fin1"], code="55/STC-VP", on=REPLY_DAY)
     _assert_reply_refused(
+        runtime,
         session,
         actors["leader"],
         flow["fin1"],
         _reply_data(code="56/STC-VP"),
         Conflict,
         "Nhiệm vụ đã có văn bản trả lời đang chờ Văn phòng UBND tỉnh xác nhận.",
+        walk=False,
+    )
+    _assert_reply_refused(
+        runtime,
+        session,
+        actors["clerk"],
+        flow["fin1"],
+        _reply_data(code="56/STC-VP"),
+        Conflict,
+        "Nhiệm vụ đã có văn bản trả lời đang chờ Văn phòng UBND tỉnh xác nhận.",
+        walk=False,
     )
 
 
-def test_reply_after_done_is_a_conflict(session: Session, actors: dict[str, Actor], flow: dict[str, int]) -> None:
-    reply(session, actors["clerk"], flow["fin1"], code="55/STC-VP", on=REPLY_DAY)
-    confirm(session, actors["tracker"], flow["fin1"], on=date(2026, 3, 11))
+def test_reply_after_done_is_a_conflict(
+    runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int]
+) -> None:
+    reply(runtime, session, flow["fin1"], code="55/STC-VP", on=REPLY_DAY)
+    confirm(runtime, session, actors["tracker"], flow["fin1"], on=date(2026, 3, 11))
     _assert_reply_refused(
+        runtime,
         session,
         actors["clerk"],
         flow["fin1"],
         _reply_data(code="57/STC-VP"),
         Conflict,
-        "Nhiệm vụ đã được xác nhận hoàn thành.",
+        "Nhiệm vụ đã kết thúc.",
         day=date(2026, 3, 12),
+        walk=False,
     )
     _assert_note_refused(
         session, actors["clerk"], flow["fin1"], "Bổ sung", Conflict, "Nhiệm vụ đã được xác nhận hoàn thành."
@@ -280,56 +316,76 @@ def test_reply_after_done_is_a_conflict(session: Session, actors: dict[str, Acto
     ],
 )
 def test_reply_text_is_validated(
-    session: Session, actors: dict[str, Actor], flow: dict[str, int], overrides: dict[str, Any], fragment: str
+    runtime: Runtime,
+    session: Session,
+    actors: dict[str, Actor],
+    flow: dict[str, int],
+    overrides: dict[str, Any],
+    fragment: str,
 ) -> None:
     """Required fields, no HTML, no spreadsheet formula; refused with nothing saved."""
-    _assert_reply_refused(session, actors["clerk"], flow["fin1"], _reply_data(**overrides), InvalidInput, fragment)
+    _assert_reply_refused(
+        runtime, session, actors["clerk"], flow["fin1"], _reply_data(**overrides), InvalidInput, fragment
+    )
 
 
-def test_signer_of_a_reply_is_optional(session: Session, actors: dict[str, Actor], flow: dict[str, int]) -> None:
+def test_signer_of_a_reply_is_optional(
+    runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int]
+) -> None:
+    walk_to_issue(runtime, session, flow["fin1"], now=at(REPLY_DAY))
     doc = issue_reply(
-        session=session, actor=actors["clerk"], task_id=flow["fin1"], data=_reply_data(signer=""), now=at(REPLY_DAY)
+        session=session,
+        actor=actors["clerk"],
+        config=runtime.config,
+        task_id=flow["fin1"],
+        data=_reply_data(signer=""),
+        now=at(REPLY_DAY),
     )
     assert doc.signer == ""
 
 
 def test_reply_code_unique_per_unit_and_year(
-    runtime: Runtime,
-    session: Session,
-    actors: dict[str, Actor],
-    flow: dict[str, int],
-    make_user: Callable[[str, Role, str], Actor],
+    runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int]
 ) -> None:
     """'55/STC-VP' twice in 2026 for Sở Tài chính is refused (also spelt '55 / stc-vp'); the same
     code is fine for another unit, or for Sở Tài chính in 2027."""
-    reply(session, actors["clerk"], flow["fin1"], code="55/STC-VP", on=REPLY_DAY)
+    reply(runtime, session, flow["fin1"], code="55/STC-VP", on=REPLY_DAY)
     _assert_reply_refused(
+        runtime,
         session,
-        actors["leader"],
+        actors["clerk"],
         flow["fin2"],
         _reply_data(code="55 / stc-vp"),
         InvalidInput,
         "Số/ký hiệu văn bản trả lời '55 / stc-vp' đã có trong năm 2026 của cơ quan ban hành này.",
     )
-    pleiku_reply = reply(session, actors["other_leader"], flow["pleiku1"], code="55/STC-VP", on=REPLY_DAY)
+    pleiku_reply = reply(runtime, session, flow["pleiku1"], code="55/STC-VP", on=REPLY_DAY)
     assert pleiku_reply.issuer == PLEIKU
-    next_year = reply(session, actors["leader"], flow["fin2"], code="55/STC-VP", on=date(2027, 1, 5))
+    next_year = reply(runtime, session, flow["fin2"], code="55/STC-VP", on=date(2027, 1, 5))
     assert (next_year.issuer, next_year.issue_year, next_year.code_key) == (FINANCE, 2027, "55/STC-VP")
 
 
 def test_reply_is_linked_to_its_assignment_and_task(
-    session: Session, actors: dict[str, Actor], flow: dict[str, int]
+    runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int]
 ) -> None:
-    """The reply document: kind=reply, reply_to_id = the assignment, task_id = the task, issued by the unit."""
+    """The reply document: kind=reply, reply_to_id = the assignment, task_id = the task, issued by the
+    unit at the last step of its flow (the step and the reply each journaled)."""
+    walk_to_issue(runtime, session, flow["fin1"], now=at(date(2026, 3, 9), 9))
     before = row_counts(session)
     doc = issue_reply(
-        session=session, actor=actors["clerk"], task_id=flow["fin1"], data=_reply_data(), now=at(date(2026, 3, 9), 10)
+        session=session,
+        actor=actors["clerk"],
+        config=runtime.config,
+        task_id=flow["fin1"],
+        data=_reply_data(),
+        now=at(date(2026, 3, 9), 10),
     )
     assert row_counts(session) == {
         **before,
         "Document": before["Document"] + 1,
-        "TaskEvent": before["TaskEvent"] + 1,
+        "TaskEvent": before["TaskEvent"] + 2,
     }
+    assert main_flow(session=session, task_id=flow["fin1"]).state == "da_ban_hanh"  # type: ignore[union-attr]
     stored = session.exec(select(Document).where(Document.id == doc.id)).one()
     assert stored.kind is DocumentKind.REPLY
     assert stored.reply_to_id == flow["doc"]
@@ -344,7 +400,9 @@ def test_reply_is_linked_to_its_assignment_and_task(
     )
     assert stored.created_by == actors["clerk"].user_id
     assert session.get(Task, flow["fin1"]).status is TaskStatus.REPLIED  # type: ignore[union-attr]
-    last = events_of(session=session, task_id=flow["fin1"])[-1]
+    step, last = events_of(session=session, task_id=flow["fin1"])[-2:]
+    assert (step.action, step.step, step.actor_name) == (EventAction.STEP, 5, "Stc.Vanthu")
+    assert step.note == ("Bước 5: Ban hành văn bản trả lời, gửi UBND tỉnh (trước đó: Chờ văn thư ban hành)")
     assert last.action is EventAction.REPLIED
     assert (last.from_unit_id, last.to_unit_id) == (unit_id(session, FINANCE), unit_id(session, OFFICE))
     assert last.note == "Văn bản 55/STC-VP ngày 09/03/2026: Đã rà soát xong"
@@ -404,24 +462,40 @@ def test_assignment_document_cannot_carry_reply_links(
 
 
 def test_journal_grows_by_one_event_per_action(
-    session: Session, actors: dict[str, Actor], flow: dict[str, int]
+    runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int]
 ) -> None:
-    """assign, note, reply, confirm: one journal line each, in order, nothing else touched."""
+    """assign, note, each workflow step, reply, confirm: one journal line each, in order, nothing
+    else touched. Issuing the reply is the last step (văn thư ban hành) plus the reply itself."""
     tid = flow["fin1"]
     assert [e.action for e in events_of(session=session, task_id=tid)] == [EventAction.ASSIGNED]
     total = row_counts(session)["TaskEvent"]
 
     add_note(session=session, actor=actors["leader"], task_id=tid, note="Giao phòng QLNS", now=at(date(2026, 3, 3)))
     assert row_counts(session)["TaskEvent"] == total + 1
-    reply(session, actors["clerk"], tid, code="55/STC-VP", on=REPLY_DAY)
-    assert row_counts(session)["TaskEvent"] == total + 2
-    confirm(session, actors["tracker"], tid, on=date(2026, 3, 11))
-    assert row_counts(session)["TaskEvent"] == total + 3
-    assert [e.action for e in events_of(session=session, task_id=tid)] == [
-        EventAction.ASSIGNED,
-        EventAction.NOTE,
-        EventAction.REPLIED,
-        EventAction.CONFIRMED_DONE,
+    walk_to_issue(runtime, session, tid, now=at(date(2026, 3, 4)))  # vào sổ, bút phê, dự thảo, duyệt
+    assert row_counts(session)["TaskEvent"] == total + 5
+    issue_reply(
+        session=session,
+        actor=actors["clerk"],
+        config=runtime.config,
+        task_id=tid,
+        data=_reply_data(),
+        now=at(REPLY_DAY),
+    )
+    assert row_counts(session)["TaskEvent"] == total + 7
+    confirm(runtime, session, actors["tracker"], tid, on=date(2026, 3, 11))
+    assert row_counts(session)["TaskEvent"] == total + 8
+    journal = events_of(session=session, task_id=tid)
+    assert [(e.action, e.step) for e in journal] == [
+        (EventAction.ASSIGNED, None),
+        (EventAction.NOTE, None),
+        (EventAction.STEP, 1),
+        (EventAction.STEP, 2),
+        (EventAction.STEP, 3),
+        (EventAction.STEP, 4),
+        (EventAction.STEP, 5),
+        (EventAction.REPLIED, None),
+        (EventAction.CONFIRMED_DONE, None),
     ]
     # the other tasks' journals are untouched
     assert [e.action for e in events_of(session=session, task_id=flow["fin2"])] == [EventAction.ASSIGNED]

@@ -9,10 +9,10 @@ from models.schemas import AssignmentCreate, ConfirmationCreate, ReplyCreate, Ta
 from services.assignment import create_assignment
 from services.bootstrap import Runtime
 from services.confirmation import confirm_task
+from services.demo import UnitStaff, process_in_unit
 from services.permissions import Actor
 from services.statistics import make_period, unit_statistics
 from services.tasks import list_unit_tasks
-from services.work import issue_reply
 from tests.conftest import FINANCE, at
 
 
@@ -35,16 +35,21 @@ def test_assign_reply_confirm_counts_done_on_time(runtime: Runtime, session: Ses
     rows = list_unit_tasks(session=session, actor=actors["clerk"], today=date(2026, 3, 3), due_soon_days=3)
     assert [r.document_code for r in rows] == [doc.code]
     task_id = rows[0].task_id
-    issue_reply(
+    # the unit's own flow: vào sổ -> bút phê -> dự thảo -> duyệt -> ban hành (the reply)
+    process_in_unit(
         session=session,
-        actor=actors["clerk"],
+        config=runtime.config,
         task_id=task_id,
+        staff=UnitStaff(clerk=actors["clerk"], leader=actors["leader"], specialist=actors["specialist"]),
         now=at(date(2026, 3, 10)),
-        data=ReplyCreate(code="55/STC-VP", issue_date=date(2026, 3, 10), summary="Báo cáo", result="Xong"),
+        reply=ReplyCreate(code="55/STC-VP", issue_date=date(2026, 3, 10), summary="Báo cáo", result="Xong"),
     )
+    rows = list_unit_tasks(session=session, actor=actors["clerk"], today=date(2026, 3, 11), due_soon_days=3)
+    assert rows[0].status is TaskStatus.REPLIED
     confirm_task(
         session=session,
         actor=actors["tracker"],
+        config=runtime.config,
         task_id=task_id,
         now=at(date(2026, 3, 12)),
         data=ConfirmationCreate(outcome=ConfirmOutcome.DONE),

@@ -32,19 +32,30 @@ F1 is coordinated by Sở Y tế and Sở Nội vụ: neither is counted for it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from models import Role, TaskClass
+from models import Role, TaskClass, User
 from services.bootstrap import Runtime
 from services.errors import InvalidInput, PermissionDenied
-from services.permissions import Actor
+from services.permissions import Actor, build_actor
 from services.statistics import UnitStats, make_period, tasks_behind, unit_statistics
-from tests.conftest import FINANCE, HEALTH, PLEIKU
-from tests.services.support import assign, confirm, reply, task, unit_id
+from tests.conftest import FINANCE, HEALTH, OFFICE, PLEIKU
+from tests.services.support import (
+    FAST_HASHER,
+    assign,
+    confirm,
+    make_actor,
+    reply,
+    runtime_on_copy,
+    staff,
+    task,
+    unit_id,
+)
 
 HOME_AFFAIRS = "000.00.02.H21"  # Sở Nội vụ: only ever coordinates
 MARCH_FROM, MARCH_TO = date(2026, 3, 1), date(2026, 3, 31)
@@ -105,15 +116,60 @@ def _table(session: Session, date_from: date, date_to: date, today: date) -> tup
     return [_row(r) for r in report.rows], _row(report.total)
 
 
-@pytest.fixture
-def people(actors: dict[str, Actor], make_user: Callable[[str, Role, str], Actor]) -> dict[str, Actor]:
-    return {**actors, "health": make_user("syt.vanthu", Role.CLERK, HEALTH)}
+# Who acts: VP UBND's tracker, and each unit's own staff (services.demo.unit_staff) walking its
+# flow and issuing its replies (tests.services.support.reply).
+PEOPLE = {"tracker": "vp.theodoi", "clerk": "stc.vanthu", "other_leader": "pleiku.lanhdao"}
+
+
+@pytest.fixture(scope="module")
+def _march_database(
+    tmp_path_factory: pytest.TempPathFactory, _template_runtime: tuple[Runtime, Path]
+) -> tuple[Runtime, Path, dict[str, int]]:
+    """The March history, built ONCE for this module into its own database file (about a hundred
+    workflow steps); every test gets a byte copy of it, exactly as ``runtime`` copies the
+    template. Nothing a test does reaches another test."""
+    template, database = _template_runtime
+    built = runtime_on_copy(database, tmp_path_factory.mktemp("march"), template)
+    with pytest.MonkeyPatch.context() as patch, Session(built.engine, expire_on_commit=False) as session:
+        patch.setattr("services.accounts.hash_password", FAST_HASHER.hash)
+        tracker = make_actor(built, session, "vp.theodoi", Role.TRACKER, OFFICE)
+        make_actor(built, session, "stc.vanthu", Role.CLERK, FINANCE)
+        make_actor(built, session, "pleiku.lanhdao", Role.LEADER, PLEIKU)
+        staff(built, session, HEALTH)
+        ids = _build_march(built, session, tracker)
+    built.engine.dispose()  # checkpoint the WAL into the file before it is copied
+    return template, Path(str(built.engine.url.database)), ids
 
 
 @pytest.fixture
-def march(runtime: Runtime, session: Session, people: dict[str, Actor]) -> dict[str, int]:
+def runtime(tmp_path: Path, _march_database: tuple[Runtime, Path, dict[str, int]]) -> Iterator[Runtime]:
+    """Overrides the suite's ``runtime``: a copy of the database holding the March history."""
+    template, database, _ = _march_database
+    runtime = runtime_on_copy(database, tmp_path, template)
+    yield runtime
+    runtime.engine.dispose()
+
+
+@pytest.fixture
+def march(_march_database: tuple[Runtime, Path, dict[str, int]]) -> dict[str, int]:
+    """Task ids of the March history (in this test's copy of the database)."""
+    return dict(_march_database[2])
+
+
+@pytest.fixture
+def people(runtime: Runtime, session: Session) -> dict[str, Actor]:
+    """The tracker, Sở Tài chính's clerk and Pleiku's leader, as created with the history."""
+    actors = {}
+    for key, username in PEOPLE.items():
+        user = session.exec(select(User).where(User.username == username)).one()
+        actor = build_actor(session=session, config=runtime.config, user_id=user.id or 0)
+        assert actor is not None
+        actors[key] = actor
+    return actors
+
+
+def _build_march(runtime: Runtime, session: Session, tracker: Actor) -> dict[str, int]:
     """The history up to 31/03/2026, entered day by day."""
-    tracker, fin, pleiku, health = people["tracker"], people["clerk"], people["other_leader"], people["health"]
     ids: dict[str, int] = {}
 
     _, [ids["F10"]] = assign(
@@ -124,8 +180,8 @@ def march(runtime: Runtime, session: Session, people: dict[str, Actor]) -> dict[
         issued=date(2026, 1, 15),
         tasks=[task("F10", FINANCE, date(2026, 1, 30))],
     )
-    reply(session, fin, ids["F10"], code="10/STC", on=date(2026, 1, 28))
-    confirm(session, tracker, ids["F10"], on=date(2026, 2, 2))
+    reply(runtime, session, ids["F10"], code="10/STC", on=date(2026, 1, 28))
+    confirm(runtime, session, tracker, ids["F10"], on=date(2026, 2, 2))
 
     _, [ids["F9"], ids["F11"]] = assign(
         runtime,
@@ -135,8 +191,8 @@ def march(runtime: Runtime, session: Session, people: dict[str, Actor]) -> dict[
         issued=date(2026, 2, 10),
         tasks=[task("F9", FINANCE, date(2026, 2, 20)), task("F11", FINANCE, date(2026, 2, 25))],
     )
-    reply(session, fin, ids["F11"], code="20/STC", on=date(2026, 2, 24))
-    confirm(session, tracker, ids["F11"], on=date(2026, 3, 1))
+    reply(runtime, session, ids["F11"], code="20/STC", on=date(2026, 2, 24))
+    confirm(runtime, session, tracker, ids["F11"], on=date(2026, 3, 1))
 
     _, ids_a = assign(
         runtime,
@@ -173,16 +229,17 @@ def march(runtime: Runtime, session: Session, people: dict[str, Actor]) -> dict[
     )
     ids.update(zip(["H1", "H2", "F13", "F14"], ids_b, strict=True))
 
-    reply(session, fin, ids["F1"], code="101/STC", on=date(2026, 3, 10))
-    reply(session, pleiku, ids["P1"], code="11/UBND", on=date(2026, 3, 10))
-    reply(session, fin, ids["F2"], code="102/STC", on=date(2026, 3, 11))
-    confirm(session, tracker, ids["P1"], on=date(2026, 3, 11))
-    reply(session, fin, ids["F5"], code="105/STC", on=date(2026, 3, 12))
-    confirm(session, tracker, ids["F1"], on=date(2026, 3, 12))
-    confirm(session, tracker, ids["F2"], on=date(2026, 3, 12))
-    reply(session, fin, ids["F7"], code="107/STC", on=date(2026, 3, 13))
-    reply(session, fin, ids["F8"], code="108/STC", on=date(2026, 3, 15))
+    reply(runtime, session, ids["F1"], code="101/STC", on=date(2026, 3, 10))
+    reply(runtime, session, ids["P1"], code="11/UBND", on=date(2026, 3, 10))
+    reply(runtime, session, ids["F2"], code="102/STC", on=date(2026, 3, 11))
+    confirm(runtime, session, tracker, ids["P1"], on=date(2026, 3, 11))
+    reply(runtime, session, ids["F5"], code="105/STC", on=date(2026, 3, 12))
+    confirm(runtime, session, tracker, ids["F1"], on=date(2026, 3, 12))
+    confirm(runtime, session, tracker, ids["F2"], on=date(2026, 3, 12))
+    reply(runtime, session, ids["F7"], code="107/STC", on=date(2026, 3, 13))
+    reply(runtime, session, ids["F8"], code="108/STC", on=date(2026, 3, 15))
     confirm(
+        runtime,
         session,
         tracker,
         ids["F5"],
@@ -191,18 +248,18 @@ def march(runtime: Runtime, session: Session, people: dict[str, Actor]) -> dict[
         reason="Thiếu số liệu",
         new_deadline=date(2026, 4, 10),
     )
-    confirm(session, tracker, ids["F8"], on=date(2026, 3, 16), done=False, reason="Chưa đạt yêu cầu")
-    reply(session, fin, ids["F6"], code="106/STC", on=date(2026, 3, 18))
-    reply(session, health, ids["H1"], code="7/SYT", on=date(2026, 3, 25))
-    confirm(session, tracker, ids["H1"], on=date(2026, 3, 26))
-    reply(session, fin, ids["F14"], code="114/STC", on=date(2026, 3, 30))
+    confirm(runtime, session, tracker, ids["F8"], on=date(2026, 3, 16), done=False, reason="Chưa đạt yêu cầu")
+    reply(runtime, session, ids["F6"], code="106/STC", on=date(2026, 3, 18))
+    reply(runtime, session, ids["H1"], code="7/SYT", on=date(2026, 3, 25))
+    confirm(runtime, session, tracker, ids["H1"], on=date(2026, 3, 26))
+    reply(runtime, session, ids["F14"], code="114/STC", on=date(2026, 3, 30))
     return ids
 
 
 def _april(runtime: Runtime, session: Session, people: dict[str, Actor], ids: dict[str, int]) -> None:
     """Events dated after 31/03: they must not change any figure of March."""
-    tracker, fin = people["tracker"], people["clerk"]
-    reply(session, fin, ids["F13"], code="113/STC", on=date(2026, 4, 1))
+    tracker = people["tracker"]
+    reply(runtime, session, ids["F13"], code="113/STC", on=date(2026, 4, 1))
     _, [ids["F12"]] = assign(
         runtime,
         session,
@@ -211,8 +268,8 @@ def _april(runtime: Runtime, session: Session, people: dict[str, Actor], ids: di
         issued=date(2026, 4, 2),
         tasks=[task("F12", FINANCE, date(2026, 4, 10))],
     )
-    confirm(session, tracker, ids["F14"], on=date(2026, 4, 2))
-    confirm(session, tracker, ids["F13"], on=date(2026, 4, 3))
+    confirm(runtime, session, tracker, ids["F14"], on=date(2026, 4, 2))
+    confirm(runtime, session, tracker, ids["F13"], on=date(2026, 4, 3))
 
 
 @pytest.fixture
