@@ -87,7 +87,14 @@ def prepare_reply(*, session: Session, actor: Actor, task: Task, data: ReplyCrea
 
 
 def record_reply(*, session: Session, actor: Actor, task: Task, reply: Document, now: datetime) -> None:
-    """Add the prepared reply, mark the task replied and journal it (no commit)."""
+    """Add the prepared reply, mark the task replied and journal it (no commit).
+
+    A pending "not our remit" request is dropped: the unit answered the task after all.
+    """
+    from services.wrong_unit import drop_pending_request  # wrong_unit imports this module's neighbours
+
+    assert task.id is not None
+    drop_pending_request(session=session, actor=actor, task_id=task.id, why="Đơn vị đã trả lời nhiệm vụ.", now=now)
     session.add(reply)
     task.status = TaskStatus.REPLIED
     session.add(task)
