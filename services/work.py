@@ -6,7 +6,18 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from models import Document, DocumentKind, EventAction, OrgUnit, Permission, Task, TaskCoordinator, TaskStatus
+from models import (
+    Confirmation,
+    ConfirmOutcome,
+    Document,
+    DocumentKind,
+    EventAction,
+    OrgUnit,
+    Permission,
+    Task,
+    TaskCoordinator,
+    TaskStatus,
+)
 from models.schemas import ReplyCreate
 from services.assignment import ensure_unique_code
 from services.clock import fmt_date, local_date, now_utc
@@ -60,6 +71,17 @@ def prepare_reply(*, session: Session, actor: Actor, task: Task, data: ReplyCrea
         raise InvalidInput(
             f"Ngày văn bản trả lời {fmt_date(data.issue_date)} trước ngày văn bản giao "
             f"{fmt_date(assignment.issue_date)}.",
+            field="issue_date",
+        )
+    last_verdict = session.exec(
+        select(col(Confirmation.confirmed_on))
+        .where(Confirmation.task_id == task.id, Confirmation.outcome == ConfirmOutcome.NOT_DONE)
+        .order_by(col(Confirmation.confirmed_on).desc())
+    ).first()
+    if last_verdict is not None and data.issue_date < last_verdict:
+        raise InvalidInput(
+            f"Ngày văn bản trả lời {fmt_date(data.issue_date)} trước ngày Văn phòng UBND tỉnh xác nhận "
+            f"chưa hoàn thành ({fmt_date(last_verdict)}); văn bản trả lời mới phải ban hành từ ngày đó.",
             field="issue_date",
         )
     summary = clean_text(data.summary, label="Trích yếu", field="summary")

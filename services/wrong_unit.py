@@ -23,6 +23,7 @@ from models import (
     WrongUnitRequest,
 )
 from services.assignment import resolve_lead_unit
+from services.classify import deadline_as_of, load_facts
 from services.clock import fmt_date, local_date, now_utc
 from services.config import AppConfig
 from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -132,7 +133,8 @@ def decide_wrong_unit(
     new_lead = resolve_lead_unit(session=session, code=new_lead_unit_code, label="Đơn vị chuyển đến")
     if new_lead.id == task.lead_unit_id:
         raise InvalidInput("Đơn vị chuyển đến phải khác đơn vị đã đề nghị điều chỉnh.", field="new_lead")
-    deadline = new_deadline or task.deadline
+    in_force = deadline_as_of(load_facts(session=session, task_ids=[task.id])[task.id], today)
+    deadline = new_deadline or in_force
     if deadline < today:
         raise InvalidInput(f"Hạn xử lý mới {fmt_date(deadline)} đã qua; chọn hạn từ hôm nay.", field="new_deadline")
     old_unit = task.lead_unit_id
