@@ -408,3 +408,19 @@ def test_pending_queue_oldest_first_with_age_from_entry_date(
         (flow["fin1"], "59/STC-VP", 1),
     ]
     assert [c.reply_id for c in session.exec(select(Confirmation)).all()].count(pending[1].reply_id) == 0
+
+
+def test_a_new_reply_cannot_be_backdated_before_the_not_done_verdict(
+    runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int]
+) -> None:
+    """Late reply, 'not done' on 13/03: a second reply dated 09/03 (before the deadline 10/03)
+    would turn a late task into 'done on time'; it is refused and nothing changes."""
+    tid = flow["fin1"]
+    reply(runtime, session, tid, code="55/STC-VP", on=date(2026, 3, 12))
+    confirm(runtime, session, actors["tracker"], tid, on=date(2026, 3, 13), done=False, reason="Thiếu số liệu")
+    with pytest.raises(InvalidInput) as refused:
+        reply(runtime, session, tid, code="56/STC-VP", on=date(2026, 3, 9), entered=date(2026, 3, 15))
+    assert "trước ngày Văn phòng UBND tỉnh xác nhận chưa hoàn thành (13/03/2026)" in refused.value.message
+    session.rollback()
+    accepted = reply(runtime, session, tid, code="57/STC-VP", on=date(2026, 3, 13), entered=date(2026, 3, 15))
+    assert accepted.issue_date == date(2026, 3, 13)
