@@ -132,7 +132,7 @@ def _transitions_from(session: Session, config: AppConfig, flow: Flow) -> list[t
     seen: dict[tuple[str, str], tuple[str, str, TransitionDef]] = {}
     for wf_key in _candidate_workflows(session, config, flow):
         for key, tr in _workflow(config, wf_key).transitions.items():
-            if flow.state not in tr.from_states:
+            if flow.state not in tr.from_states or tr.only_as_effect:
                 continue
             identity = (key, tr.model_dump_json())  # only identical steps merge (vào sổ), not bút phê
             if identity not in seen or wf_key == flow.workflow:
@@ -279,6 +279,9 @@ def fire(
         matches = [(w, t) for (w, k), t in choices.items() if k == transition]
         if workflow is None and len(matches) == 1:
             wf_key, tr = matches[0]
+    hidden = _workflow(config, flow.workflow).transitions.get(transition)
+    if tr is None and hidden is not None and hidden.only_as_effect:
+        raise PermissionDenied(f"Bước “{hidden.label}” chỉ thực hiện cùng một bước của đơn vị cha, không làm riêng.")
     if tr is None:
         state_label = _workflow(config, flow.workflow).states[flow.state].label
         raise Conflict(f"Bước này không thực hiện được lúc này: nhiệm vụ đang ở bước “{state_label}”.")

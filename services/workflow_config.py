@@ -55,6 +55,7 @@ class TransitionDef(_Strict):
     archive_subflows: str | None = None  # a transition of the sub workflow, fired on each sub flow
     issue_reply: bool = False
     note_required: bool = False
+    only_as_effect: bool = False  # never offered on its own: fired by a parent step (archive_subflows)
     to_parent: bool = False  # the step hands the sub-unit's result to the parent unit (journal: → parent)
 
     @field_validator("from_states", mode="before")

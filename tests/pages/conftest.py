@@ -22,6 +22,11 @@ c2     UBND TP Pleiku   103 (T-20)  T-15       reply T-12, confirmed done T-11 �
 c3     Sở Tài chính     103 (T-20)  T+5        reply T-3, waiting for confirmation
 d1     Sở Y tế          104 (T-15)  T-1        open → overdue
 =====  ===============  ==========  =========  ==========================================
+
+Open tasks wait at the first step of their unit's flow ("Chờ văn thư vào sổ"). A reply is no
+longer a free form: ``World.reply`` walks the lead unit's short workflow (vào sổ → bút phê →
+dự thảo → duyệt) with the unit's clerk, leader and specialist (``STAFF``), then the clerk
+issues the reply; ``World.walk`` stops before a given step.
 """
 
 from __future__ import annotations
@@ -34,10 +39,10 @@ from typing import Any
 
 import pytest
 import streamlit as st
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 from streamlit.testing.v1 import AppTest
 
-from models import ConfirmOutcome, Document, Role, Task, TaskEvent
+from models import ConfirmOutcome, Document, Flow, OrgUnit, Role, Task, TaskEvent
 from models.schemas import AssignmentCreate, ConfirmationCreate, ReplyCreate, TaskCreate
 from services import settings as settings_module
 from services.accounts import create_user
@@ -46,14 +51,17 @@ from services.auth import make_session_token
 from services.bootstrap import Runtime, start
 from services.clock import local_date, now_utc
 from services.confirmation import confirm_task
+from services.demo import UnitStaff, process_in_unit
 from services.permissions import Actor, build_actor
 from services.settings import ROOT
-from services.work import issue_reply
+from services.workflow import fire
 from tests.conftest import FINANCE, HEALTH, OFFICE, PASSWORD, PLEIKU, at
 from ui.runtime import TOKEN_STATE_KEY
 
 SECRET = "pages-test-secret"
 INFO_TECH = "000.00.11.H21"  # Sở TT&TT (the admin's unit)
+BUDGET = "000.01.05.H21"  # P. QLNS, sub-unit of Sở Tài chính
+INVESTMENT = "000.02.05.H21"  # P. TCĐT, sub-unit of Sở Tài chính (nobody works there in these tests)
 
 # username -> (role, unit code, full name)
 USERS: dict[str, tuple[Role, str, str]] = {
@@ -63,12 +71,28 @@ USERS: dict[str, tuple[Role, str, str]] = {
     "stc.lanhdao": (Role.LEADER, FINANCE, "Phạm Lãnh Đạo STC"),
     "stc.chuyenvien": (Role.SPECIALIST, FINANCE, "Võ Chuyên Viên"),
     "syt.vanthu": (Role.CLERK, HEALTH, "Đỗ Văn Thư Y Tế"),
+    "syt.lanhdao": (Role.LEADER, HEALTH, "Ngô Lãnh Đạo Y Tế"),
+    "syt.chuyenvien": (Role.SPECIALIST, HEALTH, "Đinh Chuyên Viên Y Tế"),
+    "pleiku.vanthu": (Role.CLERK, PLEIKU, "Siu Văn Thư Pleiku"),
     "pleiku.lanhdao": (Role.LEADER, PLEIKU, "Hồ Lãnh Đạo Pleiku"),
+    "pleiku.chuyenvien": (Role.SPECIALIST, PLEIKU, "Ksor Chuyên Viên Pleiku"),
     "admin": (Role.ADMIN, INFO_TECH, "Quản Trị Viên"),
+    # P. QLNS, a sub-unit of Sở Tài chính (internal routing, Điều 5.1.e)
+    "qlns.vanthu": (Role.CLERK, BUDGET, "Lò Văn Thư QLNS"),
+    "qlns.lanhdao": (Role.LEADER, BUDGET, "Mai Trưởng Phòng QLNS"),
+    "qlns.chuyenvien": (Role.SPECIALIST, BUDGET, "Y Chuyên Viên QLNS"),
+}
+
+# unit code -> (clerk, leader, specialist): who walks the unit's steps in the seeded data
+STAFF: dict[str, tuple[str, str, str]] = {
+    FINANCE: ("stc.vanthu", "stc.lanhdao", "stc.chuyenvien"),
+    PLEIKU: ("pleiku.vanthu", "pleiku.lanhdao", "pleiku.chuyenvien"),
+    HEALTH: ("syt.vanthu", "syt.lanhdao", "syt.chuyenvien"),  # not in SEED_USERS: list them in WORLD_USERS
 }
 
 # Users the standard data needs (they act in it): always created.
-SEED_USERS = ["vp.theodoi", "stc.vanthu", "pleiku.lanhdao"]
+SEED_USERS = ["vp.theodoi", *STAFF[FINANCE], *STAFF[PLEIKU]]
+
 
 _active: list[World | None] = [None]
 
@@ -88,6 +112,7 @@ class World:
     runtime: Runtime | None = None
     user_ids: dict[str, int] = field(default_factory=dict)
     tasks: dict[str, int] = field(default_factory=dict)
+    documents_made: int = 0
 
     @property
     def db_url(self) -> str:
@@ -177,21 +202,95 @@ class World:
             )
             return list(s.exec(select(Task.id).where(Task.document_id == doc.id).order_by(Task.seq)).all())
 
-    def reply(self, username: str, task_id: int, code: str, offset: int, result: str = "Đã thực hiện xong") -> None:
+    def new_task(self, unit_code: str, content: str, *, offset: int = -3, deadline: int = 10) -> int:
+        """One task in a new document (dated today+offset) for a test of its own; returns its id."""
+        self.documents_made += 1
+        (task_id,) = self.assign(
+            f"{900 + self.documents_made}/UBND-TH",
+            offset,
+            [TaskCreate(content=content, lead_unit_codes=[unit_code], deadline=self.day(deadline))],
+        )
+        return task_id
+
+    def staff(self, task_id: int) -> UnitStaff:
+        """The clerk, leader and specialist of the task's lead unit (``STAFF``)."""
         with self.session() as s:
-            issue_reply(
+            task = s.get(Task, task_id)
+            assert task is not None
+            unit = s.get(OrgUnit, task.lead_unit_id)
+            assert unit is not None
+        clerk, leader, specialist = STAFF[unit.code]
+        return UnitStaff(clerk=self.actor(clerk), leader=self.actor(leader), specialist=self.actor(specialist))
+
+    def walk(self, task_id: int, until: str, offset: int = -1, reply: ReplyCreate | None = None) -> None:
+        """Walk the lead unit's short workflow up to (not including) step ``until``, on day ``offset``.
+
+        Yesterday by default: 09:00 today (Vietnam) may still be ahead of the clock, and the journal
+        is ordered by time.
+        """
+        assert self.runtime is not None
+        with self.session() as s:
+            process_in_unit(
                 session=s,
-                actor=self.actor(username),
+                config=self.runtime.config,
                 task_id=task_id,
+                staff=self.staff(task_id),
                 now=at(self.day(offset)),
-                data=ReplyCreate(code=code, issue_date=self.day(offset), summary="Báo cáo kết quả", result=result),
+                until=until,
+                reply=reply,
             )
 
+    def flow_id(self, task_id: int, unit_code: str | None = None) -> int:
+        """The id of the task's active flow at ``unit_code`` (default: the lead unit's main flow)."""
+        with self.session() as s:
+            query = select(Flow).where(Flow.task_id == task_id, Flow.active == True)  # noqa: E712
+            if unit_code is None:
+                query = query.where(col(Flow.parent_flow_id).is_(None))
+            else:
+                unit = s.exec(select(OrgUnit).where(OrgUnit.code == unit_code)).one()
+                query = query.where(Flow.unit_id == unit.id)
+            flow = s.exec(query.order_by(col(Flow.id).desc())).first()
+        assert flow is not None and flow.id is not None
+        return flow.id
+
+    def step(
+        self,
+        username: str,
+        task_id: int,
+        transition: str,
+        *,
+        unit_code: str | None = None,
+        workflow: str | None = None,
+        offset: int = -1,
+        **kwargs: Any,
+    ) -> None:
+        """Fire one transition of the task's flow at ``unit_code`` (default: the main flow)."""
+        assert self.runtime is not None
+        flow = self.flow_id(task_id, unit_code)
+        with self.session() as s:
+            fire(
+                session=s,
+                actor=self.actor(username),
+                config=self.runtime.config,
+                flow_id=flow,
+                transition=transition,
+                workflow=workflow,
+                now=at(self.day(offset)),
+                **kwargs,
+            )
+
+    def reply(self, task_id: int, code: str, offset: int, result: str = "Đã thực hiện xong") -> None:
+        """The lead unit walks every step and its clerk issues the reply, all on day ``offset``."""
+        data = ReplyCreate(code=code, issue_date=self.day(offset), summary="Báo cáo kết quả", result=result)
+        self.walk(task_id, "ban_hanh", offset, reply=data)
+
     def confirm_done(self, task_id: int, offset: int) -> None:
+        assert self.runtime is not None
         with self.session() as s:
             confirm_task(
                 session=s,
                 actor=self.actor("vp.theodoi"),
+                config=self.runtime.config,
                 task_id=task_id,
                 now=at(self.day(offset)),
                 data=ConfirmationCreate(outcome=ConfirmOutcome.DONE),
@@ -247,11 +346,11 @@ def seed_standard(w: World) -> None:
         ],
         summary="V/v chuyển đổi số",
     )
-    w.reply("stc.vanthu", c1, "11/STC-VP", -12)
-    w.reply("pleiku.lanhdao", c2, "22/UBND-PL", -12)
+    w.reply(c1, "11/STC-VP", -12)
+    w.reply(c2, "22/UBND-PL", -12)
     w.confirm_done(c1, -11)
     w.confirm_done(c2, -11)
-    w.reply("stc.vanthu", c3, "33/STC-VP", -3, result="Đã lập xong hồ sơ quyết toán")
+    w.reply(c3, "33/STC-VP", -3, result="Đã lập xong hồ sơ quyết toán")
     (d1,) = w.assign(
         "104/UBND-VX",
         -15,

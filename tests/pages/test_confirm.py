@@ -16,8 +16,9 @@ from streamlit.testing.v1 import AppTest
 
 from models import Confirmation, ConfirmOutcome, EventAction, Extension, Task, TaskStatus
 from models.schemas import TaskCreate
-from tests.conftest import FINANCE
-from tests.pages.conftest import World, by_label, make_world, values
+from services.wrong_unit import request_wrong_unit
+from tests.conftest import FINANCE, at
+from tests.pages.conftest import STAFF, World, by_label, make_world, values
 
 PAGE = "pages/confirm.py"
 SUBMIT = "Xác nhận"
@@ -35,13 +36,13 @@ def _seed(w: World) -> None:
         ],
         summary="V/v giải ngân vốn",
     )
-    w.reply("stc.vanthu", x1, "41/STC-VP", -4, result="Đã giải ngân 85% kế hoạch vốn")
+    w.reply(x1, "41/STC-VP", -4, result="Đã giải ngân 85% kế hoạch vốn")
     w.tasks.update(x1=x1, x2=x2)
 
 
 @pytest.fixture
 def cw(tmp_path: Path) -> Iterator[World]:
-    yield from make_world(tmp_path / "confirm", _seed, ["vp.theodoi", "stc.vanthu"])
+    yield from make_world(tmp_path / "confirm", _seed, ["vp.theodoi", *STAFF[FINANCE]])
 
 
 def _md(at: AppTest) -> list[str]:
@@ -68,7 +69,7 @@ def open_queue(w: World, query: dict[str, str] | None = None) -> AppTest:
 
 
 def test_queue_lists_pending_replies_oldest_first_with_age(cw: World) -> None:
-    cw.reply("stc.vanthu", cw.tasks["x2"], "42/STC-VP", -1, result="Đã rà soát xong")  # late: deadline today-6
+    cw.reply(cw.tasks["x2"], "42/STC-VP", -1, result="Đã rà soát xong")  # late: deadline today-6
     at = open_queue(cw)
     assert values(at.caption) == ["2 văn bản trả lời chờ xác nhận, chờ lâu nhất lên đầu."]
     frame = at.dataframe[0].value
@@ -172,3 +173,41 @@ def test_unit_clerk_cannot_open_the_queue(cw: World) -> None:
     at = cw.app_as("stc.vanthu")
     with pytest.raises(ValueError):
         at.switch_page(PAGE)
+
+
+def test_queue_lists_pending_wrong_unit_requests_with_links(cw: World) -> None:
+    with cw.session() as s:
+        request_wrong_unit(
+            session=s,
+            actor=cw.actor("stc.lanhdao"),
+            task_id=cw.tasks["x2"],
+            reason="Nợ đọng xây dựng cơ bản của huyện do UBND huyện tổng hợp.",
+            now=at(cw.day(-1)),
+        )
+    page = open_queue(cw)
+    assert values(page.subheader) == [
+        "Đề nghị điều chỉnh đơn vị (không đúng chức năng)",
+        "Văn bản trả lời chờ xác nhận",
+    ]
+    links = page.get("page_link")
+    assert [(link.proto.label, link.proto.page, link.proto.query_string) for link in links] == [
+        (
+            f"Nhiệm vụ #{cw.tasks['x2']}: Nợ đọng xây dựng cơ bản của huyện do UBND huyện tổng hợp.",
+            "chi-tiet",  # the task page, where the tracker decides
+            f"id={cw.tasks['x2']}",
+        )
+    ]
+    assert [int(i) for i in page.dataframe[0].value["Mã"]] == [cw.tasks["x1"]]  # the reply queue below
+
+
+def test_requests_show_even_when_no_reply_waits(cw: World) -> None:
+    by_label(open_queue(cw).button, SUBMIT).click().run()  # confirm x1: no reply left
+    with cw.session() as s:
+        request_wrong_unit(
+            session=s, actor=cw.actor("stc.lanhdao"), task_id=cw.tasks["x2"], reason="Không thuộc chức năng"
+        )
+    page = open_queue(cw)
+    assert values(page.info) == [EMPTY]
+    assert [link.proto.label for link in page.get("page_link")] == [
+        f"Nhiệm vụ #{cw.tasks['x2']}: Không thuộc chức năng"
+    ]

@@ -10,33 +10,47 @@ from services.settings import ROOT
 from tests.pages.conftest import World, values
 from ui.runtime import TOKEN_STATE_KEY
 
-ASSIGN, CONFIRM, UNIT_TASKS, MONITOR, DETAIL, LOGIN = (
+WORLD_USERS = ["vp.lanhdao", "admin"]
+
+ASSIGN, CONFIRM, INBOX, UNIT_TASKS, MONITOR, DETAIL, WORKFLOWS, LOGIN = (
     "pages/assign.py",
     "pages/confirm.py",
+    "pages/inbox.py",
     "pages/unit_tasks.py",
     "pages/monitor.py",
     "pages/task_detail.py",
+    "pages/workflows.py",
     "pages/login.py",
 )
 TITLES = {
     ASSIGN: "Giao nhiệm vụ",
     CONFIRM: "Xác nhận kết quả",
+    INBOX: "Việc chờ tôi xử lý",
     UNIT_TASKS: "Nhiệm vụ của đơn vị",
     MONITOR: "Giám sát công việc",
     DETAIL: "Chi tiết nhiệm vụ",
+    WORKFLOWS: "Quy trình xử lý trong đơn vị",
 }
 APP_PAGES = list(TITLES)
-UNIT_PAGES = {UNIT_TASKS, MONITOR, DETAIL}
+OFFICE_PAGES = {UNIT_TASKS, MONITOR, DETAIL}
+UNIT_PAGES = {INBOX, *OFFICE_PAGES}
 
 # username -> (page shown at "/", pages reachable, sidebar line "role · unit")
 ROLES: dict[str, tuple[str, set[str], str]] = {
     "vp.theodoi": (ASSIGN, {ASSIGN, CONFIRM, UNIT_TASKS, MONITOR, DETAIL}, "Chuyên viên theo dõi · VP UBND tỉnh"),
-    "vp.lanhdao": (MONITOR, UNIT_PAGES, "Lãnh đạo · VP UBND tỉnh"),
-    "stc.vanthu": (UNIT_TASKS, UNIT_PAGES, "Văn thư · Sở Tài chính"),
-    "stc.lanhdao": (UNIT_TASKS, UNIT_PAGES, "Lãnh đạo · Sở Tài chính"),
-    "stc.chuyenvien": (UNIT_TASKS, UNIT_PAGES, "Chuyên viên · Sở Tài chính"),
-    "pleiku.lanhdao": (UNIT_TASKS, UNIT_PAGES, "Lãnh đạo · UBND TP Pleiku"),
-    "admin": (MONITOR, UNIT_PAGES, "Quản trị hệ thống · Sở TT&TT"),
+    "vp.lanhdao": (MONITOR, OFFICE_PAGES, "Lãnh đạo · VP UBND tỉnh"),
+    "stc.vanthu": (INBOX, UNIT_PAGES, "Văn thư · Sở Tài chính"),
+    "stc.lanhdao": (INBOX, UNIT_PAGES, "Lãnh đạo · Sở Tài chính"),
+    "stc.chuyenvien": (INBOX, UNIT_PAGES, "Chuyên viên · Sở Tài chính"),
+    "pleiku.lanhdao": (INBOX, UNIT_PAGES, "Lãnh đạo · UBND TP Pleiku"),
+    "admin": (MONITOR, {*OFFICE_PAGES, WORKFLOWS}, "Quản trị hệ thống · Sở TT&TT"),
+}
+# the visible pages in menu order (sections "Công việc"/"Theo dõi"/"Quản trị"; "/" and the
+# detail page are hidden). AppTest's registry keeps the order but not the section headers.
+MENUS: dict[str, list[str]] = {
+    "vp.theodoi": ["Giao nhiệm vụ", "Xác nhận kết quả", "Nhiệm vụ của đơn vị", "Giám sát công việc"],
+    "stc.vanthu": ["Việc chờ tôi xử lý", "Nhiệm vụ của đơn vị", "Giám sát công việc"],
+    "admin": ["Giám sát công việc", "Nhiệm vụ của đơn vị", "Quy trình xử lý"],
 }
 
 
@@ -94,3 +108,10 @@ def test_detail_page_without_task_id_asks_to_choose_one(world: World) -> None:
     assert not at.exception
     assert values(at.title) == ["Chi tiết nhiệm vụ"]
     assert values(at.warning) == ["Chưa chọn nhiệm vụ. Hãy mở nhiệm vụ từ danh sách."]
+
+
+@pytest.mark.parametrize("username", list(MENUS))
+def test_menu_lists_the_role_pages_in_order(world: World, username: str) -> None:
+    at = world.app_as(username)
+    hidden = {"Trang chủ", "Chi tiết nhiệm vụ"}
+    assert [p["page_name"] for p in at._registered_pages.values() if p["page_name"] not in hidden] == MENUS[username]

@@ -1,4 +1,10 @@
-"""Chi tiết nhiệm vụ: who sees a task, who may note and reply, and the journal."""
+"""Chi tiết nhiệm vụ: who sees a task, who may note, the unit's steps (Điều 5.1.e) and the journal.
+
+A unit's reply is the last step of its flow: the clerk vào sổ, the leader bút phê to a
+specialist, the specialist submits the draft, the leader approves, the clerk issues the reply.
+Each step is a form under "Việc chờ bạn xử lý", shown only to whom may fire it now; the
+"Đang ở bước" table shows where the task stands in each unit.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +14,40 @@ from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from models import Document, DocumentKind, EventAction, Task, TaskStatus
+from tests.conftest import FINANCE, HEALTH
 from tests.pages.conftest import World, by_label, values
+from tests.pages.steps import (
+    ASSIGNEE,
+    BAN_HANH,
+    BUT_PHE,
+    DUYET,
+    PENDING,
+    SUBUNITS,
+    TRA_LAI,
+    TRINH,
+    VAO_SO,
+    WHERE_NOW,
+    fire_on_page,
+    flow_id,
+    form_key,
+    reply_fields,
+    step_buttons,
+    step_forms,
+    steps_now,
+    where_now,
+    widget,
+)
 
-WORLD_USERS = ["stc.chuyenvien", "syt.vanthu"]
+WORLD_USERS = ["syt.vanthu", "syt.lanhdao", "syt.chuyenvien"]
 PAGE = "pages/task_detail.py"
 NOTE_FIELD = "Nội dung cập nhật"
 REPLY_CODE = "Số/ký hiệu văn bản trả lời"
-REPLY_BUTTON = "Ban hành văn bản trả lời"
+STEP = "Xử lý trong đơn vị"  # the journal's label of a step
 
 
-def open_task(world: World, username: str, key: str) -> AppTest:
-    at = world.app_as(username, PAGE, {"id": str(world.tasks[key])})
+def open_task(world: World, username: str, key: str | int) -> AppTest:
+    task_id = world.tasks[key] if isinstance(key, str) else key
+    at = world.app_as(username, PAGE, {"id": str(task_id)})
     assert not at.exception
     return at
 
@@ -37,14 +66,14 @@ def _journal(at: AppTest) -> list[str]:
     return [m.split("**")[1] for m in _md(at) if m.startswith("**") and " — " in m]
 
 
-def _status(world: World, key: str) -> TaskStatus:
+def _status(world: World, key: str | int) -> TaskStatus:
     with world.session() as s:
-        task = s.get(Task, world.tasks[key])
+        task = s.get(Task, world.tasks[key] if isinstance(key, str) else key)
         assert task is not None
         return task.status
 
 
-def test_lead_clerk_sees_task_document_and_both_forms(world: World) -> None:
+def test_lead_clerk_sees_task_document_note_form_and_the_first_step(world: World) -> None:
     at = open_task(world, "stc.vanthu", "b1")
     assert values(at.title) == [f"Nhiệm vụ #{world.tasks['b1']}"]
     md = _md(at)
@@ -53,7 +82,21 @@ def test_lead_clerk_sees_task_document_and_both_forms(world: World) -> None:
     assert f"**Hạn xử lý**  \n{world.day(2):%d/%m/%Y}" in md
     assert any("**Số/ký hiệu:** 102/UBND-VX" in m and "**Trích yếu:** V/v đầu tư công năm nay" in m for m in md)
     assert any("Sắp đến hạn" in m for m in md)  # the state badge
-    assert {NOTE_FIELD, "Lưu cập nhật", REPLY_CODE, "Kết quả thực hiện", REPLY_BUTTON} <= _labels(at)
+    assert {NOTE_FIELD, "Lưu cập nhật", VAO_SO} <= _labels(at)
+    assert REPLY_CODE not in _labels(at)  # the reply is the last step, not a free form
+    assert [h for h in values(at.subheader) if h in (WHERE_NOW, PENDING)] == [WHERE_NOW, PENDING]
+    # Sở Tài chính has sub-units: the workflow is chosen at bút phê
+    assert where_now(at) == [
+        {
+            "Đơn vị": "Sở Tài chính",
+            "Quy trình": "Chưa chọn quy trình",
+            "Bước hiện tại": "Chờ văn thư vào sổ",
+            "Chuyên viên được giao": "",
+            "Tình trạng": "đang xử lý",
+        }
+    ]
+    assert step_buttons(at) == [VAO_SO]
+    assert any(m == f"**Bước 1: {VAO_SO}** · Sở Tài chính" for m in md)
     assert _journal(at) == ["Giao nhiệm vụ"]
 
 
@@ -81,23 +124,124 @@ def test_empty_note_is_refused(world: World) -> None:
     assert len(world.events(world.tasks["a1"])) == before
 
 
+def test_each_step_fires_from_its_form_as_the_right_person(world: World) -> None:
+    """vào sổ → bút phê → trình → trả lại → trình → duyệt → ban hành, each by whom it belongs to."""
+    task = world.new_task(FINANCE, "Báo cáo quyết toán ngân sách địa phương")
+    flow = flow_id(world, task)
+    specialist = world.user_ids["stc.chuyenvien"]
+
+    # 1. the clerk: vào sổ; nobody else has a form now
+    for other in ("stc.lanhdao", "stc.chuyenvien"):
+        assert step_forms(open_task(world, other, task)) == []
+    at = open_task(world, "stc.vanthu", task)
+    at = fire_on_page(at, form_key(flow, "ngan", "vao_so"))
+    assert values(at.error) == []
+    assert values(at.success) == [f"Đã thực hiện: {VAO_SO}."]
+    assert steps_now(at) == [("Sở Tài chính", "Chờ lãnh đạo bút phê")]
+    assert step_forms(at) == []  # the clerk's part is done
+    assert PENDING not in values(at.subheader)
+
+    # 2. the leader: bút phê to the specialist (the short workflow: no sub-unit)
+    at = open_task(world, "stc.lanhdao", task)
+    key = form_key(flow, "ngan", "but_phe")
+    assert key in step_forms(at)
+    people = widget(at, "selectbox", key, "assignee")
+    assert people.label == ASSIGNEE
+    assert people.value is None  # nobody is chosen for the leader
+    assert "Võ Chuyên Viên (Chuyên viên)" in people.options
+    at = fire_on_page(at, key, assignee=specialist, note="Đề nghị hoàn thành trước thứ Sáu")
+    assert values(at.success) == [f"Đã thực hiện: {BUT_PHE}."]
+    assert where_now(at) == [
+        {
+            "Đơn vị": "Sở Tài chính",
+            "Quy trình": "Đơn vị tự xử lý (không chuyển đơn vị trực thuộc)",
+            "Bước hiện tại": "Chuyên viên đang dự thảo",
+            "Chuyên viên được giao": "Võ Chuyên Viên",
+            "Tình trạng": "đang xử lý",
+        }
+    ]
+    assert step_forms(at) == []
+
+    # 3. the specialist submits the draft; the leader returns it (a reason is required)
+    at = fire_on_page(open_task(world, "stc.chuyenvien", task), form_key(flow, "ngan", "trinh_du_thao"))
+    assert values(at.success) == [f"Đã thực hiện: {TRINH}."]
+    assert steps_now(at) == [("Sở Tài chính", "Chờ lãnh đạo duyệt dự thảo")]
+    at = open_task(world, "stc.lanhdao", task)
+    assert step_buttons(at) == [TRA_LAI, DUYET]
+    returned = form_key(flow, "ngan", "tra_lai_du_thao")
+    assert widget(at, "text_area", returned, "note").label == "Ý kiến (bắt buộc)"
+    before = len(world.events(task))
+    at = fire_on_page(at, returned)
+    assert values(at.error) == ["Ý kiến xử lý không được để trống."]
+    assert len(world.events(task)) == before
+    at = fire_on_page(at, returned, note="Bổ sung số liệu quý III")
+    assert values(at.success) == [f"Đã thực hiện: {TRA_LAI}."]
+    assert steps_now(at) == [("Sở Tài chính", "Chuyên viên đang dự thảo")]
+    fire_on_page(open_task(world, "stc.chuyenvien", task), form_key(flow, "ngan", "trinh_du_thao"))
+
+    # 4. the leader approves
+    at = fire_on_page(open_task(world, "stc.lanhdao", task), form_key(flow, "ngan", "duyet"))
+    assert values(at.success) == [f"Đã thực hiện: {DUYET}."]
+    assert steps_now(at) == [("Sở Tài chính", "Chờ văn thư ban hành")]
+
+    # 5. the clerk issues the reply
+    at = open_task(world, "stc.vanthu", task)
+    assert step_buttons(at) == [BAN_HANH]
+    at = fire_on_page(at, form_key(flow, "ngan", "ban_hanh"), reply=reply_fields("51/STC-NS", world.today))
+    assert values(at.error) == []
+    assert values(at.success) == ["Đã ban hành văn bản trả lời 51/STC-NS; chờ Văn phòng UBND tỉnh xác nhận."]
+    assert where_now(at)[0]["Bước hiện tại"] == "Đã ban hành văn bản trả lời"
+    assert where_now(at)[0]["Tình trạng"] == "đã xong phần việc"
+    assert _status(world, task) is TaskStatus.REPLIED
+
+    # the journal has each step, by whom, with the note and the state before it
+    steps = [(e.note, e.actor_id) for e in world.events(task) if e.action is EventAction.STEP]
+    ids = world.user_ids
+    assert steps == [
+        (f"Bước 1: {VAO_SO} (trước đó: Chờ văn thư vào sổ)", ids["stc.vanthu"]),
+        (
+            f"Bước 2: {BUT_PHE} — chuyển Võ Chuyên Viên. Đề nghị hoàn thành trước thứ Sáu "
+            "(trước đó: Chờ lãnh đạo bút phê)",
+            ids["stc.lanhdao"],
+        ),
+        (f"Bước 3: {TRINH} (trước đó: Chuyên viên đang dự thảo)", ids["stc.chuyenvien"]),
+        (f"Bước 3: {TRA_LAI}. Bổ sung số liệu quý III (trước đó: Chờ lãnh đạo duyệt dự thảo)", ids["stc.lanhdao"]),
+        (f"Bước 3: {TRINH} (trước đó: Chuyên viên đang dự thảo)", ids["stc.chuyenvien"]),
+        (f"Bước 4: {DUYET} (trước đó: Chờ lãnh đạo duyệt dự thảo)", ids["stc.lanhdao"]),
+        (f"Bước 5: {BAN_HANH} (trước đó: Chờ văn thư ban hành)", ids["stc.vanthu"]),
+    ]
+    assert _journal(at) == ["Ban hành văn bản trả lời", *[STEP] * 7, "Giao nhiệm vụ"]
+
+
+def test_but_phe_without_a_specialist_is_refused(world: World) -> None:
+    task = world.new_task(FINANCE, "Rà soát nợ xây dựng cơ bản")
+    world.walk(task, "but_phe")
+    at = open_task(world, "stc.lanhdao", task)
+    at = fire_on_page(at, form_key(flow_id(world, task), "ngan", "but_phe"))
+    assert values(at.error) == ["Chọn chuyên viên của đơn vị để chuyển xử lý."]
+    assert steps_now(at) == [("Sở Tài chính", "Chờ lãnh đạo bút phê")]
+
+
 def test_lead_clerk_issues_the_reply(world: World) -> None:
+    world.walk(world.tasks["b2"], "ban_hanh")  # vào sổ, bút phê, dự thảo, duyệt: ready to issue
     at = open_task(world, "stc.vanthu", "b2")
+    key = form_key(flow_id(world, world.tasks["b2"]), "ngan", "ban_hanh")
     by_label(at.text_input, REPLY_CODE).input("45/STC-NS")
     assert by_label(at.date_input, "Ngày văn bản").value == world.today
     by_label(at.text_input, "Người ký").input("Giám đốc Sở")
     by_label(at.text_input, "Trích yếu văn bản trả lời").input("Báo cáo tổng hợp ý kiến")
     by_label(at.text_area, "Kết quả thực hiện").input("Đã tổng hợp ý kiến của 12 sở")
-    by_label(at.button, REPLY_BUTTON).click().run()
+    by_label(at.button, BAN_HANH).click().run()
     assert not at.exception
     assert values(at.error) == []
     assert values(at.success) == ["Đã ban hành văn bản trả lời 45/STC-NS; chờ Văn phòng UBND tỉnh xác nhận."]
-    assert _journal(at)[0] == "Ban hành văn bản trả lời"
-    assert _journal(at) == ["Ban hành văn bản trả lời", "Giao nhiệm vụ"]
+    assert _journal(at)[:2] == ["Ban hành văn bản trả lời", STEP]
+    assert _journal(at)[-1] == "Giao nhiệm vụ"
     assert "Văn bản trả lời" in values(at.subheader)
     assert any(m.startswith("- **45/STC-NS** ngày") and "Đã tổng hợp ý kiến của 12 sở" in m for m in _md(at))
     # replied: no second reply, notes still possible
     assert REPLY_CODE not in _labels(at)
+    assert key not in step_forms(at)
     assert NOTE_FIELD in _labels(at)
 
     assert _status(world, "b2") is TaskStatus.REPLIED
@@ -114,14 +258,92 @@ def test_lead_clerk_issues_the_reply(world: World) -> None:
 
 
 def test_reply_without_result_is_refused(world: World) -> None:
+    task = world.new_task(FINANCE, "Báo cáo thu ngân sách quý")
+    world.walk(task, "ban_hanh")
     docs = world.count(Document)
-    at = open_task(world, "stc.vanthu", "a1")
+    at = open_task(world, "stc.vanthu", task)
     by_label(at.text_input, REPLY_CODE).input("46/STC-NS")
     by_label(at.text_input, "Trích yếu văn bản trả lời").input("Báo cáo")
-    by_label(at.button, REPLY_BUTTON).click().run()
+    by_label(at.button, BAN_HANH).click().run()
     assert values(at.error) == ["Kết quả thực hiện không được để trống."]
     assert world.count(Document) == docs
-    assert _status(world, "a1") is TaskStatus.OPEN
+    assert _status(world, task) is TaskStatus.OPEN
+    assert steps_now(at) == [("Sở Tài chính", "Chờ văn thư ban hành")]
+
+
+def test_reply_form_is_only_for_the_clerk_at_the_last_step(world: World) -> None:
+    task = world.new_task(FINANCE, "Tổng hợp dự toán năm sau")
+    world.walk(task, "duyet")  # waiting for the leader's approval
+    for username in ("stc.vanthu", "stc.chuyenvien"):
+        at = open_task(world, username, task)
+        assert REPLY_CODE not in _labels(at)
+        assert step_forms(at) == []
+    assert step_buttons(open_task(world, "stc.lanhdao", task)) == [TRA_LAI, DUYET]
+
+
+def test_unit_with_sub_units_leader_chooses_how_to_route(world: World) -> None:
+    """Sở Tài chính has sub-units: the short workflow, Trường hợp 1 and Trường hợp 2 are offered."""
+    task = world.new_task(FINANCE, "Rà soát các khoản chi thường xuyên")
+    world.walk(task, "but_phe")
+    flow = flow_id(world, task)
+    at = open_task(world, "stc.lanhdao", task)
+    assert "Lãnh đạo chọn cách chuyển xử lý (Điều 5.1.e): chọn một trong các cách dưới đây." in values(at.caption)
+    short, th1 = form_key(flow, "ngan", "but_phe"), form_key(flow, "truong_hop_1", "but_phe")
+    forms = step_forms(at)
+    assert forms[:2] == [short, th1]
+    # short workflow: a specialist only
+    assert widget(at, "selectbox", short, "assignee").label == ASSIGNEE
+    assert not _has(at, "multiselect", f"{short}_subunits")
+    # Trường hợp 1: the tracking specialist and the sub-units
+    assert widget(at, "selectbox", th1, "assignee").label == ASSIGNEE
+    subunits = widget(at, "multiselect", th1, "subunits")
+    assert subunits.label == SUBUNITS
+    assert subunits.options == ["P. QLNS (Sở Tài chính)", "P. TCĐT (Sở Tài chính)"]
+
+
+def _has(at: AppTest, kind: str, key: str) -> bool:
+    try:
+        getattr(at, kind)(key=key)
+    except KeyError:
+        return False
+    return True
+
+
+def test_three_but_phe_forms_for_a_unit_with_sub_units(world: World) -> None:
+    """Điều 5.1.e: the leader may also route directly to the sub-units' leaders (Trường hợp 2)."""
+    task = world.new_task(FINANCE, "Kiểm tra quyết toán vốn các dự án hoàn thành")
+    world.walk(task, "but_phe")
+    flow = flow_id(world, task)
+    at = open_task(world, "stc.lanhdao", task)
+    th2 = form_key(flow, "truong_hop_2", "but_phe")
+    assert step_forms(at) == [
+        form_key(flow, "ngan", "but_phe"),
+        form_key(flow, "truong_hop_1", "but_phe"),
+        th2,
+    ]
+    assert not _has(at, "selectbox", f"{th2}_assignee")  # no tracking specialist in Trường hợp 2
+    assert widget(at, "multiselect", th2, "subunits").label == SUBUNITS
+
+
+def test_one_but_phe_form_for_a_unit_without_sub_units(world: World) -> None:
+    task = world.new_task(HEALTH, "Giám sát dịch bệnh mùa mưa")
+    at = fire_on_page(open_task(world, "syt.vanthu", task), form_key(flow_id(world, task), "ngan", "vao_so"))
+    assert values(at.success) == [f"Đã thực hiện: {VAO_SO}."]
+    at = open_task(world, "syt.lanhdao", task)
+    assert step_buttons(at) == [BUT_PHE]
+    assert not at.multiselect
+    assert "Lãnh đạo chọn cách chuyển xử lý (Điều 5.1.e): chọn một trong các cách dưới đây." not in values(at.caption)
+    at = fire_on_page(at, form_key(flow_id(world, task), "ngan", "but_phe"), assignee=world.user_ids["syt.chuyenvien"])
+    assert values(at.success) == [f"Đã thực hiện: {BUT_PHE}."]
+    assert steps_now(at) == [("Sở Y tế", "Chuyên viên đang dự thảo")]
+
+
+def test_unit_without_sub_units_shows_its_workflow_once_routed(world: World) -> None:
+    task = world.new_task(HEALTH, "Kiểm tra vệ sinh an toàn thực phẩm bếp ăn tập thể")
+    world.walk(task, "trinh_du_thao")  # vào sổ and bút phê done
+    at = open_task(world, "syt.chuyenvien", task)
+    assert where_now(at)[0]["Bước hiện tại"] == "Chuyên viên đang dự thảo"
+    assert where_now(at)[0]["Quy trình"] == "Đơn vị tự xử lý (không chuyển đơn vị trực thuộc)"
 
 
 def test_clerk_of_another_unit_cannot_open_the_task(world: World) -> None:
@@ -131,7 +353,7 @@ def test_clerk_of_another_unit_cannot_open_the_task(world: World) -> None:
         assert len(at.error) == 1
         assert at.error[0].value.startswith(f"Không tìm thấy nhiệm vụ #{world.tasks['a1']}")
         assert "Báo cáo tình hình thu chi ngân sách quý" not in " ".join(_md(at))
-        assert not _labels(at) & {NOTE_FIELD, REPLY_CODE}
+        assert not _labels(at) & {NOTE_FIELD, REPLY_CODE, VAO_SO}
 
 
 def test_unknown_task_id_is_not_found(world: World) -> None:
@@ -145,14 +367,16 @@ def test_coordinating_unit_reads_but_cannot_act(world: World) -> None:
     assert values(at.title) == [f"Nhiệm vụ #{world.tasks['b2']}"]
     assert "**Đơn vị phối hợp**  \nSở Y tế" in _md(at)
     assert not _labels(at) & {NOTE_FIELD, REPLY_CODE}
+    assert step_forms(at) == []
 
 
-def test_specialist_may_note_but_not_reply(world: World) -> None:
+def test_specialist_may_note_but_has_no_step_before_bút_phê(world: World) -> None:
     at = open_task(world, "stc.chuyenvien", "a1")
     assert values(at.title) == [f"Nhiệm vụ #{world.tasks['a1']}"]
     labels = _labels(at)
     assert {NOTE_FIELD, "Lưu cập nhật"} <= labels
-    assert not labels & {REPLY_CODE, "Kết quả thực hiện", REPLY_BUTTON}
+    assert not labels & {REPLY_CODE, "Kết quả thực hiện", BAN_HANH, VAO_SO}
+    assert step_forms(at) == []
     assert any("Đang thực hiện quá hạn" in m for m in _md(at))
 
 
@@ -163,4 +387,7 @@ def test_tracker_reads_a_pending_reply_with_a_link_to_confirm(world: World) -> N
     links = at.get("page_link")
     assert [link.proto.label for link in links] == ["Xác nhận kết quả nhiệm vụ này"]
     assert not _labels(at) & {NOTE_FIELD, REPLY_CODE}  # the office does not act for the unit
-    assert _journal(at) == ["Ban hành văn bản trả lời", "Giao nhiệm vụ"]
+    assert step_forms(at) == []
+    assert where_now(at)[0]["Bước hiện tại"] == "Đã ban hành văn bản trả lời"
+    # vào sổ, bút phê, dự thảo, duyệt, ban hành: five steps, then the reply itself
+    assert _journal(at) == ["Ban hành văn bản trả lời", *[STEP] * 5, "Giao nhiệm vụ"]

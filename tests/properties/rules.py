@@ -52,9 +52,10 @@ def step_allowed(
     VP UBND assigns and confirms, it never acts inside a unit; otherwise the actor's role is one
     of ``roles``, the actor belongs to the flow's unit (``actor_unit: flow``, the default) or to
     its parent (``actor_unit: parent``), and on an ``assignee: true`` step of a flow handed to
-    someone, the actor is that person.
+    someone, the actor is that person. A step marked ``only_as_effect`` is fired for nobody on
+    its own (a parent step fires it: lưu kết thúc at step 10).
     """
-    if actor_unit in OFFICE_CODES or actor_role not in tr["roles"]:
+    if tr.get("only_as_effect") or actor_unit in OFFICE_CODES or actor_role not in tr["roles"]:
         return False
     acting_unit = flow_unit if tr.get("actor_unit", "flow") == "flow" else PARENT_OF[flow_unit]
     if actor_unit != acting_unit:
