@@ -2,9 +2,12 @@
 
 The server runs ``streamlit run asgi.py`` as in production (file watching off, so edits
 saved meanwhile cannot disturb it), but every byte of data goes to a temporary directory
-(``GIAOVIEC_DATA_DIR``), never to ``data/``. The two accounts
-are created with ``manage.py create-user`` before the server starts, so the figures the tests
-assert depend only on what the tests do in the browser.
+(``GIAOVIEC_DATA_DIR``), never to ``data/``. Each test module gets its own directory, database
+and server, so the figures one module asserts depend only on what it does. The accounts are
+created before the server starts: two with ``manage.py create-user`` (the admin's command
+line), the others through ``services.accounts`` in this process (same code, no start-up each).
+``backend`` opens the same database from the test process, for the few preparations a test
+makes through the services instead of the browser.
 
 Playwright is used directly (``playwright.sync_api``); browsers are never downloaded:
 ``/usr/bin/chromium`` comes from Debian (``make test-system-deps``).
@@ -25,8 +28,15 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from sqlmodel import Session
 
-from .accounts import CLERK, TRACKER, Account
+from models import Role
+from services.accounts import create_user
+from services.bootstrap import Runtime, start
+from services.settings import Settings
+
+from .accounts import CLI_ACCOUNTS, SERVICE_ACCOUNTS, Account
+from .ui import login
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -54,7 +64,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def app_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Environment pointing the app at an empty SQLite file in a temporary directory."""
     data_dir = tmp_path_factory.mktemp("giaoviec-e2e")
@@ -68,10 +78,23 @@ def app_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
-def accounts(app_env: dict[str, str]) -> dict[str, Account]:
-    """The VP UBND tracker and the Sở Tài chính clerk, created through the admin command line."""
-    for account in (TRACKER, CLERK):
+@pytest.fixture(scope="module")
+def backend(app_env: dict[str, str]) -> Runtime:
+    """The app's services on the test's database (migrated here if the server has not yet)."""
+    settings = Settings(
+        data_dir=Path(app_env["GIAOVIEC_DATA_DIR"]),
+        secret_key=app_env["GIAOVIEC_SECRET_KEY"],
+        config_dir=ROOT / "config",
+    )
+    return start(settings=settings, database_url=app_env["GIAOVIEC_DATABASE_URL"])
+
+
+@pytest.fixture(scope="module")
+def accounts(request: pytest.FixtureRequest, app_env: dict[str, str], backend: Runtime) -> dict[str, Account]:
+    """The tracker and the clerk through the admin command line, then the module's ``E2E_ACCOUNTS``
+    (default: everyone of ``accounts.py``; argon2 costs about 0.25 s an account)."""
+    others = getattr(request.module, "E2E_ACCOUNTS", SERVICE_ACCOUNTS)
+    for account in CLI_ACCOUNTS:
         done = subprocess.run(
             [
                 str(VENV_BIN / "python"),
@@ -95,10 +118,20 @@ def accounts(app_env: dict[str, str]) -> dict[str, Account]:
             check=False,
         )
         assert done.returncode == 0, f"create-user {account.username} failed:\n{done.stdout}\n{done.stderr}"
-    return {"tracker": TRACKER, "clerk": CLERK}
+    with Session(backend.engine) as session:
+        for account in others:
+            create_user(
+                session=session,
+                username=account.username,
+                full_name=account.name,
+                password=account.password,
+                role=Role(account.role),
+                unit_code=account.unit,
+            )
+    return {a.username: a for a in (*CLI_ACCOUNTS, *others)}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def app_server(app_env: dict[str, str], accounts: dict[str, Account]) -> Iterator[str]:
     """``streamlit run asgi.py`` on a free port; yields its base URL; kills its process group."""
     port = _free_port()
@@ -201,6 +234,55 @@ def page(request: pytest.FixtureRequest, browser: Browser, app_server: str, app_
         page.screenshot(path=str(failure))
         print(f"\nlast screen: {failure}\nserver log: {data_dir / 'server.log'}")
     context.close()
+
+
+class Desks:
+    """One browser window per person, as on their own computers; each logs in on first use."""
+
+    def __init__(self, browser: Browser, base_url: str) -> None:
+        self.browser, self.base_url = browser, base_url
+        self.pages: dict[str, Page] = {}
+        self.last: Page | None = None
+
+    def __call__(self, account: Account) -> Page:
+        page = self.pages.get(account.username)
+        if page is None:
+            context = self.browser.new_context(
+                base_url=self.base_url,
+                viewport={"width": 1440, "height": 900},
+                locale="vi-VN",
+                timezone_id="Asia/Ho_Chi_Minh",
+            )
+            context.set_default_timeout(TIMEOUT_MS)
+            page = context.new_page()
+            login(page, account)
+            self.pages[account.username] = page
+        self.last = page
+        return page
+
+    def leave(self, account: Account) -> None:
+        """The person is done for the test: close the window (keeps Chromium light)."""
+        page = self.pages.pop(account.username, None)
+        if page is not None:
+            page.context.close()
+
+    def close(self) -> None:
+        for username in list(self.pages):
+            self.pages.pop(username).context.close()
+
+
+@pytest.fixture
+def desks(
+    request: pytest.FixtureRequest, browser: Browser, app_server: str, app_env: dict[str, str]
+) -> Iterator[Desks]:
+    desks = Desks(browser, app_server)
+    yield desks
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed and desks.last is not None and not desks.last.is_closed():
+        failure = Path(app_env["GIAOVIEC_DATA_DIR"]) / f"failure-{request.node.name}.png"
+        desks.last.screenshot(path=str(failure))
+        print(f"\nlast screen: {failure}\nserver log: {Path(app_env['GIAOVIEC_DATA_DIR']) / 'server.log'}")
+    desks.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,26 +1,52 @@
-"""The whole loop in a real browser, as the officials do it: assign, reply, confirm, monitor.
+"""The whole loop in a real browser, as the officials do it: assign, handle in the unit, confirm, monitor.
 
 VP UBND's tracker assigns two tasks in one document (one to Sở Tài chính with a fixed date,
-one to UBND TP Pleiku in working days); Sở Tài chính's clerk sees only its task, notes
-progress and issues the reply; the tracker confirms it; the dashboard then shows exactly
-2 tasks: 1 done on time, 1 open on time, 50,0 %. Screenshots go to docs/screenshots/.
+one to UBND TP Pleiku in working days). Sở Tài chính handles its task step by step, each
+person at their own computer (Điều 5.1.e, the short workflow): the clerk sees only the unit's
+task, notes progress and enters it (vào sổ); the leader, whose "Việc chờ tôi xử lý" now lists
+it, hands it to the specialist (bút phê); the specialist submits the draft; the leader
+approves; the clerk issues the reply. The tracker confirms it; the dashboard then shows
+exactly 2 tasks: 1 done on time, 1 open on time, 50,0 %. Screenshots go to docs/screenshots/.
 """
 
 from __future__ import annotations
 
 import re
-import time
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
-from services.clock import VN_TZ, fmt_date
+from services.clock import fmt_date
 
-from .accounts import CLERK, TRACKER, Account
+from .accounts import CLERK, STC_LEADER, STC_SPECIALIST, TRACKER
+from .conftest import Desks
+from .ui import (
+    act,
+    choose,
+    expect_steps,
+    fill_date,
+    grid_rows,
+    journal,
+    labelled,
+    login,
+    logout,
+    metric,
+    open_from_inbox,
+    open_page,
+    open_row,
+    shot,
+    sidebar,
+    success,
+    text_area,
+    vn_today,
+    wait_clear_of_midnight,
+    where_now,
+)
 
 pytestmark = pytest.mark.e2e
+E2E_ACCOUNTS = (STC_LEADER, STC_SPECIALIST)  # besides the tracker and the clerk
 
 DOC_CODE = "125/UBND-KT"
 DOC_SUMMARY = "V/v triển khai thực hiện các nhiệm vụ về tài chính – ngân sách năm 2026"
@@ -28,133 +54,16 @@ SIGNER = "Phạm Văn Ký"
 TASK_FINANCE = "Rà soát, báo cáo tình hình giải ngân vốn đầu tư công của tỉnh"
 TASK_PLEIKU = "Kiểm tra, xử lý các điểm ngập úng trên địa bàn thành phố Pleiku"
 NOTE = "Đã giao Phòng Tài chính đầu tư tổng hợp số liệu."
+VAO_SO = "Vào sổ, chuyển lãnh đạo"
+BUT_PHE = "Bút phê, chuyển chuyên viên xử lý"
+BUT_PHE_TH1 = "Bút phê: chuyển chuyên viên theo dõi, đồng thời chuyển đơn vị liên thông nội bộ"
+BUT_PHE_TH2 = "Bút phê chuyển xử lý trực tiếp cho lãnh đạo phòng, đơn vị trực thuộc"
+TRINH = "Trình dự thảo văn bản trả lời"
+DUYET = "Duyệt, chuyển văn thư ban hành"
+BAN_HANH = "Ban hành văn bản trả lời, gửi UBND tỉnh"
 REPLY_CODE = "45/STC-TCĐT"
 REPLY_SUMMARY = "Báo cáo tình hình giải ngân vốn đầu tư công"
 REPLY_RESULT = "Đã rà soát và báo cáo đầy đủ tình hình giải ngân vốn đầu tư công."
-
-
-
-def success(page: Page) -> Locator:
-    """The green success box (the same text also pops up briefly as a toast)."""
-    return page.get_by_test_id("stAlertContentSuccess")
-
-def vn_today() -> date:
-    """The app's 'today' (Vietnam time), whatever the machine's time zone is."""
-    return datetime.now(VN_TZ).date()
-
-
-def wait_clear_of_midnight(margin_s: int = 120) -> None:
-    """Dates are asserted exactly, so do not start a run that would straddle midnight in Vietnam."""
-    now = datetime.now(VN_TZ)
-    midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=VN_TZ)
-    left = (midnight - now).total_seconds()
-    if left < margin_s:
-        time.sleep(left + 2)
-
-
-# --- small helpers that act like a person on Streamlit's widgets -----------------------------
-
-
-def sidebar(page: Page) -> Locator:
-    return page.get_by_test_id("stSidebar")
-
-
-def login(page: Page, account: Account, *, start: str = "/") -> None:
-    """Open ``start`` (a bookmark, say); the anonymous visit goes to the login form and back."""
-    page.goto(start)
-    expect(page).to_have_url(re.compile(r"/auth/login\?next="))
-    page.locator("#username").fill(account.username)
-    page.locator("#password").fill(account.password)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(sidebar(page).get_by_text(account.name)).to_be_visible()
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
-    expect(page.get_by_text("Page not found")).to_have_count(0)
-
-
-def logout(page: Page) -> None:
-    sidebar(page).get_by_role("button", name="Đăng xuất").click()
-    expect(page).to_have_url(re.compile(r"/auth/login"))
-    expect(page.locator("#username")).to_be_visible()
-
-
-def open_page(page: Page, title: str) -> None:
-    """Click the page in the sidebar menu and wait for its title."""
-    page.get_by_test_id("stSidebarNav").get_by_role("link").filter(has_text=title).click()
-    expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
-
-
-def choose(page: Page, label: str, option: str, *, nth: int = 0, search: str | None = None) -> None:
-    """Pick an option of a selectbox; typing first narrows long lists (they are virtualised)."""
-    # CSS, not get_by_role: an open list hides every other combobox from the accessibility tree.
-    box = page.locator(f'input[role="combobox"][aria-label="{label}"]').nth(nth)
-    box.click()
-    if search:
-        box.fill(search)
-    page.get_by_role("option", name=option, exact=True).click()
-    expect(box).to_have_value(option)
-
-
-def fill_date(page: Page, label: str, day: date, *, nth: int = 0) -> None:
-    """st.date_input is a react-aria DateField: type into its day, month and year spinbuttons."""
-    for part, value in (("day", f"{day.day:02d}"), ("month", f"{day.month:02d}"), ("year", str(day.year))):
-        page.get_by_role("spinbutton", name=f"{part}, {label}", exact=True).nth(nth).click()
-        page.keyboard.type(value)
-    page.keyboard.press("Escape")  # else the calendar popover swallows the next click
-    field = page.get_by_test_id("stDateInput").filter(has_text=label).nth(nth)
-    expect(field.locator("input[type=date]")).to_have_value(day.isoformat())
-
-
-def text_area(page: Page, label: str, *, nth: int = 0) -> Locator:
-    return page.get_by_role("textbox", name=label, exact=True).nth(nth)
-
-
-def metric(page: Page, label: str) -> Locator:
-    """The value of the st.metric whose label is exactly ``label``."""
-    card = page.get_by_test_id("stMetric").filter(
-        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
-    )
-    return card.get_by_test_id("stMetricValue")
-
-
-def labelled(page: Page, label: str) -> Locator:
-    """The paragraph that starts with the bold ``label`` (the detail page's fields)."""
-    return page.locator("[data-testid=stMarkdownContainer] p").filter(
-        has=page.locator("strong").get_by_text(label, exact=True)
-    )
-
-
-def grid_rows(frame: Locator) -> Locator:
-    """Body rows of an st.dataframe: the canvas grid keeps an accessible table for screen readers."""
-    return frame.locator("table[role=grid] tbody tr")
-
-
-def settle(page: Page) -> None:
-    """Wait until the script run is over and no element is still a loading placeholder."""
-    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
-    expect(page.get_by_test_id("stSkeleton")).to_have_count(0)
-
-
-def shot(page: Page, path: Path, *, full_page: bool = False) -> None:
-    """Save a screenshot; ``full_page`` grows the window to the page's height first.
-
-    Playwright's own full_page does not help: Streamlit scrolls inside <main data-testid=stMain>,
-    not the document, so the whole page only shows in a window as tall as that content.
-    """
-    settle(page)
-    page.wait_for_timeout(300)  # fonts and images; the state itself is already asserted
-    if not full_page:
-        page.screenshot(path=str(path))
-        return
-    size = page.viewport_size
-    assert size is not None
-    height = page.get_by_test_id("stMain").evaluate("main => main.scrollHeight")
-    page.set_viewport_size({"width": size["width"], "height": max(size["height"], int(height))})
-    page.wait_for_function(
-        "() => { const m = document.querySelector('[data-testid=stMain]'); return m.scrollHeight <= m.clientHeight; }"
-    )
-    page.wait_for_timeout(500)  # charts re-render at the new size
-    page.screenshot(path=str(path))
-    page.set_viewport_size(size)
 
 
 # --- the steps ------------------------------------------------------------------------------
@@ -233,23 +142,9 @@ def unit_sees_only_its_task(page: Page, screenshots: Path) -> None:
     shot(page, screenshots / "nhiem-vu-don-vi.png")
 
 
-def open_first_row(page: Page) -> None:
-    """Select the first row of the task list (its check box, left of the first column)."""
-    frame = page.get_by_test_id("stDataFrame")
-    canvas = frame.locator("canvas").first
-    expect(canvas).to_be_visible()
-    box = canvas.bounding_box()
-    assert box is not None
-    header_h = row_h = 35  # glide-data-grid's default row and header heights in Streamlit
-    page.mouse.click(box["x"] + 14, box["y"] + header_h + row_h / 2)
-
-
-def work_on_task(page: Page, today: date, screenshots: Path) -> int:
-    open_first_row(page)
-    heading = page.get_by_role("heading", name=re.compile(r"^Nhiệm vụ #\d+$"), level=1)
-    expect(heading).to_be_visible()
-    expect(page).to_have_url(re.compile(r"/chi-tiet\?id=\d+"))
-    task_id = int(re.search(r"id=(\d+)", page.url).group(1))  # type: ignore[union-attr]
+def clerk_enters_the_task(page: Page, today: date) -> int:
+    """The clerk opens the task from the unit's list, notes progress and enters it (vào sổ)."""
+    task_id = open_row(page, TASK_FINANCE)
     expect(page.get_by_role("heading", name=TASK_FINANCE)).to_be_visible()
     expect(labelled(page, "Đơn vị chủ trì")).to_have_text("Đơn vị chủ trì Sở Tài chính")
     expect(labelled(page, "Hạn xử lý")).to_have_text(f"Hạn xử lý {fmt_date(today + timedelta(days=5))}")
@@ -257,43 +152,87 @@ def work_on_task(page: Page, today: date, screenshots: Path) -> int:
     expect(document).to_contain_text(f"Số/ký hiệu: {DOC_CODE} · Ngày ban hành: {fmt_date(today)}")
     expect(document).to_contain_text("Cơ quan ban hành: Chủ tịch UBND tỉnh")
     expect(document).to_contain_text(f"Loại văn bản: Công văn · Người ký: {SIGNER}")
+    # Sở Tài chính has sub-units: the workflow is chosen by the leader at bút phê
+    expect_steps(page, [("Sở Tài chính", "Chờ văn thư vào sổ")])
+    expect(where_now(page).first).to_contain_text("Chưa chọn quy trình")
+    # the reply is the last step, not a form for now
+    expect(page.get_by_role("textbox", name="Số/ký hiệu văn bản trả lời")).to_have_count(0)
 
     page.get_by_role("textbox", name="Nội dung cập nhật").fill(NOTE)
     page.get_by_role("button", name="Lưu cập nhật").click()
     expect(success(page).get_by_text("Đã lưu cập nhật tiến độ.")).to_be_visible()
     expect(page.get_by_text(NOTE, exact=True)).to_be_visible()
 
-    page.get_by_role("textbox", name="Số/ký hiệu văn bản trả lời").fill(REPLY_CODE)
-    reply_date = page.get_by_test_id("stDateInput").filter(has_text="Ngày văn bản")
-    expect(reply_date.locator("input[type=date]")).to_have_value(today.isoformat())
-    page.get_by_role("textbox", name="Người ký").fill("Lê Thị Giám Đốc")
-    page.get_by_role("textbox", name="Trích yếu văn bản trả lời").fill(REPLY_SUMMARY)
-    page.get_by_role("textbox", name="Kết quả thực hiện").fill(REPLY_RESULT)
-    page.get_by_role("button", name="Ban hành văn bản trả lời").click()
-    expect(
-        success(page).get_by_text(f"Đã ban hành văn bản trả lời {REPLY_CODE}; chờ Văn phòng UBND tỉnh xác nhận.")
-    ).to_be_visible()
+    act(page, VAO_SO)
+    expect_steps(page, [("Sở Tài chính", "Chờ lãnh đạo bút phê")])
+    expect(page.get_by_role("heading", name="Việc chờ bạn xử lý")).to_have_count(0)  # the clerk's part is done
+    return task_id
 
-    # The journal, newest first: the reply, the note, the assignment, each dated dd/mm/yyyy hh:mm.
-    entries = (
-        page.get_by_test_id("stMarkdownContainer")
-        .locator("p")
-        .filter(
-            has_text=re.compile(
-                r"^(Ban hành văn bản trả lời|Cập nhật tiến độ|Giao nhiệm vụ) — \d{2}/\d{2}/\d{4} \d{2}:\d{2}"
-            )
-        )
-    )
-    expect(entries).to_have_count(3)
+
+def leader_hands_to_specialist(desks: Desks) -> None:
+    """The leader's "/" is "Việc chờ tôi xử lý": one task; the short workflow's bút phê."""
+    page = desks(STC_LEADER)
+    expect(page.get_by_role("heading", name="Việc chờ tôi xử lý", level=1)).to_be_visible()
+    expect(grid_rows(page.get_by_test_id("stDataFrame"))).to_have_count(1)
+    open_row(page, TASK_FINANCE)
+    # a unit with sub-units: the leader chooses how to route (Điều 5.1.e)
+    expect(page.get_by_text("Lãnh đạo chọn cách chuyển xử lý (Điều 5.1.e)", exact=False)).to_be_visible()
+    choices = page.get_by_role("button", name=re.compile(r"^Bút phê"))
+    expect(choices).to_have_text([BUT_PHE, BUT_PHE_TH1, BUT_PHE_TH2])  # short workflow, Trường hợp 1, 2
+    act(page, BUT_PHE, assignee=f"{STC_SPECIALIST.name} (Chuyên viên)", note="Đề nghị khẩn trương tổng hợp.")
+    expect_steps(page, [("Sở Tài chính", "Chuyên viên đang dự thảo")])
+    expect(where_now(page).first).to_contain_text("Đơn vị tự xử lý (không chuyển đơn vị trực thuộc)")
+    expect(where_now(page).first).to_contain_text(STC_SPECIALIST.name)
+
+
+def specialist_submits_draft(desks: Desks) -> None:
+    page = desks(STC_SPECIALIST)
+    expect(page.get_by_role("heading", name="Việc chờ tôi xử lý", level=1)).to_be_visible()
+    open_row(page, TASK_FINANCE)
+    act(page, TRINH)
+    expect_steps(page, [("Sở Tài chính", "Chờ lãnh đạo duyệt dự thảo")])
+    desks.leave(STC_SPECIALIST)
+
+
+def leader_approves(desks: Desks) -> None:
+    page = desks(STC_LEADER)
+    open_from_inbox(page, TASK_FINANCE)
+    expect(page.get_by_role("button", name="Trả lại dự thảo", exact=True)).to_be_visible()
+    act(page, DUYET)
+    expect_steps(page, [("Sở Tài chính", "Chờ văn thư ban hành")])
+    desks.leave(STC_LEADER)
+
+
+def clerk_issues_reply(page: Page, today: date, screenshots: Path) -> None:
+    open_from_inbox(page, TASK_FINANCE)
+    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name=BAN_HANH, exact=True))
+    form.get_by_role("textbox", name="Số/ký hiệu văn bản trả lời").fill(REPLY_CODE)
+    reply_date = form.get_by_test_id("stDateInput").filter(has_text="Ngày văn bản")
+    expect(reply_date.locator("input[type=date]")).to_have_value(today.isoformat())
+    form.get_by_role("textbox", name="Người ký").fill("Lê Thị Giám Đốc")
+    form.get_by_role("textbox", name="Trích yếu văn bản trả lời").fill(REPLY_SUMMARY)
+    form.get_by_role("textbox", name="Kết quả thực hiện").fill(REPLY_RESULT)
+    act(page, BAN_HANH, done=f"Đã ban hành văn bản trả lời {REPLY_CODE}; chờ Văn phòng UBND tỉnh xác nhận.")
+    expect_steps(page, [("Sở Tài chính", "Đã ban hành văn bản trả lời")])
+
+    # The journal, newest first: the reply, the five steps, the note, the assignment.
+    entries = journal(page)
+    expect(entries).to_have_count(8)
     expect(entries.nth(0)).to_contain_text(f"Ban hành văn bản trả lời — {fmt_date(today)}")
     expect(entries.nth(0)).to_contain_text(f"{CLERK.name} (Văn thư, Sở Tài chính) · Sở Tài chính → VP UBND tỉnh")
-    expect(entries.nth(1)).to_contain_text("Cập nhật tiến độ")
-    expect(entries.nth(2)).to_contain_text(f"Giao nhiệm vụ — {fmt_date(today)}")
-    # The reply is recorded on the task, and the reply form is gone (one reply awaits confirmation).
+    who = [CLERK.name, STC_LEADER.name, STC_SPECIALIST.name, STC_LEADER.name, CLERK.name]
+    for i, name in enumerate(reversed(who), start=1):
+        expect(entries.nth(i)).to_contain_text("Xử lý trong đơn vị")
+        expect(entries.nth(i)).to_contain_text(name)
+    expect(
+        page.get_by_text(f"Bước 2: {BUT_PHE} — chuyển {STC_SPECIALIST.name}. Đề nghị khẩn trương tổng hợp.")
+    ).to_be_visible()
+    expect(entries.nth(6)).to_contain_text("Cập nhật tiến độ")
+    expect(entries.nth(7)).to_contain_text(f"Giao nhiệm vụ — {fmt_date(today)}")
+    # The reply is recorded on the task, and no step is left (the reply awaits confirmation).
     expect(page.get_by_text(f"{REPLY_CODE} ngày {fmt_date(today)} (Sở Tài chính)")).to_be_visible()
-    expect(page.get_by_role("button", name="Ban hành văn bản trả lời")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Việc chờ bạn xử lý")).to_have_count(0)
     shot(page, screenshots / "chi-tiet-nhiem-vu.png", full_page=True)
-    return task_id
 
 
 def confirm_done(page: Page, task_id: int, today: date, screenshots: Path) -> None:
@@ -352,7 +291,7 @@ def monitor_figures(page: Page, today: date, screenshots: Path) -> None:
     shot(page, screenshots / "giam-sat.png", full_page=True)
 
 
-def test_assign_reply_confirm_monitor(page: Page, screenshots: Path) -> None:
+def test_assign_handle_confirm_monitor(page: Page, desks: Desks, screenshots: Path) -> None:
     wait_clear_of_midnight()
     today = vn_today()
 
@@ -365,16 +304,24 @@ def test_assign_reply_confirm_monitor(page: Page, screenshots: Path) -> None:
     reload_keeps_login(page)
     logout(page)
 
-    # 3. Sở Tài chính's clerk sees its one task, notes progress and issues the reply.
+    # 3. Sở Tài chính's clerk sees its one task, notes progress and enters it (vào sổ).
     login(page, CLERK, start="/nhiem-vu")  # from a bookmark: lands on that page after the login form
     expect(page).to_have_url(re.compile(r"/nhiem-vu"))
     unit_sees_only_its_task(page, screenshots)
-    task_id = work_on_task(page, today, screenshots)
+    task_id = clerk_enters_the_task(page, today)
+
+    # 4. The leader hands it to the specialist; the specialist drafts; the leader approves.
+    leader_hands_to_specialist(desks)
+    specialist_submits_draft(desks)
+    leader_approves(desks)
+
+    # 5. Back at the clerk's desk: the reply is issued to VP UBND.
+    clerk_issues_reply(page, today, screenshots)
     logout(page)
 
-    # 4. The tracker confirms the reply: done.
+    # 6. The tracker confirms the reply: done.
     login(page, TRACKER)
     confirm_done(page, task_id, today, screenshots)
 
-    # 5. The dashboard counts it: 2 tasks, 1 done on time, 1 open on time, 50,0 %.
+    # 7. The dashboard counts it: 2 tasks, 1 done on time, 1 open on time, 50,0 %.
     monitor_figures(page, today, screenshots)

@@ -6,6 +6,7 @@ c3 is replied (waiting for VP UBND) and c1 is done: neither is anybody's work in
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from models.schemas import ReplyCreate
@@ -84,8 +85,6 @@ def test_the_task_moves_from_inbox_to_inbox_with_each_step(world: World) -> None
 
 
 def test_office_and_admin_have_no_inbox(world: World) -> None:
-    import pytest
-
     for username in ("vp.theodoi", "admin"):
         at = world.app_as(username)
         with pytest.raises(ValueError):

@@ -219,3 +219,5 @@ def test_sub_units_documents_are_archived_only_at_step_10(world: World) -> None:
         "Tiếp nhận văn bản của đơn vị trực thuộc, chuyển lãnh đạo"
     ]
     assert step_forms(open_task(world, "stc.chuyenvien", task)) == []
+    inbox = world.app_as("stc.chuyenvien", "pages/inbox.py")
+    assert not inbox.dataframe or task not in [int(v) for v in inbox.dataframe[0].value["Mã"]]
