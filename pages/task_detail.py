@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from models import CloseReason, OrgUnit
+from models import OrgUnit
 from services.clock import fmt_date, fmt_datetime
 from services.errors import ServiceError
 from services.org import unit_names
@@ -52,11 +52,7 @@ st.markdown(
     unsafe_allow_html=True,
 )
 if detail.closed_reason is not None:
-    why = {
-        CloseReason.WRONG_UNIT: "không đúng đơn vị (đã chuyển đúng đơn vị)",
-        CloseReason.REVOKED: "đã thu hồi",
-        CloseReason.REPLACED: "đã thay thế bằng nhiệm vụ khác",
-    }[detail.closed_reason]
+    why = cfg.app.close_reasons[detail.closed_reason]
     st.info(f"Nhiệm vụ đã đóng: {why}; không tính vào thống kê của đơn vị.")
 if detail.replaces_task_id:
     st.caption(f"Nhiệm vụ này thay cho nhiệm vụ #{detail.replaces_task_id}.")

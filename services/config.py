@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from models.enums import EventAction, Permission, Role, TaskClass, TaskStatus, UnitKind
+from models.enums import CloseReason, EventAction, Permission, Role, TaskClass, TaskStatus, UnitKind
 from services.config_error import ConfigError
 from services.workflow_config import WorkflowsConfig, load_workflows
 from services.yaml_lines import compose, line_of
@@ -74,6 +74,7 @@ class AppSettingsConfig(_Strict):
     task_classes: dict[TaskClass, ClassStyle]
     task_statuses: dict[TaskStatus, str]
     event_actions: dict[EventAction, str]
+    close_reasons: dict[CloseReason, str]
     unit_kinds: dict[UnitKind, str]
 
 
@@ -174,6 +175,7 @@ def _check_cross_rules(config: AppConfig, config_dir: Path) -> list[str]:
         ("task_classes", TaskClass),
         ("task_statuses", TaskStatus),
         ("event_actions", EventAction),
+        ("close_reasons", CloseReason),
         ("unit_kinds", UnitKind),
     ):
         present = getattr(config.app, field_name)

@@ -77,7 +77,3 @@ def can_view_task(*, session: Session, actor: Actor, task: Task) -> bool:
     return any(
         (unit := session.get(OrgUnit, holder)) is not None and unit.parent_id == actor.unit_id for holder in holders
     )
-
-
-def is_lead_unit_user(actor: Actor, task: Task) -> bool:
-    return task.lead_unit_id == actor.unit_id

@@ -132,8 +132,3 @@ def tasks_behind(
     ]
     rows = build_rows(session=session, task_ids=chosen, today=period.as_of, due_soon_days=due_soon_days)
     return sort_urgent_first(rows)
-
-
-def default_period(today: date) -> Period:
-    """From 1 January of this year to today."""
-    return make_period(date_from=date(today.year, 1, 1), date_to=today, today=today)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from models import CloseReason, Permission, Task, TaskCoordinator, TaskEvent, TaskStatus, WrongUnitRequest
+from models import CloseReason, EventAction, Permission, Task, TaskCoordinator, TaskEvent, TaskStatus, WrongUnitRequest
 from services.config import AppConfig
 from services.errors import NotFound
 from services.permissions import Actor, can_view_task
@@ -70,7 +70,9 @@ def task_workbench(*, session: Session, actor: Actor, config: AppConfig, task_id
     pending = pending_request(session=session, task_id=task_id)
     lead = task.lead_unit_id == actor.unit_id
     archived = (
-        session.exec(select(TaskEvent.id).where(TaskEvent.task_id == task_id, TaskEvent.action == "archived")).first()
+        session.exec(
+            select(TaskEvent.id).where(TaskEvent.task_id == task_id, TaskEvent.action == EventAction.ARCHIVED)
+        ).first()
         is not None
     )
     return TaskWorkbench(
