@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8501
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint typecheck unit e2e bench migrate seed system-deps test-system-deps clean
+.PHONY: run test lint typecheck unit e2e hunt bench migrate seed system-deps test-system-deps clean
 
 # --- environments -------------------------------------------------------------------
 system-deps:
@@ -51,6 +51,10 @@ test: $(VENV)/.dev test-system-deps
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
 	$(BIN)/pytest -q
+
+# Random examples, ten times as many state-machine lives: looks for failures the fixed set misses.
+hunt: $(VENV)/.dev
+	GIAOVIEC_HYPOTHESIS_PROFILE=hunt GIAOVIEC_SM_EXAMPLES=300 $(BIN)/pytest -q -s tests/properties tests/services/test_classify_properties.py
 
 bench: $(VENV)/.dev
 	$(BIN)/python scripts/bench.py

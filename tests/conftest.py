@@ -7,11 +7,13 @@ the clock.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlmodel import Session
 
 from models import Role
@@ -25,6 +27,13 @@ PLEIKU = "000.00.31.H21"  # UBND TP Pleiku
 HEALTH = "000.00.16.H21"  # Sở Y tế
 OFFICE = "000.00.01.H21"  # VP UBND tỉnh
 PASSWORD = "mat-khau-test"
+
+# `make test` (and CI) draws the same examples on every run, so a red build always means a change
+# in the code, never luck. `make hunt` draws fresh random examples, many more of them, to look for
+# new failures; a failure it finds is kept as a plain test (see tests/properties/).
+hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+hypothesis_settings.register_profile("hunt", derandomize=False, database=None)
+hypothesis_settings.load_profile(os.environ.get("GIAOVIEC_HYPOTHESIS_PROFILE", "ci"))
 
 
 def at(day: date, hour: int = 9) -> datetime:

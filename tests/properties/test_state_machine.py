@@ -10,6 +10,7 @@ statistics equal the classes computed here from a model of the tasks kept by thi
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -98,6 +99,7 @@ class ModelTask:
     closed_on: date | None = None
     closed_reason: str | None = None
     reply_date: date | None = None  # the newest reply
+    not_done_on: date | None = None  # the last "not done" verdict: a new reply cannot be dated before it
     pending_request: int | None = None
     archived: bool = False
 
@@ -235,8 +237,9 @@ class TaskLives(RuleBasedStateMachine):
         return inputs
 
     def draw_reply(self, data: st.DataObject, task_id: int) -> ReplyCreate:
-        assigned = self.model[task_id].assigned_on
-        back = data.draw(st.integers(0, max(0, (self.today - assigned).days)), label="reply age")
+        m = self.model[task_id]
+        earliest = max(m.assigned_on, m.not_done_on or m.assigned_on)
+        back = data.draw(st.integers(0, max(0, (self.today - earliest).days)), label="reply age")
         return ReplyCreate(
             code=f"{self.next_number()}/BC",
             issue_date=self.today - timedelta(days=back),
@@ -459,6 +462,8 @@ class TaskLives(RuleBasedStateMachine):
         if result is _REFUSED:
             return
         m.status = DONE if done else OPEN
+        if not done:
+            m.not_done_on = self.today
         if extension is not None:
             m.deadline = extension
 
@@ -717,7 +722,7 @@ def test_random_task_lives() -> None:
         run_state_machine_as_test(
             TaskLives,
             settings=settings(
-                max_examples=30,
+                max_examples=int(os.environ.get("GIAOVIEC_SM_EXAMPLES", "30")),
                 stateful_step_count=40,
                 deadline=None,
                 database=None,
