@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from functools import cache
 
 from sqlmodel import Session, col, select
 
@@ -16,6 +17,7 @@ from models import ConfirmOutcome, Flow, OrgUnit, Role, Task, UnitKind, User
 from models.schemas import AssignmentCreate, ConfirmationCreate, ReplyCreate, TaskCreate
 from services.accounts import create_user
 from services.assignment import create_assignment
+from services.auth import hash_password
 from services.config import AppConfig
 from services.confirmation import confirm_task
 from services.org import office_unit, unit_by_code
@@ -70,6 +72,12 @@ def _at(day: date, hour: int = 9) -> datetime:
     return datetime.combine(day, time(hour, 0), tzinfo=timezone(timedelta(hours=7))).astimezone(UTC)
 
 
+@cache
+def _demo_hash() -> str:
+    """One argon2 hash of the shared demo password, computed once per process."""
+    return hash_password(DEMO_PASSWORD)
+
+
 def _ensure_accounts(session: Session, config: AppConfig) -> None:
     office_code = office_unit(session=session).code
     for acc in DEMO_ACCOUNTS:
@@ -79,6 +87,7 @@ def _ensure_accounts(session: Session, config: AppConfig) -> None:
                 username=acc.username,
                 full_name=acc.full_name,
                 password=DEMO_PASSWORD,
+                password_hash=_demo_hash(),
                 role=acc.role,
                 unit_code=acc.unit_code or office_code,
             )
@@ -102,6 +111,7 @@ def _account(session: Session, config: AppConfig, username: str, full_name: str,
             username=username,
             full_name=full_name,
             password=DEMO_PASSWORD,
+            password_hash=_demo_hash(),
             role=role,
             unit_code=unit.code,
         )
