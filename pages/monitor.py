@@ -103,29 +103,46 @@ with db() as session:
     )
 task_list(overdue, cfg, key="overdue")
 
-st.subheader("Xem chi tiết số liệu")
-units = {s.unit_id: s.unit_name for s in report.rows}
-if not view_all:
-    units = {actor.unit_id: actor.unit_name}
-d1, d2 = st.columns(2)
-unit_choice = d1.selectbox(
-    "Đơn vị", [0, *units] if view_all else list(units), format_func=lambda u: units.get(u, "Tất cả đơn vị")
-)
-class_choice = d2.selectbox(
-    "Nhóm", [None, *TaskClass], format_func=lambda c: "Tất cả" if c is None else cfg.class_label(c)
-)
-try:
-    with db() as session:
-        behind = tasks_behind(
-            session=session,
-            actor=actor,
-            period=period,
-            due_soon_days=cfg.app.due_soon_days,
-            unit_id=unit_choice or None,
-            task_class=class_choice,
-        )
-except ServiceError as exc:
-    st.error(exc.message)
-else:
-    st.caption(f"{len(behind)} nhiệm vụ")
-    task_list(behind, cfg, key="drill")
+
+
+@st.fragment
+def drill_down(units: dict[int, str]) -> None:
+    """Tasks behind any unit × class figure; reruns alone when its filters change (kept in the URL)."""
+    st.subheader("Xem chi tiết số liệu")
+    unit_options = [0, *units] if view_all else list(units)
+    class_options: list[TaskClass | None] = [None, *TaskClass]
+    init_from_url("drill_unit", "unit", unit_options[0], int)
+    if st.session_state.drill_unit not in unit_options:  # a unit from an old link, or another unit's
+        st.session_state.drill_unit = unit_options[0]
+    init_from_url("drill_class", "class", None, lambda raw: TaskClass(raw) if raw else None)
+    d1, d2 = st.columns(2)
+    unit_choice: int = d1.selectbox(
+        "Đơn vị", unit_options, format_func=lambda u: units.get(u, "Tất cả đơn vị"), key="drill_unit"
+    )
+    class_choice: TaskClass | None = d2.selectbox(
+        "Nhóm",
+        class_options,
+        format_func=lambda c: "Tất cả" if c is None else cfg.class_label(c),
+        key="drill_class",
+    )
+    write_to_url("drill_unit", "unit", str(unit_choice))
+    write_to_url("drill_class", "class", class_choice.value if class_choice else "")
+    try:
+        with db() as session:
+            behind = tasks_behind(
+                session=session,
+                actor=actor,
+                period=period,
+                due_soon_days=cfg.app.due_soon_days,
+                unit_id=unit_choice or None,
+                task_class=class_choice,
+            )
+    except ServiceError as exc:
+        st.error(exc.message)
+    else:
+        st.caption(f"{len(behind)} nhiệm vụ")
+        task_list(behind, cfg, key="drill")
+
+
+drill_units = {s.unit_id: s.unit_name for s in report.rows} if view_all else {actor.unit_id: actor.unit_name}
+drill_down(drill_units)

@@ -194,3 +194,28 @@ def test_drill_down_lists_the_tasks_behind_a_figure(world: World) -> None:
 def _unit_id(world: World, short_name: str) -> int:
     with world.session() as s:
         return next(i for i, name in unit_names(session=s).items() if name == short_name)
+
+
+def test_drill_down_filters_live_in_the_url(world: World) -> None:
+    """A link with ?unit=…&class=… opens the drill-down on that figure; changing a filter writes
+    the URL; a unit the user may not see, or a made-up class, falls back to the default."""
+    finance = _unit_id(world, "Sở Tài chính")
+    query = {"from": world.day(-60).isoformat(), "to": world.today.isoformat()}
+    at = world.app_as("vp.theodoi", PAGE, {**query, "unit": str(finance), "class": TaskClass.OPEN_ON_TIME.value})
+    assert not at.exception
+    assert by_label(at.selectbox, "Đơn vị").value == finance
+    assert by_label(at.selectbox, "Nhóm").value is TaskClass.OPEN_ON_TIME
+    assert "3 nhiệm vụ" in values(at.caption)
+    assert _ids(at, 1) == [world.tasks["b1"], world.tasks["c3"], world.tasks["b2"]]
+
+    by_label(at.selectbox, "Nhóm").set_value(None).run()
+    assert (at.query_params["unit"], at.query_params["class"]) == (str(finance), "")
+    assert "5 nhiệm vụ" in values(at.caption)
+
+    # Sở Tài chính's clerk cannot open Sở Y tế's drill-down by editing the link
+    health = _unit_id(world, "Sở Y tế")
+    at = world.app_as("stc.vanthu", PAGE, {**query, "unit": str(health), "class": "=cmd()"})
+    assert not at.exception
+    assert by_label(at.selectbox, "Đơn vị").value == finance
+    assert by_label(at.selectbox, "Nhóm").value is None
+    assert "5 nhiệm vụ" in values(at.caption)
