@@ -214,3 +214,5 @@ class TaskEvent(SQLModel, table=True):
     flow_id: int | None = Field(default=None, foreign_key="flow.id")
     transition: str | None = Field(default=None, max_length=64)  # workflow transition key
     step: int | None = None  # the regulation's step number
+    from_state: str | None = Field(default=None, max_length=64)  # the flow's state before the step
+    to_user_name: str | None = Field(default=None, max_length=255)  # the specialist the step handed to

@@ -7,9 +7,9 @@ import streamlit as st
 from models import OrgUnit
 from services.clock import fmt_date, fmt_datetime
 from services.errors import ServiceError
-from services.org import unit_names
 from services.task_actions import task_workbench
 from services.tasks import get_task_detail
+from services.timeline import describe_timeline
 from services.work import add_note
 from ui.format import md_escape, situation
 from ui.runtime import config, db, require_actor, today
@@ -29,8 +29,8 @@ try:
         detail = get_task_detail(
             session=session, actor=actor, task_id=task_id, today=today(), due_soon_days=cfg.app.due_soon_days
         )
-        names = unit_names(session=session)
         bench = task_workbench(session=session, actor=actor, config=cfg, task_id=task_id)
+        timeline = describe_timeline(session=session, config=cfg, entries=detail.timeline)
         lead_unit = session.get(OrgUnit, detail.row.lead_unit_id)
         lead_code = lead_unit.code if lead_unit else ""
 except ServiceError as exc:
@@ -107,14 +107,15 @@ contribution_form(bench, actor, task_id)
 change_forms(bench, actor, cfg, task_id, lead_code)
 
 st.subheader("Nhật ký xử lý")
-for entry in reversed(detail.timeline):
-    route = ""
-    if entry.from_unit_id and entry.to_unit_id and entry.from_unit_id != entry.to_unit_id:
-        route = f" · {names.get(entry.from_unit_id, '')} → {names.get(entry.to_unit_id, '')}"
+st.caption("Mới nhất ở trên cùng.")
+for item in reversed(timeline):
+    who = f"{md_escape(item.actor_name)} ({item.actor_role}, {md_escape(item.actor_unit)})"
     with st.container(border=True):
         st.markdown(
-            f"**{cfg.app.event_actions[entry.action]}** — {fmt_datetime(entry.at)}  \n"
-            f"{entry.actor_name} ({cfg.role_label(entry.actor_role)}, {names.get(entry.actor_unit_id, '')}){route}"
+            f"**{md_escape(item.title)}** — {fmt_datetime(item.at)}  \n{who}"
+            + (f" · {md_escape(item.route)}" if item.route else "")
         )
-        if entry.note:
-            st.text(entry.note)
+        if item.details:
+            st.caption("  \n".join(md_escape(line) for line in item.details))
+        if item.note:
+            st.text(item.note)

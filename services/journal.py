@@ -24,6 +24,8 @@ def record_event(
     flow_id: int | None = None,
     transition: str | None = None,
     step: int | None = None,
+    from_state: str | None = None,
+    to_user_name: str | None = None,
 ) -> TaskEvent:
     """Add (not commit) a journal entry; the caller commits it with the change it records."""
     assert task.id is not None
@@ -41,6 +43,8 @@ def record_event(
         flow_id=flow_id,
         transition=transition,
         step=step,
+        from_state=from_state,
+        to_user_name=to_user_name,
     )
     session.add(event)
     return event
@@ -48,8 +52,11 @@ def record_event(
 
 @dataclass(frozen=True)
 class TimelineEntry:
+    """One journal row as read back; ``services.timeline`` turns these into what a person reads."""
+
     at: datetime
     action: EventAction
+    actor_id: int
     actor_name: str
     actor_role: Role
     actor_unit_id: int
@@ -57,6 +64,10 @@ class TimelineEntry:
     to_unit_id: int | None
     note: str
     step: int | None
+    flow_id: int | None = None
+    transition: str | None = None
+    from_state: str | None = None
+    to_user_name: str | None = None
 
 
 def events_of(*, session: Session, task_id: int) -> list[TimelineEntry]:
@@ -68,6 +79,7 @@ def events_of(*, session: Session, task_id: int) -> list[TimelineEntry]:
         TimelineEntry(
             at=r.at,
             action=r.action,
+            actor_id=r.actor_id,
             actor_name=r.actor_name,
             actor_role=r.actor_role,
             actor_unit_id=r.actor_unit_id,
@@ -75,6 +87,10 @@ def events_of(*, session: Session, task_id: int) -> list[TimelineEntry]:
             to_unit_id=r.to_unit_id,
             note=r.note,
             step=r.step,
+            flow_id=r.flow_id,
+            transition=r.transition,
+            from_state=r.from_state,
+            to_user_name=r.to_user_name,
         )
         for r in rows
     ]

@@ -108,10 +108,24 @@ def prepare_reply(*, session: Session, actor: Actor, task: Task, data: ReplyCrea
     )
 
 
-def record_reply(*, session: Session, actor: Actor, task: Task, reply: Document, now: datetime) -> None:
+def record_reply(
+    *,
+    session: Session,
+    actor: Actor,
+    task: Task,
+    reply: Document,
+    now: datetime,
+    note: str = "",
+    flow_id: int | None = None,
+    transition: str | None = None,
+    step: int | None = None,
+    from_state: str | None = None,
+) -> None:
     """Add the prepared reply, mark the task replied and journal it (no commit).
 
-    A pending "not our remit" request is dropped: the unit answered the task after all.
+    The workflow step that issues the reply passes its flow, transition and step, so the journal
+    holds one entry for it, not a step entry and a reply entry. ``note`` is what the clerk wrote
+    at that step. A pending "not our remit" request is dropped: the unit answered after all.
     """
     from services.wrong_unit import drop_pending_request  # wrong_unit imports this module's neighbours
 
@@ -126,9 +140,13 @@ def record_reply(*, session: Session, actor: Actor, task: Task, reply: Document,
         task=task,
         action=EventAction.REPLIED,
         at=now,
-        note=f"Văn bản {reply.code} ngày {fmt_date(reply.issue_date)}: {reply.result}",
+        note=f"Văn bản {reply.code} ngày {fmt_date(reply.issue_date)}: {reply.result}" + (f"\n{note}" if note else ""),
         from_unit_id=actor.unit_id,
         to_unit_id=office_unit(session=session).id,
+        flow_id=flow_id,
+        transition=transition,
+        step=step,
+        from_state=from_state,
     )
 
 

@@ -324,7 +324,7 @@ def fire(
     )
 
     # --- apply (nothing has been written before this line) ---
-    previous = config.workflows.workflows[flow.workflow].states[flow.state].label
+    previous = flow.state
     if not flow.committed and flow.parent_flow_id is None:
         main_candidates = _candidate_workflows(session, config, flow)
         same_everywhere = all(_workflow(config, other).transitions.get(transition) == tr for other in main_candidates)
@@ -336,22 +336,38 @@ def fire(
     if assignee is not None:
         flow.assignee_id = assignee.id
     session.add(flow)
-    hands_to_parent = tr.actor_unit is ActorUnit.PARENT or tr.to_parent
-    parent_unit = _parent_unit_id(session, flow.unit_id) if hands_to_parent else None
-    summary = tr.label + (f" — chuyển {assignee.full_name}" if assignee else "")
-    record_event(
-        session=session,
-        actor=actor,
-        task=task,
-        action=EventAction.STEP,
-        at=now,
-        note=f"Bước {tr.step}: {summary}" + (f". {text}" if text else "") + f" (trước đó: {previous})",
-        from_unit_id=actor.unit_id,
-        to_unit_id=parent_unit or flow.unit_id,
-        flow_id=flow.id,
-        transition=transition,
-        step=tr.step,
-    )
+    if reply_document is not None:
+        # The step that issues the reply is journaled once, as the reply itself.
+        record_reply(
+            session=session,
+            actor=actor,
+            task=task,
+            reply=reply_document,
+            now=now,
+            note=text,
+            flow_id=flow.id,
+            transition=transition,
+            step=tr.step,
+            from_state=previous,
+        )
+    else:
+        hands_to_parent = tr.actor_unit is ActorUnit.PARENT or tr.to_parent
+        parent_unit = _parent_unit_id(session, flow.unit_id) if hands_to_parent else None
+        record_event(
+            session=session,
+            actor=actor,
+            task=task,
+            action=EventAction.STEP,
+            at=now,
+            note=text,
+            from_unit_id=actor.unit_id,
+            to_unit_id=parent_unit or flow.unit_id,
+            flow_id=flow.id,
+            transition=transition,
+            step=tr.step,
+            from_state=previous,
+            to_user_name=assignee.full_name if assignee else None,
+        )
     if tr.start_subflows is not None:
         sub_wf = _workflow(config, tr.start_subflows)
         for unit in subunits:
@@ -367,13 +383,12 @@ def fire(
             )
             session.add(child)
             session.flush()
-            record_event(
+            record_event(  # one entry per sub-unit: its own flow starts here
                 session=session,
                 actor=actor,
                 task=task,
                 action=EventAction.STEP,
                 at=now,
-                note=f"Bước {tr.step}: chuyển đơn vị liên thông nội bộ — {unit.short_name}",
                 from_unit_id=flow.unit_id,
                 to_unit_id=unit.id,
                 flow_id=child.id,
@@ -385,6 +400,7 @@ def fire(
             sub_tr = _workflow(config, child.workflow).transitions.get(tr.archive_subflows)
             if sub_tr is None or child.state not in sub_tr.from_states:
                 continue
+            archived_from = child.state
             child.state = sub_tr.to
             child.updated_at = now
             session.add(child)
@@ -394,15 +410,13 @@ def fire(
                 task=task,
                 action=EventAction.ARCHIVED,
                 at=now,
-                note=f"Bước {sub_tr.step}: {sub_tr.label}",
                 from_unit_id=actor.unit_id,
                 to_unit_id=child.unit_id,
                 flow_id=child.id,
                 transition=tr.archive_subflows,
                 step=sub_tr.step,
+                from_state=archived_from,
             )
-    if reply_document is not None:
-        record_reply(session=session, actor=actor, task=task, reply=reply_document, now=now)
     session.commit()
     return flow
 

@@ -41,13 +41,14 @@ def where_now(bench: TaskWorkbench) -> None:
     if not bench.flows:
         st.caption("Chưa có luồng xử lý.")
         return
-    st.dataframe(
+    # st.table wraps long workflow and step names instead of cutting them off.
+    st.table(
         pd.DataFrame(
             {
                 "Đơn vị": [("↳ " if f.parent_flow_id else "") + f.unit_name for f in bench.flows],
                 "Quy trình": [f.workflow_label for f in bench.flows],
                 "Bước hiện tại": [f.state_label for f in bench.flows],
-                "Chuyên viên được giao": [f.assignee_name for f in bench.flows],
+                "Chuyên viên được giao": [f.assignee_name or "—" for f in bench.flows],
                 "Tình trạng": [
                     "đã dừng" if not f.active else ("đã xong phần việc" if f.final else "đang xử lý")
                     for f in bench.flows
@@ -55,13 +56,6 @@ def where_now(bench: TaskWorkbench) -> None:
             }
         ),
         hide_index=True,
-        column_config={
-            "Đơn vị": st.column_config.TextColumn(width=170),
-            "Quy trình": st.column_config.TextColumn(width=250),
-            "Bước hiện tại": st.column_config.TextColumn(width=250),
-            "Chuyên viên được giao": st.column_config.TextColumn(width=140),
-            "Tình trạng": st.column_config.TextColumn(width=110),
-        },
     )
 
 

@@ -271,13 +271,21 @@ def test_truong_hop_1_every_role_in_the_browser(desks: Desks, screenshots: Path)
     tracker_sees_reply(tracker, task_id, TH1_REPLY, today)
     expect_steps(tracker, [(ICT_NAME, "Đã ban hành văn bản trả lời"), (IT, SUB_ARCHIVED), (CENTRE, SUB_ARCHIVED)])
     entries = journal(tracker)
-    # assignment; steps 1, 2 (+ one routing per sub-unit), 3–7 in each sub-unit, 8, 9,
-    # 10 (+ one archiving per sub-unit), 11, the issuing step and the reply itself
-    expect(entries).to_have_count(1 + 1 + 3 + 10 + 1 + 1 + 3 + 1 + 1 + 1)
-    expect(entries.first).to_contain_text(f"Ban hành văn bản trả lời — {fmt_date(today)}")
+    # one entry per action: assignment; steps 1, 2 (routing to both sub-units in one entry),
+    # 3–7 in each sub-unit, 8, 9, 10 and its archiving of both sub-units' documents, 11 (leader),
+    # 11 (the clerk issues: the reply itself)
+    expect(entries).to_have_count(1 + 1 + 1 + 10 + 1 + 1 + 2 + 1 + 1)
+    expect(entries.first).to_contain_text(f"Bước 11 · Ban hành văn bản đi, gửi UBND tỉnh — {fmt_date(today)}")
     expect(entries.last).to_contain_text("Giao nhiệm vụ")
-    expect(tracker.get_by_text("Bước 7: Ban hành văn bản đi liên thông nội bộ gửi đơn vị cha")).to_have_count(2)
-    expect(tracker.get_by_text("Bước 10: Lưu kết thúc văn bản của đơn vị trực thuộc")).to_have_count(2)
+    sent = entries.filter(has_text="Bước 7 · Ban hành văn bản đi liên thông nội bộ gửi đơn vị cha")
+    expect(sent).to_have_count(2)
+    expect(sent.filter(has_text=f"{IT} → {ICT_NAME}")).to_have_count(1)
+    expect(sent.filter(has_text=f"{CENTRE} → {ICT_NAME}")).to_have_count(1)
+    archived = entries.filter(has_text="Bước 10 · Lưu kết thúc văn bản của đơn vị trực thuộc")
+    expect(archived).to_have_count(1)
+    expect(archived).not_to_contain_text("→")  # nothing leaves the unit
+    expect(tracker.get_by_text(f"Văn bản của: {IT}, {CENTRE}", exact=True)).to_be_visible()
+    expect(tracker.get_by_text(f"Chuyển đến: {IT}, {CENTRE}", exact=True)).to_be_visible()
     shot(tracker, screenshots / "truong-hop-1.png", full_page=True)
 
 

@@ -215,20 +215,25 @@ def clerk_issues_reply(page: Page, today: date, screenshots: Path) -> None:
     act(page, BAN_HANH, done=f"Đã ban hành văn bản trả lời {REPLY_CODE}; chờ Văn phòng UBND tỉnh xác nhận.")
     expect_steps(page, [("Sở Tài chính", "Đã ban hành văn bản trả lời")])
 
-    # The journal, newest first: the reply, the five steps, the note, the assignment.
+    # The journal, newest first: steps 5 (the reply itself) to 1, the note, the assignment.
     entries = journal(page)
-    expect(entries).to_have_count(8)
-    expect(entries.nth(0)).to_contain_text(f"Ban hành văn bản trả lời — {fmt_date(today)}")
+    expect(entries).to_have_count(7)
+    expect(entries.nth(0)).to_contain_text(f"Bước 5 · {BAN_HANH} — {fmt_date(today)}")
     expect(entries.nth(0)).to_contain_text(f"{CLERK.name} (Văn thư, Sở Tài chính) · Sở Tài chính → VP UBND tỉnh")
-    who = [CLERK.name, STC_LEADER.name, STC_SPECIALIST.name, STC_LEADER.name, CLERK.name]
-    for i, name in enumerate(reversed(who), start=1):
-        expect(entries.nth(i)).to_contain_text("Xử lý trong đơn vị")
+    steps = [
+        (f"Bước 4 · {DUYET}", STC_LEADER.name),
+        (f"Bước 3 · {TRINH}", STC_SPECIALIST.name),
+        (f"Bước 2 · {BUT_PHE}", STC_LEADER.name),
+        (f"Bước 1 · {VAO_SO}", CLERK.name),
+    ]
+    for i, (title, name) in enumerate(steps, start=1):
+        expect(entries.nth(i)).to_contain_text(title)
         expect(entries.nth(i)).to_contain_text(name)
-    expect(
-        page.get_by_text(f"Bước 2: {BUT_PHE} — chuyển {STC_SPECIALIST.name}. Đề nghị khẩn trương tổng hợp.")
-    ).to_be_visible()
-    expect(entries.nth(6)).to_contain_text("Cập nhật tiến độ")
-    expect(entries.nth(7)).to_contain_text(f"Giao nhiệm vụ — {fmt_date(today)}")
+        expect(entries.nth(i)).not_to_contain_text("→")  # nothing left the unit
+    expect(page.get_by_text(f"Chuyển chuyên viên: {STC_SPECIALIST.name}", exact=True)).to_be_visible()
+    expect(page.get_by_text("Đề nghị khẩn trương tổng hợp.", exact=True)).to_be_visible()
+    expect(entries.nth(5)).to_contain_text("Cập nhật tiến độ")
+    expect(entries.nth(6)).to_contain_text(f"Giao nhiệm vụ — {fmt_date(today)}")
     # The reply is recorded on the task, and no step is left (the reply awaits confirmation).
     expect(page.get_by_text(f"{REPLY_CODE} ngày {fmt_date(today)} (Sở Tài chính)")).to_be_visible()
     expect(page.get_by_role("heading", name="Việc chờ bạn xử lý")).to_have_count(0)

@@ -228,8 +228,8 @@ def act(
 
 
 def where_now(page: Page) -> Locator:
-    """The rows of the "Đang ở bước" table (the only st.dataframe of the task page)."""
-    return grid_rows(page.get_by_test_id("stDataFrame"))
+    """The rows of the "Đang ở bước" table (the only st.table of the task page)."""
+    return page.get_by_test_id("stTable").locator("tbody tr")
 
 
 def expect_steps(page: Page, expected: Sequence[tuple[str, str]]) -> None:

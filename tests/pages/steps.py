@@ -95,7 +95,7 @@ def fire_on_page(
 
 def where_now(at: AppTest) -> list[dict[str, str]]:
     """The rows of the "Đang ở bước" table."""
-    frame = at.dataframe[0].value
+    frame = at.table[0].value
     assert list(frame.columns) == TABLE_COLUMNS
     return [{k: str(v) for k, v in row.items()} for row in frame.to_dict("records")]
 

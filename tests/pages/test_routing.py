@@ -89,13 +89,13 @@ def test_truong_hop_1_through_the_page_forms(world: World) -> None:
             f"↳ {QLNS}",
             "Trường hợp 1 — phần việc của phòng, đơn vị trực thuộc",
             "Chờ văn thư phòng/đơn vị trực thuộc tiếp nhận",
-            "",
+            "—",
         ),
         (
             f"↳ {TCDT}",
             "Trường hợp 1 — phần việc của phòng, đơn vị trực thuộc",
             "Chờ văn thư phòng/đơn vị trực thuộc tiếp nhận",
-            "",
+            "—",
         ),
     ]
     # nothing for the Sở's clerk while the sub-units work (step 8 waits for them)

@@ -42,7 +42,6 @@ WORLD_USERS = ["syt.vanthu", "syt.lanhdao", "syt.chuyenvien"]
 PAGE = "pages/task_detail.py"
 NOTE_FIELD = "Nội dung cập nhật"
 REPLY_CODE = "Số/ký hiệu văn bản trả lời"
-STEP = "Xử lý trong đơn vị"  # the journal's label of a step
 
 
 def open_task(world: World, username: str, key: str | int) -> AppTest:
@@ -91,7 +90,7 @@ def test_lead_clerk_sees_task_document_note_form_and_the_first_step(world: World
             "Đơn vị": "Sở Tài chính",
             "Quy trình": "Chưa chọn quy trình",
             "Bước hiện tại": "Chờ văn thư vào sổ",
-            "Chuyên viên được giao": "",
+            "Chuyên viên được giao": "—",
             "Tình trạng": "đang xử lý",
         }
     ]
@@ -194,23 +193,36 @@ def test_each_step_fires_from_its_form_as_the_right_person(world: World) -> None
     assert where_now(at)[0]["Tình trạng"] == "đã xong phần việc"
     assert _status(world, task) is TaskStatus.REPLIED
 
-    # the journal has each step, by whom, with the note and the state before it
-    steps = [(e.note, e.actor_id) for e in world.events(task) if e.action is EventAction.STEP]
+    # the journal has each step, by whom, with what they wrote; the reply step is the reply entry
+    steps = [
+        (e.action, e.transition, e.note, e.to_user_name, e.actor_id)
+        for e in world.events(task)
+        if e.action in (EventAction.STEP, EventAction.REPLIED)
+    ]
     ids = world.user_ids
     assert steps == [
-        (f"Bước 1: {VAO_SO} (trước đó: Chờ văn thư vào sổ)", ids["stc.vanthu"]),
-        (
-            f"Bước 2: {BUT_PHE} — chuyển Võ Chuyên Viên. Đề nghị hoàn thành trước thứ Sáu "
-            "(trước đó: Chờ lãnh đạo bút phê)",
-            ids["stc.lanhdao"],
-        ),
-        (f"Bước 3: {TRINH} (trước đó: Chuyên viên đang dự thảo)", ids["stc.chuyenvien"]),
-        (f"Bước 3: {TRA_LAI}. Bổ sung số liệu quý III (trước đó: Chờ lãnh đạo duyệt dự thảo)", ids["stc.lanhdao"]),
-        (f"Bước 3: {TRINH} (trước đó: Chuyên viên đang dự thảo)", ids["stc.chuyenvien"]),
-        (f"Bước 4: {DUYET} (trước đó: Chờ lãnh đạo duyệt dự thảo)", ids["stc.lanhdao"]),
-        (f"Bước 5: {BAN_HANH} (trước đó: Chờ văn thư ban hành)", ids["stc.vanthu"]),
+        (EventAction.STEP, "vao_so", "", None, ids["stc.vanthu"]),
+        (EventAction.STEP, "but_phe", "Đề nghị hoàn thành trước thứ Sáu", "Võ Chuyên Viên", ids["stc.lanhdao"]),
+        (EventAction.STEP, "trinh_du_thao", "", None, ids["stc.chuyenvien"]),
+        (EventAction.STEP, "tra_lai_du_thao", "Bổ sung số liệu quý III", None, ids["stc.lanhdao"]),
+        (EventAction.STEP, "trinh_du_thao", "", None, ids["stc.chuyenvien"]),
+        (EventAction.STEP, "duyet", "", None, ids["stc.lanhdao"]),
+        (EventAction.REPLIED, "ban_hanh", steps[-1][2], None, ids["stc.vanthu"]),
     ]
-    assert _journal(at) == ["Ban hành văn bản trả lời", *[STEP] * 7, "Giao nhiệm vụ"]
+    assert steps[-1][2].startswith("Văn bản 51/STC-NS ngày ")
+    # the timeline as drawn: newest first, each step titled by the regulation's step
+    assert _journal(at) == [
+        f"Bước 5 · {BAN_HANH}",
+        f"Bước 4 · {DUYET}",
+        f"Bước 3 · {TRINH}",
+        f"Bước 3 · {TRA_LAI}",
+        f"Bước 3 · {TRINH}",
+        f"Bước 2 · {BUT_PHE}",
+        f"Bước 1 · {VAO_SO}",
+        "Giao nhiệm vụ",
+    ]
+    assert "Chuyển chuyên viên: Võ Chuyên Viên" in values(at.caption)
+
 
 
 def test_but_phe_without_a_specialist_is_refused(world: World) -> None:
@@ -235,7 +247,7 @@ def test_lead_clerk_issues_the_reply(world: World) -> None:
     assert not at.exception
     assert values(at.error) == []
     assert values(at.success) == ["Đã ban hành văn bản trả lời 45/STC-NS; chờ Văn phòng UBND tỉnh xác nhận."]
-    assert _journal(at)[:2] == ["Ban hành văn bản trả lời", STEP]
+    assert _journal(at)[:2] == [f"Bước 5 · {BAN_HANH}", f"Bước 4 · {DUYET}"]
     assert _journal(at)[-1] == "Giao nhiệm vụ"
     assert "Văn bản trả lời" in values(at.subheader)
     assert any(m.startswith("- **45/STC-NS** ngày") and "Đã tổng hợp ý kiến của 12 sở" in m for m in _md(at))
@@ -390,4 +402,11 @@ def test_tracker_reads_a_pending_reply_with_a_link_to_confirm(world: World) -> N
     assert step_forms(at) == []
     assert where_now(at)[0]["Bước hiện tại"] == "Đã ban hành văn bản trả lời"
     # vào sổ, bút phê, dự thảo, duyệt, ban hành: five steps, then the reply itself
-    assert _journal(at) == ["Ban hành văn bản trả lời", *[STEP] * 5, "Giao nhiệm vụ"]
+    assert _journal(at) == [
+        f"Bước 5 · {BAN_HANH}",
+        f"Bước 4 · {DUYET}",
+        f"Bước 3 · {TRINH}",
+        f"Bước 2 · {BUT_PHE}",
+        f"Bước 1 · {VAO_SO}",
+        "Giao nhiệm vụ",
+    ]

@@ -443,12 +443,15 @@ def check_cell(
         work.spoil()  # the cell changed the file: the next cell gets a fresh copy
         if not allowed:
             return allowed, f"{cell}: expected PermissionDenied, but fire succeeded"
-        return allowed, effects_problem(session, cell, tr, task_id, flow_id, user_id, before_counts, children_before)
+        return allowed, effects_problem(
+            session, cell, key, tr, task_id, flow_id, user_id, before_counts, children_before
+        )
 
 
 def effects_problem(
     session: Session,
     cell: str,
+    tr_key: str,
     tr: dict[str, Any],
     task_id: int,
     flow_id: int,
@@ -464,13 +467,19 @@ def effects_problem(
     if flow.state != tr["to"]:
         problems.append(f"state {flow.state} != {tr['to']}")
     flows_now, events_now, documents_now = counts(session)
+    # a step is journaled as STEP; the step that issues the reply, as the reply itself
+    action = EventAction.REPLIED if tr.get("issue_reply") else EventAction.STEP
     step_events = session.exec(
-        select(TaskEvent).where(
-            TaskEvent.task_id == task_id, TaskEvent.flow_id == flow_id, TaskEvent.action == EventAction.STEP
-        )
+        select(TaskEvent).where(TaskEvent.task_id == task_id, TaskEvent.flow_id == flow_id, TaskEvent.action == action)
     ).all()
     last = step_events[-1] if step_events else None
-    if last is None or last.actor_id != user_id or last.step != tr["step"] or events_now <= before[1]:
+    if (
+        last is None
+        or last.actor_id != user_id
+        or last.step != tr["step"]
+        or last.transition != tr_key
+        or events_now <= before[1]
+    ):
         problems.append("no journal entry of the step by the actor")
     if tr.get("choose_assignee") and flow.assignee_id is None:
         problems.append("no assignee recorded")

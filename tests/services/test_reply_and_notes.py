@@ -369,7 +369,7 @@ def test_reply_is_linked_to_its_assignment_and_task(
     runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int]
 ) -> None:
     """The reply document: kind=reply, reply_to_id = the assignment, task_id = the task, issued by the
-    unit at the last step of its flow (the step and the reply each journaled)."""
+    unit at the last step of its flow (journaled once: the reply, on the flow's last step)."""
     walk_to_issue(runtime, session, flow["fin1"], now=at(date(2026, 3, 9), 9))
     before = row_counts(session)
     doc = issue_reply(
@@ -383,7 +383,7 @@ def test_reply_is_linked_to_its_assignment_and_task(
     assert row_counts(session) == {
         **before,
         "Document": before["Document"] + 1,
-        "TaskEvent": before["TaskEvent"] + 2,
+        "TaskEvent": before["TaskEvent"] + 1,
     }
     assert main_flow(session=session, task_id=flow["fin1"]).state == "da_ban_hanh"  # type: ignore[union-attr]
     stored = session.exec(select(Document).where(Document.id == doc.id)).one()
@@ -400,10 +400,10 @@ def test_reply_is_linked_to_its_assignment_and_task(
     )
     assert stored.created_by == actors["clerk"].user_id
     assert session.get(Task, flow["fin1"]).status is TaskStatus.REPLIED  # type: ignore[union-attr]
-    step, last = events_of(session=session, task_id=flow["fin1"])[-2:]
-    assert (step.action, step.step, step.actor_name) == (EventAction.STEP, 5, "Stc.Vanthu")
-    assert step.note == ("Bước 5: Ban hành văn bản trả lời, gửi UBND tỉnh (trước đó: Chờ văn thư ban hành)")
-    assert last.action is EventAction.REPLIED
+    last = events_of(session=session, task_id=flow["fin1"])[-1]
+    assert (last.action, last.transition, last.step) == (EventAction.REPLIED, "ban_hanh", 5)
+    assert last.actor_name == "Stc.Vanthu"
+    assert last.from_state == "cho_ban_hanh"
     assert (last.from_unit_id, last.to_unit_id) == (unit_id(session, FINANCE), unit_id(session, OFFICE))
     assert last.note == "Văn bản 55/STC-VP ngày 09/03/2026: Đã rà soát xong"
 
@@ -465,7 +465,7 @@ def test_journal_grows_by_one_event_per_action(
     runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int]
 ) -> None:
     """assign, note, each workflow step, reply, confirm: one journal line each, in order, nothing
-    else touched. Issuing the reply is the last step (văn thư ban hành) plus the reply itself."""
+    else touched. Issuing the reply is the last step (văn thư ban hành): one entry, the reply."""
     tid = flow["fin1"]
     assert [e.action for e in events_of(session=session, task_id=tid)] == [EventAction.ASSIGNED]
     total = row_counts(session)["TaskEvent"]
@@ -482,9 +482,9 @@ def test_journal_grows_by_one_event_per_action(
         data=_reply_data(),
         now=at(REPLY_DAY),
     )
-    assert row_counts(session)["TaskEvent"] == total + 7
+    assert row_counts(session)["TaskEvent"] == total + 6
     confirm(runtime, session, actors["tracker"], tid, on=date(2026, 3, 11))
-    assert row_counts(session)["TaskEvent"] == total + 8
+    assert row_counts(session)["TaskEvent"] == total + 7
     journal = events_of(session=session, task_id=tid)
     assert [(e.action, e.step) for e in journal] == [
         (EventAction.ASSIGNED, None),
@@ -493,8 +493,7 @@ def test_journal_grows_by_one_event_per_action(
         (EventAction.STEP, 2),
         (EventAction.STEP, 3),
         (EventAction.STEP, 4),
-        (EventAction.STEP, 5),
-        (EventAction.REPLIED, None),
+        (EventAction.REPLIED, 5),
         (EventAction.CONFIRMED_DONE, None),
     ]
     # the other tasks' journals are untouched

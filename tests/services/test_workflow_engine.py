@@ -26,8 +26,10 @@ from models import Document, DocumentKind, EventAction, Flow, OrgUnit, Role, Tas
 from services.bootstrap import Runtime
 from services.demo import UnitStaff
 from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError
+from services.journal import events_of
 from services.permissions import Actor
 from services.tasks import get_task_detail, routed_tasks
+from services.timeline import describe_timeline
 from services.work import issue_reply
 from services.workflow import available_actions, fire, flow_views, main_flow
 from tests.conftest import FINANCE, HEALTH, OFFICE, PLEIKU, at
@@ -267,19 +269,32 @@ def test_short_workflow_step_by_step(new_case: Callable[[str], Case]) -> None:
         (EventAction.STEP, "tra_lai_du_thao", 3, HEALTH, HEALTH, leader, fid),
         (EventAction.STEP, "trinh_du_thao", 3, HEALTH, HEALTH, specialist, fid),
         (EventAction.STEP, "duyet", 4, HEALTH, HEALTH, leader, fid),
-        (EventAction.STEP, "ban_hanh", 5, HEALTH, HEALTH, clerk, fid),
-        (EventAction.REPLIED, None, None, HEALTH, OFFICE, clerk, None),
+        # the step that issues the reply is one entry: the reply, on its flow and step
+        (EventAction.REPLIED, "ban_hanh", 5, HEALTH, OFFICE, clerk, fid),
     ]
+    # the note holds only what the person wrote; the state before and the specialist are columns
     assert case.notes(start) == [
-        "Bước 1: Vào sổ, chuyển lãnh đạo (trước đó: Chờ văn thư vào sổ)",
-        "Bước 2: Bút phê, chuyển chuyên viên xử lý — chuyển Chuyên viên Sở Y tế. Giao chuyên viên tham mưu "
-        "(trước đó: Chờ lãnh đạo bút phê)",
-        "Bước 3: Trình dự thảo văn bản trả lời (trước đó: Chuyên viên đang dự thảo)",
-        "Bước 3: Trả lại dự thảo. Bổ sung số liệu quý I (trước đó: Chờ lãnh đạo duyệt dự thảo)",
-        "Bước 3: Trình dự thảo văn bản trả lời (trước đó: Chuyên viên đang dự thảo)",
-        "Bước 4: Duyệt, chuyển văn thư ban hành (trước đó: Chờ lãnh đạo duyệt dự thảo)",
-        "Bước 5: Ban hành văn bản trả lời, gửi UBND tỉnh (trước đó: Chờ văn thư ban hành)",
+        "",
+        "Giao chuyên viên tham mưu",
+        "",
+        "Bổ sung số liệu quý I",
+        "",
+        "",
         "Văn bản 21/SYT-VP ngày 05/03/2026: Đã thực hiện",
+    ]
+    details = s.exec(
+        select(TaskEvent.from_state, TaskEvent.to_user_name)
+        .where(TaskEvent.task_id == case.task_id, col(TaskEvent.id) > start)
+        .order_by(col(TaskEvent.id))
+    ).all()
+    assert [tuple(d) for d in details] == [
+        ("cho_vao_so", None),
+        ("cho_but_phe", "Chuyên viên Sở Y tế"),
+        ("cho_du_thao", None),
+        ("cho_duyet", None),
+        ("cho_du_thao", None),
+        ("cho_duyet", None),
+        ("cho_ban_hanh", None),
     ]
     [view] = flow_views(session=s, config=case.runtime.config, task_id=case.task_id)
     assert (view.unit_name, view.state_label, view.final, view.active, view.assignee_name) == (
@@ -523,7 +538,7 @@ def test_a_refused_reply_can_be_corrected_and_issued_in_the_same_session(new_cas
         now=at(DAY, 11),
     )
     assert doc.code == "32/SYT"
-    assert [e[1] for e in case.journal() if e[0] is EventAction.STEP].count("ban_hanh") == 1
+    assert [e[1] for e in case.journal() if e[0] is EventAction.REPLIED] == ["ban_hanh"]
 
 
 # --- which routing templates a unit is offered -------------------------------------------------
@@ -650,10 +665,7 @@ def test_truong_hop_1_eleven_steps(new_case: Callable[[str], Case]) -> None:
         (EventAction.STEP, "but_phe", 2, ICT, ICT_IT, leader, subs[ICT_IT].id),
         (EventAction.STEP, "but_phe", 2, ICT, ICT_CENTRE, leader, subs[ICT_CENTRE].id),
     ]
-    assert case.notes(start)[1:] == [
-        "Bước 2: chuyển đơn vị liên thông nội bộ — P. CNTT (Sở TT&TT)",
-        "Bước 2: chuyển đơn vị liên thông nội bộ — TT CNTT-TT (Sở TT&TT)",
-    ]
+    assert case.notes(start)[1:] == ["", ""]  # a sub-unit's flow starts: nothing written by a person
     # the parent cannot go on, nor act in the sub-units' place
     assert case.actions(t.clerk) == [] and case.actions(t.leader) == []
     case.refused(
@@ -758,7 +770,7 @@ def test_truong_hop_1_eleven_steps(new_case: Callable[[str], Case]) -> None:
         (EventAction.ARCHIVED, "luu_ket_thuc", 10, ICT, ICT_IT, specialist, subs[ICT_IT].id),
         (EventAction.ARCHIVED, "luu_ket_thuc", 10, ICT, ICT_CENTRE, specialist, subs[ICT_CENTRE].id),
     ]
-    assert case.notes(before_10)[1:] == ["Bước 10: Lưu kết thúc văn bản của đơn vị trực thuộc"] * 2
+    assert case.notes(before_10)[1:] == ["", ""]
 
     # Bước 11 — lãnh đạo duyệt, văn thư ban hành: the only reply, issued by Sở TT&TT
     case.fire(t.leader, "duyet", hour=16)
@@ -775,16 +787,71 @@ def test_truong_hop_1_eleven_steps(new_case: Callable[[str], Case]) -> None:
     assert s.get(Task, case.task_id).status is TaskStatus.REPLIED  # type: ignore[union-attr]
     replies = s.exec(select(Document).where(Document.task_id == case.task_id)).all()
     assert [(d.id, d.kind, d.unit_id, d.issuer) for d in replies] == [(doc.id, DocumentKind.REPLY, ict, ICT)]
-    assert [e[:3] for e in case.journal() if e[0] in (EventAction.STEP, EventAction.REPLIED)][-3:] == [
+    assert [e[:3] for e in case.journal() if e[0] in (EventAction.STEP, EventAction.REPLIED)][-2:] == [
         (EventAction.STEP, "duyet", 11),
-        (EventAction.STEP, "ban_hanh", 11),
-        (EventAction.REPLIED, None, None),
+        (EventAction.REPLIED, "ban_hanh", 11),
     ]
     views = flow_views(session=s, config=config, task_id=case.task_id)
     assert [(v.unit_name, v.workflow, v.state_label, v.final) for v in views] == [
         ("Sở TT&TT", "truong_hop_1", "Đã ban hành văn bản trả lời", True),
         ("P. CNTT (Sở TT&TT)", "truong_hop_1_truc_thuoc", "Đơn vị cha đã lưu kết thúc", True),
         ("TT CNTT-TT (Sở TT&TT)", "truong_hop_1_truc_thuoc", "Đơn vị cha đã lưu kết thúc", True),
+    ]
+    # the timeline a person reads: one entry per action, titled by the regulation's step, the
+    # routing to two sub-units one entry, arrows only where a document moves between units
+    items = describe_timeline(session=s, config=config, entries=events_of(session=s, task_id=case.task_id))
+    it_name, centre_name = "P. CNTT (Sở TT&TT)", "TT CNTT-TT (Sở TT&TT)"
+    assert [(i.title, i.actor_name, i.route, i.details, i.note) for i in items] == [
+        ("Giao nhiệm vụ", "Vp.Theodoi", "VP UBND tỉnh → Sở TT&TT", [], "Văn bản 15/UBND-KT; hạn xử lý 20/03/2026"),
+        ("Bước 1 · Vào sổ, chuyển lãnh đạo", "Văn thư Sở TT&TT", "", [], ""),
+        (
+            "Bước 2 · Bút phê: chuyển chuyên viên theo dõi, đồng thời chuyển đơn vị liên thông nội bộ",
+            leader,
+            "",
+            ["Chuyển chuyên viên: Chuyên viên Sở TT&TT", f"Chuyển đến: {it_name}, {centre_name}"],
+            "P. CNTT và Trung tâm báo cáo trước 12/03",
+        ),
+        *[
+            entry
+            for sub, report in ((it_name, "Báo cáo số 12/CNTT"), (centre_name, "Báo cáo số 7/TTCNTT"))
+            for entry in (
+                ("Bước 3 · Tiếp nhận, trình lãnh đạo phòng", f"Văn thư {sub}", "", [], ""),
+                (
+                    "Bước 4 · Chuyển chuyên viên xử lý",
+                    f"Lãnh đạo {sub}",
+                    "",
+                    [f"Chuyển chuyên viên: Chuyên viên {sub}"],
+                    "",
+                ),
+                ("Bước 5 · Trình dự thảo văn bản", f"Chuyên viên {sub}", "", [], ""),
+                ("Bước 6 · Duyệt, chuyển văn thư ban hành", f"Lãnh đạo {sub}", "", [], ""),
+                (
+                    "Bước 7 · Ban hành văn bản đi liên thông nội bộ gửi đơn vị cha",
+                    f"Văn thư {sub}",
+                    f"{sub} → Sở TT&TT",
+                    [],
+                    report,
+                ),
+            )
+        ],
+        ("Bước 8 · Tiếp nhận văn bản của đơn vị trực thuộc, chuyển lãnh đạo", "Văn thư Sở TT&TT", "", [], ""),
+        ("Bước 9 · Chuyển chuyên viên theo dõi", leader, "", [], ""),
+        ("Bước 10 · Dự thảo trên chính luồng, lưu kết thúc văn bản của đơn vị trực thuộc", specialist, "", [], ""),
+        (
+            "Bước 10 · Lưu kết thúc văn bản của đơn vị trực thuộc",
+            specialist,
+            "",  # nothing leaves the unit: no arrow
+            [f"Văn bản của: {it_name}, {centre_name}"],
+            "",
+        ),
+        ("Bước 11 · Duyệt ban hành, chuyển văn thư", leader, "", [], ""),
+        (
+            "Bước 11 · Ban hành văn bản đi, gửi UBND tỉnh",  # one entry: the step is the reply
+            "Văn thư Sở TT&TT",
+            "Sở TT&TT → VP UBND tỉnh",
+            [],
+            "Văn bản 40/STTTT-VP ngày 05/03/2026: Đã thực hiện",
+        ),
     ]
 
 
@@ -938,9 +1005,9 @@ def test_truong_hop_2_six_steps(new_case: Callable[[str], Case]) -> None:
     assert main.state == "da_ban_hanh"
     replies = s.exec(select(Document).where(Document.task_id == case.task_id)).all()
     assert [(d.id, d.unit_id, d.issuer) for d in replies] == [(doc.id, unit_id(s, PLEIKU), PLEIKU)]
-    assert [e[:3] for e in case.journal() if e[0] is EventAction.STEP][-2:] == [
+    assert [e[:3] for e in case.journal() if e[0] in (EventAction.STEP, EventAction.REPLIED)][-2:] == [
         (EventAction.STEP, "phe_duyet", 6),
-        (EventAction.STEP, "ban_hanh", 6),
+        (EventAction.REPLIED, "ban_hanh", 6),
     ]
     assert {c: f.state for c, f in case.sub_flows().items()} == {
         PLEIKU_FIN: "da_trinh_don_vi_cha",
