@@ -18,6 +18,13 @@ st.caption(
     "Điều 5.1.e Quy chế 161/QĐ-STTTT. Sơ đồ được vẽ từ config/workflows.yaml, chính dữ liệu mà phần mềm dùng "
     "để kiểm tra từng bước."
 )
+unit_names = {u.code: u.short_name for u in cfg.org.units}
 for key, wf in cfg.workflows.workflows.items():
     with st.expander(f"{wf.label} ({key})", expanded=key.startswith("truong_hop_1")):
+        if wf.units is not None:
+            replaced = ", ".join(cfg.workflows.workflows[r].label for r in wf.replaces)
+            st.caption(
+                "Quy trình riêng của: " + ", ".join(unit_names.get(c, c) for c in wf.units)
+                + (f"; thay cho: {replaced}" if replaced else "")
+            )
         st.graphviz_chart(workflow_dot(cfg, key))

@@ -167,6 +167,16 @@ def _check_cross_rules(config: AppConfig, config_dir: Path) -> list[str]:
             f"{org_file}: units: phải có đúng một đơn vị kind: office (VP UBND tỉnh), đang có {len(offices)}"
             + (f": {listed}." if listed else ".")
         )
+    wf_file = config_dir / "workflows.yaml"
+    wf_tree = compose(wf_file)
+    for key, wf in config.workflows.workflows.items():
+        for index, code in enumerate(wf.units or ()):
+            if code not in codes:
+                line = line_of(wf_tree, ("workflows", key, "units", index))
+                errors.append(
+                    f"{wf_file}{f' dòng {line}' if line else ''}: workflows > {key} > units[{index}]: "
+                    f"không có đơn vị mã '{code}' trong org.yaml."
+                )
     missing_roles = [r.value for r in Role if r not in config.roles.roles]
     if missing_roles:
         errors.append(f"{config_dir / 'roles.yaml'}: roles: thiếu vai trò {', '.join(missing_roles)}.")

@@ -66,9 +66,18 @@ def _workflow(config: AppConfig, key: str) -> WorkflowDef:
     return config.workflows.workflows[key]
 
 
-def default_main_workflow(config: AppConfig) -> str:
-    """The main workflow for units without sub-units (the first one that needs none)."""
-    return next(k for k, w in config.workflows.main_workflows().items() if not w.requires_subunits)
+def unit_main_workflows(*, session: Session, config: AppConfig, unit_id: int) -> dict[str, WorkflowDef]:
+    """The main workflows this unit may run (shared ones and its own variants, see ``mains_for``)."""
+    unit = session.get(OrgUnit, unit_id)
+    has_subunits = bool(subunits_of(session=session, unit_id=unit_id))
+    return config.workflows.mains_for(unit.code if unit else "", has_subunits=has_subunits)
+
+
+def default_main_workflow(*, session: Session, config: AppConfig, unit_id: int) -> str:
+    """The workflow a new flow starts in: the unit's first that needs no sub-units (its own
+    variant of the short workflow if it has one). Steps before bút phê are shared by all."""
+    mains = unit_main_workflows(session=session, config=config, unit_id=unit_id)
+    return next(k for k, w in mains.items() if not w.requires_subunits)
 
 
 def subunits_of(*, session: Session, unit_id: int) -> list[OrgUnit]:
@@ -86,12 +95,8 @@ def _candidate_workflows(session: Session, config: AppConfig, flow: Flow) -> lis
     """The flow's workflow once chosen; before that every main workflow that fits the unit."""
     if flow.committed or flow.parent_flow_id is not None:
         return [flow.workflow]
-    has_subunits = bool(subunits_of(session=session, unit_id=flow.unit_id))
-    return [
-        key
-        for key, wf in config.workflows.main_workflows().items()
-        if flow.state in wf.states and (has_subunits or not wf.requires_subunits)
-    ]
+    mains = unit_main_workflows(session=session, config=config, unit_id=flow.unit_id)
+    return [key for key, wf in mains.items() if flow.state in wf.states]
 
 
 def _parent_unit_id(session: Session, unit_id: int) -> int | None:
@@ -217,7 +222,7 @@ def unit_holds_task(*, session: Session, unit_id: int, task_id: int) -> bool:
 def start_main_flow(*, session: Session, config: AppConfig, task: Task, now: datetime) -> Flow:
     """The lead unit's flow, waiting at the first step (added to the session, not committed)."""
     assert task.id is not None
-    wf_key = default_main_workflow(config)
+    wf_key = default_main_workflow(session=session, config=config, unit_id=task.lead_unit_id)
     flow = Flow(
         task_id=task.id,
         unit_id=task.lead_unit_id,

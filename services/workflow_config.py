@@ -69,6 +69,10 @@ class WorkflowDef(_Strict):
     kind: FlowKind
     initial: str
     requires_subunits: bool = False
+    # A unit's own variant (with steps it adds): offered only to these unit codes, in place of
+    # the shared workflows named in ``replaces``. None: a shared workflow, offered to every unit.
+    units: tuple[str, ...] | None = Field(default=None, min_length=1)
+    replaces: tuple[str, ...] = ()
     states: dict[str, StateDef] = Field(min_length=1)
     transitions: dict[str, TransitionDef] = Field(min_length=1)
 
@@ -78,6 +82,17 @@ class WorkflowsConfig(_Strict):
 
     def main_workflows(self) -> dict[str, WorkflowDef]:
         return {k: w for k, w in self.workflows.items() if w.kind is FlowKind.MAIN}
+
+    def mains_for(self, unit_code: str, *, has_subunits: bool) -> dict[str, WorkflowDef]:
+        """The main workflows a unit may run: the shared ones that fit it, and its own variants,
+        each of which takes the place of the shared workflows it ``replaces``."""
+        fitting = {
+            k: w
+            for k, w in self.main_workflows().items()
+            if (w.units is None or unit_code in w.units) and (has_subunits or not w.requires_subunits)
+        }
+        replaced = {r for w in fitting.values() for r in w.replaces}
+        return {k: w for k, w in fitting.items() if k not in replaced}
 
 
 def _check(config: WorkflowsConfig, path: Path) -> list[str]:
@@ -96,10 +111,20 @@ def _check(config: WorkflowsConfig, path: Path) -> list[str]:
         errors.append(
             f"{path}: workflows: các quy trình main phải cùng trạng thái initial (đang có {sorted(initials)})."
         )
-    if not any(not w.requires_subunits for w in mains.values()):
-        errors.append(f"{path}: workflows: cần một quy trình main cho đơn vị không có đơn vị trực thuộc.")
+    if not any(not w.requires_subunits and w.units is None for w in mains.values()):
+        errors.append(f"{path}: workflows: cần một quy trình main dùng chung cho đơn vị không có đơn vị trực thuộc.")
     for key, wf in config.workflows.items():
         where = at(key)
+        if wf.units is not None and wf.kind is not FlowKind.MAIN:
+            errors.append(f"{at(key, 'units')}: chỉ quy trình kind: main mới riêng cho đơn vị.")
+        if wf.replaces and wf.units is None:
+            errors.append(
+                f"{at(key, 'replaces')}: chỉ quy trình riêng của đơn vị (có trường units) mới thay quy trình khác."
+            )
+        for other in wf.replaces:
+            target = config.workflows.get(other)
+            if target is None or target.kind is not FlowKind.MAIN or target.units is not None:
+                errors.append(f"{at(key, 'replaces')}: '{other}' không phải quy trình main dùng chung.")
         if wf.initial not in wf.states:
             errors.append(f"{where} > trường initial: không có trạng thái '{wf.initial}'.")
         if not any(s.final for s in wf.states.values()):

@@ -88,8 +88,12 @@ def nearest_final(workflow: str, start: str) -> list[str]:
 
 def fitting_main_workflows(unit: str, state: str) -> list[str]:
     """Main workflows a unit's not-yet-committed flow in ``state`` may still follow."""
-    return [
-        w
+    fitting = {
+        w: d
         for w, d in WORKFLOWS.items()
-        if d["kind"] == "main" and state in d["states"] and (CHILDREN_OF[unit] or not d.get("requires_subunits"))
-    ]
+        if d["kind"] == "main"
+        and (CHILDREN_OF[unit] or not d.get("requires_subunits"))
+        and unit in d.get("units", [unit])  # a unit's own variant fits that unit only
+    }
+    replaced = {r for d in fitting.values() for r in d.get("replaces", [])}
+    return [w for w, d in fitting.items() if w not in replaced and state in d["states"]]

@@ -378,7 +378,7 @@ def test_a_main_workflow_for_units_without_subunits_is_required(config_dir: Path
     _assert_names(
         _workflow_error(config_dir, lambda d: d["workflows"].pop("ngan")),
         str(config_dir / "workflows.yaml"),
-        "cần một quy trình main cho đơn vị không có đơn vị trực thuộc",
+        "cần một quy trình main dùng chung cho đơn vị không có đơn vị trực thuộc",
     )
 
 
