@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
+# pytest on two workers (the machine has two cores); a test file stays on one worker, so a
+# browser test's server and its module fixtures start once. `make test PYTEST_WORKERS=` runs serially.
+PYTEST_WORKERS ?= -n 2 --dist loadfile
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run test lint typecheck unit e2e hunt bench migrate seed system-deps test-system-deps clean
@@ -42,7 +45,7 @@ typecheck: $(VENV)/.dev
 	$(BIN)/mypy .
 
 unit: $(VENV)/.dev
-	$(BIN)/pytest -q -m "not e2e"
+	$(BIN)/pytest -q $(PYTEST_WORKERS) -m "not e2e"
 
 e2e: $(VENV)/.dev test-system-deps
 	$(BIN)/pytest -q -m e2e
@@ -50,7 +53,7 @@ e2e: $(VENV)/.dev test-system-deps
 test: $(VENV)/.dev test-system-deps
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PYTEST_WORKERS)
 
 # Random examples, ten times as many state-machine lives: looks for failures the fixed set misses.
 hunt: $(VENV)/.dev
