@@ -8,7 +8,7 @@ PORT   ?= 8501
 PYTEST_WORKERS ?= -n 2 --dist loadfile
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint typecheck unit e2e hunt bench migrate seed system-deps test-system-deps clean
+.PHONY: run test test-postgres lint typecheck unit e2e hunt bench migrate seed system-deps test-system-deps clean
 
 # --- environments -------------------------------------------------------------------
 system-deps:
@@ -25,7 +25,7 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	touch $@
 
 test-system-deps:
-	@scripts/apt-install.sh chromium
+	@scripts/apt-install.sh chromium postgresql
 
 # --- the app ------------------------------------------------------------------------
 migrate: $(VENV)/.runtime
@@ -54,10 +54,15 @@ test: $(VENV)/.dev test-system-deps
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
 	$(BIN)/pytest -q $(PYTEST_WORKERS)
+	GIAOVIEC_TEST_BACKEND=postgresql $(BIN)/pytest -q $(PYTEST_WORKERS) tests/services
 
 # Random examples, ten times as many state-machine lives: looks for failures the fixed set misses.
 hunt: $(VENV)/.dev
 	GIAOVIEC_HYPOTHESIS_PROFILE=hunt GIAOVIEC_SM_EXAMPLES=300 $(BIN)/pytest -q -s tests/properties tests/services/test_classify_properties.py
+
+# The service suite on a throwaway PostgreSQL server (started and stopped by the tests).
+test-postgres: $(VENV)/.dev test-system-deps
+	GIAOVIEC_TEST_BACKEND=postgresql $(BIN)/pytest -q $(PYTEST_WORKERS) tests/services
 
 bench: $(VENV)/.dev
 	$(BIN)/python scripts/bench.py

@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,8 +30,13 @@ from models import Role, User
 from services.bootstrap import Runtime, start
 from services.permissions import Actor, build_actor
 from services.settings import ROOT, Settings
+from tests import postgres_server
 from tests.conftest import FINANCE, OFFICE, PLEIKU
-from tests.services.support import FAST_HASHER, SECRET, make_actor, runtime_on_copy
+from tests.services.support import FAST_HASHER, SECRET, database_handle, make_actor, release, runtime_on_copy
+
+# `make test` runs this suite twice: on SQLite, then with GIAOVIEC_TEST_BACKEND=postgresql on a
+# throwaway PostgreSQL server of its own (tests/postgres_server.py).
+BACKEND = os.environ.get("GIAOVIEC_TEST_BACKEND", "sqlite")
 
 # tests/conftest.py's ``actors``, in its order: key, username, role, unit
 ACTORS: tuple[tuple[str, str, Role, str], ...] = (
@@ -50,18 +56,39 @@ def _fast_account_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def _template_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runtime, Path]]:
-    """One real start-up: validated config and a migrated, synchronised database file."""
-    folder = tmp_path_factory.mktemp("template")
-    database = folder / "template.db"
-    settings = Settings(data_dir=folder, config_dir=ROOT / "config", secret_key=SECRET)
-    template = start(settings=settings, database_url=f"sqlite:///{database}")
-    template.engine.dispose()  # last connection closed: the WAL is checkpointed into the file
-    yield template, database
+def _database_server() -> Iterator[postgres_server.PostgresServer | None]:
+    """This process's PostgreSQL server when the run is on PostgreSQL, else None."""
+    if BACKEND != "postgresql":
+        yield None
+        return
+    server = postgres_server.start_server()
+    postgres_server.set_current(server)
+    yield server
+    postgres_server.set_current(None)
+    server.stop()
 
 
 @pytest.fixture(scope="session")
-def _actors_database(tmp_path_factory: pytest.TempPathFactory, _template_runtime: tuple[Runtime, Path]) -> Path:
+def _template_runtime(
+    tmp_path_factory: pytest.TempPathFactory, _database_server: postgres_server.PostgresServer | None
+) -> Iterator[tuple[Runtime, Path | str]]:
+    """One real start-up: validated config and a migrated, synchronised database (an SQLite
+    file, or a PostgreSQL database that the tests' databases are created from)."""
+    folder = tmp_path_factory.mktemp("template")
+    settings = Settings(data_dir=folder, config_dir=ROOT / "config", secret_key=SECRET)
+    if _database_server is None:
+        url = f"sqlite:///{folder / 'template.db'}"
+    else:
+        url = _database_server.url(_database_server.create_database())
+    template = start(settings=settings, database_url=url)
+    template.engine.dispose()  # last connection closed: the WAL is checkpointed / the template is free
+    yield template, database_handle(template)
+
+
+@pytest.fixture(scope="session")
+def _actors_database(
+    tmp_path_factory: pytest.TempPathFactory, _template_runtime: tuple[Runtime, Path | str]
+) -> Path | str:
     """The template plus the seven ``actors`` accounts."""
     template, database = _template_runtime
     built = runtime_on_copy(database, tmp_path_factory.mktemp("actors"), template)
@@ -70,19 +97,19 @@ def _actors_database(tmp_path_factory: pytest.TempPathFactory, _template_runtime
         for _, username, role, unit_code in ACTORS:
             make_actor(built, session, username, role, unit_code)
     built.engine.dispose()
-    return Path(str(built.engine.url.database))
+    return database_handle(built)
 
 
 @pytest.fixture
 def runtime(
-    request: pytest.FixtureRequest, tmp_path: Path, _template_runtime: tuple[Runtime, Path]
+    request: pytest.FixtureRequest, tmp_path: Path, _template_runtime: tuple[Runtime, Path | str]
 ) -> Iterator[Runtime]:
     template, database = _template_runtime
     if "actors" in request.fixturenames:
         database = request.getfixturevalue("_actors_database")
     runtime = runtime_on_copy(database, tmp_path, template)
     yield runtime
-    runtime.engine.dispose()
+    release(runtime)
 
 
 @pytest.fixture

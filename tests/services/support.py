@@ -35,6 +35,7 @@ from services.permissions import Actor, build_actor
 from services.settings import ROOT, Settings
 from services.work import issue_reply
 from services.workflow import fire, main_flow
+from tests import postgres_server
 from tests.conftest import PASSWORD, at
 
 # A cheap argon2 for accounts created by fixtures (see conftest.py); verification reads the cost
@@ -62,16 +63,35 @@ _TO_ISSUE: dict[str, tuple[str, str]] = {
 }
 
 
-def runtime_on_copy(database: Path, folder: Path, template: Runtime) -> Runtime:
-    """A runtime (same settings and config as the template) on a byte copy of ``database``.
+def runtime_on_copy(database: Path | str, folder: Path, template: Runtime) -> Runtime:
+    """A runtime (same settings and config as the template) on a copy of ``database``.
 
-    The copy is taken after the source's engine was disposed (WAL checkpointed into the file).
-    Modules that need a long history in every test build it once into such a copy and hand each
-    test a further copy of it (see ``test_statistics.py``)."""
+    SQLite: a byte copy of the file, taken after the source's engine was disposed (WAL
+    checkpointed into the file). PostgreSQL: ``CREATE DATABASE … TEMPLATE <database>`` on the
+    run's own server (``tests/postgres_server.py``). Modules that need a long history in every
+    test build it once into such a copy and hand each test a further copy of it (see
+    ``test_statistics.py``); ``release`` disposes of a copy."""
+    settings = Settings(data_dir=folder, config_dir=ROOT / "config", secret_key=SECRET)
+    if template.engine.url.get_backend_name() == "postgresql":
+        server = postgres_server.current()
+        name = server.create_database(template=str(database))
+        return Runtime(settings=settings, config=template.config, engine=make_engine(server.url(name)))
     target = folder / "test.db"
     shutil.copyfile(database, target)
-    settings = Settings(data_dir=folder, config_dir=ROOT / "config", secret_key=SECRET)
     return Runtime(settings=settings, config=template.config, engine=make_engine(f"sqlite:///{target}"))
+
+
+def database_handle(runtime: Runtime) -> Path | str:
+    """What ``runtime_on_copy`` copies: the SQLite file, or the PostgreSQL database name."""
+    name = str(runtime.engine.url.database)
+    return name if runtime.engine.url.get_backend_name() == "postgresql" else Path(name)
+
+
+def release(runtime: Runtime) -> None:
+    """Close the copy's connections; on PostgreSQL drop the database (the file goes with tmp_path)."""
+    runtime.engine.dispose()
+    if runtime.engine.url.get_backend_name() == "postgresql":
+        postgres_server.current().drop_database(str(runtime.engine.url.database))
 
 
 def make_actor(runtime: Runtime, session: Session, username: str, role: Role, unit_code: str) -> Actor:

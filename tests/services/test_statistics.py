@@ -49,7 +49,9 @@ from tests.services.support import (
     FAST_HASHER,
     assign,
     confirm,
+    database_handle,
     make_actor,
+    release,
     reply,
     runtime_on_copy,
     staff,
@@ -123,8 +125,8 @@ PEOPLE = {"tracker": "vp.theodoi", "clerk": "stc.vanthu", "other_leader": "pleik
 
 @pytest.fixture(scope="module")
 def _march_database(
-    tmp_path_factory: pytest.TempPathFactory, _template_runtime: tuple[Runtime, Path]
-) -> tuple[Runtime, Path, dict[str, int]]:
+    tmp_path_factory: pytest.TempPathFactory, _template_runtime: tuple[Runtime, Path | str]
+) -> tuple[Runtime, Path | str, dict[str, int]]:
     """The March history, built ONCE for this module into its own database file (about a hundred
     workflow steps); every test gets a byte copy of it, exactly as ``runtime`` copies the
     template. Nothing a test does reaches another test."""
@@ -138,20 +140,20 @@ def _march_database(
         staff(built, session, HEALTH)
         ids = _build_march(built, session, tracker)
     built.engine.dispose()  # checkpoint the WAL into the file before it is copied
-    return template, Path(str(built.engine.url.database)), ids
+    return template, database_handle(built), ids
 
 
 @pytest.fixture
-def runtime(tmp_path: Path, _march_database: tuple[Runtime, Path, dict[str, int]]) -> Iterator[Runtime]:
+def runtime(tmp_path: Path, _march_database: tuple[Runtime, Path | str, dict[str, int]]) -> Iterator[Runtime]:
     """Overrides the suite's ``runtime``: a copy of the database holding the March history."""
     template, database, _ = _march_database
     runtime = runtime_on_copy(database, tmp_path, template)
     yield runtime
-    runtime.engine.dispose()
+    release(runtime)
 
 
 @pytest.fixture
-def march(_march_database: tuple[Runtime, Path, dict[str, int]]) -> dict[str, int]:
+def march(_march_database: tuple[Runtime, Path | str, dict[str, int]]) -> dict[str, int]:
     """Task ids of the March history (in this test's copy of the database)."""
     return dict(_march_database[2])
 
