@@ -110,23 +110,25 @@ def drill_down(units: dict[int, str]) -> None:
     """Tasks behind any unit × class figure; reruns alone when its filters change (kept in the URL)."""
     st.subheader("Xem chi tiết số liệu")
     unit_options = [0, *units] if view_all else list(units)
-    class_options: list[TaskClass | None] = [None, *TaskClass]
+    # "" is "every class": a None value would show Streamlit's placeholder, not "Tất cả"
+    class_options = ["", *(c.value for c in TaskClass)]
     init_from_url("drill_unit", "unit", unit_options[0], int)
     if st.session_state.drill_unit not in unit_options:  # a unit from an old link, or another unit's
         st.session_state.drill_unit = unit_options[0]
-    init_from_url("drill_class", "class", None, lambda raw: TaskClass(raw) if raw else None)
+    init_from_url("drill_class", "class", "", lambda raw: TaskClass(raw).value if raw else "")
     d1, d2 = st.columns(2)
     unit_choice: int = d1.selectbox(
         "Đơn vị", unit_options, format_func=lambda u: units.get(u, "Tất cả đơn vị"), key="drill_unit"
     )
-    class_choice: TaskClass | None = d2.selectbox(
+    class_value: str = d2.selectbox(
         "Nhóm",
         class_options,
-        format_func=lambda c: "Tất cả" if c is None else cfg.class_label(c),
+        format_func=lambda c: cfg.class_label(TaskClass(c)) if c else "Tất cả",
         key="drill_class",
     )
+    class_choice = TaskClass(class_value) if class_value else None
     write_to_url("drill_unit", "unit", str(unit_choice))
-    write_to_url("drill_class", "class", class_choice.value if class_choice else "")
+    write_to_url("drill_class", "class", class_value)
     try:
         with db() as session:
             behind = tasks_behind(

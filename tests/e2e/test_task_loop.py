@@ -293,6 +293,17 @@ def monitor_figures(page: Page, today: date, screenshots: Path) -> None:
     chart = page.get_by_test_id("stVegaLiteChart").locator("canvas, svg").first
     expect(chart).to_be_visible()
     expect(page.get_by_role("heading", name="Nhiệm vụ quá hạn")).to_be_visible()
+
+    # The drill-down: every class at first ("Tất cả", never an empty placeholder); choosing one
+    # lists its tasks and puts the filter in the URL.
+    drill_class = page.locator('input[role="combobox"][aria-label="Nhóm"]')
+    expect(drill_class).to_have_value("Tất cả")
+    expect(page.get_by_text("2 nhiệm vụ", exact=True)).to_be_visible()
+    choose(page, "Nhóm", "Đang thực hiện trong hạn", search="trong hạn")
+    expect(page.get_by_text("1 nhiệm vụ", exact=True)).to_be_visible()
+    expect(page).to_have_url(re.compile(r"[?&]class=open_on_time(&|$)"))
+    choose(page, "Nhóm", "Tất cả", search="Tất cả")
+    expect(page.get_by_text("2 nhiệm vụ", exact=True)).to_be_visible()
     shot(page, screenshots / "giam-sat.png", full_page=True)
 
 
