@@ -64,8 +64,9 @@ hunt: $(VENV)/.dev
 test-postgres: $(VENV)/.dev test-system-deps
 	GIAOVIEC_TEST_BACKEND=postgresql $(BIN)/pytest -q $(PYTEST_WORKERS) tests/services
 
-bench: $(VENV)/.dev
+bench: $(VENV)/.dev test-system-deps
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench.py --postgres
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

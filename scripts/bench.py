@@ -2,7 +2,8 @@
 
 Generates N tasks (default 20 000) across all units straight into a fresh SQLite file (bulk
 inserts; the journal is not generated), then reports the median time of each read path.
-Run: ``.venv/bin/python scripts/bench.py [N]``.
+Run: ``.venv/bin/python scripts/bench.py [N] [--postgres]``; ``--postgres`` runs the same on a
+throwaway PostgreSQL server (the one the tests use, ``tests/postgres_server.py``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -39,6 +41,9 @@ from services.permissions import build_actor
 from services.settings import ROOT, Settings
 from services.statistics import make_period, tasks_behind, unit_statistics
 from services.tasks import list_unit_tasks
+
+if TYPE_CHECKING:
+    from tests.postgres_server import PostgresServer
 
 TODAY = date(2026, 11, 23)
 
@@ -140,10 +145,26 @@ def median_ms(fn: Callable[[], object], repeat: int = 5) -> float:
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    n = int(args[0]) if args else 20_000
+    server = None
+    if "--postgres" in sys.argv:
+        from tests.postgres_server import start_server
+
+        server = start_server()
+    try:
+        run(n, server)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def run(n: int, server: PostgresServer | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), config_dir=ROOT / "config", secret_key="bench")
-        rt = start(settings=settings, database_url=f"sqlite:///{tmp}/bench.db")
+        url = server.url(server.create_database()) if server else f"sqlite:///{tmp}/bench.db"
+        print(f"backend: {'PostgreSQL' if server else 'SQLite'}")
+        rt = start(settings=settings, database_url=url)
         with Session(rt.engine) as session:
             t0 = time.perf_counter()
             generate(session, n)
@@ -164,7 +185,11 @@ def main() -> None:
                         session=session, actor=actor, period=period, due_soon_days=3, task_class=TaskClass.OPEN_OVERDUE
                     )
                 ),
+                "tasks_behind (every task: drill default)": median_ms(
+                    lambda: tasks_behind(session=session, actor=actor, period=period, due_soon_days=3)
+                ),
             }
+        rt.engine.dispose()
     for name, ms in results.items():
         print(f"{name:40s} median {ms:8.1f} ms")
 

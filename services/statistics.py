@@ -125,10 +125,12 @@ def tasks_behind(
     """
     if not actor.can(Permission.TASKS_VIEW_ALL) and (unit_id is None or unit_id != actor.unit_id):
         raise PermissionDenied("Bạn chỉ xem được danh sách nhiệm vụ của đơn vị mình.")
-    chosen = [
-        facts.task_id
+    chosen = {
+        facts.task_id: facts
         for facts, state in _scoped(session, period)
         if (unit_id is None or facts.lead_unit_id == unit_id) and (task_class is None or state.task_class is task_class)
-    ]
-    rows = build_rows(session=session, task_ids=chosen, today=period.as_of, due_soon_days=due_soon_days)
+    }
+    rows = build_rows(
+        session=session, task_ids=chosen, today=period.as_of, due_soon_days=due_soon_days, facts=chosen
+    )
     return sort_urgent_first(rows)

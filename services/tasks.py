@@ -6,7 +6,7 @@ only, those it coordinates); anything else is "not found" to avoid leaking that 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,7 +14,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from models import CloseReason, Document, Flow, Permission, Task, TaskClass, TaskCoordinator, TaskStatus
-from services.classify import TaskState, classify, load_facts
+from services.classify import TaskFacts, TaskState, classify, load_facts
 from services.errors import NotFound, PermissionDenied
 from services.journal import TimelineEntry, events_of
 from services.org import unit_names
@@ -65,26 +65,46 @@ class TaskDetail:
     replaces_task_id: int | None
 
 
-def build_rows(*, session: Session, task_ids: Collection[int], today: date, due_soon_days: int) -> list[TaskRow]:
-    """Task rows classified as of ``today`` (the one classification code path)."""
+_WHOLE_TABLE_FROM = 3000  # ids; above this build_rows reads the task table in one pass
+
+
+def build_rows(
+    *,
+    session: Session,
+    task_ids: Collection[int],
+    today: date,
+    due_soon_days: int,
+    facts: Mapping[int, TaskFacts] | None = None,
+) -> list[TaskRow]:
+    """Task rows classified as of ``today`` (the one classification code path).
+
+    ``facts``: the caller already loaded them (the statistics' drill-down), so they are not read twice.
+    """
     ids = sorted(set(task_ids))
-    facts = load_facts(session=session, task_ids=ids)
+    if facts is None:
+        facts = load_facts(session=session, task_ids=ids)
     units = unit_names(session=session)
     rows: list[TaskRow] = []
-    for start in range(0, len(ids), 900):
-        query = (
-            sa_select(  # six columns: beyond sqlmodel.select's typed overloads
-                col(Task.id),
-                col(Task.content),
-                col(Task.status),
-                col(Document.code),
-                col(Document.issue_date),
-                col(Document.summary),
-            )
-            .join(Document, col(Task.document_id) == col(Document.id))
-            .where(col(Task.id).in_(ids[start : start + 900]))
-        )
+    wanted = set(ids)
+    base = sa_select(  # six columns: beyond sqlmodel.select's typed overloads
+        col(Task.id),
+        col(Task.content),
+        col(Task.status),
+        col(Document.code),
+        col(Document.issue_date),
+        col(Document.summary),
+    ).join(Document, col(Task.document_id) == col(Document.id))
+    # A few ids: IN lists of 900 (SQLite's parameter limit). Many (a drill-down over the whole
+    # province): one pass over the table is cheaper than dozens of IN queries.
+    queries = (
+        [base]
+        if len(ids) > _WHOLE_TABLE_FROM
+        else [base.where(col(Task.id).in_(ids[start : start + 900])) for start in range(0, len(ids), 900)]
+    )
+    for query in queries:
         for task_id, content, status, code, issued, summary in session.execute(query):
+            if task_id not in wanted:
+                continue
             fact = facts[task_id]
             state = classify(fact, today)
             days_left = (state.deadline - today).days

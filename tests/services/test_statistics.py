@@ -35,6 +35,7 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import Session, select
@@ -44,6 +45,7 @@ from services.bootstrap import Runtime
 from services.errors import InvalidInput, PermissionDenied
 from services.permissions import Actor, build_actor
 from services.statistics import UnitStats, make_period, tasks_behind, unit_statistics
+from services.tasks import build_rows
 from tests.conftest import FINANCE, HEALTH, OFFICE, PLEIKU
 from tests.services.support import (
     FAST_HASHER,
@@ -409,6 +411,24 @@ def test_tasks_behind_each_figure(session: Session, people: dict[str, Actor], hi
     assert {r.task_id for r in everything}.isdisjoint({h["F10"], h["F12"]})
     awaiting = {r.task_id for r in everything if r.state.awaiting_confirmation}
     assert awaiting == {h["F6"], h["F7"], h["F14"]}
+
+
+def test_rows_are_the_same_by_either_read_path(
+    session: Session, people: dict[str, Actor], history: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """build_rows reads a few tasks by id lists and many in one pass over the table: same rows."""
+    period = make_period(date_from=MARCH_FROM, date_to=MARCH_TO, today=date(2026, 4, 15))
+
+    def everything() -> list[Any]:
+        return tasks_behind(session=session, actor=people["tracker"], period=period, due_soon_days=3)
+
+    by_id_lists = everything()
+    monkeypatch.setattr("services.tasks._WHOLE_TABLE_FROM", 0)
+    one_pass = everything()
+    assert one_pass == by_id_lists
+    assert len(one_pass) == MARCH_TOTAL[-1]
+    one = [history["F4"]]
+    assert build_rows(session=session, task_ids=one, today=date(2026, 4, 15), due_soon_days=3)[0].task_id == one[0]
 
 
 def test_unit_user_sees_only_its_own_tasks_behind(
