@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import copy
+import shutil
+from pathlib import Path
+
 import pytest
+import yaml
 from streamlit.testing.v1 import AppTest
 
 from services.settings import ROOT
-from tests.pages.conftest import World, values
+from tests.pages.conftest import World, clear_caches, values
 from ui.runtime import TOKEN_STATE_KEY
 
 WORLD_USERS = ["admin", "vp.lanhdao"]
@@ -67,3 +72,24 @@ def test_the_page_itself_refuses_a_non_admin(world: World) -> None:
     assert not at.exception
     assert values(at.error) == ["Chỉ quản trị hệ thống xem trang này."]
     assert _diagrams(at) == []
+
+
+def test_a_units_own_variant_is_drawn_with_its_units(world: World, tmp_path: Path) -> None:
+    """A workflow with ``units``/``replaces`` (a unit's own steps) says whose it is and what it replaces."""
+    folder = tmp_path / "config"
+    shutil.copytree(ROOT / "config", folder)
+    data = yaml.safe_load((folder / "workflows.yaml").read_text(encoding="utf-8"))
+    variant = copy.deepcopy(data["workflows"]["ngan"])
+    variant.update(label="Sở Y tế: có bước thẩm định pháp chế", units=["000.00.16.H21"], replaces=["ngan"])
+    data["workflows"]["ngan_so_y_te"] = variant
+    (folder / "workflows.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    world.activate()
+    world.monkeypatch.setenv("GIAOVIEC_CONFIG_DIR", str(folder))
+    clear_caches()
+    at = world.app_as("admin", PAGE)
+    assert not at.exception
+    assert [e.label for e in at.expander][-1] == "Sở Y tế: có bước thẩm định pháp chế (ngan_so_y_te)"
+    assert values(at.caption)[-1] == (
+        "Quy trình riêng của: Sở Y tế; thay cho: Đơn vị tự xử lý (không chuyển đơn vị trực thuộc)"
+    )
+    assert len(_diagrams(at)) == len(EXPANDERS) + 1
