@@ -10,7 +10,7 @@ import streamlit as st
 from models import Permission, TaskClass
 from services.clock import fmt_date
 from services.errors import ServiceError
-from services.statistics import make_period, tasks_behind, unit_statistics
+from services.statistics import make_period, overview, tasks_behind
 from ui.format import chart_frame, fmt_percent, styled_stats_table
 from ui.runtime import config, db, require_actor, today
 from ui.task_list import task_list
@@ -41,8 +41,15 @@ except ServiceError as exc:
     st.error(exc.message)
     st.stop()
 
+view_all = actor.can(Permission.TASKS_VIEW_ALL)
 with db() as session:
-    report = unit_statistics(session=session, period=period)
+    report, overdue = overview(
+        session=session,
+        actor=actor,
+        period=period,
+        due_soon_days=cfg.app.due_soon_days,
+        unit_id=None if view_all else actor.unit_id,
+    )
 st.caption(
     f"Kỳ báo cáo {fmt_date(period.date_from)} – {fmt_date(period.date_to)}; số liệu tính đến ngày "
     f"{fmt_date(period.as_of)}. Gồm nhiệm vụ giao trong kỳ và nhiệm vụ kỳ trước chuyển sang còn đang thực hiện; "
@@ -90,17 +97,7 @@ if not frame.empty:
     st.subheader("Biểu đồ theo đơn vị")
     st.altair_chart(chart, width="stretch")
 
-view_all = actor.can(Permission.TASKS_VIEW_ALL)
 st.subheader("Nhiệm vụ quá hạn" + ("" if view_all else f" của {actor.unit_name}"))
-with db() as session:
-    overdue = tasks_behind(
-        session=session,
-        actor=actor,
-        period=period,
-        due_soon_days=cfg.app.due_soon_days,
-        unit_id=None if view_all else actor.unit_id,
-        task_class=TaskClass.OPEN_OVERDUE,
-    )
 task_list(overdue, cfg, key="overdue")
 
 

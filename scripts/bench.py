@@ -39,7 +39,7 @@ from models import (
 from services.bootstrap import start
 from services.permissions import build_actor
 from services.settings import ROOT, Settings
-from services.statistics import make_period, tasks_behind, unit_statistics
+from services.statistics import make_period, overview, tasks_behind, unit_statistics
 from services.tasks import list_unit_tasks
 
 if TYPE_CHECKING:
@@ -184,6 +184,9 @@ def run(n: int, server: PostgresServer | None) -> None:
                     lambda: tasks_behind(
                         session=session, actor=actor, period=period, due_soon_days=3, task_class=TaskClass.OPEN_OVERDUE
                     )
+                ),
+                "overview (table + overdue: first screen)": median_ms(
+                    lambda: overview(session=session, actor=actor, period=period, due_soon_days=3)
                 ),
                 "tasks_behind (every task: drill default)": median_ms(
                     lambda: tasks_behind(session=session, actor=actor, period=period, due_soon_days=3)

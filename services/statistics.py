@@ -90,6 +90,12 @@ def _scoped(session: Session, period: Period) -> list[tuple[TaskFacts, TaskState
 
 def unit_statistics(*, session: Session, period: Period, include_empty: bool = False) -> StatisticsReport:
     """The official table: one row per unit, a total row. Aggregates are public information."""
+    return _report(session, period, _scoped(session, period), include_empty=include_empty)
+
+
+def _report(
+    session: Session, period: Period, scoped: list[tuple[TaskFacts, TaskState]], *, include_empty: bool = False
+) -> StatisticsReport:
     units = [
         u
         for u in session.exec(select(OrgUnit).order_by(OrgUnit.sort_order, OrgUnit.id)).all()  # type: ignore[arg-type]
@@ -97,7 +103,7 @@ def unit_statistics(*, session: Session, period: Period, include_empty: bool = F
     ]
     by_unit = {u.id: UnitStats(u.id or 0, u.short_name) for u in units}
     total = UnitStats(0, "Tổng cộng")
-    for facts, state in _scoped(session, period):
+    for facts, state in scoped:
         stats = by_unit.get(facts.lead_unit_id)
         if stats is None:
             continue
@@ -123,11 +129,37 @@ def tasks_behind(
 
     Units see their own tasks only; VP UBND and admin see all.
     """
+    _check_behind(actor, unit_id)
+    return _behind(session, period, _scoped(session, period), due_soon_days, unit_id, task_class)
+
+
+def overview(
+    *, session: Session, actor: Actor, period: Period, due_soon_days: int, unit_id: int | None = None
+) -> tuple[StatisticsReport, list[TaskRow]]:
+    """The dashboard's first screen: the official table and the overdue tasks (of ``unit_id``,
+    or all), from one pass over the scope; equal to ``unit_statistics`` and ``tasks_behind``."""
+    _check_behind(actor, unit_id)
+    scoped = _scoped(session, period)
+    overdue = _behind(session, period, scoped, due_soon_days, unit_id, TaskClass.OPEN_OVERDUE)
+    return _report(session, period, scoped), overdue
+
+
+def _check_behind(actor: Actor, unit_id: int | None) -> None:
     if not actor.can(Permission.TASKS_VIEW_ALL) and (unit_id is None or unit_id != actor.unit_id):
         raise PermissionDenied("Bạn chỉ xem được danh sách nhiệm vụ của đơn vị mình.")
+
+
+def _behind(
+    session: Session,
+    period: Period,
+    scoped: list[tuple[TaskFacts, TaskState]],
+    due_soon_days: int,
+    unit_id: int | None,
+    task_class: TaskClass | None,
+) -> list[TaskRow]:
     chosen = {
         facts.task_id: facts
-        for facts, state in _scoped(session, period)
+        for facts, state in scoped
         if (unit_id is None or facts.lead_unit_id == unit_id) and (task_class is None or state.task_class is task_class)
     }
     rows = build_rows(

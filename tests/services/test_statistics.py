@@ -44,7 +44,7 @@ from models import Role, TaskClass, User
 from services.bootstrap import Runtime
 from services.errors import InvalidInput, PermissionDenied
 from services.permissions import Actor, build_actor
-from services.statistics import UnitStats, make_period, tasks_behind, unit_statistics
+from services.statistics import UnitStats, make_period, overview, tasks_behind, unit_statistics
 from services.tasks import build_rows
 from tests.conftest import FINANCE, HEALTH, OFFICE, PLEIKU
 from tests.services.support import (
@@ -451,6 +451,29 @@ def test_unit_user_sees_only_its_own_tasks_behind(
             unit_id=unit_id(session, FINANCE),
             task_class=TaskClass.OPEN_OVERDUE,
         )
+
+
+def test_overview_is_the_table_and_the_overdue_list_in_one_pass(
+    session: Session, people: dict[str, Actor], history: dict[str, int]
+) -> None:
+    """The dashboard's first screen equals unit_statistics + tasks_behind(overdue), with the same
+    permission: a unit user gets its own overdue tasks only."""
+    period = make_period(date_from=MARCH_FROM, date_to=MARCH_TO, today=date(2026, 4, 15))
+    finance = unit_id(session, FINANCE)
+    for actor, unit in ((people["tracker"], None), (people["clerk"], finance)):
+        report, overdue = overview(session=session, actor=actor, period=period, due_soon_days=3, unit_id=unit)
+        assert report == unit_statistics(session=session, period=period)
+        assert overdue == tasks_behind(
+            session=session,
+            actor=actor,
+            period=period,
+            due_soon_days=3,
+            unit_id=unit,
+            task_class=TaskClass.OPEN_OVERDUE,
+        )
+    assert {r.task_id for r in overdue} == {history[k] for k in ("F4", "F7", "F8", "F9", "F13")}
+    with pytest.raises(PermissionDenied):
+        overview(session=session, actor=people["clerk"], period=period, due_soon_days=3, unit_id=None)
 
 
 def test_period_must_not_be_reversed() -> None:
