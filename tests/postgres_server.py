@@ -77,6 +77,7 @@ class PostgresServer:
             [*self.as_postgres, str(self.bindir / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "fast", "stop"],
             check=False,
             capture_output=True,
+            cwd=self.folder,
         )
         shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -94,7 +95,8 @@ def start_server() -> PostgresServer:
     port = _free_port()
 
     def run(*args: str) -> None:
-        done = subprocess.run([*as_postgres, *args], capture_output=True, text=True, check=False)
+        # cwd: the postgres user may not enter the directory the tests run from
+        done = subprocess.run([*as_postgres, *args], capture_output=True, text=True, check=False, cwd=folder)
         if done.returncode != 0:
             log = (folder / "pg.log").read_text(encoding="utf-8") if (folder / "pg.log").exists() else ""
             raise RuntimeError(f"{args[0]} failed: {done.stdout}{done.stderr}{log}")
