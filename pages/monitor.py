@@ -10,7 +10,7 @@ import streamlit as st
 from models import Permission, TaskClass
 from services.clock import fmt_date
 from services.errors import ServiceError
-from services.statistics import make_period, overview, tasks_behind
+from services.statistics import Dashboard, dashboard, make_period
 from ui.format import chart_frame, fmt_percent, styled_stats_table
 from ui.runtime import config, db, require_actor, today
 from ui.task_list import task_list
@@ -43,13 +43,14 @@ except ServiceError as exc:
 
 view_all = actor.can(Permission.TASKS_VIEW_ALL)
 with db() as session:
-    report, overdue = overview(
+    board = dashboard(session=session, actor=actor, period=period)
+    overdue = board.behind(
         session=session,
-        actor=actor,
-        period=period,
         due_soon_days=cfg.app.due_soon_days,
         unit_id=None if view_all else actor.unit_id,
+        task_class=TaskClass.OPEN_OVERDUE,
     )
+report = board.report
 st.caption(
     f"Kỳ báo cáo {fmt_date(period.date_from)} – {fmt_date(period.date_to)}; số liệu tính đến ngày "
     f"{fmt_date(period.as_of)}. Gồm nhiệm vụ giao trong kỳ và nhiệm vụ kỳ trước chuyển sang còn đang thực hiện; "
@@ -103,8 +104,11 @@ task_list(overdue, cfg, key="overdue")
 
 
 @st.fragment
-def drill_down(units: dict[int, str]) -> None:
-    """Tasks behind any unit × class figure; reruns alone when its filters change (kept in the URL)."""
+def drill_down(units: dict[int, str], board: Dashboard) -> None:
+    """Tasks behind any unit × class figure; reruns alone when its filters change (kept in the URL).
+
+    A fragment rerun gets the arguments of the last full run: the same reading of the scope as
+    the table above, so the list always adds up to the figure it opens."""
     st.subheader("Xem chi tiết số liệu")
     unit_options = [0, *units] if view_all else list(units)
     # "" is "every class": a None value would show Streamlit's placeholder, not "Tất cả"
@@ -128,10 +132,8 @@ def drill_down(units: dict[int, str]) -> None:
     write_to_url("drill_class", "class", class_value)
     try:
         with db() as session:
-            behind = tasks_behind(
+            behind = board.behind(
                 session=session,
-                actor=actor,
-                period=period,
                 due_soon_days=cfg.app.due_soon_days,
                 unit_id=unit_choice or None,
                 task_class=class_choice,
@@ -144,4 +146,4 @@ def drill_down(units: dict[int, str]) -> None:
 
 
 drill_units = {s.unit_id: s.unit_name for s in report.rows} if view_all else {actor.unit_id: actor.unit_name}
-drill_down(drill_units)
+drill_down(drill_units, board)

@@ -37,9 +37,9 @@ from models import (
     User,
 )
 from services.bootstrap import start
-from services.permissions import build_actor
+from services.permissions import Actor, build_actor
 from services.settings import ROOT, Settings
-from services.statistics import make_period, overview, tasks_behind, unit_statistics
+from services.statistics import Period, dashboard, make_period, tasks_behind, unit_statistics
 from services.tasks import list_unit_tasks
 
 if TYPE_CHECKING:
@@ -144,6 +144,13 @@ def median_ms(fn: Callable[[], object], repeat: int = 5) -> float:
     return statistics.median(times)
 
 
+def first_screen(session: Session, actor: Actor, period: Period) -> None:
+    """What Giám sát's first run reads: the table, the overdue list, the drill-down over all."""
+    board = dashboard(session=session, actor=actor, period=period)
+    board.behind(session=session, due_soon_days=3, task_class=TaskClass.OPEN_OVERDUE)
+    board.behind(session=session, due_soon_days=3)
+
+
 def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     n = int(args[0]) if args else 20_000
@@ -185,16 +192,14 @@ def run(n: int, server: PostgresServer | None) -> None:
                         session=session, actor=actor, period=period, due_soon_days=3, task_class=TaskClass.OPEN_OVERDUE
                     )
                 ),
-                "overview (table + overdue: first screen)": median_ms(
-                    lambda: overview(session=session, actor=actor, period=period, due_soon_days=3)
-                ),
+                "dashboard + overdue + drill (first screen)": median_ms(lambda: first_screen(session, actor, period)),
                 "tasks_behind (every task: drill default)": median_ms(
                     lambda: tasks_behind(session=session, actor=actor, period=period, due_soon_days=3)
                 ),
             }
         rt.engine.dispose()
     for name, ms in results.items():
-        print(f"{name:40s} median {ms:8.1f} ms")
+        print(f"{name:44s} median {ms:8.1f} ms")
 
 
 if __name__ == "__main__":

@@ -133,15 +133,29 @@ def tasks_behind(
     return _behind(session, period, _scoped(session, period), due_soon_days, unit_id, task_class)
 
 
-def overview(
-    *, session: Session, actor: Actor, period: Period, due_soon_days: int, unit_id: int | None = None
-) -> tuple[StatisticsReport, list[TaskRow]]:
-    """The dashboard's first screen: the official table and the overdue tasks (of ``unit_id``,
-    or all), from one pass over the scope; equal to ``unit_statistics`` and ``tasks_behind``."""
-    _check_behind(actor, unit_id)
-    scoped = _scoped(session, period)
-    overdue = _behind(session, period, scoped, due_soon_days, unit_id, TaskClass.OPEN_OVERDUE)
-    return _report(session, period, scoped), overdue
+@dataclass(frozen=True)
+class Dashboard:
+    """One reading of the scope for "Giám sát công việc": the official table, and the tasks behind
+    any of its figures from that same reading, so a list always adds up to the figure shown next
+    to it (the page keeps it while its drill-down filters change)."""
+
+    actor: Actor
+    period: Period
+    report: StatisticsReport
+    scope: list[tuple[TaskFacts, TaskState]] = field(repr=False, compare=False)
+
+    def behind(
+        self, *, session: Session, due_soon_days: int, unit_id: int | None = None, task_class: TaskClass | None = None
+    ) -> list[TaskRow]:
+        """Like ``tasks_behind``, with the same permission rule, from this reading."""
+        _check_behind(self.actor, unit_id)
+        return _behind(session, self.period, self.scope, due_soon_days, unit_id, task_class)
+
+
+def dashboard(*, session: Session, actor: Actor, period: Period) -> Dashboard:
+    """Read the scope once: the table now, the lists behind its figures on demand."""
+    scope = _scoped(session, period)
+    return Dashboard(actor=actor, period=period, report=_report(session, period, scope), scope=scope)
 
 
 def _check_behind(actor: Actor, unit_id: int | None) -> None:

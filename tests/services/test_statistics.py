@@ -44,7 +44,7 @@ from models import Role, TaskClass, User
 from services.bootstrap import Runtime
 from services.errors import InvalidInput, PermissionDenied
 from services.permissions import Actor, build_actor
-from services.statistics import UnitStats, make_period, overview, tasks_behind, unit_statistics
+from services.statistics import UnitStats, dashboard, make_period, tasks_behind, unit_statistics
 from services.tasks import build_rows
 from tests.conftest import FINANCE, HEALTH, OFFICE, PLEIKU
 from tests.services.support import (
@@ -453,27 +453,26 @@ def test_unit_user_sees_only_its_own_tasks_behind(
         )
 
 
-def test_overview_is_the_table_and_the_overdue_list_in_one_pass(
+def test_dashboard_is_one_reading_for_the_table_and_every_list_behind_it(
     session: Session, people: dict[str, Actor], history: dict[str, int]
 ) -> None:
-    """The dashboard's first screen equals unit_statistics + tasks_behind(overdue), with the same
-    permission: a unit user gets its own overdue tasks only."""
+    """The dashboard's table equals unit_statistics, and each list it opens equals tasks_behind,
+    with the same permission rule: a unit user opens its own unit's figures only."""
     period = make_period(date_from=MARCH_FROM, date_to=MARCH_TO, today=date(2026, 4, 15))
     finance = unit_id(session, FINANCE)
-    for actor, unit in ((people["tracker"], None), (people["clerk"], finance)):
-        report, overdue = overview(session=session, actor=actor, period=period, due_soon_days=3, unit_id=unit)
-        assert report == unit_statistics(session=session, period=period)
-        assert overdue == tasks_behind(
-            session=session,
-            actor=actor,
-            period=period,
-            due_soon_days=3,
-            unit_id=unit,
-            task_class=TaskClass.OPEN_OVERDUE,
-        )
+    board = dashboard(session=session, actor=people["tracker"], period=period)
+    assert board.report == unit_statistics(session=session, period=period)
+    for unit in (None, *(r.unit_id for r in board.report.rows)):
+        for cls in (None, *TaskClass):
+            assert board.behind(session=session, due_soon_days=3, unit_id=unit, task_class=cls) == tasks_behind(
+                session=session, actor=people["tracker"], period=period, due_soon_days=3, unit_id=unit, task_class=cls
+            ), (unit, cls)
+    own = dashboard(session=session, actor=people["clerk"], period=period)
+    overdue = own.behind(session=session, due_soon_days=3, unit_id=finance, task_class=TaskClass.OPEN_OVERDUE)
     assert {r.task_id for r in overdue} == {history[k] for k in ("F4", "F7", "F8", "F9", "F13")}
-    with pytest.raises(PermissionDenied):
-        overview(session=session, actor=people["clerk"], period=period, due_soon_days=3, unit_id=None)
+    for target in (None, unit_id(session, PLEIKU)):
+        with pytest.raises(PermissionDenied, match=re.escape("Bạn chỉ xem được danh sách nhiệm vụ của đơn vị mình.")):
+            own.behind(session=session, due_soon_days=3, unit_id=target)
 
 
 def test_period_must_not_be_reversed() -> None:
