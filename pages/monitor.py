@@ -7,7 +7,7 @@ from datetime import date
 import altair as alt
 import streamlit as st
 
-from models import Permission, TaskClass
+from models import TaskClass
 from services.clock import fmt_date
 from services.errors import ServiceError
 from services.statistics import Dashboard, dashboard, make_period
@@ -41,13 +41,12 @@ except ServiceError as exc:
     st.error(exc.message)
     st.stop()
 
-view_all = actor.can(Permission.TASKS_VIEW_ALL)
 with db() as session:
     board = dashboard(session=session, actor=actor, period=period)
     overdue = board.behind(
         session=session,
         due_soon_days=cfg.app.due_soon_days,
-        unit_id=None if view_all else actor.unit_id,
+        unit_id=board.lists_unit,
         task_class=TaskClass.OPEN_OVERDUE,
     )
 report = board.report
@@ -98,19 +97,19 @@ if not frame.empty:
     st.subheader("Biểu đồ theo đơn vị")
     st.altair_chart(chart, width="stretch")
 
-st.subheader("Nhiệm vụ quá hạn" + ("" if view_all else f" của {actor.unit_name}"))
+st.subheader("Nhiệm vụ quá hạn" + ("" if board.lists_unit is None else f" của {actor.unit_name}"))
 task_list(overdue, cfg, key="overdue")
 
 
-
 @st.fragment
-def drill_down(units: dict[int, str], board: Dashboard) -> None:
+def drill_down(board: Dashboard) -> None:
     """Tasks behind any unit × class figure; reruns alone when its filters change (kept in the URL).
 
     A fragment rerun gets the arguments of the last full run: the same reading of the scope as
     the table above, so the list always adds up to the figure it opens."""
     st.subheader("Xem chi tiết số liệu")
-    unit_options = [0, *units] if view_all else list(units)
+    units = board.list_units()
+    unit_options = [0, *units] if board.lists_unit is None else list(units)
     # "" is "every class": a None value would show Streamlit's placeholder, not "Tất cả"
     class_options = ["", *(c.value for c in TaskClass)]
     init_from_url("drill_unit", "unit", unit_options[0], int)
@@ -144,6 +143,4 @@ def drill_down(units: dict[int, str], board: Dashboard) -> None:
         st.caption(f"{len(behind)} nhiệm vụ")
         task_list(behind, cfg, key="drill")
 
-
-drill_units = {s.unit_id: s.unit_name for s in report.rows} if view_all else {actor.unit_id: actor.unit_name}
-drill_down(drill_units, board)
+drill_down(board)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from models import OrgUnit
 from services.clock import fmt_date, fmt_datetime
 from services.errors import ServiceError
 from services.task_actions import task_workbench
@@ -31,8 +30,6 @@ try:
         )
         bench = task_workbench(session=session, actor=actor, config=cfg, task_id=task_id)
         timeline = describe_timeline(session=session, config=cfg, entries=detail.timeline)
-        lead_unit = session.get(OrgUnit, detail.row.lead_unit_id)
-        lead_code = lead_unit.code if lead_unit else ""
 except ServiceError as exc:
     st.title("Chi tiết nhiệm vụ")
     st.error(exc.message)
@@ -104,7 +101,7 @@ if detail.can_note:
 step_forms(bench, actor, cfg)
 wrong_unit_forms(bench, actor, cfg, task_id)
 contribution_form(bench, actor, task_id)
-change_forms(bench, actor, cfg, task_id, lead_code)
+change_forms(bench, actor, cfg, task_id, detail.lead_unit_code)
 
 st.subheader("Nhật ký xử lý")
 st.caption("Mới nhất ở trên cùng.")

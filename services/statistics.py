@@ -2,8 +2,9 @@
 
 For a period [from, to] a unit's tasks are those assigned in the period plus those assigned
 earlier and still open at ``from``; each is classed by ``classify`` as of ``to`` (today if
-``to`` is in the future). The dashboard, exports and public page all call ``unit_statistics``,
-and every figure can be opened into the tasks behind it with ``tasks_behind``.
+``to`` is in the future). Every figure goes through ``_scoped`` and ``_report``: the
+dashboard reads the scope once (``dashboard``: the table and the lists behind its figures),
+one-off readers call ``unit_statistics`` and ``tasks_behind``; both give the same figures.
 """
 
 from __future__ import annotations
@@ -143,6 +144,17 @@ class Dashboard:
     period: Period
     report: StatisticsReport
     scope: list[tuple[TaskFacts, TaskState]] = field(repr=False, compare=False)
+
+    @property
+    def lists_unit(self) -> int | None:
+        """Whose task lists the actor may open: None for every unit (VP UBND, admin), else its own."""
+        return None if self.actor.can(Permission.TASKS_VIEW_ALL) else self.actor.unit_id
+
+    def list_units(self) -> dict[int, str]:
+        """The units the drill-down offers: the table's units, or only the actor's own."""
+        if self.lists_unit is None:
+            return {row.unit_id: row.unit_name for row in self.report.rows}
+        return {self.actor.unit_id: self.actor.unit_name}
 
     def behind(
         self, *, session: Session, due_soon_days: int, unit_id: int | None = None, task_class: TaskClass | None = None

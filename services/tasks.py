@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from models import CloseReason, Document, Flow, Permission, Task, TaskClass, TaskCoordinator, TaskStatus
+from models import CloseReason, Document, Flow, OrgUnit, Permission, Task, TaskClass, TaskCoordinator, TaskStatus
 from services.classify import TaskFacts, TaskState, classify, load_facts
 from services.errors import NotFound, PermissionDenied
 from services.journal import TimelineEntry, events_of
@@ -55,6 +55,7 @@ class ReplyInfo:
 @dataclass(frozen=True)
 class TaskDetail:
     row: TaskRow
+    lead_unit_code: str  # mã định danh: the change forms default to the current lead unit
     document: Document
     coordinating_units: list[str]
     replies: list[ReplyInfo]
@@ -213,8 +214,10 @@ def get_task_detail(*, session: Session, actor: Actor, task_id: int, today: date
         ).all()
     ]
     own = task.lead_unit_id == actor.unit_id or unit_holds_task(session=session, unit_id=actor.unit_id, task_id=task_id)
+    lead_unit = session.get(OrgUnit, task.lead_unit_id)
     return TaskDetail(
         row=row,
+        lead_unit_code=lead_unit.code if lead_unit else "",
         document=document,
         coordinating_units=coordinators,
         replies=replies,

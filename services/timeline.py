@@ -30,12 +30,10 @@ class TimelineItem:
     """One entry of the timeline."""
 
     at: datetime
-    action: EventAction
     title: str
     actor_name: str
     actor_role: str  # label from config/roles.yaml
     actor_unit: str
-    step: int | None = None
     route: str = ""  # "P. CNTT → Sở TT&TT" when a document moves between units, else ""
     details: list[str] = field(default_factory=list)  # facts the system recorded, in words
     note: str = ""  # what the person wrote, shown as they wrote it
@@ -92,15 +90,12 @@ def _describe(
     config: AppConfig, names: dict[int, str], flows: dict[int, Flow], group: Sequence[TimelineEntry]
 ) -> TimelineItem:
     first = group[0]
-    unit = names.get(first.actor_unit_id, "")
     item = TimelineItem(
         at=first.at,
-        action=first.action,
         title=config.app.event_actions[first.action],
         actor_name=first.actor_name,
         actor_role=config.role_label(first.actor_role),
-        actor_unit=unit,
-        step=first.step,
+        actor_unit=names.get(first.actor_unit_id, ""),
         note=first.note,
     )
     if first.transition is not None and first.step is not None:
@@ -117,9 +112,7 @@ def _describe(
         return item
     started = [e for e in group[1:] if e.to_unit_id is not None and e.to_unit_id != first.to_unit_id]
     if started:
-        item.details.append(
-            "Chuyển đến: " + ", ".join(names.get(e.to_unit_id or 0, "?") for e in started)
-        )
+        item.details.append("Chuyển đến: " + ", ".join(names.get(e.to_unit_id or 0, "?") for e in started))
     if (
         first.action in _MOVES
         and first.from_unit_id is not None

@@ -48,18 +48,23 @@ def add_note(*, session: Session, actor: Actor, task_id: int, note: str, now: da
     session.commit()
 
 
-def prepare_reply(*, session: Session, actor: Actor, task: Task, data: ReplyCreate, now: datetime) -> Document:
-    """Validate the reply and build its document, linked to the task and its assignment.
-
-    Nothing is written: the workflow's last step (``issue_reply: true``) calls this before it
-    changes anything, then ``record_reply``. A reply exists only on the flow it answers.
-    """
+def _check_may_reply(actor: Actor, task: Task) -> None:
+    """Only the lead unit replies, once per round, to a task still open."""
     if task.lead_unit_id != actor.unit_id:
         raise PermissionDenied("Chỉ đơn vị chủ trì được trả lời nhiệm vụ này.")
     if task.status is TaskStatus.REPLIED:
         raise Conflict("Nhiệm vụ đã có văn bản trả lời đang chờ Văn phòng UBND tỉnh xác nhận.")
     if task.status in (TaskStatus.DONE, TaskStatus.CLOSED):
         raise Conflict("Nhiệm vụ đã kết thúc.")
+
+
+def prepare_reply(*, session: Session, actor: Actor, task: Task, data: ReplyCreate, now: datetime) -> Document:
+    """Validate the reply and build its document, linked to the task and its assignment.
+
+    Nothing is written: the workflow's last step (``issue_reply: true``) calls this before it
+    changes anything, then ``record_reply``. A reply exists only on the flow it answers.
+    """
+    _check_may_reply(actor, task)
     today = local_date(now)
     assignment = session.get(Document, task.document_id)
     unit = session.get(OrgUnit, actor.unit_id)
@@ -156,12 +161,7 @@ def issue_reply(
     """Issue the unit's reply: fire the last step of the lead unit's flow (văn thư ban hành)."""
     require(actor, Permission.TASK_REPLY, "Chỉ văn thư hoặc lãnh đạo đơn vị được ban hành văn bản trả lời.")
     task = get_visible_task(session=session, actor=actor, task_id=task_id)
-    if task.lead_unit_id != actor.unit_id:
-        raise PermissionDenied("Chỉ đơn vị chủ trì được trả lời nhiệm vụ này.")
-    if task.status is TaskStatus.REPLIED:
-        raise Conflict("Nhiệm vụ đã có văn bản trả lời đang chờ Văn phòng UBND tỉnh xác nhận.")
-    if task.status in (TaskStatus.DONE, TaskStatus.CLOSED):
-        raise Conflict("Nhiệm vụ đã kết thúc.")
+    _check_may_reply(actor, task)
     step = next(
         (a for a in available_actions(session=session, actor=actor, config=config, task_id=task_id) if a.issue_reply),
         None,

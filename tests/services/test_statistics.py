@@ -467,7 +467,10 @@ def test_dashboard_is_one_reading_for_the_table_and_every_list_behind_it(
             assert board.behind(session=session, due_soon_days=3, unit_id=unit, task_class=cls) == tasks_behind(
                 session=session, actor=people["tracker"], period=period, due_soon_days=3, unit_id=unit, task_class=cls
             ), (unit, cls)
+    assert board.lists_unit is None
+    assert board.list_units() == {row.unit_id: row.unit_name for row in board.report.rows}
     own = dashboard(session=session, actor=people["clerk"], period=period)
+    assert (own.lists_unit, own.list_units()) == (finance, {finance: "Sở Tài chính"})
     overdue = own.behind(session=session, due_soon_days=3, unit_id=finance, task_class=TaskClass.OPEN_OVERDUE)
     assert {r.task_id for r in overdue} == {history[k] for k in ("F4", "F7", "F8", "F9", "F13")}
     for target in (None, unit_id(session, PLEIKU)):
