@@ -11,10 +11,10 @@ import sys
 from sqlmodel import Session
 
 from models import Role
-from services.bootstrap import start
-from services.clock import local_date, now_utc
-from services.config import ConfigError
-from services.errors import ServiceError
+from services.config.loader import ConfigError
+from services.infra.clock import local_date, now_utc
+from services.infra.errors import ServiceError
+from services.infra.runtime import start
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,12 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     with Session(runtime.engine) as session:
         try:
             if args.command == "seed-demo":
-                from services.demo import seed_demo
+                from demo.seed import seed_demo
 
                 count = seed_demo(session=session, config=runtime.config, today=local_date(now_utc()))
                 print(f"Đã tạo {count} văn bản mẫu." if count else "Dữ liệu mẫu đã có sẵn.")
             elif args.command == "create-user":
-                from services.accounts import create_user
+                from services.access.accounts import create_user
 
                 create_user(
                     session=session,

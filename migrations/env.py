@@ -1,4 +1,4 @@
-"""Alembic environment: uses the connection handed over by services.database.migrate(),
+"""Alembic environment: uses the connection handed over by services.infra.database.migrate(),
 or DATABASE_URL when run from the command line (``alembic upgrade head``)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers the tables)
-from services.settings import get_settings
+from services.infra.settings import get_settings
 
 target_metadata = SQLModel.metadata
 config = context.config

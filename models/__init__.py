@@ -13,6 +13,7 @@ from models.enums import (
     UnitKind,
 )
 from models.tables import (
+    ApiToken,
     Confirmation,
     Document,
     Extension,
@@ -26,6 +27,7 @@ from models.tables import (
 )
 
 __all__ = [
+    "ApiToken",
     "CloseReason",
     "ConfirmOutcome",
     "Confirmation",

@@ -14,7 +14,7 @@ from models.enums import ConfirmOutcome
 
 class TaskCreate(BaseModel):
     content: str
-    lead_unit_codes: list[str] = Field(default_factory=list)  # exactly one is valid
+    lead_unit_code: str = ""  # mã định danh of the one lead unit
     coordinating_unit_codes: list[str] = Field(default_factory=list)
     deadline: date | None = None  # a calendar date ...
     working_days: int | None = None  # ... or N working days after the document date

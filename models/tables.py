@@ -113,6 +113,9 @@ class Task(SQLModel, table=True):
     closed_reason: CloseReason | None = Field(default=None, sa_type=enum_type(CloseReason), nullable=True)
     closed_on: date | None = None
     replaces_task_id: int | None = Field(default=None, foreign_key="task.id")
+    # Bumped by every action on the task (services.actions.registry.perform): a write that finds
+    # another number than it read was overtaken by someone else and is refused as a conflict.
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Flow(SQLModel, table=True):
@@ -216,3 +219,23 @@ class TaskEvent(SQLModel, table=True):
     step: int | None = None  # the regulation's step number
     from_state: str | None = Field(default=None, max_length=64)  # the flow's state before the step
     to_user_name: str | None = Field(default=None, max_length=255)  # the specialist the step handed to
+
+
+class ApiToken(SQLModel, table=True):
+    """A personal API token: acts exactly as its account would in the pages.
+
+    Only a SHA-256 of the secret is stored; the secret is shown once when it is created.
+    """
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    name: str = Field(max_length=120)
+    prefix: str = Field(max_length=16)  # the first characters, to recognise a token in lists
+    token_hash: str = Field(max_length=64, unique=True)
+    created_by: int = Field(foreign_key="app_user.id")
+    created_at: datetime
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None

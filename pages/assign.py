@@ -6,9 +6,9 @@ import streamlit as st
 
 from models import Permission
 from models.schemas import AssignmentCreate, TaskCreate
-from services.assignment import create_assignment
-from services.errors import ServiceError
-from services.org import assignable_units
+from services.infra.errors import ServiceError
+from services.org.units import assignable_units
+from services.tasks.assignment import create_assignment
 from ui.runtime import config, db, require_actor, today
 
 actor = require_actor()
@@ -102,7 +102,7 @@ if submitted:
         tasks=[
             TaskCreate(
                 content=str(t["content"] or ""),
-                lead_unit_codes=[str(t["lead"])] if t["lead"] else [],
+                lead_unit_code=str(t["lead"] or ""),
                 coordinating_unit_codes=list(t["coordinators"]),  # type: ignore[call-overload]
                 deadline=t["deadline"],  # type: ignore[arg-type]
                 working_days=int(t["working_days"]) if t["working_days"] else None,  # type: ignore[call-overload]

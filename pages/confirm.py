@@ -7,10 +7,10 @@ import streamlit as st
 
 from models import ConfirmOutcome, Permission
 from models.schemas import ConfirmationCreate
-from services.clock import fmt_date
-from services.confirmation import confirm_task, list_pending
-from services.errors import ServiceError
-from services.wrong_unit import list_pending_requests
+from services.actions.confirmation import confirm_task, list_pending
+from services.actions.wrong_unit import list_pending_requests
+from services.infra.clock import fmt_date
+from services.infra.errors import ServiceError
 from ui.format import md_escape, shorten
 from ui.runtime import config, db, require_actor, today
 

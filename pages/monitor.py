@@ -8,9 +8,9 @@ import altair as alt
 import streamlit as st
 
 from models import TaskClass
-from services.clock import fmt_date
-from services.errors import ServiceError
-from services.statistics import Dashboard, dashboard, make_period
+from services.infra.clock import fmt_date
+from services.infra.errors import ServiceError
+from services.stats.statistics import Dashboard, dashboard, make_period
 from ui.format import chart_frame, fmt_percent, styled_stats_table
 from ui.runtime import config, db, require_actor, today
 from ui.task_list import task_list
@@ -43,7 +43,7 @@ except ServiceError as exc:
 
 with db() as session:
     board = dashboard(session=session, actor=actor, period=period)
-    overdue = board.behind(
+    overdue = board.figure_tasks(
         session=session,
         due_soon_days=cfg.app.due_soon_days,
         unit_id=board.lists_unit,
@@ -131,7 +131,7 @@ def drill_down(board: Dashboard) -> None:
     write_to_url("drill_class", "class", class_value)
     try:
         with db() as session:
-            behind = board.behind(
+            behind = board.figure_tasks(
                 session=session,
                 due_soon_days=cfg.app.due_soon_days,
                 unit_id=unit_choice or None,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from services.clock import fmt_date, fmt_datetime
-from services.errors import ServiceError
-from services.task_actions import task_workbench
-from services.tasks import get_task_detail
-from services.timeline import describe_timeline
-from services.work import add_note
+from services.actions.work import add_note
+from services.actions.workbench import task_workbench
+from services.infra.clock import fmt_date, fmt_datetime
+from services.infra.errors import ServiceError
+from services.tasks.queries import get_task_detail
+from services.tasks.timeline import describe_timeline
 from ui.format import md_escape, situation
 from ui.runtime import config, db, require_actor, today
 from ui.task_workflow import change_forms, contribution_form, step_forms, where_now, wrong_unit_forms

@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from models import Permission, TaskClass
-from services.errors import ServiceError
-from services.org import assignable_units
-from services.tasks import coordinated_tasks, list_unit_tasks, routed_tasks
+from services.infra.errors import ServiceError
+from services.org.units import assignable_units
+from services.tasks.queries import coordinated_tasks, list_unit_tasks, routed_tasks
 from ui.runtime import config, db, require_actor, today
 from ui.task_list import task_list
 from ui.url_state import init_from_url, write_to_url

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from models import Permission
-from services.workflow_diagram import workflow_dot
+from services.workflow.diagram import workflow_dot
 from ui.runtime import config, require_actor
 
 actor = require_actor()

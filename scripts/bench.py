@@ -36,11 +36,11 @@ from models import (
     UnitKind,
     User,
 )
-from services.bootstrap import start
-from services.permissions import Actor, build_actor
-from services.settings import ROOT, Settings
-from services.statistics import Period, dashboard, make_period, tasks_behind, unit_statistics
-from services.tasks import list_unit_tasks
+from services.access.permissions import Actor, build_actor
+from services.infra.runtime import start
+from services.infra.settings import ROOT, Settings
+from services.stats.statistics import Period, dashboard, make_period, tasks_behind, unit_statistics
+from services.tasks.queries import list_unit_tasks
 
 if TYPE_CHECKING:
     from tests.postgres_server import PostgresServer
@@ -147,8 +147,8 @@ def median_ms(fn: Callable[[], object], repeat: int = 5) -> float:
 def first_screen(session: Session, actor: Actor, period: Period) -> None:
     """What Giám sát's first run reads: the table, the overdue list, the drill-down over all."""
     board = dashboard(session=session, actor=actor, period=period)
-    board.behind(session=session, due_soon_days=3, task_class=TaskClass.OPEN_OVERDUE)
-    board.behind(session=session, due_soon_days=3)
+    board.figure_tasks(session=session, due_soon_days=3, task_class=TaskClass.OPEN_OVERDUE)
+    board.figure_tasks(session=session, due_soon_days=3)
 
 
 def main() -> None:

@@ -7,9 +7,9 @@ import re
 from pydantic import BaseModel
 
 from models import Permission, Role
-from services.config import AppSettingsConfig, ClassStyle, OrgConfig, RoleConfig, RolesConfig, UnitConfig
-from services.settings import ROOT, Settings
-from services.workflow_config import StateDef, TransitionDef, WorkflowDef, WorkflowsConfig
+from services.config.loader import AppSettingsConfig, ClassStyle, OrgConfig, RoleConfig, RolesConfig, UnitConfig
+from services.config.workflows import StateDef, TransitionDef, WorkflowDef, WorkflowsConfig
+from services.infra.settings import ROOT, Settings
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 CONFIG_SECTION = README.split("## Configuration (`config/`)", 1)[1].split("\n## ", 1)[0]

@@ -7,10 +7,10 @@ from collections.abc import Hashable
 import pandas as pd
 
 from models import TaskClass
-from services.clock import fmt_date
-from services.config import AppConfig
-from services.statistics import StatisticsReport
-from services.tasks import TaskRow
+from services.config.loader import AppConfig
+from services.infra.clock import fmt_date
+from services.stats.statistics import StatisticsReport
+from services.tasks.queries import TaskRow
 
 STATS_COLUMNS = [
     "STT",

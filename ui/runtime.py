@@ -13,11 +13,11 @@ from datetime import date
 import streamlit as st
 from sqlmodel import Session
 
-from services.auth import SESSION_COOKIE, read_session_token
-from services.bootstrap import Runtime, start
-from services.clock import local_date, now_utc
-from services.config import AppConfig, ConfigError
-from services.permissions import Actor, build_actor
+from services.access.auth import SESSION_COOKIE, read_session_token
+from services.access.permissions import Actor, build_actor
+from services.config.loader import AppConfig, ConfigError
+from services.infra.clock import local_date, now_utc
+from services.infra.runtime import Runtime, start
 
 # AppTest cannot send cookies: a test puts the same signed token in session_state instead.
 TOKEN_STATE_KEY = "gv_session_token"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from services.config import AppConfig
-from services.tasks import TaskRow
+from services.config.loader import AppConfig
+from services.tasks.queries import TaskRow
 from ui.format import styled_task_table
 
 

@@ -13,15 +13,15 @@ import pandas as pd
 import streamlit as st
 
 from models.schemas import ReplyCreate, TaskCreate
-from services.changes import replace_task, revoke_task, update_task
-from services.config import AppConfig
-from services.errors import ServiceError
-from services.org import assignable_units
-from services.permissions import Actor
-from services.task_actions import TaskWorkbench
-from services.work import contribute
-from services.workflow import Action, fire
-from services.wrong_unit import archive_wrong_unit, decide_wrong_unit, request_wrong_unit
+from services.access.permissions import Actor
+from services.actions.changes import replace_task, revoke_task, update_task
+from services.actions.work import contribute
+from services.actions.workbench import TaskWorkbench
+from services.actions.wrong_unit import archive_wrong_unit, decide_wrong_unit, request_wrong_unit
+from services.config.loader import AppConfig
+from services.infra.errors import ServiceError
+from services.org.units import assignable_units
+from services.workflow.engine import Action, fire
 from ui.runtime import db, today
 
 
@@ -256,7 +256,7 @@ def change_forms(bench: TaskWorkbench, actor: Actor, config: AppConfig, task_id:
                             config=config,
                             task_id=task_id,
                             reason=replace_reason,
-                            data=TaskCreate(content=new_content, lead_unit_codes=[new_lead], deadline=new_deadline),
+                            data=TaskCreate(content=new_content, lead_unit_code=new_lead, deadline=new_deadline),
                         )
 
                 _run(call_replace, "Đã thay thế nhiệm vụ.")

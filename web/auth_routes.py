@@ -1,7 +1,7 @@
 """Login and logout as plain HTTP routes, so the session cookie can be HttpOnly.
 
 A Streamlit script cannot set an HttpOnly cookie; these Starlette routes run in the same
-server (``st.App`` in ``asgi.py``), verify the password with ``services.auth`` and set a
+server (``st.App`` in ``asgi.py``), verify the password with ``services.access.auth`` and set a
 signed, HttpOnly, SameSite=Strict cookie that the script reads through ``st.context.cookies``.
 """
 
@@ -17,8 +17,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from services.auth import SESSION_COOKIE, authenticate, make_session_token, read_session_token
-from services.bootstrap import Runtime, start
+from services.access.auth import SESSION_COOKIE, authenticate, make_session_token, read_session_token
+from services.infra.runtime import Runtime, start
 
 LOGIN_PATH = "/auth/login"
 LOGOUT_PATH = "/auth/logout"

@@ -1,7 +1,7 @@
 """The people of the end-to-end tests.
 
 ``TRACKER`` and ``CLERK`` are created with ``manage.py create-user`` (the admin's command line);
-the others through ``services.accounts`` (the same code, without a Python start-up each).
+the others through ``services.access.accounts`` (the same code, without a Python start-up each).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ saved meanwhile cannot disturb it), but every byte of data goes to a temporary d
 (``GIAOVIEC_DATA_DIR``), never to ``data/``. Each test module gets its own directory, database
 and server, so the figures one module asserts depend only on what it does. The accounts are
 created before the server starts: two with ``manage.py create-user`` (the admin's command
-line), the others through ``services.accounts`` in this process (same code, no start-up each).
+line), the others through ``services.access.accounts`` in this process (same code, no start-up each).
 ``backend`` opens the same database from the test process, for the few preparations a test
 makes through the services instead of the browser.
 
@@ -31,9 +31,9 @@ from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwrig
 from sqlmodel import Session
 
 from models import Role
-from services.accounts import create_user
-from services.bootstrap import Runtime, start
-from services.settings import Settings
+from services.access.accounts import create_user
+from services.infra.runtime import Runtime, start
+from services.infra.settings import Settings
 
 from .accounts import CLI_ACCOUNTS, SERVICE_ACCOUNTS, Account
 from .ui import login

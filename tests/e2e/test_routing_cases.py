@@ -29,11 +29,11 @@ from sqlmodel import Session, select
 
 from models import Flow, OrgUnit, Task, User
 from models.schemas import AssignmentCreate, TaskCreate
-from services.assignment import create_assignment
-from services.bootstrap import Runtime
-from services.clock import fmt_date
-from services.permissions import Actor, build_actor
-from services.workflow import fire, main_flow
+from services.access.permissions import Actor, build_actor
+from services.infra.clock import fmt_date
+from services.infra.runtime import Runtime
+from services.tasks.assignment import create_assignment
+from services.workflow.engine import fire, main_flow
 
 from .accounts import (
     CENTRE_CLERK,
@@ -311,7 +311,7 @@ def _prepare_pleiku_task(backend: Runtime, today: date) -> int:
                 doc_type="cong_van",
                 summary="V/v rà soát quỹ đất công",
                 signer="Rah Lan Chung",
-                tasks=[TaskCreate(content=TH2_TASK, lead_unit_codes=[PLEIKU], deadline=today + timedelta(days=15))],
+                tasks=[TaskCreate(content=TH2_TASK, lead_unit_code=PLEIKU, deadline=today + timedelta(days=15))],
             ),
         )
         task = session.exec(select(Task).where(Task.document_id == document.id)).one()

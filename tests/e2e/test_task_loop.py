@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from services.clock import fmt_date
+from services.infra.clock import fmt_date
 
 from .accounts import CLERK, STC_LEADER, STC_SPECIALIST, TRACKER
 from .conftest import Desks

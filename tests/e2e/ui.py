@@ -14,7 +14,7 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
-from services.clock import VN_TZ
+from services.infra.clock import VN_TZ
 
 from .accounts import Account
 

@@ -42,19 +42,19 @@ import streamlit as st
 from sqlmodel import Session, col, func, select
 from streamlit.testing.v1 import AppTest
 
+from demo.seed import UnitStaff, process_in_unit
 from models import ConfirmOutcome, Document, Flow, OrgUnit, Role, Task, TaskEvent
 from models.schemas import AssignmentCreate, ConfirmationCreate, ReplyCreate, TaskCreate
-from services import settings as settings_module
-from services.accounts import create_user
-from services.assignment import create_assignment
-from services.auth import make_session_token
-from services.bootstrap import Runtime, start
-from services.clock import local_date, now_utc
-from services.confirmation import confirm_task
-from services.demo import UnitStaff, process_in_unit
-from services.permissions import Actor, build_actor
-from services.settings import ROOT
-from services.workflow import fire
+from services.access.accounts import create_user
+from services.access.auth import make_session_token
+from services.access.permissions import Actor, build_actor
+from services.actions.confirmation import confirm_task
+from services.infra import settings as settings_module
+from services.infra.clock import local_date, now_utc
+from services.infra.runtime import Runtime, start
+from services.infra.settings import ROOT
+from services.tasks.assignment import create_assignment
+from services.workflow.engine import fire
 from tests.conftest import FINANCE, HEALTH, OFFICE, PASSWORD, PLEIKU, at
 from ui.runtime import TOKEN_STATE_KEY
 
@@ -208,7 +208,7 @@ class World:
         (task_id,) = self.assign(
             f"{900 + self.documents_made}/UBND-TH",
             offset,
-            [TaskCreate(content=content, lead_unit_codes=[unit_code], deadline=self.day(deadline))],
+            [TaskCreate(content=content, lead_unit_code=unit_code, deadline=self.day(deadline))],
         )
         return task_id
 
@@ -316,9 +316,9 @@ def seed_standard(w: World) -> None:
         -10,
         [
             TaskCreate(
-                content="Báo cáo tình hình thu chi ngân sách quý", lead_unit_codes=[FINANCE], deadline=w.day(-2)
+                content="Báo cáo tình hình thu chi ngân sách quý", lead_unit_code=FINANCE, deadline=w.day(-2)
             ),
-            TaskCreate(content="Kiểm tra an toàn thực phẩm", lead_unit_codes=[HEALTH], deadline=w.day(2)),
+            TaskCreate(content="Kiểm tra an toàn thực phẩm", lead_unit_code=HEALTH, deadline=w.day(2)),
         ],
         summary="V/v tăng cường quản lý ngân sách",
     )
@@ -326,10 +326,10 @@ def seed_standard(w: World) -> None:
         "102/UBND-VX",
         -8,
         [
-            TaskCreate(content="Rà soát đề án đầu tư công", lead_unit_codes=[FINANCE], deadline=w.day(2)),
+            TaskCreate(content="Rà soát đề án đầu tư công", lead_unit_code=FINANCE, deadline=w.day(2)),
             TaskCreate(
                 content="Tổng hợp ý kiến các sở",
-                lead_unit_codes=[FINANCE],
+                lead_unit_code=FINANCE,
                 coordinating_unit_codes=[HEALTH],
                 deadline=w.day(20),
             ),
@@ -340,9 +340,9 @@ def seed_standard(w: World) -> None:
         "103/UBND-KT",
         -20,
         [
-            TaskCreate(content="Xây dựng kế hoạch chuyển đổi số", lead_unit_codes=[FINANCE], deadline=w.day(-10)),
-            TaskCreate(content="Chỉnh trang đô thị trung tâm", lead_unit_codes=[PLEIKU], deadline=w.day(-15)),
-            TaskCreate(content="Lập hồ sơ quyết toán", lead_unit_codes=[FINANCE], deadline=w.day(5)),
+            TaskCreate(content="Xây dựng kế hoạch chuyển đổi số", lead_unit_code=FINANCE, deadline=w.day(-10)),
+            TaskCreate(content="Chỉnh trang đô thị trung tâm", lead_unit_code=PLEIKU, deadline=w.day(-15)),
+            TaskCreate(content="Lập hồ sơ quyết toán", lead_unit_code=FINANCE, deadline=w.day(5)),
         ],
         summary="V/v chuyển đổi số",
     )
@@ -354,7 +354,7 @@ def seed_standard(w: World) -> None:
     (d1,) = w.assign(
         "104/UBND-VX",
         -15,
-        [TaskCreate(content="Phòng chống dịch sốt xuất huyết", lead_unit_codes=[HEALTH], deadline=w.day(-1))],
+        [TaskCreate(content="Phòng chống dịch sốt xuất huyết", lead_unit_code=HEALTH, deadline=w.day(-1))],
         summary="V/v phòng chống dịch",
     )
     w.tasks.update(a1=a1, a2=a2, b1=b1, b2=b2, c1=c1, c2=c2, c3=c3, d1=d1)

@@ -9,7 +9,7 @@ from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from models import Document, DocumentKind, Task, TaskCoordinator, TaskEvent
-from services.workdays import add_working_days
+from services.tasks.workdays import add_working_days
 from tests.conftest import FINANCE, HEALTH, PLEIKU
 from tests.pages.conftest import World, by_label, values
 

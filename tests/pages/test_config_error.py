@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from services.settings import ROOT
+from services.infra.settings import ROOT
 from tests.pages import conftest as pages_conftest
 from tests.pages.conftest import SECRET, clear_caches, values
 

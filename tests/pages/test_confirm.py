@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from models import Confirmation, ConfirmOutcome, EventAction, Extension, Task, TaskStatus
 from models.schemas import TaskCreate
-from services.wrong_unit import request_wrong_unit
+from services.actions.wrong_unit import request_wrong_unit
 from tests.conftest import FINANCE, at
 from tests.pages.conftest import STAFF, World, by_label, make_world, values
 
@@ -31,8 +31,8 @@ def _seed(w: World) -> None:
         "301/UBND-TH",
         -12,
         [
-            TaskCreate(content="Báo cáo tiến độ giải ngân", lead_unit_codes=[FINANCE], deadline=w.day(5)),
-            TaskCreate(content="Rà soát nợ đọng xây dựng", lead_unit_codes=[FINANCE], deadline=w.day(-6)),
+            TaskCreate(content="Báo cáo tiến độ giải ngân", lead_unit_code=FINANCE, deadline=w.day(5)),
+            TaskCreate(content="Rà soát nợ đọng xây dựng", lead_unit_code=FINANCE, deadline=w.day(-6)),
         ],
         summary="V/v giải ngân vốn",
     )

@@ -13,7 +13,7 @@ from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
 from models import TaskClass
-from services.org import unit_names
+from services.org.units import unit_names
 from tests.pages.conftest import World, by_label, values
 
 WORLD_USERS = ["syt.vanthu"]

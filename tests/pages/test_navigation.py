@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from services.auth import make_session_token
-from services.settings import ROOT
+from services.access.auth import make_session_token
+from services.infra.settings import ROOT
 from tests.pages.conftest import World, values
 from ui.runtime import TOKEN_STATE_KEY
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
+from demo.seed import unit_staff
 from models import OrgUnit, Task, TaskStatus
-from services.demo import unit_staff
-from services.workflow import fire
+from services.workflow.engine import fire
 from tests.conftest import FINANCE
 from tests.pages.conftest import BUDGET, INVESTMENT, World, values
 from tests.pages.steps import (
@@ -151,7 +151,7 @@ def test_truong_hop_1_through_the_page_forms(world: World) -> None:
 
 
 def _finish_sub_unit_as_its_own_staff(world: World, task: int) -> None:
-    """P. TCĐT's part (steps 3–7), fired by its staff (made on the fly by services.demo)."""
+    """P. TCĐT's part (steps 3–7), fired by its staff (made on the fly by demo.seed)."""
     assert world.runtime is not None
     cfg = world.runtime.config
     with world.session() as s:

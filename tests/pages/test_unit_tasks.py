@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from services.org import unit_names
+from services.org.units import unit_names
 from tests.pages.conftest import World, by_label, values
 
 WORLD_USERS = ["vp.lanhdao", "syt.vanthu"]

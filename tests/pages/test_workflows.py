@@ -10,7 +10,7 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
-from services.settings import ROOT
+from services.infra.settings import ROOT
 from tests.pages.conftest import World, clear_caches, values
 from ui.runtime import TOKEN_STATE_KEY
 

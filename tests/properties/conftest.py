@@ -25,11 +25,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from models import OrgUnit, Role, User
-from services.accounts import create_user
-from services.bootstrap import start
-from services.config import AppConfig
-from services.database import make_engine
-from services.settings import ROOT, Settings
+from services.access.accounts import create_user
+from services.config.loader import AppConfig
+from services.infra.database import make_engine
+from services.infra.runtime import start
+from services.infra.settings import ROOT, Settings
 
 _FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 PASSWORD = "mat-khau-test"
@@ -67,7 +67,7 @@ def template() -> Template:
     settings = Settings(data_dir=folder, config_dir=ROOT / "config", secret_key="test-secret")
     runtime = start(settings=settings, database_url=f"sqlite:///{database}")
     with (
-        mock.patch("services.accounts.hash_password", _FAST.hash),
+        mock.patch("services.access.accounts.hash_password", _FAST.hash),
         Session(runtime.engine, expire_on_commit=False) as session,
     ):
         units = list(session.exec(select(OrgUnit)).all())

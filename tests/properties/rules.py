@@ -1,7 +1,7 @@
 """What the YAML says, read here without the engine: workflows, the org tree, the step rule.
 
 Shared by the permission matrix and the state machine, so their expectations come from
-``config/workflows.yaml`` and ``config/org.yaml`` themselves, not from ``services.workflow``.
+``config/workflows.yaml`` and ``config/org.yaml`` themselves, not from ``services.workflow.engine``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from services.settings import ROOT
+from services.infra.settings import ROOT
 
 WORKFLOWS: dict[str, dict[str, Any]] = yaml.safe_load((ROOT / "config" / "workflows.yaml").read_text("utf-8"))[
     "workflows"

@@ -33,13 +33,13 @@ from sqlmodel import Session, col, select
 
 from models import Document, EventAction, Flow, Task, TaskEvent, TaskStatus
 from models.schemas import AssignmentCreate, ReplyCreate, TaskCreate
-from services.assignment import create_assignment
-from services.config import AppConfig
-from services.database import make_engine
-from services.errors import NotFound, PermissionDenied, ServiceError
-from services.permissions import Actor, build_actor
-from services.workflow import available_actions, fire, main_flow
-from services.workflow_config import WorkflowsConfig
+from services.access.permissions import Actor, build_actor
+from services.config.loader import AppConfig
+from services.config.workflows import WorkflowsConfig
+from services.infra.database import make_engine
+from services.infra.errors import NotFound, PermissionDenied, ServiceError
+from services.tasks.assignment import create_assignment
+from services.workflow.engine import available_actions, fire, main_flow
 from tests.conftest import at
 from tests.properties.conftest import STAFF, Template, fresh_database, template
 from tests.properties.rules import (
@@ -210,7 +210,7 @@ class Driver:
                 doc_type="cong_van",
                 summary="V/v kiểm tra ma trận quyền",
                 signer="Nguyễn Văn A",
-                tasks=[TaskCreate(content="Nhiệm vụ thử", lead_unit_codes=[self.placement.lead], deadline=ISSUED)],
+                tasks=[TaskCreate(content="Nhiệm vụ thử", lead_unit_code=self.placement.lead, deadline=ISSUED)],
             ),
         )
         task = self.session.exec(select(Task).where(Task.document_id == document.id)).one()

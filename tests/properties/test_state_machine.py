@@ -39,15 +39,15 @@ from models import (
     WrongUnitRequest,
 )
 from models.schemas import AssignmentCreate, ConfirmationCreate, ReplyCreate, TaskCreate
-from services.assignment import create_assignment
-from services.changes import revoke_task, update_task
-from services.confirmation import confirm_task
-from services.errors import ServiceError
-from services.permissions import Actor, build_actor
-from services.statistics import make_period, unit_statistics
-from services.work import add_note, issue_reply
-from services.workflow import available_actions, fire
-from services.wrong_unit import archive_wrong_unit, decide_wrong_unit, list_pending_requests, request_wrong_unit
+from services.access.permissions import Actor, build_actor
+from services.actions.changes import revoke_task, update_task
+from services.actions.confirmation import confirm_task
+from services.actions.work import add_note, issue_reply
+from services.actions.wrong_unit import archive_wrong_unit, decide_wrong_unit, list_pending_requests, request_wrong_unit
+from services.infra.errors import ServiceError
+from services.stats.statistics import make_period, unit_statistics
+from services.tasks.assignment import create_assignment
+from services.workflow.engine import available_actions, fire
 from tests.conftest import at
 from tests.properties.conftest import fresh_database, template
 from tests.properties.rules import (
@@ -278,7 +278,7 @@ class TaskLives(RuleBasedStateMachine):
             summary=f"V/v văn bản số {number}",
             signer="Nguyễn Văn A",
             tasks=[
-                TaskCreate(content=f"Nhiệm vụ {i} của văn bản {number}", lead_unit_codes=[lead], deadline=deadline)
+                TaskCreate(content=f"Nhiệm vụ {i} của văn bản {number}", lead_unit_code=lead, deadline=deadline)
                 for i, (lead, deadline) in enumerate(zip(leads, deadlines, strict=True), start=1)
             ],
         )
@@ -758,7 +758,7 @@ def _assign_one(session: Session, lead: str, issued: date, deadline: date) -> Ta
             doc_type="cong_van",
             summary="V/v báo cáo",
             signer="Nguyễn Văn A",
-            tasks=[TaskCreate(content="Báo cáo", lead_unit_codes=[lead], deadline=deadline)],
+            tasks=[TaskCreate(content="Báo cáo", lead_unit_code=lead, deadline=deadline)],
         ),
     )
     return session.exec(select(Task).where(Task.document_id == document.id)).one()

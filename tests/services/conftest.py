@@ -3,7 +3,7 @@
 * ``runtime``: the real ``start()`` (config validated, Alembic migration, org sync) runs once per
   test session into a template SQLite file; each test gets a byte copy of it in its own
   ``tmp_path``, the same settings as ``tests/conftest.py`` (secret "test-secret") and its own
-  engine from ``services.database.make_engine`` (WAL, foreign keys on). This overrides the
+  engine from ``services.infra.database.make_engine`` (WAL, foreign keys on). This overrides the
   fixture of ``tests/conftest.py`` for ``tests/services`` only. ``test_statistics.py`` goes one
   step further: it builds its March history (about a hundred workflow steps) once into a copy
   of the template and gives each test a byte copy of that (``support.runtime_on_copy``).
@@ -11,10 +11,10 @@
   names, roles, units, password, creation order and so ids) are created once into a second
   template; a test that uses ``actors`` gets a copy of that one and its ``actors`` are looked up
   there instead of being created again (about 60 ms saved per test).
-* Users created by fixtures get a cheap argon2 hash: ``services.accounts.create_user`` normally
+* Users created by fixtures get a cheap argon2 hash: ``services.access.accounts.create_user`` normally
   hashes at production cost (~0.2 s per user) and the fixtures create several users per test.
-  Verification is unchanged (``services.auth.verify_password`` reads the cost from the hash),
-  and ``services.auth.hash_password`` keeps its production parameters for the auth tests.
+  Verification is unchanged (``services.access.auth.verify_password`` reads the cost from the hash),
+  and ``services.access.auth.hash_password`` keeps its production parameters for the auth tests.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ import pytest
 from sqlmodel import Session, select
 
 from models import Role, User
-from services.bootstrap import Runtime, start
-from services.permissions import Actor, build_actor
-from services.settings import ROOT, Settings
+from services.access.permissions import Actor, build_actor
+from services.infra.runtime import Runtime, start
+from services.infra.settings import ROOT, Settings
 from tests import postgres_server
 from tests.conftest import FINANCE, OFFICE, PLEIKU
 from tests.services.support import FAST_HASHER, SECRET, database_handle, make_actor, release, runtime_on_copy
@@ -52,7 +52,7 @@ ACTORS: tuple[tuple[str, str, Role, str], ...] = (
 
 @pytest.fixture(autouse=True)
 def _fast_account_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("services.accounts.hash_password", FAST_HASHER.hash)
+    monkeypatch.setattr("services.access.accounts.hash_password", FAST_HASHER.hash)
 
 
 @pytest.fixture(scope="session")
@@ -93,7 +93,7 @@ def _actors_database(
     template, database = _template_runtime
     built = runtime_on_copy(database, tmp_path_factory.mktemp("actors"), template)
     with pytest.MonkeyPatch.context() as patch, Session(built.engine, expire_on_commit=False) as session:
-        patch.setattr("services.accounts.hash_password", FAST_HASHER.hash)
+        patch.setattr("services.access.accounts.hash_password", FAST_HASHER.hash)
         for _, username, role, unit_code in ACTORS:
             make_actor(built, session, username, role, unit_code)
     built.engine.dispose()

@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
 
+from demo.seed import UnitStaff, unit_staff
 from models import (
     Confirmation,
     ConfirmOutcome,
@@ -25,16 +26,15 @@ from models import (
     WrongUnitRequest,
 )
 from models.schemas import AssignmentCreate, ConfirmationCreate, ReplyCreate, TaskCreate
-from services.accounts import create_user
-from services.assignment import create_assignment
-from services.bootstrap import Runtime
-from services.confirmation import confirm_task
-from services.database import make_engine
-from services.demo import UnitStaff, unit_staff
-from services.permissions import Actor, build_actor
-from services.settings import ROOT, Settings
-from services.work import issue_reply
-from services.workflow import fire, main_flow
+from services.access.accounts import create_user
+from services.access.permissions import Actor, build_actor
+from services.actions.confirmation import confirm_task
+from services.actions.work import issue_reply
+from services.infra.database import make_engine
+from services.infra.runtime import Runtime
+from services.infra.settings import ROOT, Settings
+from services.tasks.assignment import create_assignment
+from services.workflow.engine import fire, main_flow
 from tests import postgres_server
 from tests.conftest import PASSWORD, at
 
@@ -149,7 +149,7 @@ def task_ids(session: Session, document: Document) -> list[int]:
 
 def task(content: str, lead: str, deadline: date, coordinators: list[str] | None = None) -> TaskCreate:
     return TaskCreate(
-        content=content, lead_unit_codes=[lead], coordinating_unit_codes=coordinators or [], deadline=deadline
+        content=content, lead_unit_code=lead, coordinating_unit_codes=coordinators or [], deadline=deadline
     )
 
 

@@ -15,10 +15,10 @@ from sqlmodel import Session, select
 
 from models import Document, EventAction, OrgUnit, Role, Task, TaskCoordinator, TaskEvent
 from models.schemas import AssignmentCreate, TaskCreate
-from services.assignment import create_assignment
-from services.bootstrap import Runtime
-from services.errors import InvalidInput, PermissionDenied, ServiceError
-from services.permissions import Actor
+from services.access.permissions import Actor
+from services.infra.errors import InvalidInput, PermissionDenied, ServiceError
+from services.infra.runtime import Runtime
+from services.tasks.assignment import create_assignment
 from tests.conftest import FINANCE, HEALTH, OFFICE, PLEIKU, at
 from tests.services.support import row_counts, task_ids, unit_id
 
@@ -31,7 +31,7 @@ UNKNOWN = "000.00.99.H21"
 def _task(**overrides: Any) -> TaskCreate:
     fields: dict[str, Any] = {
         "content": "Báo cáo tình hình thực hiện",
-        "lead_unit_codes": [FINANCE],
+        "lead_unit_code": FINANCE,
         "deadline": date(2026, 3, 20),
     }
     fields.update(overrides)
@@ -79,19 +79,14 @@ REFUSALS = [
     pytest.param({"code": ""}, "Số/ký hiệu không được để trống.", id="empty-code"),
     pytest.param({"code": "   "}, "Số/ký hiệu không được để trống.", id="blank-code"),
     pytest.param({"tasks": []}, "Văn bản phải có ít nhất một nhiệm vụ.", id="no-task"),
-    pytest.param({"tasks": [_task(lead_unit_codes=[])]}, "Nhiệm vụ 1: phải chọn đơn vị chủ trì.", id="no-lead-unit"),
+    pytest.param({"tasks": [_task(lead_unit_code="")]}, "Nhiệm vụ 1: phải chọn đơn vị chủ trì.", id="no-lead-unit"),
     pytest.param(
-        {"tasks": [_task(lead_unit_codes=["", "  "])]}, "Nhiệm vụ 1: phải chọn đơn vị chủ trì.", id="blank-lead-unit"
+        {"tasks": [_task(lead_unit_code="  ")]}, "Nhiệm vụ 1: phải chọn đơn vị chủ trì.", id="blank-lead-unit"
     ),
     pytest.param(
-        {"tasks": [_task(), _task(lead_unit_codes=[])]},
+        {"tasks": [_task(), _task(lead_unit_code="")]},
         "Nhiệm vụ 2: phải chọn đơn vị chủ trì.",
         id="second-task-no-lead-first-task-not-saved",
-    ),
-    pytest.param(
-        {"tasks": [_task(lead_unit_codes=[FINANCE, PLEIKU])]},
-        "Nhiệm vụ 1: chỉ được chọn một đơn vị chủ trì.",
-        id="two-lead-units",
     ),
     pytest.param(
         {"tasks": [_task(deadline=date(2026, 3, 1))]},
@@ -99,7 +94,7 @@ REFUSALS = [
         id="deadline-before-document-date",
     ),
     pytest.param(
-        {"tasks": [_task(lead_unit_codes=[UNKNOWN])]},
+        {"tasks": [_task(lead_unit_code=UNKNOWN)]},
         f"Nhiệm vụ 1 — đơn vị chủ trì: không có đơn vị mã '{UNKNOWN}'.",
         id="unknown-lead-unit",
     ),
@@ -109,7 +104,7 @@ REFUSALS = [
         id="unknown-coordinating-unit",
     ),
     pytest.param(
-        {"tasks": [_task(lead_unit_codes=[OFFICE])]},
+        {"tasks": [_task(lead_unit_code=OFFICE)]},
         "Nhiệm vụ 1 — đơn vị chủ trì: không giao nhiệm vụ cho chính Văn phòng UBND tỉnh.",
         id="lead-is-the-office",
     ),
@@ -194,9 +189,9 @@ def test_refusal_names_the_field(runtime: Runtime, session: Session, actors: dic
         runtime,
         session,
         actors["tracker"],
-        _data(tasks=[_task(), _task(lead_unit_codes=[FINANCE, PLEIKU])]),
+        _data(tasks=[_task(), _task(lead_unit_code="")]),
         InvalidInput,
-        "chỉ được chọn một đơn vị chủ trì",
+        "Nhiệm vụ 2: phải chọn đơn vị chủ trì",
     )
     assert err.field == "tasks.2.lead"
 
@@ -266,7 +261,7 @@ def test_inactive_unit_is_refused(runtime: Runtime, session: Session, actors: di
         runtime,
         session,
         actors["tracker"],
-        _data(tasks=[_task(lead_unit_codes=[PLEIKU])]),
+        _data(tasks=[_task(lead_unit_code=PLEIKU)]),
         InvalidInput,
         "Nhiệm vụ 1 — đơn vị chủ trì: đơn vị 'UBND TP Pleiku' đã ngừng hoạt động.",
     )
@@ -369,7 +364,7 @@ def test_accepted_assignment_records_tasks_coordinators_and_journal(
         data=_data(
             tasks=[
                 _task(content="Rà soát ngân sách", coordinating_unit_codes=[HEALTH, HOME_AFFAIRS, HEALTH]),
-                _task(content="Báo cáo đô thị", lead_unit_codes=[PLEIKU], deadline=None, working_days=3),
+                _task(content="Báo cáo đô thị", lead_unit_code=PLEIKU, deadline=None, working_days=3),
             ]
         ),
         now=NOW,

@@ -1,5 +1,5 @@
-"""Accounts and the login cookie (services.auth, web.auth_routes), and accent-insensitive text
-(services.text)."""
+"""Accounts and the login cookie (services.access.auth, web.auth_routes), and accent-insensitive text
+(services.infra.text)."""
 
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-import services.auth
+import services.access.auth
 import web.auth_routes
 from models import Role, User
-from services.auth import (
+from services.access.auth import (
     SESSION_COOKIE,
     authenticate,
     hash_password,
@@ -29,9 +29,9 @@ from services.auth import (
     read_session_token,
     verify_password,
 )
-from services.bootstrap import Runtime
-from services.permissions import Actor
-from services.text import clean_text, fold, matches
+from services.access.permissions import Actor
+from services.infra.runtime import Runtime
+from services.infra.text import clean_text, fold, matches
 from tests.conftest import FINANCE, PASSWORD
 from web.auth_routes import LoginRedirectMiddleware, routes
 
@@ -107,7 +107,7 @@ def test_token_of_another_secret_or_empty_is_refused() -> None:
 
 def test_signed_payload_without_integer_uid_is_refused() -> None:
     """A validly signed token whose payload is not {'uid': int} gives no user."""
-    signer = URLSafeTimedSerializer(SECRET, salt=services.auth._SALT)
+    signer = URLSafeTimedSerializer(SECRET, salt=services.access.auth._SALT)
     for payload in ([42], {"uid": "42"}, {"user": 42}, "42"):
         token = signer.dumps(payload)
         assert read_session_token(token=token, secret=SECRET, max_age_seconds=TWELVE_HOURS) is None, payload

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from services.bootstrap import Runtime
+from services.infra.runtime import Runtime
 from tests.services.conftest import BACKEND
 
 

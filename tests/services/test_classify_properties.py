@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models import ConfirmOutcome, TaskClass
-from services.classify import ConfirmationFact, ExtensionFact, ReplyFact, TaskFacts, classify
+from services.stats.classify import ConfirmationFact, ExtensionFact, ReplyFact, TaskFacts, classify
 
 START = date(2026, 1, 1)
 

@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from models import UnitKind
-from services.config import ConfigError, load_config
-from services.settings import ROOT
+from services.config.loader import ConfigError, load_config
+from services.infra.settings import ROOT
 
 SHIPPED = ROOT / "config"
 FINANCE = "000.00.05.H21"

@@ -11,14 +11,14 @@ from sqlmodel import Session, select
 
 from models import Confirmation, ConfirmOutcome, EventAction, Extension, Task, TaskClass, TaskStatus
 from models.schemas import ConfirmationCreate
-from services.bootstrap import Runtime
-from services.confirmation import confirm_task, list_pending
-from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError
-from services.journal import events_of
-from services.permissions import Actor
-from services.tasks import list_unit_tasks
-from services.work import issue_reply
-from services.workflow import main_flow
+from services.access.permissions import Actor
+from services.actions.confirmation import confirm_task, list_pending
+from services.actions.work import issue_reply
+from services.infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError
+from services.infra.runtime import Runtime
+from services.tasks.journal import events_of
+from services.tasks.queries import list_unit_tasks
+from services.workflow.engine import main_flow
 from tests.conftest import FINANCE, PLEIKU, at
 from tests.services.support import (
     assign,

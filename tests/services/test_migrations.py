@@ -15,11 +15,12 @@ from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
-from services.bootstrap import Runtime
-from services.database import ROOT
+from services.infra.database import ROOT
+from services.infra.runtime import Runtime
 
 TABLES = {
     "alembic_version",
+    "api_token",
     "app_user",
     "confirmation",
     "document",
@@ -54,9 +55,10 @@ def test_down_to_nothing_and_up_again(runtime: Runtime) -> None:
 
 
 def test_each_step_down_and_up(runtime: Runtime) -> None:
-    for action, revision in (("downgrade", "0002"), ("downgrade", "0001"), ("upgrade", "0002"), ("upgrade", "head")):
+    steps = (("downgrade", "0003"), ("downgrade", "0002"), ("downgrade", "0001"), ("upgrade", "0003"), ("upgrade", "head"))
+    for action, revision in steps:
         _alembic(runtime, action, revision)
-        assert _at(runtime) == ("0003" if revision == "head" else revision)
+        assert _at(runtime) == ("0004" if revision == "head" else revision)
 
 
 def _at(runtime: Runtime) -> str:

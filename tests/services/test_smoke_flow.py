@@ -4,15 +4,15 @@ from datetime import date
 
 from sqlmodel import Session
 
+from demo.seed import UnitStaff, process_in_unit
 from models import ConfirmOutcome, TaskClass, TaskStatus
 from models.schemas import AssignmentCreate, ConfirmationCreate, ReplyCreate, TaskCreate
-from services.assignment import create_assignment
-from services.bootstrap import Runtime
-from services.confirmation import confirm_task
-from services.demo import UnitStaff, process_in_unit
-from services.permissions import Actor
-from services.statistics import make_period, unit_statistics
-from services.tasks import list_unit_tasks
+from services.access.permissions import Actor
+from services.actions.confirmation import confirm_task
+from services.infra.runtime import Runtime
+from services.stats.statistics import make_period, unit_statistics
+from services.tasks.assignment import create_assignment
+from services.tasks.queries import list_unit_tasks
 from tests.conftest import FINANCE, at
 
 
@@ -29,7 +29,7 @@ def test_assign_reply_confirm_counts_done_on_time(runtime: Runtime, session: Ses
             doc_type="cong_van",
             summary="V/v báo cáo",
             signer="A",
-            tasks=[TaskCreate(content="Báo cáo", lead_unit_codes=[FINANCE], deadline=date(2026, 3, 10))],
+            tasks=[TaskCreate(content="Báo cáo", lead_unit_code=FINANCE, deadline=date(2026, 3, 10))],
         ),
     )
     rows = list_unit_tasks(session=session, actor=actors["clerk"], today=date(2026, 3, 3), due_soon_days=3)

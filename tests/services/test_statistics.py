@@ -41,11 +41,11 @@ import pytest
 from sqlmodel import Session, select
 
 from models import Role, TaskClass, User
-from services.bootstrap import Runtime
-from services.errors import InvalidInput, PermissionDenied
-from services.permissions import Actor, build_actor
-from services.statistics import UnitStats, dashboard, make_period, tasks_behind, unit_statistics
-from services.tasks import build_rows
+from services.access.permissions import Actor, build_actor
+from services.infra.errors import InvalidInput, PermissionDenied
+from services.infra.runtime import Runtime
+from services.stats.statistics import UnitStats, dashboard, make_period, tasks_behind, unit_statistics
+from services.tasks.queries import build_rows
 from tests.conftest import FINANCE, HEALTH, OFFICE, PLEIKU
 from tests.services.support import (
     FAST_HASHER,
@@ -120,7 +120,7 @@ def _table(session: Session, date_from: date, date_to: date, today: date) -> tup
     return [_row(r) for r in report.rows], _row(report.total)
 
 
-# Who acts: VP UBND's tracker, and each unit's own staff (services.demo.unit_staff) walking its
+# Who acts: VP UBND's tracker, and each unit's own staff (demo.seed.unit_staff) walking its
 # flow and issuing its replies (tests.services.support.reply).
 PEOPLE = {"tracker": "vp.theodoi", "clerk": "stc.vanthu", "other_leader": "pleiku.lanhdao"}
 
@@ -135,7 +135,7 @@ def _march_database(
     template, database = _template_runtime
     built = runtime_on_copy(database, tmp_path_factory.mktemp("march"), template)
     with pytest.MonkeyPatch.context() as patch, Session(built.engine, expire_on_commit=False) as session:
-        patch.setattr("services.accounts.hash_password", FAST_HASHER.hash)
+        patch.setattr("services.access.accounts.hash_password", FAST_HASHER.hash)
         tracker = make_actor(built, session, "vp.theodoi", Role.TRACKER, OFFICE)
         make_actor(built, session, "stc.vanthu", Role.CLERK, FINANCE)
         make_actor(built, session, "pleiku.lanhdao", Role.LEADER, PLEIKU)
@@ -423,7 +423,7 @@ def test_rows_are_the_same_by_either_read_path(
         return tasks_behind(session=session, actor=people["tracker"], period=period, due_soon_days=3)
 
     by_id_lists = everything()
-    monkeypatch.setattr("services.tasks._WHOLE_TABLE_FROM", 0)
+    monkeypatch.setattr("services.tasks.queries._WHOLE_TABLE_FROM", 0)
     one_pass = everything()
     assert one_pass == by_id_lists
     assert len(one_pass) == MARCH_TOTAL[-1]
@@ -464,18 +464,18 @@ def test_dashboard_is_one_reading_for_the_table_and_every_list_behind_it(
     assert board.report == unit_statistics(session=session, period=period)
     for unit in (None, *(r.unit_id for r in board.report.rows)):
         for cls in (None, *TaskClass):
-            assert board.behind(session=session, due_soon_days=3, unit_id=unit, task_class=cls) == tasks_behind(
+            assert board.figure_tasks(session=session, due_soon_days=3, unit_id=unit, task_class=cls) == tasks_behind(
                 session=session, actor=people["tracker"], period=period, due_soon_days=3, unit_id=unit, task_class=cls
             ), (unit, cls)
     assert board.lists_unit is None
     assert board.list_units() == {row.unit_id: row.unit_name for row in board.report.rows}
     own = dashboard(session=session, actor=people["clerk"], period=period)
     assert (own.lists_unit, own.list_units()) == (finance, {finance: "Sở Tài chính"})
-    overdue = own.behind(session=session, due_soon_days=3, unit_id=finance, task_class=TaskClass.OPEN_OVERDUE)
+    overdue = own.figure_tasks(session=session, due_soon_days=3, unit_id=finance, task_class=TaskClass.OPEN_OVERDUE)
     assert {r.task_id for r in overdue} == {history[k] for k in ("F4", "F7", "F8", "F9", "F13")}
     for target in (None, unit_id(session, PLEIKU)):
         with pytest.raises(PermissionDenied, match=re.escape("Bạn chỉ xem được danh sách nhiệm vụ của đơn vị mình.")):
-            own.behind(session=session, due_soon_days=3, unit_id=target)
+            own.figure_tasks(session=session, due_soon_days=3, unit_id=target)
 
 
 def test_period_must_not_be_reversed() -> None:

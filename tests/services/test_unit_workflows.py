@@ -19,15 +19,15 @@ import pytest
 import yaml
 from sqlmodel import Session
 
-from services.bootstrap import Runtime
-from services.config import ConfigError, load_config
-from services.errors import PermissionDenied
-from services.journal import events_of
-from services.permissions import Actor
-from services.settings import ROOT
-from services.timeline import describe_timeline
-from services.work import issue_reply
-from services.workflow import available_actions, fire, main_flow
+from services.access.permissions import Actor
+from services.actions.work import issue_reply
+from services.config.loader import ConfigError, load_config
+from services.infra.errors import PermissionDenied
+from services.infra.runtime import Runtime
+from services.infra.settings import ROOT
+from services.tasks.journal import events_of
+from services.tasks.timeline import describe_timeline
+from services.workflow.engine import available_actions, fire, main_flow
 from tests.conftest import FINANCE, HEALTH, at
 from tests.services.support import assign, reply_data, staff, task
 

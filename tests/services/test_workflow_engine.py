@@ -8,7 +8,7 @@ Units used:
 * UBND TP Pleiku (000.00.31.H21) has three sub-units: P. TC-KH (000.01.31.H21), P. TN&MT
   (000.02.31.H21), P. QLĐT (000.03.31.H21) — Trường hợp 2.
 
-Every unit's staff (clerk, leader, specialist) comes from ``services.demo.unit_staff``; their
+Every unit's staff (clerk, leader, specialist) comes from ``demo.seed.unit_staff``; their
 names are "Văn thư <unit>", "Lãnh đạo <unit>", "Chuyên viên <unit>".
 """
 
@@ -22,16 +22,16 @@ from typing import Any
 import pytest
 from sqlmodel import Session, col, select
 
+from demo.seed import UnitStaff
 from models import Document, DocumentKind, EventAction, Flow, OrgUnit, Role, Task, TaskEvent, TaskStatus
-from services.bootstrap import Runtime
-from services.demo import UnitStaff
-from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError
-from services.journal import events_of
-from services.permissions import Actor
-from services.tasks import get_task_detail, routed_tasks
-from services.timeline import describe_timeline
-from services.work import issue_reply
-from services.workflow import available_actions, fire, flow_views, main_flow
+from services.access.permissions import Actor
+from services.actions.work import issue_reply
+from services.infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError
+from services.infra.runtime import Runtime
+from services.tasks.journal import events_of
+from services.tasks.queries import get_task_detail, routed_tasks
+from services.tasks.timeline import describe_timeline
+from services.workflow.engine import available_actions, fire, flow_views, main_flow
 from tests.conftest import FINANCE, HEALTH, OFFICE, PLEIKU, at
 from tests.services.support import assign, flow_snapshot, reply_data, row_counts, staff, task, unit_id
 

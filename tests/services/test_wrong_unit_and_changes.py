@@ -28,16 +28,16 @@ from models import (
     WrongUnitRequest,
 )
 from models.schemas import TaskCreate
-from services.bootstrap import Runtime
-from services.changes import replace_task, revoke_task, update_task
-from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError
-from services.permissions import Actor
-from services.statistics import UnitStats, make_period, tasks_behind, unit_statistics
-from services.task_actions import task_workbench
-from services.tasks import get_task_detail, list_unit_tasks
-from services.work import add_note, contribute, issue_reply
-from services.workflow import available_actions, fire, main_flow
-from services.wrong_unit import archive_wrong_unit, decide_wrong_unit, list_pending_requests, request_wrong_unit
+from services.access.permissions import Actor
+from services.actions.changes import replace_task, revoke_task, update_task
+from services.actions.work import add_note, contribute, issue_reply
+from services.actions.workbench import task_workbench
+from services.actions.wrong_unit import archive_wrong_unit, decide_wrong_unit, list_pending_requests, request_wrong_unit
+from services.infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError
+from services.infra.runtime import Runtime
+from services.stats.statistics import UnitStats, make_period, tasks_behind, unit_statistics
+from services.tasks.queries import get_task_detail, list_unit_tasks
+from services.workflow.engine import available_actions, fire, main_flow
 from tests.conftest import FINANCE, HEALTH, OFFICE, PLEIKU, at
 from tests.services.support import (
     assign,
@@ -618,7 +618,7 @@ def test_rerouting_does_not_change_a_past_report(
             actor=actors["tracker"],
             config=runtime.config,
             task_id=old_id,
-            data=TaskCreate(content="Chỉnh trang vỉa hè", lead_unit_codes=[PLEIKU], deadline=date(2026, 3, 25)),
+            data=TaskCreate(content="Chỉnh trang vỉa hè", lead_unit_code=PLEIKU, deadline=date(2026, 3, 25)),
             reason="Giao lại cho UBND TP Pleiku",
             now=at(DECIDED),
         )
@@ -654,7 +654,7 @@ def test_a_closed_task_cannot_be_rerouted(
 def test_only_the_office_tracker_changes_a_task(
     runtime: Runtime, session: Session, actors: dict[str, Actor], fin: int
 ) -> None:
-    new = TaskCreate(content="Mới", lead_unit_codes=[HEALTH], deadline=date(2026, 3, 30))
+    new = TaskCreate(content="Mới", lead_unit_code=HEALTH, deadline=date(2026, 3, 30))
     for who in ("office_leader", "leader", "clerk", "admin"):
         actor = actors[who]
         for call in (
@@ -885,7 +885,7 @@ def test_replace_closes_the_old_task_and_creates_a_linked_one(
     def replace(**data: Any) -> Callable[[], Any]:
         fields: dict[str, Any] = {
             "content": "Rà soát dự toán ngành y tế",
-            "lead_unit_codes": [HEALTH],
+            "lead_unit_code": HEALTH,
             "deadline": date(2026, 3, 30),
         }
         fields.update(data)
@@ -899,13 +899,7 @@ def test_replace_closes_the_old_task_and_creates_a_linked_one(
             now=at(DECIDED),
         )
 
-    _refused(session, InvalidInput, "Nhiệm vụ thay thế phải có đúng một đơn vị chủ trì.", replace(lead_unit_codes=[]))
-    _refused(
-        session,
-        InvalidInput,
-        "Nhiệm vụ thay thế phải có đúng một đơn vị chủ trì.",
-        replace(lead_unit_codes=[HEALTH, PLEIKU]),
-    )
+    _refused(session, InvalidInput, "Nhiệm vụ thay thế phải có đúng một đơn vị chủ trì.", replace(lead_unit_code=""))
     _refused(
         session,
         InvalidInput,
@@ -987,7 +981,7 @@ def test_changes_to_a_done_task_are_refused(
             actor=tracker,
             config=runtime.config,
             task_id=fin,
-            data=TaskCreate(content="Mới", lead_unit_codes=[HEALTH], deadline=date(2026, 3, 30)),
+            data=TaskCreate(content="Mới", lead_unit_code=HEALTH, deadline=date(2026, 3, 30)),
             reason="x",
             now=at(DECIDED),
         ),

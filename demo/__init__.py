@@ -1,0 +1,1 @@
+"""Demo data for `make run`: never imported by the product code."""

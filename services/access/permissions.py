@@ -1,0 +1,79 @@
+"""Who may do what: permissions come from ``config/roles.yaml``, scoped by the user's unit.
+
+Every service call takes an ``Actor`` and checks it here, so a page that forgot a check still
+cannot do harm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from models import Flow, OrgUnit, Permission, Role, Task, TaskCoordinator, UnitKind, User
+from services.config.loader import AppConfig
+from services.infra.errors import PermissionDenied
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The logged-in user as the services see them."""
+
+    user_id: int
+    username: str
+    full_name: str
+    role: Role
+    unit_id: int
+    unit_name: str
+    at_office: bool
+    permissions: frozenset[Permission]
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+
+def build_actor(*, session: Session, config: AppConfig, user_id: int) -> Actor | None:
+    """The actor for an active user of an active unit, or None."""
+    user = session.get(User, user_id)
+    if user is None or not user.active or user.id is None:
+        return None
+    unit = session.get(OrgUnit, user.unit_id)
+    if unit is None or not unit.active or unit.id is None:
+        return None
+    at_office = unit.kind is UnitKind.OFFICE
+    role_cfg = config.roles.roles[user.role]
+    perms = frozenset(role_cfg.at_office if at_office else role_cfg.at_unit)
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        full_name=user.full_name,
+        role=user.role,
+        unit_id=unit.id,
+        unit_name=unit.short_name,
+        at_office=at_office,
+        permissions=perms,
+    )
+
+
+def require(actor: Actor, permission: Permission, message: str) -> None:
+    if not actor.can(permission):
+        raise PermissionDenied(message)
+
+
+def can_view_task(*, session: Session, actor: Actor, task: Task) -> bool:
+    """All tasks for VP UBND and admin; otherwise the lead unit's and coordinating units' own."""
+    if actor.can(Permission.TASKS_VIEW_ALL):
+        return True
+    if not actor.can(Permission.UNIT_TASKS_VIEW):
+        return False
+    if task.lead_unit_id == actor.unit_id:
+        return True
+    if session.get(TaskCoordinator, (task.id, actor.unit_id)) is not None:
+        return True
+    # a sub-unit the task was routed to (or its parent, which routed it)
+    holders = session.exec(select(Flow.unit_id).where(Flow.task_id == task.id)).all()
+    if actor.unit_id in holders:
+        return True
+    return any(
+        (unit := session.get(OrgUnit, holder)) is not None and unit.parent_id == actor.unit_id for holder in holders
+    )

@@ -1,0 +1,178 @@
+"""Xác nhận kết quả: VP UBND's tracker judges each reply (Điều 5.2).
+
+On time or late is never typed: it follows from the reply date and the deadline in force.
+"Not done" needs a reason and may grant a new deadline (an Extension, history kept).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session, col, select
+
+from models import Confirmation, ConfirmOutcome, Document, EventAction, Extension, Permission, Task, TaskStatus
+from models.schemas import ConfirmationCreate
+from services.access.permissions import Actor, require
+from services.config.loader import AppConfig
+from services.infra.clock import fmt_date, local_date, now_utc
+from services.infra.errors import Conflict, InvalidInput, NotFound
+from services.infra.text import clean_text
+from services.org.units import unit_names
+from services.stats.classify import classify, load_facts
+from services.tasks.journal import record_event
+from services.workflow.engine import restart_main_flow
+
+
+@dataclass(frozen=True)
+class PendingReply:
+    """A reply waiting for confirmation, with its age in days."""
+
+    task_id: int
+    reply_id: int
+    unit_name: str
+    assignment_code: str
+    content: str
+    deadline: date
+    reply_code: str
+    reply_date: date
+    result: str
+    age_days: int
+    on_time: bool
+
+
+def _latest_unconfirmed_reply(session: Session, task_id: int) -> Document | None:
+    confirmed = set(session.exec(select(Confirmation.reply_id).where(Confirmation.task_id == task_id)).all())
+    replies = session.exec(
+        select(Document).where(Document.task_id == task_id).order_by(Document.id.desc())  # type: ignore[union-attr]
+    ).all()
+    return next((r for r in replies if r.id not in confirmed), None)
+
+
+def list_pending(*, session: Session, actor: Actor, today: date) -> list[PendingReply]:
+    """Replies awaiting confirmation, oldest first."""
+    require(actor, Permission.TASK_CONFIRM, "Chỉ chuyên viên theo dõi của Văn phòng UBND tỉnh được xác nhận kết quả.")
+    tasks = list(session.exec(select(Task).where(Task.status == TaskStatus.REPLIED)).all())
+    facts = load_facts(session=session, task_ids=[t.id for t in tasks if t.id is not None])
+    names = unit_names(session=session)
+    doc_ids = {t.document_id for t in tasks}
+    docs = {d.id: d for d in session.exec(select(Document).where(col(Document.id).in_(doc_ids))).all()}
+    pending: list[PendingReply] = []
+    for t in tasks:
+        assert t.id is not None
+        reply = _latest_unconfirmed_reply(session, t.id)
+        if reply is None or reply.id is None:
+            continue
+        state = classify(facts[t.id], today)
+        pending.append(
+            PendingReply(
+                task_id=t.id,
+                reply_id=reply.id,
+                unit_name=names.get(t.lead_unit_id, "?"),
+                assignment_code=docs[t.document_id].code,
+                content=t.content,
+                deadline=state.deadline,
+                reply_code=reply.code,
+                reply_date=reply.issue_date,
+                result=reply.result,
+                age_days=(today - local_date(reply.created_at)).days,
+                on_time=reply.issue_date <= state.deadline,
+            )
+        )
+    return sorted(pending, key=lambda p: (-p.age_days, p.task_id))
+
+
+def confirm_task(
+    *,
+    session: Session,
+    actor: Actor,
+    config: AppConfig,
+    task_id: int,
+    data: ConfirmationCreate,
+    now: datetime | None = None,
+) -> Confirmation:
+    """Record the verdict on the pending reply of a task; journal it; commit."""
+    require(actor, Permission.TASK_CONFIRM, "Chỉ chuyên viên theo dõi của Văn phòng UBND tỉnh được xác nhận kết quả.")
+    task = session.get(Task, task_id)
+    if task is None or task.id is None:
+        raise NotFound(f"Không tìm thấy nhiệm vụ #{task_id}.")
+    if task.status is not TaskStatus.REPLIED:
+        raise Conflict("Nhiệm vụ chưa có văn bản trả lời nên chưa thể xác nhận.")
+    reply = _latest_unconfirmed_reply(session, task.id)
+    if reply is None or reply.id is None:
+        raise Conflict("Nhiệm vụ chưa có văn bản trả lời nên chưa thể xác nhận.")
+    now = now or now_utc()
+    today = local_date(now)
+    reason = clean_text(
+        data.reason,
+        label="Lý do",
+        field="reason",
+        required=data.outcome is ConfirmOutcome.NOT_DONE,
+    )
+    if data.outcome is ConfirmOutcome.DONE and data.new_deadline is not None:
+        raise InvalidInput("Chỉ gia hạn khi xác nhận chưa hoàn thành.", field="new_deadline")
+    if data.new_deadline is not None and data.new_deadline < today:
+        raise InvalidInput(f"Hạn mới {fmt_date(data.new_deadline)} không được trước hôm nay.", field="new_deadline")
+
+    confirmation = Confirmation(
+        task_id=task.id,
+        reply_id=reply.id,
+        outcome=data.outcome,
+        confirmed_on=today,
+        reason=reason,
+        actor_id=actor.user_id,
+        created_at=now,
+    )
+    session.add(confirmation)
+    session.flush()
+    if data.outcome is ConfirmOutcome.DONE:
+        task.status = TaskStatus.DONE
+        state = classify(load_facts(session=session, task_ids=[task.id])[task.id], today)
+        verdict = "đúng hạn" if reply.issue_date <= state.deadline else "trễ hạn"
+        record_event(
+            session=session,
+            actor=actor,
+            task=task,
+            action=EventAction.CONFIRMED_DONE,
+            at=now,
+            note=f"Hoàn thành {verdict} (văn bản {reply.code} ngày {fmt_date(reply.issue_date)}, "
+            f"hạn {fmt_date(state.deadline)}). {reason}".strip(),
+        )
+    else:
+        task.status = TaskStatus.OPEN
+        restart_main_flow(session=session, config=config, task=task, now=now)
+        record_event(
+            session=session,
+            actor=actor,
+            task=task,
+            action=EventAction.CONFIRMED_NOT_DONE,
+            at=now,
+            note=f"Chưa hoàn thành: {reason}",
+            from_unit_id=actor.unit_id,
+            to_unit_id=task.lead_unit_id,
+        )
+        if data.new_deadline is not None:
+            session.add(
+                Extension(
+                    task_id=task.id,
+                    new_deadline=data.new_deadline,
+                    granted_on=today,
+                    reason=reason,
+                    confirmation_id=confirmation.id,
+                    actor_id=actor.user_id,
+                    created_at=now,
+                )
+            )
+            record_event(
+                session=session,
+                actor=actor,
+                task=task,
+                action=EventAction.EXTENDED,
+                at=now,
+                note=f"Gia hạn đến {fmt_date(data.new_deadline)}: {reason}",
+                from_unit_id=actor.unit_id,
+                to_unit_id=task.lead_unit_id,
+            )
+    session.add(task)
+    session.commit()
+    return confirmation

@@ -1,0 +1,235 @@
+"""Loading and validating ``config/*.yaml``.
+
+A province changes these files, not the code, so every mistake must be reported with the
+file, the entry and the field, and the app must refuse to start on a bad file.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from models.enums import CloseReason, EventAction, Permission, Role, TaskClass, TaskStatus, UnitKind
+from services.config.errors import ConfigError
+from services.config.workflows import WorkflowsConfig, load_workflows
+from services.config.yaml_lines import compose, line_of
+
+__all__ = ["AppConfig", "ConfigError", "load_config"]
+
+UNIT_CODE_PATTERN = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class UnitConfig(_Strict):
+    code: str
+    name: str = Field(min_length=1)
+    short_name: str = Field(min_length=1)
+    kind: UnitKind
+    parent: str | None = None
+    active: bool = True
+
+    @field_validator("code")
+    @classmethod
+    def _code_pattern(cls, value: str) -> str:
+        if not UNIT_CODE_PATTERN.match(value):
+            raise ValueError(f"mã định danh '{value}' không đúng mẫu 000.00.00.H21")
+        return value
+
+
+class OrgConfig(_Strict):
+    province: str
+    units: list[UnitConfig] = Field(min_length=1)
+
+
+class RoleConfig(_Strict):
+    label: str = Field(min_length=1)
+    at_office: list[Permission] = []
+    at_unit: list[Permission] = []
+
+
+class RolesConfig(_Strict):
+    roles: dict[Role, RoleConfig]
+
+
+class ClassStyle(_Strict):
+    label: str = Field(min_length=1)
+    color: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
+
+
+class AppSettingsConfig(_Strict):
+    app_name: str = "Giao việc"
+    issuers: dict[str, str] = Field(min_length=1)
+    document_types: dict[str, str] = Field(min_length=1)
+    due_soon_days: int = Field(default=3, ge=0, le=60)
+    extra_days_off: list[date] = []
+    extra_working_days: list[date] = []
+    task_classes: dict[TaskClass, ClassStyle]
+    task_statuses: dict[TaskStatus, str]
+    event_actions: dict[EventAction, str]
+    close_reasons: dict[CloseReason, str]
+    unit_kinds: dict[UnitKind, str]
+
+
+class AppConfig(_Strict):
+    """Everything read from ``config/``; validated once at start."""
+
+    org: OrgConfig
+    roles: RolesConfig
+    app: AppSettingsConfig
+    workflows: WorkflowsConfig
+
+    def role_label(self, role: Role) -> str:
+        return self.roles.roles[role].label
+
+    def class_label(self, cls: TaskClass) -> str:
+        return self.app.task_classes[cls].label
+
+    @property
+    def office_code(self) -> str:
+        return next(u.code for u in self.org.units if u.kind is UnitKind.OFFICE)
+
+
+_FILES: dict[str, type[BaseModel]] = {
+    "org.yaml": OrgConfig,
+    "roles.yaml": RolesConfig,
+    "app.yaml": AppSettingsConfig,
+}
+
+
+def _describe_location(data: Any, loc: tuple[int | str, ...]) -> str:
+    """Turn a pydantic error location into 'units[3] (code 000.00.05.H21), field kind'."""
+    parts: list[str] = []
+    node = data
+    for index, key in enumerate(loc):
+        last = index == len(loc) - 1
+        if isinstance(key, int):
+            label = f"[{key}]"
+            if isinstance(node, list) and key < len(node) and isinstance(node[key], dict):
+                ident = node[key].get("code") or node[key].get("name")
+                if ident:
+                    label += f" ({ident})"
+            parts.append(label)
+        else:
+            parts.append(("trường " if last else "") + str(key))
+        if isinstance(node, (list, dict)):
+            try:
+                node = node[key]  # type: ignore[index]
+            except (KeyError, IndexError, TypeError):
+                node = None
+    return " > ".join(parts).replace(" > [", "[")
+
+
+def _read_yaml(path: Path) -> Any:
+    if not path.exists():
+        raise ConfigError(f"{path}: thiếu tệp cấu hình.")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" dòng {mark.line + 1}, cột {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path}{where}: YAML không hợp lệ ({getattr(exc, 'problem', exc)}).") from exc
+
+
+def _check_cross_rules(config: AppConfig, config_dir: Path) -> list[str]:
+    errors: list[str] = []
+    org_file = config_dir / "org.yaml"
+    org_tree = compose(org_file)
+
+    def at(index: int, field_name: str) -> str:
+        line = line_of(org_tree, ("units", index, field_name))
+        unit = config.org.units[index]
+        return f"{org_file}{f' dòng {line}' if line else ''}: units[{index}] ({unit.code}) trường {field_name}"
+
+    codes: set[str] = set()
+    for index, unit in enumerate(config.org.units):
+        if unit.code in codes:
+            errors.append(f"{at(index, 'code')}: mã định danh bị trùng.")
+        codes.add(unit.code)
+    for index, unit in enumerate(config.org.units):
+        if unit.kind is UnitKind.SUBUNIT and not unit.parent:
+            errors.append(f"{at(index, 'parent')}: đơn vị trực thuộc phải có đơn vị cha.")
+        if unit.parent and unit.parent not in codes:
+            errors.append(f"{at(index, 'parent')}: không có đơn vị mã '{unit.parent}'.")
+        if unit.parent == unit.code:
+            errors.append(f"{at(index, 'parent')}: đơn vị không thể là cha của chính nó.")
+    offices = [(i, u) for i, u in enumerate(config.org.units) if u.kind is UnitKind.OFFICE]
+    if len(offices) != 1:
+        listed = ", ".join(f"units[{i}] ({u.code})" for i, u in offices)
+        errors.append(
+            f"{org_file}: units: phải có đúng một đơn vị kind: office (VP UBND tỉnh), đang có {len(offices)}"
+            + (f": {listed}." if listed else ".")
+        )
+    wf_file = config_dir / "workflows.yaml"
+    wf_tree = compose(wf_file)
+    for key, wf in config.workflows.workflows.items():
+        for index, code in enumerate(wf.units or ()):
+            if code not in codes:
+                line = line_of(wf_tree, ("workflows", key, "units", index))
+                errors.append(
+                    f"{wf_file}{f' dòng {line}' if line else ''}: workflows > {key} > units[{index}]: "
+                    f"không có đơn vị mã '{code}' trong org.yaml."
+                )
+    missing_roles = [r.value for r in Role if r not in config.roles.roles]
+    if missing_roles:
+        errors.append(f"{config_dir / 'roles.yaml'}: roles: thiếu vai trò {', '.join(missing_roles)}.")
+    app_file = config_dir / "app.yaml"
+    for field_name, enum_type in (
+        ("task_classes", TaskClass),
+        ("task_statuses", TaskStatus),
+        ("event_actions", EventAction),
+        ("close_reasons", CloseReason),
+        ("unit_kinds", UnitKind),
+    ):
+        present = getattr(config.app, field_name)
+        missing = [m.value for m in enum_type if m not in present]
+        if missing:
+            errors.append(f"{app_file}: trường {field_name}: thiếu nhãn cho {', '.join(missing)}.")
+    return errors
+
+
+def load_config(config_dir: Path) -> AppConfig:
+    """Read and validate every config file; raise ConfigError listing all problems found."""
+    errors: list[str] = []
+    parsed: dict[str, BaseModel] = {}
+    for filename, model in _FILES.items():
+        path = config_dir / filename
+        try:
+            data = _read_yaml(path)
+        except ConfigError as exc:
+            errors.append(str(exc))
+            continue
+        try:
+            parsed[filename] = model.model_validate(data)
+        except ValidationError as exc:
+            tree = compose(path)
+            for err in exc.errors():
+                loc = tuple(err["loc"])
+                where = _describe_location(data, loc) or "(gốc)"
+                line = line_of(tree, loc)
+                value = err.get("input")
+                shown = f" (giá trị: {value!r})" if isinstance(value, (str, int, float)) and len(loc) else ""
+                errors.append(f"{path}{f' dòng {line}' if line else ''}: {where}: {err['msg']}{shown}")
+    try:
+        workflows = load_workflows(config_dir)
+    except ConfigError as exc:
+        errors.extend(line.removeprefix("- ") for line in str(exc).splitlines()[1:] or [str(exc)])
+    if errors:
+        raise ConfigError("Cấu hình không hợp lệ:\n" + "\n".join(f"- {e}" for e in errors))
+    config = AppConfig(
+        org=parsed["org.yaml"],  # type: ignore[arg-type]
+        roles=parsed["roles.yaml"],  # type: ignore[arg-type]
+        app=parsed["app.yaml"],  # type: ignore[arg-type]
+        workflows=workflows,
+    )
+    cross = _check_cross_rules(config, config_dir)
+    if cross:
+        raise ConfigError("Cấu hình không hợp lệ:\n" + "\n".join(f"- {e}" for e in cross))
+    return config

@@ -1,0 +1,1 @@
+"""Infrastructure: settings, database, start-up, clock, errors, text hygiene. No business rule lives here."""

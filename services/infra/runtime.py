@@ -1,0 +1,37 @@
+"""Start-up: validate config, open the database, migrate, synchronise the org tree.
+
+Called once per process by the app (cached) and by the CLI and the tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from services.config.loader import AppConfig, load_config
+from services.infra.database import make_engine, migrate
+from services.infra.settings import Settings, get_settings
+from services.org.units import sync_units
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    config: AppConfig
+    engine: Engine
+
+
+def start(
+    *, settings: Settings | None = None, database_url: str | None = None, config_dir: Path | None = None
+) -> Runtime:
+    """Validate config (raises ConfigError), migrate the database and sync units."""
+    settings = settings or get_settings()
+    config = load_config(config_dir or settings.config_dir)
+    engine = make_engine(database_url or settings.resolved_database_url())
+    migrate(engine)
+    with Session(engine) as session:
+        sync_units(session=session, config=config)
+    return Runtime(settings=settings, config=config, engine=engine)

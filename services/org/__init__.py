@@ -1,0 +1,1 @@
+"""The org tree: units synchronised from config/org.yaml."""

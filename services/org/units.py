@@ -1,0 +1,62 @@
+"""The org tree: synchronised from ``config/org.yaml`` into the database at start.
+
+Units are matched by their code (mã định danh); a unit removed from the file is deactivated,
+never deleted, because old tasks still point at it.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from models import OrgUnit, UnitKind
+from services.config.loader import AppConfig
+
+
+def sync_units(*, session: Session, config: AppConfig) -> None:
+    existing = {u.code: u for u in session.exec(select(OrgUnit)).all()}
+    listed: set[str] = set()
+    for order, unit_cfg in enumerate(config.org.units):
+        listed.add(unit_cfg.code)
+        unit = existing.get(unit_cfg.code) or OrgUnit(code=unit_cfg.code, name="", short_name="", kind=unit_cfg.kind)
+        unit.name = unit_cfg.name
+        unit.short_name = unit_cfg.short_name
+        unit.kind = unit_cfg.kind
+        unit.active = unit_cfg.active
+        unit.sort_order = order
+        session.add(unit)
+        existing[unit_cfg.code] = unit
+    session.flush()
+    for unit_cfg in config.org.units:
+        parent = existing[unit_cfg.parent] if unit_cfg.parent else None
+        existing[unit_cfg.code].parent_id = parent.id if parent else None
+    for code, unit in existing.items():
+        if code not in listed and unit.active:
+            unit.active = False
+    session.commit()
+
+
+def list_units(*, session: Session, active_only: bool = True) -> list[OrgUnit]:
+    query = select(OrgUnit).order_by(OrgUnit.sort_order, OrgUnit.id)  # type: ignore[arg-type]
+    if active_only:
+        query = query.where(OrgUnit.active == True)  # noqa: E712
+    return list(session.exec(query).all())
+
+
+def assignable_units(*, session: Session) -> list[OrgUnit]:
+    """Units VP UBND may assign to: every active unit except the office itself."""
+    return [u for u in list_units(session=session) if u.kind is not UnitKind.OFFICE]
+
+
+def unit_by_code(*, session: Session, code: str) -> OrgUnit | None:
+    return session.exec(select(OrgUnit).where(OrgUnit.code == code)).first()
+
+
+def unit_names(*, session: Session) -> dict[int, str]:
+    return {u.id: u.short_name for u in list_units(session=session, active_only=False) if u.id is not None}
+
+
+def office_unit(*, session: Session) -> OrgUnit:
+    """The one office unit (VP UBND tỉnh); config validation guarantees it exists."""
+    unit = session.exec(select(OrgUnit).where(OrgUnit.kind == UnitKind.OFFICE)).first()
+    assert unit is not None, "config/org.yaml has no office unit"
+    return unit

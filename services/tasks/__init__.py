@@ -1,0 +1,1 @@
+"""Tasks as documents: assigning them, reading them, their journal and timeline, working days."""

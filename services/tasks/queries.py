@@ -1,0 +1,237 @@
+"""Reading tasks: a unit's list, one task with its journal, and the overdue/due-soon flags.
+
+Visibility is decided here: VP UBND and admin see every task, a unit sees its own (and, read
+only, those it coordinates); anything else is "not found" to avoid leaking that it exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from models import CloseReason, Document, Flow, OrgUnit, Permission, Task, TaskClass, TaskCoordinator, TaskStatus
+from services.access.permissions import Actor, can_view_task
+from services.infra.errors import NotFound, PermissionDenied
+from services.infra.text import matches
+from services.org.units import unit_names
+from services.stats.classify import TaskFacts, TaskState, classify, load_facts
+from services.tasks.journal import TimelineEntry, events_of
+from services.workflow.engine import unit_holds_task
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """One line of a task list."""
+
+    task_id: int
+    document_id: int
+    document_code: str
+    document_date: date
+    summary: str
+    content: str
+    lead_unit_id: int
+    lead_unit_name: str
+    status: TaskStatus
+    state: TaskState
+    due_soon: bool
+    days_left: int  # negative when overdue
+
+
+@dataclass(frozen=True)
+class ReplyInfo:
+    reply_id: int
+    code: str
+    issue_date: date
+    summary: str
+    result: str
+    signer: str
+    unit_name: str
+
+
+@dataclass(frozen=True)
+class TaskDetail:
+    row: TaskRow
+    lead_unit_code: str  # mã định danh: the change forms default to the current lead unit
+    document: Document
+    coordinating_units: list[str]
+    replies: list[ReplyInfo]
+    timeline: list[TimelineEntry]
+    can_note: bool
+    can_confirm: bool
+    closed_reason: CloseReason | None
+    replaces_task_id: int | None
+
+
+_WHOLE_TABLE_FROM = 3000  # ids; above this build_rows reads the task table in one pass
+
+
+def build_rows(
+    *,
+    session: Session,
+    task_ids: Collection[int],
+    today: date,
+    due_soon_days: int,
+    facts: Mapping[int, TaskFacts] | None = None,
+) -> list[TaskRow]:
+    """Task rows classified as of ``today`` (the one classification code path).
+
+    ``facts``: the caller already loaded them (the statistics' drill-down), so they are not read twice.
+    """
+    ids = sorted(set(task_ids))
+    if facts is None:
+        facts = load_facts(session=session, task_ids=ids)
+    units = unit_names(session=session)
+    rows: list[TaskRow] = []
+    wanted = set(ids)
+    base = sa_select(  # six columns: beyond sqlmodel.select's typed overloads
+        col(Task.id),
+        col(Task.content),
+        col(Task.status),
+        col(Document.code),
+        col(Document.issue_date),
+        col(Document.summary),
+    ).join(Document, col(Task.document_id) == col(Document.id))
+    # A few ids: IN lists of 900 (SQLite's parameter limit). Many (a drill-down over the whole
+    # province): one pass over the table is cheaper than dozens of IN queries.
+    queries = (
+        [base]
+        if len(ids) > _WHOLE_TABLE_FROM
+        else [base.where(col(Task.id).in_(ids[start : start + 900])) for start in range(0, len(ids), 900)]
+    )
+    for query in queries:
+        for task_id, content, status, code, issued, summary in session.execute(query):
+            if task_id not in wanted:
+                continue
+            fact = facts[task_id]
+            state = classify(fact, today)
+            days_left = (state.deadline - today).days
+            due_soon = (
+                not state.awaiting_confirmation
+                and state.task_class is TaskClass.OPEN_ON_TIME
+                and days_left <= due_soon_days
+            )
+            rows.append(
+                TaskRow(
+                    task_id=task_id,
+                    document_id=fact.document_id,
+                    document_code=code,
+                    document_date=issued,
+                    summary=summary,
+                    content=content,
+                    lead_unit_id=fact.lead_unit_id,
+                    lead_unit_name=units.get(fact.lead_unit_id, "?"),
+                    status=TaskStatus(status),
+                    state=state,
+                    due_soon=due_soon,
+                    days_left=days_left,
+                )
+            )
+    return rows
+
+
+def sort_urgent_first(rows: list[TaskRow]) -> list[TaskRow]:
+    """Overdue first (most overdue on top), then due soon, then open, then done."""
+
+    def key(r: TaskRow) -> tuple[int, int, int]:
+        if r.state.is_done:
+            rank = 3
+        elif r.state.task_class is TaskClass.OPEN_OVERDUE:
+            rank = 0
+        elif r.due_soon:
+            rank = 1
+        else:
+            rank = 2
+        return (rank, r.days_left, r.task_id)
+
+    return sorted(rows, key=key)
+
+
+def list_unit_tasks(
+    *,
+    session: Session,
+    actor: Actor,
+    today: date,
+    due_soon_days: int,
+    unit_id: int | None = None,
+    query: str = "",
+    include_done: bool = True,
+) -> list[TaskRow]:
+    """Tasks led by a unit (default: the actor's), urgent first; ``query`` ignores accents."""
+    target = unit_id if unit_id is not None else actor.unit_id
+    if target != actor.unit_id and not actor.can(Permission.TASKS_VIEW_ALL):
+        raise PermissionDenied("Bạn chỉ xem được nhiệm vụ của đơn vị mình.")
+    if target == actor.unit_id and not (actor.can(Permission.UNIT_TASKS_VIEW) or actor.can(Permission.TASKS_VIEW_ALL)):
+        raise PermissionDenied("Vai trò của bạn không xem danh sách nhiệm vụ của đơn vị.")
+    ids = session.exec(select(col(Task.id)).where(Task.lead_unit_id == target)).all()
+    rows = build_rows(
+        session=session, task_ids=[i for i in ids if i is not None], today=today, due_soon_days=due_soon_days
+    )
+    if query.strip():
+        rows = [r for r in rows if matches(query, r.document_code, r.summary, r.content)]
+    if not include_done:
+        rows = [r for r in rows if not r.state.is_done]
+    return sort_urgent_first(rows)
+
+
+def coordinated_tasks(*, session: Session, actor: Actor, today: date, due_soon_days: int) -> list[TaskRow]:
+    """Tasks where the actor's unit coordinates (read-only, never counted)."""
+    ids = session.exec(select(TaskCoordinator.task_id).where(TaskCoordinator.unit_id == actor.unit_id)).all()
+    return sort_urgent_first(build_rows(session=session, task_ids=ids, today=today, due_soon_days=due_soon_days))
+
+
+def get_visible_task(*, session: Session, actor: Actor, task_id: int) -> Task:
+    task = session.get(Task, task_id)
+    if task is None or not can_view_task(session=session, actor=actor, task=task):
+        raise NotFound(f"Không tìm thấy nhiệm vụ #{task_id} hoặc bạn không có quyền xem.")
+    return task
+
+
+def get_task_detail(*, session: Session, actor: Actor, task_id: int, today: date, due_soon_days: int) -> TaskDetail:
+    task = get_visible_task(session=session, actor=actor, task_id=task_id)
+    row = build_rows(session=session, task_ids=[task_id], today=today, due_soon_days=due_soon_days)[0]
+    document = session.get(Document, task.document_id)
+    assert document is not None
+    units = unit_names(session=session)
+    coordinators = [
+        units[c.unit_id] for c in session.exec(select(TaskCoordinator).where(TaskCoordinator.task_id == task_id)).all()
+    ]
+    replies = [
+        ReplyInfo(
+            reply_id=d.id or 0,
+            code=d.code,
+            issue_date=d.issue_date,
+            summary=d.summary,
+            result=d.result,
+            signer=d.signer,
+            unit_name=units.get(d.unit_id or 0, "?"),
+        )
+        for d in session.exec(
+            select(Document).where(Document.task_id == task_id).order_by(Document.issue_date, Document.id)  # type: ignore[arg-type]
+        ).all()
+    ]
+    own = task.lead_unit_id == actor.unit_id or unit_holds_task(session=session, unit_id=actor.unit_id, task_id=task_id)
+    lead_unit = session.get(OrgUnit, task.lead_unit_id)
+    return TaskDetail(
+        row=row,
+        lead_unit_code=lead_unit.code if lead_unit else "",
+        document=document,
+        coordinating_units=coordinators,
+        replies=replies,
+        timeline=events_of(session=session, task_id=task_id),
+        can_note=own and actor.can(Permission.TASK_NOTE) and task.status in (TaskStatus.OPEN, TaskStatus.REPLIED),
+        can_confirm=actor.can(Permission.TASK_CONFIRM) and task.status is TaskStatus.REPLIED,
+        closed_reason=task.closed_reason,
+        replaces_task_id=task.replaces_task_id,
+    )
+
+
+def routed_tasks(*, session: Session, actor: Actor, today: date, due_soon_days: int) -> list[TaskRow]:
+    """Tasks routed to the actor's unit by its parent (chuyển liên thông nội bộ)."""
+    ids = session.exec(
+        select(Flow.task_id).where(Flow.unit_id == actor.unit_id, col(Flow.parent_flow_id).is_not(None)).distinct()
+    ).all()
+    return sort_urgent_first(build_rows(session=session, task_ids=ids, today=today, due_soon_days=due_soon_days))

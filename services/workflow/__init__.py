@@ -1,0 +1,1 @@
+"""The routing templates of config/workflows.yaml run as a state machine, and their diagrams."""

@@ -1,0 +1,441 @@
+"""The workflow engine: runs the routing templates of ``config/workflows.yaml`` (Điều 5.1.e).
+
+Every step is one call of ``fire``: it checks the guard (state, role, unit, assignee, sub
+flows), applies the transition and its effects (hand to a specialist, start sub-unit flows,
+archive-close them, issue the reply), journals it, and commits, all together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from models import EventAction, Flow, OrgUnit, Role, Task, TaskStatus, User
+from models.schemas import ReplyCreate
+from services.access.permissions import Actor
+from services.config.loader import AppConfig
+from services.config.workflows import ActorUnit, TransitionDef, WorkflowDef
+from services.infra.clock import now_utc
+from services.infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from services.infra.text import clean_text
+from services.tasks.journal import record_event
+
+ASSIGNEE_ROLES = (Role.SPECIALIST, Role.TRACKER)
+
+
+@dataclass(frozen=True)
+class Action:
+    """A transition the actor may fire now on one flow of a task."""
+
+    flow_id: int
+    unit_name: str
+    workflow: str
+    transition: str
+    label: str
+    step: int
+    choose_assignee: bool
+    start_subflows: bool
+    issue_reply: bool
+    note_required: bool
+
+
+@dataclass(frozen=True)
+class FlowView:
+    """Where a task stands in one unit ("đang ở bước …")."""
+
+    flow_id: int
+    unit_id: int
+    unit_name: str
+    parent_flow_id: int | None
+    workflow: str
+    workflow_label: str
+    state: str
+    state_label: str
+    final: bool
+    active: bool
+    assignee_name: str
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def _workflow(config: AppConfig, key: str) -> WorkflowDef:
+    return config.workflows.workflows[key]
+
+
+def unit_main_workflows(*, session: Session, config: AppConfig, unit_id: int) -> dict[str, WorkflowDef]:
+    """The main workflows this unit may run (shared ones and its own variants, see ``mains_for``)."""
+    unit = session.get(OrgUnit, unit_id)
+    has_subunits = bool(subunits_of(session=session, unit_id=unit_id))
+    return config.workflows.mains_for(unit.code if unit else "", has_subunits=has_subunits)
+
+
+def default_main_workflow(*, session: Session, config: AppConfig, unit_id: int) -> str:
+    """The workflow a new flow starts in: the unit's first that needs no sub-units (its own
+    variant of the short workflow if it has one). Steps before bút phê are shared by all."""
+    mains = unit_main_workflows(session=session, config=config, unit_id=unit_id)
+    return next(k for k, w in mains.items() if not w.requires_subunits)
+
+
+def subunits_of(*, session: Session, unit_id: int) -> list[OrgUnit]:
+    query = select(OrgUnit).where(OrgUnit.parent_id == unit_id, OrgUnit.active == True)  # noqa: E712
+    return list(session.exec(query.order_by(col(OrgUnit.sort_order))).all())
+
+
+def assignee_candidates(*, session: Session, unit_id: int) -> list[User]:
+    """Who a leader may hand a flow to: the unit's active specialists and trackers."""
+    query = select(User).where(User.unit_id == unit_id, User.active == True, col(User.role).in_(ASSIGNEE_ROLES))  # noqa: E712
+    return list(session.exec(query.order_by(col(User.full_name))).all())
+
+
+def _candidate_workflows(session: Session, config: AppConfig, flow: Flow) -> list[str]:
+    """The flow's workflow once chosen; before that every main workflow that fits the unit."""
+    if flow.committed or flow.parent_flow_id is not None:
+        return [flow.workflow]
+    mains = unit_main_workflows(session=session, config=config, unit_id=flow.unit_id)
+    return [key for key, wf in mains.items() if flow.state in wf.states]
+
+
+def _parent_unit_id(session: Session, unit_id: int) -> int | None:
+    unit = session.get(OrgUnit, unit_id)
+    return unit.parent_id if unit else None
+
+
+def _actor_may(session: Session, actor: Actor, flow: Flow, tr: TransitionDef) -> bool:
+    """Role, unit (the flow's or its parent) and, where the step says so, the assignee."""
+    if actor.at_office or actor.role not in tr.roles:
+        return False
+    if tr.actor_unit is ActorUnit.FLOW:
+        unit_ok = actor.unit_id == flow.unit_id
+    else:
+        unit_ok = actor.unit_id == _parent_unit_id(session, flow.unit_id)
+    if not unit_ok:
+        return False
+    return not (tr.assignee and flow.assignee_id is not None and flow.assignee_id != actor.user_id)
+
+
+def _children(session: Session, flow: Flow) -> list[Flow]:
+    return list(session.exec(select(Flow).where(Flow.parent_flow_id == flow.id, Flow.active == True)).all())  # noqa: E712
+
+
+def _unfinished_children(session: Session, config: AppConfig, flow: Flow) -> list[Flow]:
+    return [c for c in _children(session, flow) if not _workflow(config, c.workflow).states[c.state].final]
+
+
+def _task_open(task: Task, flow: Flow) -> bool:
+    if not flow.active or task.status in (TaskStatus.DONE, TaskStatus.CLOSED):
+        return False
+    # the main flow rests while VP UBND confirms the reply
+    return not (flow.parent_flow_id is None and task.status is TaskStatus.REPLIED)
+
+
+def _transitions_from(session: Session, config: AppConfig, flow: Flow) -> list[tuple[str, str, TransitionDef]]:
+    """(workflow, key, transition) leaving the flow's state, one per distinct choice."""
+    seen: dict[tuple[str, str], tuple[str, str, TransitionDef]] = {}
+    for wf_key in _candidate_workflows(session, config, flow):
+        for key, tr in _workflow(config, wf_key).transitions.items():
+            if flow.state not in tr.from_states or tr.only_as_effect:
+                continue
+            identity = (key, tr.model_dump_json())  # only identical steps merge (vào sổ), not bút phê
+            if identity not in seen or wf_key == flow.workflow:
+                seen[identity] = (wf_key, key, tr)
+    return list(seen.values())
+
+
+def available_actions(*, session: Session, actor: Actor, config: AppConfig, task_id: int) -> list[Action]:
+    """Everything the actor may do now on the task's flows, in step order."""
+    task = session.get(Task, task_id)
+    if task is None:
+        return []
+    names = {u.id: u.short_name for u in session.exec(select(OrgUnit)).all()}
+    actions: list[Action] = []
+    for flow in session.exec(select(Flow).where(Flow.task_id == task_id).order_by(col(Flow.id))).all():
+        if not _task_open(task, flow):
+            continue
+        for wf_key, key, tr in _transitions_from(session, config, flow):
+            if not _actor_may(session, actor, flow, tr):
+                continue
+            if tr.wait_subflows and _unfinished_children(session, config, flow):
+                continue
+            assert flow.id is not None
+            actions.append(
+                Action(
+                    flow_id=flow.id,
+                    unit_name=names.get(flow.unit_id, "?"),
+                    workflow=wf_key,
+                    transition=key,
+                    label=tr.label,
+                    step=tr.step,
+                    choose_assignee=tr.choose_assignee,
+                    start_subflows=tr.start_subflows is not None,
+                    issue_reply=tr.issue_reply,
+                    note_required=tr.note_required,
+                )
+            )
+    return sorted(actions, key=lambda a: (a.step, a.flow_id, a.transition))
+
+
+def flow_views(*, session: Session, config: AppConfig, task_id: int) -> list[FlowView]:
+    """Where the task stands in each unit holding it (main flow first)."""
+    names = {u.id: u.short_name for u in session.exec(select(OrgUnit)).all()}
+    users = {u.id: u.full_name for u in session.exec(select(User)).all()}
+    views = []
+    for flow in session.exec(select(Flow).where(Flow.task_id == task_id).order_by(col(Flow.id))).all():
+        assert flow.id is not None
+        wf = _workflow(config, flow.workflow)
+        state = wf.states[flow.state]
+        views.append(
+            FlowView(
+                flow_id=flow.id,
+                unit_id=flow.unit_id,
+                unit_name=names.get(flow.unit_id, "?"),
+                parent_flow_id=flow.parent_flow_id,
+                workflow=flow.workflow,
+                workflow_label=wf.label if flow.committed or flow.parent_flow_id else "Chưa chọn quy trình",
+                state=flow.state,
+                state_label=state.label,
+                final=state.final,
+                active=flow.active,
+                assignee_name=users.get(flow.assignee_id, "") if flow.assignee_id else "",
+            )
+        )
+    return views
+
+
+def main_flow(*, session: Session, task_id: int) -> Flow | None:
+    return session.exec(
+        select(Flow).where(Flow.task_id == task_id, col(Flow.parent_flow_id).is_(None)).order_by(col(Flow.id).desc())
+    ).first()
+
+
+def unit_holds_task(*, session: Session, unit_id: int, task_id: int) -> bool:
+    """True when the unit holds a flow of the task (a sub-unit routed to, for instance)."""
+    return session.exec(select(Flow.id).where(Flow.task_id == task_id, Flow.unit_id == unit_id)).first() is not None
+
+
+# --- changing ----------------------------------------------------------------------------------
+
+
+def start_main_flow(*, session: Session, config: AppConfig, task: Task, now: datetime) -> Flow:
+    """The lead unit's flow, waiting at the first step (added to the session, not committed)."""
+    assert task.id is not None
+    wf_key = default_main_workflow(session=session, config=config, unit_id=task.lead_unit_id)
+    flow = Flow(
+        task_id=task.id,
+        unit_id=task.lead_unit_id,
+        workflow=wf_key,
+        state=_workflow(config, wf_key).initial,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(flow)
+    return flow
+
+
+def restart_main_flow(*, session: Session, config: AppConfig, task: Task, now: datetime) -> None:
+    """After "not done": the unit handles the task again from the first step."""
+    assert task.id is not None
+    for flow in session.exec(select(Flow).where(Flow.task_id == task.id, Flow.active == True)).all():  # noqa: E712
+        flow.active = False
+        flow.updated_at = now
+        session.add(flow)
+    start_main_flow(session=session, config=config, task=task, now=now)
+
+
+def close_flows(*, session: Session, task_id: int, now: datetime) -> None:
+    """The task left the unit (revoked, wrong unit): every flow, main and sub, stops."""
+    for flow in session.exec(select(Flow).where(Flow.task_id == task_id, Flow.active == True)).all():  # noqa: E712
+        flow.active = False
+        flow.updated_at = now
+        session.add(flow)
+
+
+def fire(
+    *,
+    session: Session,
+    actor: Actor,
+    config: AppConfig,
+    flow_id: int,
+    transition: str,
+    workflow: str | None = None,
+    note: str = "",
+    assignee_id: int | None = None,
+    subunit_ids: Sequence[int] = (),
+    reply: ReplyCreate | None = None,
+    now: datetime | None = None,
+) -> Flow:
+    """Fire one transition of one flow: guard, apply, journal, commit — or change nothing."""
+    from services.actions.work import prepare_reply, record_reply  # work imports this module for issue_reply
+
+    now = now or now_utc()
+    flow = session.get(Flow, flow_id)
+    task = session.get(Task, flow.task_id) if flow else None
+    if flow is None or task is None or flow.id is None or task.id is None:
+        raise NotFound(f"Không tìm thấy luồng xử lý #{flow_id}.")
+    if not _task_open(task, flow):
+        raise Conflict("Nhiệm vụ không còn ở bước xử lý trong đơn vị (đã trả lời, đã kết thúc hoặc đã bị thu hồi).")
+    choices = {(wf_key, key): tr for wf_key, key, tr in _transitions_from(session, config, flow)}
+    wf_key = workflow or flow.workflow
+    tr = choices.get((wf_key, transition))
+    if tr is None:
+        matches = [(w, t) for (w, k), t in choices.items() if k == transition]
+        if workflow is None and len(matches) == 1:
+            wf_key, tr = matches[0]
+    hidden = _workflow(config, flow.workflow).transitions.get(transition)
+    if tr is None and hidden is not None and hidden.only_as_effect:
+        raise PermissionDenied(f"Bước “{hidden.label}” chỉ thực hiện cùng một bước của đơn vị cha, không làm riêng.")
+    if tr is None:
+        state_label = _workflow(config, flow.workflow).states[flow.state].label
+        raise Conflict(f"Bước này không thực hiện được lúc này: nhiệm vụ đang ở bước “{state_label}”.")
+    if not _actor_may(session, actor, flow, tr):
+        roles = ", ".join(config.role_label(r) for r in tr.roles)
+        where = "đơn vị cha" if tr.actor_unit is ActorUnit.PARENT else "đơn vị đang xử lý"
+        extra = " được giao" if tr.assignee and flow.assignee_id else ""
+        raise PermissionDenied(f"Bước “{tr.label}” dành cho {roles}{extra} của {where}.")
+    if tr.wait_subflows:
+        waiting = _unfinished_children(session, config, flow)
+        if waiting:
+            names = ", ".join(u.short_name for u in (session.get(OrgUnit, c.unit_id) for c in waiting) if u)
+            raise Conflict(f"Còn phòng, đơn vị trực thuộc chưa xử lý xong: {names}.")
+    text = clean_text(note, label="Ý kiến xử lý", field="note", required=tr.note_required)
+
+    assignee: User | None = None
+    if tr.choose_assignee:
+        candidates = {u.id: u for u in assignee_candidates(session=session, unit_id=flow.unit_id)}
+        if assignee_id is None or assignee_id not in candidates:
+            raise InvalidInput("Chọn chuyên viên của đơn vị để chuyển xử lý.", field="assignee")
+        assignee = candidates[assignee_id]
+    subunits: list[OrgUnit] = []
+    if tr.start_subflows is not None:
+        children = {u.id: u for u in subunits_of(session=session, unit_id=flow.unit_id)}
+        chosen = list(dict.fromkeys(subunit_ids))
+        if not chosen:
+            raise InvalidInput(
+                "Chọn ít nhất một phòng, đơn vị trực thuộc để chuyển liên thông nội bộ.", field="subunits"
+            )
+        unknown = [u for u in chosen if u not in children]
+        if unknown:
+            raise InvalidInput("Chỉ chuyển được cho phòng, đơn vị trực thuộc của đơn vị mình.", field="subunits")
+        subunits = [children[u] for u in chosen]
+    if tr.issue_reply and reply is None:
+        raise InvalidInput("Nhập văn bản trả lời để ban hành.", field="reply")
+    reply_document = (
+        prepare_reply(session=session, actor=actor, task=task, data=reply, now=now)
+        if tr.issue_reply and reply is not None
+        else None
+    )
+
+    # --- apply (nothing has been written before this line) ---
+    previous = flow.state
+    if not flow.committed and flow.parent_flow_id is None:
+        main_candidates = _candidate_workflows(session, config, flow)
+        same_everywhere = all(_workflow(config, other).transitions.get(transition) == tr for other in main_candidates)
+        if not same_everywhere or len(main_candidates) == 1:
+            flow.workflow = wf_key
+            flow.committed = True
+    flow.state = tr.to
+    flow.updated_at = now
+    if assignee is not None:
+        flow.assignee_id = assignee.id
+    session.add(flow)
+    if reply_document is not None:
+        # The step that issues the reply is journaled once, as the reply itself.
+        record_reply(
+            session=session,
+            actor=actor,
+            task=task,
+            reply=reply_document,
+            now=now,
+            note=text,
+            flow_id=flow.id,
+            transition=transition,
+            step=tr.step,
+            from_state=previous,
+        )
+    else:
+        hands_to_parent = tr.actor_unit is ActorUnit.PARENT or tr.to_parent
+        parent_unit = _parent_unit_id(session, flow.unit_id) if hands_to_parent else None
+        record_event(
+            session=session,
+            actor=actor,
+            task=task,
+            action=EventAction.STEP,
+            at=now,
+            note=text,
+            from_unit_id=actor.unit_id,
+            to_unit_id=parent_unit or flow.unit_id,
+            flow_id=flow.id,
+            transition=transition,
+            step=tr.step,
+            from_state=previous,
+            to_user_name=assignee.full_name if assignee else None,
+        )
+    if tr.start_subflows is not None:
+        sub_wf = _workflow(config, tr.start_subflows)
+        for unit in subunits:
+            child = Flow(
+                task_id=task.id,
+                unit_id=unit.id or 0,
+                parent_flow_id=flow.id,
+                workflow=tr.start_subflows,
+                committed=True,
+                state=sub_wf.initial,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(child)
+            session.flush()
+            record_event(  # one entry per sub-unit: its own flow starts here
+                session=session,
+                actor=actor,
+                task=task,
+                action=EventAction.STEP,
+                at=now,
+                from_unit_id=flow.unit_id,
+                to_unit_id=unit.id,
+                flow_id=child.id,
+                transition=transition,
+                step=tr.step,
+            )
+    if tr.archive_subflows is not None:
+        for child in _children(session, flow):
+            sub_tr = _workflow(config, child.workflow).transitions.get(tr.archive_subflows)
+            if sub_tr is None or child.state not in sub_tr.from_states:
+                continue
+            archived_from = child.state
+            child.state = sub_tr.to
+            child.updated_at = now
+            session.add(child)
+            record_event(
+                session=session,
+                actor=actor,
+                task=task,
+                action=EventAction.ARCHIVED,
+                at=now,
+                from_unit_id=actor.unit_id,
+                to_unit_id=child.unit_id,
+                flow_id=child.id,
+                transition=tr.archive_subflows,
+                step=sub_tr.step,
+                from_state=archived_from,
+            )
+    session.commit()
+    return flow
+
+
+def inbox_task_ids(*, session: Session, actor: Actor, config: AppConfig) -> list[int]:
+    """Tasks on which the actor can act now ("việc chờ tôi xử lý")."""
+    if actor.at_office:
+        return []
+    units = [actor.unit_id, *(u.id for u in subunits_of(session=session, unit_id=actor.unit_id) if u.id)]
+    query = (
+        select(Flow.task_id)
+        .join(Task, col(Task.id) == col(Flow.task_id))
+        .where(col(Flow.unit_id).in_(units), Flow.active == True, col(Task.status).in_([TaskStatus.OPEN]))  # noqa: E712
+        .distinct()
+    )
+    task_ids = list(session.exec(query).all())
+    return [t for t in task_ids if available_actions(session=session, actor=actor, config=config, task_id=t)]
