@@ -13,18 +13,25 @@ from functools import cache
 
 from sqlmodel import Session, col, select
 
-from models import ConfirmOutcome, Flow, OrgUnit, Role, Task, UnitKind, User
-from models.schemas import AssignmentCreate, ConfirmationCreate, ReplyCreate, TaskCreate
+from models import ActionKey, ConfirmOutcome, Flow, OrgUnit, Role, Task, UnitKind, User
+from models.schemas import (
+    AssignmentCreate,
+    ConfirmationCreate,
+    NoteInput,
+    ReplyCreate,
+    ReplyInput,
+    StepInput,
+    TaskCreate,
+    WrongUnitRequestInput,
+)
 from services.access.accounts import create_user
 from services.access.auth import hash_password
 from services.access.permissions import Actor, build_actor
-from services.actions.confirmation import confirm_task
-from services.actions.work import add_note, issue_reply
-from services.actions.wrong_unit import request_wrong_unit
+from services.actions.registry import perform
 from services.config.loader import AppConfig
 from services.org.units import office_unit, unit_by_code
 from services.tasks.assignment import create_assignment
-from services.workflow.engine import fire, main_flow
+from services.workflow.engine import main_flow
 
 DEMO_PASSWORD = "giaoviec2026"
 FINANCE = "000.00.05.H21"  # Sở Tài chính
@@ -157,17 +164,18 @@ def process_in_unit(
     for key, actor, assignee_id in steps:
         if key == until:
             return
-        fire(
+        step = StepInput(flow_id=flow.id, transition=key, assignee_id=assignee_id)
+        perform(session=session, actor=actor, config=config, task_id=task_id, action=ActionKey.STEP, data=step, now=now)
+    if until == "ban_hanh" and reply is not None:
+        perform(
             session=session,
-            actor=actor,
+            actor=staff.clerk,
             config=config,
-            flow_id=flow.id,
-            transition=key,
-            assignee_id=assignee_id,
+            task_id=task_id,
+            action=ActionKey.REPLY,
+            data=ReplyInput(**reply.model_dump()),
             now=now,
         )
-    if until == "ban_hanh" and reply is not None:
-        issue_reply(session=session, actor=staff.clerk, config=config, task_id=task_id, data=reply, now=now)
 
 
 def seed_demo(*, session: Session, config: AppConfig, today: date) -> int:
@@ -239,11 +247,13 @@ def seed_demo(*, session: Session, config: AppConfig, today: date) -> int:
                 session=session, config=config, task_id=task_id, staff=staff, now=_at(doc_date, 10), until=stop
             )
         if scenario in ("open", "overdue", "due_soon") and number % 2:
-            add_note(
+            perform(
                 session=session,
                 actor=clerk if stop != "trinh_du_thao" else staff.specialist,
+                config=config,
                 task_id=task_id,
-                note="Đã giao phòng chuyên môn tham mưu.",
+                action=ActionKey.NOTE,
+                data=NoteInput(note="Đã giao phòng chuyên môn tham mưu."),
                 now=_at(min(today, doc_date + timedelta(days=2)), 10),
             )
         reply_after = {"replied": 12, "done_on_time": 10, "done_late": 13, "not_done_extended": 6}.get(scenario)
@@ -275,8 +285,14 @@ def seed_demo(*, session: Session, config: AppConfig, today: date) -> int:
             )
         else:
             verdict = ConfirmationCreate(outcome=ConfirmOutcome.DONE)
-        confirm_task(
-            session=session, actor=tracker, config=config, task_id=task_id, data=verdict, now=_at(confirm_day, 16)
+        perform(
+            session=session,
+            actor=tracker,
+            config=config,
+            task_id=task_id,
+            action=ActionKey.CONFIRM,
+            data=verdict,
+            now=_at(confirm_day, 16),
         )
     created += _seed_routing_examples(session, config, tracker, today)
     return created
@@ -320,20 +336,17 @@ def _seed_routing_examples(session: Session, config: AppConfig, tracker: Actor, 
     flow = main_flow(session=session, task_id=routed.id)
     assert flow is not None and flow.id is not None
     at = _at(doc_date, 10)
-    fire(session=session, actor=staff.clerk, config=config, flow_id=flow.id, transition="vao_so", now=at)
+    _step(session, config, staff.clerk, routed.id, StepInput(flow_id=flow.id, transition="vao_so"), at)
     subunits = [u for u in session.exec(select(OrgUnit).where(OrgUnit.parent_id == ict.id)).all()][:2]
-    fire(
-        session=session,
-        actor=staff.leader,
-        config=config,
+    but_phe = StepInput(
         flow_id=flow.id,
         workflow="truong_hop_1",
         transition="but_phe",
         assignee_id=staff.specialist.user_id,
         subunit_ids=[u.id for u in subunits if u.id],
         note="Giao P. CNTT chủ trì kỹ thuật, Trung tâm CNTT-TT bảo đảm hạ tầng.",
-        now=at,
     )
+    _step(session, config, staff.leader, routed.id, but_phe, at)
     first = session.exec(select(Flow).where(Flow.parent_flow_id == flow.id, Flow.unit_id == subunits[0].id)).one()
     sub_staff = unit_staff(session, config, subunits[0])
     assert first.id is not None
@@ -343,33 +356,29 @@ def _seed_routing_examples(session: Session, config: AppConfig, tracker: Actor, 
         ("trinh_du_thao", sub_staff.specialist, None),
         ("duyet", sub_staff.leader, None),
     ):
-        fire(
-            session=session,
-            actor=actor,
-            config=config,
-            flow_id=first.id,
-            transition=key,
-            assignee_id=assignee,
-            now=_at(doc_date + timedelta(days=2), 9),
-        )
-    fire(
-        session=session,
-        actor=sub_staff.clerk,
-        config=config,
-        flow_id=first.id,
-        transition="gui_don_vi_cha",
-        note="Văn bản số 15/CNTT gửi Sở: đã kết nối 12/20 hệ thống.",
-        now=_at(doc_date + timedelta(days=3), 9),
+        step = StepInput(flow_id=first.id, transition=key, assignee_id=assignee)
+        _step(session, config, actor, routed.id, step, _at(doc_date + timedelta(days=2), 9))
+    report = StepInput(
+        flow_id=first.id, transition="gui_don_vi_cha", note="Văn bản số 15/CNTT gửi Sở: đã kết nối 12/20 hệ thống."
     )
+    _step(session, config, sub_staff.clerk, routed.id, report, _at(doc_date + timedelta(days=3), 9))
     unit_staff(session, config, subunits[1])
-    request_wrong_unit(
+    perform(
         session=session,
         actor=staff.leader,
+        config=config,
         task_id=misrouted.id,
-        reason="Kiểm tra an toàn thông tin tại cơ sở y tế thuộc chức năng của Sở Y tế theo phân cấp.",
+        action=ActionKey.WRONG_UNIT_REQUEST,
+        data=WrongUnitRequestInput(
+            reason="Kiểm tra an toàn thông tin tại cơ sở y tế thuộc chức năng của Sở Y tế theo phân cấp."
+        ),
         now=_at(doc_date + timedelta(days=1), 9),
     )
     return 1
+
+
+def _step(session: Session, config: AppConfig, actor: Actor, task_id: int, step: StepInput, at: datetime) -> None:
+    perform(session=session, actor=actor, config=config, task_id=task_id, action=ActionKey.STEP, data=step, now=at)
 
 
 def _first_task_id(session: Session, document_id: int | None) -> int:

@@ -1,6 +1,7 @@
 """SQLModel tables and enums of Giao việc."""
 
 from models.enums import (
+    ActionKey,
     CloseReason,
     ConfirmOutcome,
     DocumentKind,
@@ -27,6 +28,7 @@ from models.tables import (
 )
 
 __all__ = [
+    "ActionKey",
     "ApiToken",
     "CloseReason",
     "ConfirmOutcome",

@@ -100,3 +100,24 @@ class EventAction(StrEnum):
     REVOKED = "revoked"
     UPDATED = "updated"
     REPLACED = "replaced"
+
+
+class ActionKey(StrEnum):
+    """Every action a person can take on a task (``services.actions.registry``).
+
+    The API names them in its URL (``/api/v1/tasks/{id}/actions/{key}``); labels live in
+    ``config/app.yaml`` (``task_actions``).
+    """
+
+    NOTE = "note"
+    CONTRIBUTE = "contribute"
+    STEP = "step"  # a workflow transition inside a unit (config/workflows.yaml)
+    REPLY = "reply"  # the step that issues the reply to VP UBND (issue_reply: true)
+    CONFIRM = "confirm"
+    WRONG_UNIT_REQUEST = "wrong_unit_request"
+    WRONG_UNIT_ACCEPT = "wrong_unit_accept"
+    WRONG_UNIT_REFUSE = "wrong_unit_refuse"
+    ARCHIVE = "archive"
+    REVOKE = "revoke"
+    UPDATE = "update"
+    REPLACE = "replace"

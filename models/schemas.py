@@ -42,3 +42,66 @@ class ConfirmationCreate(BaseModel):
     outcome: ConfirmOutcome
     reason: str = ""
     new_deadline: date | None = None
+
+
+# --- inputs of the task actions (services.actions.registry), one model per action -------------
+
+
+class NoteInput(BaseModel):
+    note: str
+
+
+class ContributionInput(BaseModel):
+    note: str
+
+
+class StepInput(BaseModel):
+    """One workflow transition of one flow: what the step form sends."""
+
+    flow_id: int
+    transition: str
+    workflow: str | None = None  # needed only where two workflows offer the same key (bút phê)
+    note: str = ""
+    assignee_id: int | None = None  # choose_assignee steps
+    subunit_ids: list[int] = Field(default_factory=list)  # start_subflows steps
+
+
+class ReplyInput(ReplyCreate):
+    """The reply document, issued by the step that has ``issue_reply`` (văn thư ban hành)."""
+
+    note: str = ""
+
+
+class WrongUnitRequestInput(BaseModel):
+    reason: str
+
+
+class WrongUnitAcceptInput(BaseModel):
+    new_lead_unit_code: str = ""
+    new_deadline: date | None = None  # empty: the deadline in force today
+    note: str = ""
+
+
+class WrongUnitRefuseInput(BaseModel):
+    note: str
+
+
+class ArchiveInput(BaseModel):
+    pass
+
+
+class RevokeInput(BaseModel):
+    reason: str
+
+
+class UpdateInput(BaseModel):
+    reason: str
+    content: str | None = None
+    deadline: date | None = None
+
+
+class ReplaceInput(BaseModel):
+    reason: str
+    content: str
+    lead_unit_code: str
+    deadline: date | None = None

@@ -5,28 +5,29 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from models import ConfirmOutcome, Permission
+from models import ActionKey, ConfirmOutcome
 from models.schemas import ConfirmationCreate
-from services.actions.confirmation import confirm_task, list_pending
-from services.actions.wrong_unit import list_pending_requests
+from services.actions.confirmation import list_pending
+from services.actions.registry import perform
 from services.infra.clock import fmt_date
 from services.infra.errors import ServiceError
+from services.tasks.requests import list_pending_requests
 from ui.format import md_escape, shorten
 from ui.runtime import config, db, require_actor, today
 
 actor = require_actor()
 st.title("Xác nhận kết quả")
-if not actor.can(Permission.TASK_CONFIRM):
-    st.error("Chỉ chuyên viên theo dõi của Văn phòng UBND tỉnh được xác nhận kết quả.")
-    st.stop()
-
 if message := st.session_state.pop("confirm_success", None):
     st.success(message)
     st.toast(message, icon=":material/check_circle:")
 
-with db() as session:
-    pending = list_pending(session=session, actor=actor, today=today())
-    requests = list_pending_requests(session=session, actor=actor)
+try:
+    with db() as session:
+        pending = list_pending(session=session, actor=actor, today=today())
+        requests = list_pending_requests(session=session, actor=actor)
+except ServiceError as exc:  # the services decide who may confirm
+    st.error(exc.message)
+    st.stop()
 
 if requests:
     st.subheader("Đề nghị điều chỉnh đơn vị (không đúng chức năng)")
@@ -100,16 +101,17 @@ with st.form("confirm", clear_on_submit=True):
     if st.form_submit_button("Xác nhận", type="primary"):
         try:
             with db() as session:
-                confirm_task(
+                result = perform(
                     session=session,
                     actor=actor,
                     config=config(),
                     task_id=task_id,
+                    action=ActionKey.CONFIRM,
                     data=ConfirmationCreate(outcome=outcome, reason=reason, new_deadline=new_deadline),
                 )
         except ServiceError as exc:
             st.error(exc.message)
         else:
-            st.session_state.confirm_success = f"Đã xác nhận nhiệm vụ #{task_id}."
+            st.session_state.confirm_success = result.outcome.message
             st.query_params.pop("task", None)
             st.rerun()

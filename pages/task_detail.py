@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from services.actions.work import add_note
+from models import ActionKey
 from services.actions.workbench import task_workbench
 from services.infra.clock import fmt_date, fmt_datetime
 from services.infra.errors import ServiceError
@@ -12,7 +12,7 @@ from services.tasks.queries import get_task_detail
 from services.tasks.timeline import describe_timeline
 from ui.format import md_escape, situation
 from ui.runtime import config, db, require_actor, today
-from ui.task_workflow import change_forms, contribution_form, step_forms, where_now, wrong_unit_forms
+from ui.task_workflow import change_forms, contribution_form, note_form, step_forms, where_now, wrong_unit_forms
 
 actor = require_actor()
 cfg = config()
@@ -74,7 +74,7 @@ if detail.replies:
             f"{md_escape(answer.summary)}  \n  Kết quả: {md_escape(answer.result)}"
         )
 
-if detail.can_confirm:
+if bench.can(ActionKey.CONFIRM):
     st.page_link(
         "pages/confirm.py",
         label="Xác nhận kết quả nhiệm vụ này",
@@ -84,23 +84,10 @@ if detail.can_confirm:
 
 where_now(bench)
 
-if detail.can_note:
-    with st.form("note", clear_on_submit=True):
-        st.subheader("Cập nhật tiến độ")
-        note = st.text_area("Nội dung cập nhật", height=80)
-        if st.form_submit_button("Lưu cập nhật"):
-            try:
-                with db() as session:
-                    add_note(session=session, actor=actor, task_id=task_id, note=note)
-            except ServiceError as exc:
-                st.error(exc.message)
-            else:
-                st.session_state.detail_success = "Đã lưu cập nhật tiến độ."
-                st.rerun()
-
-step_forms(bench, actor, cfg)
+step_forms(bench, actor, cfg, task_id)
+note_form(bench, actor, cfg, task_id)
 wrong_unit_forms(bench, actor, cfg, task_id)
-contribution_form(bench, actor, task_id)
+contribution_form(bench, actor, cfg, task_id)
 change_forms(bench, actor, cfg, task_id, detail.lead_unit_code)
 
 st.subheader("Nhật ký xử lý")

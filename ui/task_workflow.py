@@ -1,38 +1,60 @@
-"""The workflow part of the task page: where the task is now, and the forms of each step.
+"""The action part of the task page: where the task is now, and one form per offered action.
 
-Every button calls one service; the forms only collect what the step needs (a specialist,
-sub-units, the reply document, a note).
+Which forms appear is exactly ``TaskWorkbench.offers`` (the registry's guards); every form
+sends its input to the one entry point ``perform`` with the version the page was drawn from, so
+a page left open while someone else acted is refused with a clear message instead of acting on
+a state the user never saw.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import streamlit as st
+from pydantic import BaseModel
 
-from models.schemas import ReplyCreate, TaskCreate
+from models import ActionKey
+from models.schemas import (
+    ArchiveInput,
+    ContributionInput,
+    NoteInput,
+    ReplaceInput,
+    ReplyInput,
+    RevokeInput,
+    StepInput,
+    UpdateInput,
+    WrongUnitAcceptInput,
+    WrongUnitRefuseInput,
+    WrongUnitRequestInput,
+)
 from services.access.permissions import Actor
-from services.actions.changes import replace_task, revoke_task, update_task
-from services.actions.work import contribute
+from services.actions.base import Offer
+from services.actions.registry import perform
 from services.actions.workbench import TaskWorkbench
-from services.actions.wrong_unit import archive_wrong_unit, decide_wrong_unit, request_wrong_unit
 from services.config.loader import AppConfig
 from services.infra.errors import ServiceError
-from services.org.units import assignable_units
-from services.workflow.engine import Action, fire
 from ui.runtime import db, today
 
 
-def _run(call: Callable[[], object], success: str) -> None:
-    """Run one service call; show its Vietnamese error, or rerun with the success message."""
+def _perform(bench: TaskWorkbench, actor: Actor, config: AppConfig, task_id: int, key: ActionKey, data: Any) -> None:
+    """Run one action; show its Vietnamese refusal, or rerun with its success message."""
     try:
-        call()
+        with db() as session:
+            result = perform(
+                session=session,
+                actor=actor,
+                config=config,
+                task_id=task_id,
+                action=key,
+                data=data if isinstance(data, BaseModel) else dict(data),
+                expected_version=bench.version,
+            )
     except ServiceError as exc:
         st.error(exc.message)
     else:
-        st.session_state.detail_success = success
+        st.session_state.detail_success = result.outcome.message
         st.rerun()
 
 
@@ -59,15 +81,15 @@ def where_now(bench: TaskWorkbench) -> None:
     )
 
 
-def _action_form(action: Action, bench: TaskWorkbench, actor: Actor, config: AppConfig) -> None:
-    key = f"act_{action.flow_id}_{action.workflow}_{action.transition}"
+def _step_form(offer: Offer, bench: TaskWorkbench, actor: Actor, config: AppConfig, task_id: int) -> None:
+    assert offer.flow_id is not None and offer.transition is not None
+    key = f"act_{offer.flow_id}_{offer.workflow}_{offer.transition}"
     with st.form(key, clear_on_submit=True, border=True):
-        st.markdown(f"**Bước {action.step}: {action.label}** · {action.unit_name}")
-        assignee: int | None = None
-        subunits: list[int] = []
-        reply: ReplyCreate | None = None
-        if action.choose_assignee:
-            people = {c.value: c.label for c in bench.assignees.get(action.flow_id, [])}
+        st.markdown(f"**Bước {offer.step}: {offer.label}** · {offer.unit_name}")
+        assignee: int | str | None = None
+        subunits: list[int | str] = []
+        if offer.choose_assignee:
+            people = {c.value: c.label for c in bench.assignees.get(offer.flow_id, [])}
             assignee = st.selectbox(
                 "Chuyển cho chuyên viên",
                 list(people),
@@ -76,8 +98,8 @@ def _action_form(action: Action, bench: TaskWorkbench, actor: Actor, config: App
                 format_func=lambda v: people[v],
                 key=f"{key}_assignee",
             )
-        if action.start_subflows:
-            units = {c.value: c.label for c in bench.subunits.get(action.flow_id, [])}
+        if offer.start_subflows:
+            units = {c.value: c.label for c in bench.subunits.get(offer.flow_id, [])}
             subunits = st.multiselect(
                 "Chuyển đơn vị liên thông nội bộ (phòng, đơn vị trực thuộc)",
                 list(units),
@@ -85,76 +107,77 @@ def _action_form(action: Action, bench: TaskWorkbench, actor: Actor, config: App
                 key=f"{key}_subunits",
                 placeholder="Chọn phòng, đơn vị trực thuộc",
             )
-        if action.issue_reply:
+        reply: dict[str, object] = {}
+        if offer.key is ActionKey.REPLY:
             r1, r2, r3 = st.columns(3)
-            code = r1.text_input("Số/ký hiệu văn bản trả lời", key=f"{key}_code")
-            issued = r2.date_input(
+            reply["code"] = r1.text_input("Số/ký hiệu văn bản trả lời", key=f"{key}_code")
+            reply["issue_date"] = r2.date_input(
                 "Ngày văn bản", value=today(), max_value=today(), format="DD/MM/YYYY", key=f"{key}_date"
             )
-            signer = r3.text_input("Người ký", key=f"{key}_signer")
-            summary = st.text_input("Trích yếu văn bản trả lời", key=f"{key}_summary")
-            result = st.text_area("Kết quả thực hiện", height=90, key=f"{key}_result")
+            reply["signer"] = r3.text_input("Người ký", key=f"{key}_signer")
+            reply["summary"] = st.text_input("Trích yếu văn bản trả lời", key=f"{key}_summary")
+            reply["result"] = st.text_area("Kết quả thực hiện", height=90, key=f"{key}_result")
         note = st.text_area(
-            "Ý kiến" + (" (bắt buộc)" if action.note_required else " (không bắt buộc)"), height=68, key=f"{key}_note"
+            "Ý kiến" + (" (bắt buộc)" if offer.note_required else " (không bắt buộc)"), height=68, key=f"{key}_note"
         )
-        if st.form_submit_button(action.label, type="primary"):
-            if action.issue_reply:
-                reply = ReplyCreate(code=code, issue_date=issued, summary=summary, result=result, signer=signer)
-
-            def call() -> None:
-                with db() as session:
-                    fire(
-                        session=session,
-                        actor=actor,
-                        config=config,
-                        flow_id=action.flow_id,
-                        workflow=action.workflow,
-                        transition=action.transition,
-                        note=note,
-                        assignee_id=assignee,
-                        subunit_ids=subunits,
-                        reply=reply,
-                    )
-
-            done = (
-                f"Đã ban hành văn bản trả lời {reply.code}; chờ Văn phòng UBND tỉnh xác nhận."
-                if reply
-                else f"Đã thực hiện: {action.label}."
-            )
-            _run(call, done)
+        if st.form_submit_button(offer.label, type="primary"):
+            if offer.key is ActionKey.REPLY:
+                data: Any = {**reply, "note": note}
+            else:
+                data = StepInput(
+                    flow_id=offer.flow_id,
+                    transition=offer.transition,
+                    workflow=offer.workflow,
+                    note=note,
+                    assignee_id=int(assignee) if assignee is not None else None,
+                    subunit_ids=[int(u) for u in subunits],
+                )
+            if offer.key is ActionKey.REPLY:
+                try:
+                    data = ReplyInput(**data)
+                except ValueError:
+                    st.error("Nhập đủ số/ký hiệu, ngày, trích yếu và kết quả của văn bản trả lời.")
+                    return
+            _perform(bench, actor, config, task_id, offer.key, data)
 
 
-def step_forms(bench: TaskWorkbench, actor: Actor, config: AppConfig) -> None:
-    if not bench.actions:
+def step_forms(bench: TaskWorkbench, actor: Actor, config: AppConfig, task_id: int) -> None:
+    offered = bench.offered(ActionKey.STEP) + bench.offered(ActionKey.REPLY)
+    if not offered:
         return
     st.subheader("Việc chờ bạn xử lý")
-    by_flow: dict[int, list[Action]] = {}
-    for action in bench.actions:
-        by_flow.setdefault(action.flow_id, []).append(action)
-    for actions in by_flow.values():
-        if len(actions) > 1 and any(a.transition == "but_phe" for a in actions):
+    by_flow: dict[int | None, list[Offer]] = {}
+    for offer in sorted(offered, key=lambda o: (o.step or 0, o.flow_id or 0)):
+        by_flow.setdefault(offer.flow_id, []).append(offer)
+    for offers in by_flow.values():
+        if sum(o.routing_choice for o in offers) > 1:
             st.caption("Lãnh đạo chọn cách chuyển xử lý (Điều 5.1.e): chọn một trong các cách dưới đây.")
-        for action in actions:
-            _action_form(action, bench, actor, config)
+        for offer in offers:
+            _step_form(offer, bench, actor, config, task_id)
+
+
+def note_form(bench: TaskWorkbench, actor: Actor, config: AppConfig, task_id: int) -> None:
+    if not bench.can(ActionKey.NOTE):
+        return
+    with st.form("note", clear_on_submit=True):
+        st.subheader("Cập nhật tiến độ")
+        note = st.text_area("Nội dung cập nhật", height=80)
+        if st.form_submit_button("Lưu cập nhật"):
+            _perform(bench, actor, config, task_id, ActionKey.NOTE, NoteInput(note=note))
 
 
 def wrong_unit_forms(bench: TaskWorkbench, actor: Actor, config: AppConfig, task_id: int) -> None:
-    if bench.can_request_wrong_unit:
+    if bench.can(ActionKey.WRONG_UNIT_REQUEST):
         with st.expander("Nhiệm vụ không thuộc chức năng của đơn vị?"), st.form("wrong_unit_request"):
             reason = st.text_area("Lý do (nêu rõ để Văn phòng UBND tỉnh điều chỉnh)", height=80)
             if st.form_submit_button("Gửi đề nghị điều chỉnh"):
-
-                def call() -> None:
-                    with db() as session:
-                        request_wrong_unit(session=session, actor=actor, task_id=task_id, reason=reason)
-
-                _run(call, "Đã gửi đề nghị điều chỉnh đến Văn phòng UBND tỉnh.")
+                _perform(
+                    bench, actor, config, task_id, ActionKey.WRONG_UNIT_REQUEST, WrongUnitRequestInput(reason=reason)
+                )
     if bench.pending_wrong_unit is not None:
-        st.warning(f"Đơn vị đề nghị điều chỉnh: {bench.pending_wrong_unit.reason}")
-    if bench.can_decide_wrong_unit and bench.pending_wrong_unit is not None:
-        request_id = bench.pending_wrong_unit.id or 0
-        with db() as session:
-            units = {u.code: u.short_name for u in assignable_units(session=session)}
+        st.warning("Đơn vị đề nghị điều chỉnh: " + bench.pending_wrong_unit.reason)
+    if bench.can(ActionKey.WRONG_UNIT_ACCEPT) or bench.can(ActionKey.WRONG_UNIT_REFUSE):
+        units = {str(c.value): c.label for c in bench.units}
         with st.form("wrong_unit_decide"):
             st.markdown("**Xử lý đề nghị điều chỉnh đơn vị**")
             accept = st.radio(
@@ -169,75 +192,60 @@ def wrong_unit_forms(bench: TaskWorkbench, actor: Actor, config: AppConfig, task
             new_deadline = st.date_input("Hạn xử lý mới (để trống: giữ hạn cũ)", value=None, format="DD/MM/YYYY")
             note = st.text_area("Ý kiến (bắt buộc khi không chấp nhận)", height=68)
             if st.form_submit_button("Lưu quyết định", type="primary"):
-
-                def call() -> None:
-                    with db() as session:
-                        decide_wrong_unit(
-                            session=session,
-                            actor=actor,
-                            config=config,
-                            request_id=request_id,
-                            accept=accept,
-                            note=note,
-                            new_lead_unit_code=new_lead,
-                            new_deadline=new_deadline,
-                        )
-
-                _run(call, "Đã xử lý đề nghị điều chỉnh.")
-    if bench.can_archive and st.button("Lưu kết thúc văn bản (không thuộc chức năng của đơn vị)"):
-
-        def call() -> None:
-            with db() as session:
-                archive_wrong_unit(session=session, actor=actor, task_id=task_id)
-
-        _run(call, "Đã lưu kết thúc văn bản.")
+                if accept:
+                    accepted = WrongUnitAcceptInput(
+                        new_lead_unit_code=new_lead or "", new_deadline=new_deadline, note=note
+                    )
+                    _perform(bench, actor, config, task_id, ActionKey.WRONG_UNIT_ACCEPT, accepted)
+                else:
+                    _perform(
+                        bench, actor, config, task_id, ActionKey.WRONG_UNIT_REFUSE, WrongUnitRefuseInput(note=note)
+                    )
+    if bench.can(ActionKey.ARCHIVE) and st.button(
+        config.app.task_actions[ActionKey.ARCHIVE] + " (không thuộc chức năng của đơn vị)"
+    ):
+        _perform(bench, actor, config, task_id, ActionKey.ARCHIVE, ArchiveInput())
 
 
-def contribution_form(bench: TaskWorkbench, actor: Actor, task_id: int) -> None:
-    if not bench.can_contribute:
+def contribution_form(bench: TaskWorkbench, actor: Actor, config: AppConfig, task_id: int) -> None:
+    if not bench.can(ActionKey.CONTRIBUTE):
         return
     with st.form("contribution", clear_on_submit=True):
         st.subheader("Ý kiến của đơn vị phối hợp")
         text = st.text_area("Nội dung gửi đơn vị chủ trì", height=80)
         if st.form_submit_button("Gửi ý kiến phối hợp"):
-
-            def call() -> None:
-                with db() as session:
-                    contribute(session=session, actor=actor, task_id=task_id, note=text)
-
-            _run(call, "Đã gửi ý kiến phối hợp cho đơn vị chủ trì.")
+            _perform(bench, actor, config, task_id, ActionKey.CONTRIBUTE, ContributionInput(note=text))
 
 
 def change_forms(bench: TaskWorkbench, actor: Actor, config: AppConfig, task_id: int, lead_code: str) -> None:
-    if not bench.can_change:
+    tabs = [k for k in (ActionKey.UPDATE, ActionKey.REPLACE, ActionKey.REVOKE) if bench.can(k)]
+    if not tabs:
         return
+    labels = {ActionKey.UPDATE: "Cập nhật", ActionKey.REPLACE: "Thay thế", ActionKey.REVOKE: "Thu hồi"}
     with st.expander("Thay đổi nhiệm vụ đã giao (thu hồi, cập nhật, thay thế)"):
-        tab_update, tab_replace, tab_revoke = st.tabs(["Cập nhật", "Thay thế", "Thu hồi"])
-        with tab_update, st.form("update_task"):
+        for key, tab in zip(tabs, st.tabs([labels[k] for k in tabs]), strict=True):
+            with tab:
+                _change_form(key, bench, actor, config, task_id, lead_code)
+
+
+def _change_form(
+    key: ActionKey, bench: TaskWorkbench, actor: Actor, config: AppConfig, task_id: int, lead_code: str
+) -> None:
+    if key is ActionKey.UPDATE:
+        with st.form("update_task"):
             content = st.text_area("Nội dung mới (để trống: giữ nguyên)", height=68)
             deadline: date | None = st.date_input(
                 "Hạn xử lý mới (để trống: giữ nguyên)", value=None, format="DD/MM/YYYY"
             )
             reason = st.text_input("Lý do cập nhật")
             if st.form_submit_button("Cập nhật nhiệm vụ"):
-
-                def call_update() -> None:
-                    with db() as session:
-                        update_task(
-                            session=session,
-                            actor=actor,
-                            task_id=task_id,
-                            reason=reason,
-                            content=content or None,
-                            deadline=deadline,
-                        )
-
-                _run(call_update, "Đã cập nhật nhiệm vụ.")
-        with tab_replace, st.form("replace_task"):
-            with db() as session:
-                units = {u.code: u.short_name for u in assignable_units(session=session)}
-            new_content = st.text_area("Nội dung nhiệm vụ thay thế", height=68)
+                update = UpdateInput(reason=reason, content=content or None, deadline=deadline)
+                _perform(bench, actor, config, task_id, key, update)
+    elif key is ActionKey.REPLACE:
+        with st.form("replace_task"):
+            units = {str(c.value): c.label for c in bench.units}
             codes = list(units)
+            new_content = st.text_area("Nội dung nhiệm vụ thay thế", height=68)
             new_lead = st.selectbox(
                 "Đơn vị chủ trì",
                 codes,
@@ -247,25 +255,12 @@ def change_forms(bench: TaskWorkbench, actor: Actor, config: AppConfig, task_id:
             new_deadline = st.date_input("Hạn xử lý", value=None, format="DD/MM/YYYY", key="replace_deadline")
             replace_reason = st.text_input("Lý do thay thế")
             if st.form_submit_button("Thay thế nhiệm vụ"):
-
-                def call_replace() -> None:
-                    with db() as session:
-                        replace_task(
-                            session=session,
-                            actor=actor,
-                            config=config,
-                            task_id=task_id,
-                            reason=replace_reason,
-                            data=TaskCreate(content=new_content, lead_unit_code=new_lead, deadline=new_deadline),
-                        )
-
-                _run(call_replace, "Đã thay thế nhiệm vụ.")
-        with tab_revoke, st.form("revoke_task"):
+                replacement = ReplaceInput(
+                    reason=replace_reason, content=new_content, lead_unit_code=new_lead or "", deadline=new_deadline
+                )
+                _perform(bench, actor, config, task_id, key, replacement)
+    else:
+        with st.form("revoke_task"):
             revoke_reason = st.text_input("Lý do thu hồi")
             if st.form_submit_button("Thu hồi nhiệm vụ"):
-
-                def call_revoke() -> None:
-                    with db() as session:
-                        revoke_task(session=session, actor=actor, task_id=task_id, reason=revoke_reason)
-
-                _run(call_revoke, "Đã thu hồi nhiệm vụ.")
+                _perform(bench, actor, config, task_id, key, RevokeInput(reason=revoke_reason))

@@ -7,16 +7,26 @@ On time or late is never typed: it follows from the reply date and the deadline 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlmodel import Session, col, select
 
-from models import Confirmation, ConfirmOutcome, Document, EventAction, Extension, Permission, Task, TaskStatus
+from models import (
+    ActionKey,
+    Confirmation,
+    ConfirmOutcome,
+    Document,
+    EventAction,
+    Extension,
+    Permission,
+    Task,
+    TaskStatus,
+)
 from models.schemas import ConfirmationCreate
 from services.access.permissions import Actor, require
-from services.config.loader import AppConfig
-from services.infra.clock import fmt_date, local_date, now_utc
-from services.infra.errors import Conflict, InvalidInput, NotFound
+from services.actions.base import ActionContext, ActionOutcome, TaskAction
+from services.infra.clock import fmt_date, local_date
+from services.infra.errors import Conflict, InvalidInput, PermissionDenied, ServiceError
 from services.infra.text import clean_text
 from services.org.units import unit_names
 from services.stats.classify import classify, load_facts
@@ -82,27 +92,19 @@ def list_pending(*, session: Session, actor: Actor, today: date) -> list[Pending
     return sorted(pending, key=lambda p: (-p.age_days, p.task_id))
 
 
-def confirm_task(
-    *,
-    session: Session,
-    actor: Actor,
-    config: AppConfig,
-    task_id: int,
-    data: ConfirmationCreate,
-    now: datetime | None = None,
-) -> Confirmation:
-    """Record the verdict on the pending reply of a task; journal it; commit."""
-    require(actor, Permission.TASK_CONFIRM, "Chỉ chuyên viên theo dõi của Văn phòng UBND tỉnh được xác nhận kết quả.")
-    task = session.get(Task, task_id)
-    if task is None or task.id is None:
-        raise NotFound(f"Không tìm thấy nhiệm vụ #{task_id}.")
-    if task.status is not TaskStatus.REPLIED:
-        raise Conflict("Nhiệm vụ chưa có văn bản trả lời nên chưa thể xác nhận.")
-    reply = _latest_unconfirmed_reply(session, task.id)
-    if reply is None or reply.id is None:
-        raise Conflict("Nhiệm vụ chưa có văn bản trả lời nên chưa thể xác nhận.")
-    now = now or now_utc()
-    today = local_date(now)
+def _check_confirm(ctx: ActionContext, data: ConfirmationCreate | None) -> ServiceError | None:
+    if not ctx.actor.can(Permission.TASK_CONFIRM):
+        return PermissionDenied("Chỉ chuyên viên theo dõi của Văn phòng UBND tỉnh được xác nhận kết quả.")
+    if ctx.task.status is not TaskStatus.REPLIED or _latest_unconfirmed_reply(ctx.session, ctx.task_id) is None:
+        return Conflict("Nhiệm vụ chưa có văn bản trả lời nên chưa thể xác nhận.")
+    return None
+
+
+def _apply_confirm(ctx: ActionContext, data: ConfirmationCreate) -> ActionOutcome:
+    """Record the verdict on the pending reply of a task and journal it."""
+    session, actor, task, now, today = ctx.session, ctx.actor, ctx.task, ctx.now, ctx.today
+    reply = _latest_unconfirmed_reply(session, ctx.task_id)
+    assert reply is not None and reply.id is not None
     reason = clean_text(
         data.reason,
         label="Lý do",
@@ -115,7 +117,7 @@ def confirm_task(
         raise InvalidInput(f"Hạn mới {fmt_date(data.new_deadline)} không được trước hôm nay.", field="new_deadline")
 
     confirmation = Confirmation(
-        task_id=task.id,
+        task_id=ctx.task_id,
         reply_id=reply.id,
         outcome=data.outcome,
         confirmed_on=today,
@@ -127,7 +129,7 @@ def confirm_task(
     session.flush()
     if data.outcome is ConfirmOutcome.DONE:
         task.status = TaskStatus.DONE
-        state = classify(load_facts(session=session, task_ids=[task.id])[task.id], today)
+        state = classify(load_facts(session=session, task_ids=[ctx.task_id])[ctx.task_id], today)
         verdict = "đúng hạn" if reply.issue_date <= state.deadline else "trễ hạn"
         record_event(
             session=session,
@@ -138,9 +140,10 @@ def confirm_task(
             note=f"Hoàn thành {verdict} (văn bản {reply.code} ngày {fmt_date(reply.issue_date)}, "
             f"hạn {fmt_date(state.deadline)}). {reason}".strip(),
         )
+        message = f"Đã xác nhận nhiệm vụ #{ctx.task_id}: hoàn thành {verdict}."
     else:
         task.status = TaskStatus.OPEN
-        restart_main_flow(session=session, config=config, task=task, now=now)
+        restart_main_flow(session=session, config=ctx.config, task=task, now=now)
         record_event(
             session=session,
             actor=actor,
@@ -151,10 +154,11 @@ def confirm_task(
             from_unit_id=actor.unit_id,
             to_unit_id=task.lead_unit_id,
         )
+        message = f"Đã xác nhận nhiệm vụ #{ctx.task_id}: chưa hoàn thành."
         if data.new_deadline is not None:
             session.add(
                 Extension(
-                    task_id=task.id,
+                    task_id=ctx.task_id,
                     new_deadline=data.new_deadline,
                     granted_on=today,
                     reason=reason,
@@ -173,6 +177,15 @@ def confirm_task(
                 from_unit_id=actor.unit_id,
                 to_unit_id=task.lead_unit_id,
             )
+            message += f" Gia hạn đến {fmt_date(data.new_deadline)}."
     session.add(task)
-    session.commit()
-    return confirmation
+    return ActionOutcome(message)
+
+
+CONFIRM = TaskAction(
+    key=ActionKey.CONFIRM,
+    input_model=ConfirmationCreate,
+    who="task.confirm (roles.yaml): VP UBND's tracker, on a task with a reply waiting",
+    check=_check_confirm,
+    apply=_apply_confirm,
+)

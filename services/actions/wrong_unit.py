@@ -7,11 +7,10 @@ the right unit, linked to the old one. Refused: the unit keeps it, with VP UBND'
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from sqlmodel import Session, col, select
+from sqlmodel import select
 
 from models import (
+    ActionKey,
     CloseReason,
     EventAction,
     Permission,
@@ -22,119 +21,101 @@ from models import (
     TaskStatus,
     WrongUnitRequest,
 )
-from services.access.permissions import Actor, require
-from services.config.loader import AppConfig
-from services.infra.clock import fmt_date, local_date, now_utc
-from services.infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from models.schemas import ArchiveInput, WrongUnitAcceptInput, WrongUnitRefuseInput, WrongUnitRequestInput
+from services.actions.base import ActionContext, ActionOutcome, TaskAction
+from services.infra.clock import fmt_date
+from services.infra.errors import Conflict, InvalidInput, PermissionDenied, ServiceError
 from services.infra.text import clean_text
-from services.org.units import office_unit
+from services.org.units import office_unit, resolve_lead_unit
 from services.stats.classify import deadline_as_of, load_facts
-from services.tasks.assignment import resolve_lead_unit
 from services.tasks.journal import record_event
-from services.tasks.queries import get_visible_task
+from services.tasks.requests import pending_request
 from services.workflow.engine import close_flows, start_main_flow
 
-
-def pending_request(*, session: Session, task_id: int) -> WrongUnitRequest | None:
-    return session.exec(
-        select(WrongUnitRequest).where(
-            WrongUnitRequest.task_id == task_id, WrongUnitRequest.status == RequestStatus.PENDING
-        )
-    ).first()
+_ONLY_TRACKER = "Chỉ chuyên viên theo dõi của Văn phòng UBND tỉnh quyết định điều chỉnh."
 
 
-def request_wrong_unit(
-    *, session: Session, actor: Actor, task_id: int, reason: str, now: datetime | None = None
-) -> WrongUnitRequest:
-    """The lead unit's leader states why the task is not theirs."""
-    require(actor, Permission.TASK_WRONG_UNIT, "Chỉ lãnh đạo đơn vị chủ trì đề nghị điều chỉnh đơn vị thực hiện.")
-    task = get_visible_task(session=session, actor=actor, task_id=task_id)
-    if task.lead_unit_id != actor.unit_id:
-        raise PermissionDenied("Chỉ đơn vị chủ trì đề nghị điều chỉnh đơn vị thực hiện.")
-    if task.status is not TaskStatus.OPEN:
-        raise Conflict("Chỉ đề nghị điều chỉnh khi nhiệm vụ đang thực hiện (chưa trả lời, chưa kết thúc).")
-    if pending_request(session=session, task_id=task_id) is not None:
-        raise Conflict("Đã có đề nghị điều chỉnh đang chờ Văn phòng UBND tỉnh xem xét.")
-    text = clean_text(reason, label="Lý do không thuộc chức năng, nhiệm vụ", field="reason")
-    now = now or now_utc()
-    request = WrongUnitRequest(task_id=task_id, reason=text, requested_by=actor.user_id, requested_at=now)
-    session.add(request)
+# --- the unit's request ------------------------------------------------------------------------
+
+
+def _check_request(ctx: ActionContext, data: WrongUnitRequestInput | None) -> ServiceError | None:
+    if not ctx.actor.can(Permission.TASK_WRONG_UNIT):
+        return PermissionDenied("Chỉ lãnh đạo đơn vị chủ trì đề nghị điều chỉnh đơn vị thực hiện.")
+    if ctx.task.lead_unit_id != ctx.actor.unit_id:
+        return PermissionDenied("Chỉ đơn vị chủ trì đề nghị điều chỉnh đơn vị thực hiện.")
+    if ctx.task.status is not TaskStatus.OPEN:
+        return Conflict("Chỉ đề nghị điều chỉnh khi nhiệm vụ đang thực hiện (chưa trả lời, chưa kết thúc).")
+    if pending_request(session=ctx.session, task_id=ctx.task_id) is not None:
+        return Conflict("Đã có đề nghị điều chỉnh đang chờ Văn phòng UBND tỉnh xem xét.")
+    return None
+
+
+def _apply_request(ctx: ActionContext, data: WrongUnitRequestInput) -> ActionOutcome:
+    text = clean_text(data.reason, label="Lý do không thuộc chức năng, nhiệm vụ", field="reason")
+    ctx.session.add(
+        WrongUnitRequest(task_id=ctx.task_id, reason=text, requested_by=ctx.actor.user_id, requested_at=ctx.now)
+    )
     record_event(
-        session=session,
-        actor=actor,
-        task=task,
+        session=ctx.session,
+        actor=ctx.actor,
+        task=ctx.task,
         action=EventAction.WRONG_UNIT_REQUESTED,
-        at=now,
+        at=ctx.now,
         note=text,
-        from_unit_id=actor.unit_id,
-        to_unit_id=office_unit(session=session).id,
+        from_unit_id=ctx.actor.unit_id,
+        to_unit_id=office_unit(session=ctx.session).id,
     )
-    session.commit()
-    return request
+    return ActionOutcome("Đã gửi đề nghị điều chỉnh đến Văn phòng UBND tỉnh.")
 
 
-def list_pending_requests(*, session: Session, actor: Actor) -> list[WrongUnitRequest]:
-    require(actor, Permission.TASK_CONFIRM, "Chỉ chuyên viên theo dõi của Văn phòng UBND tỉnh xem đề nghị điều chỉnh.")
-    return list(
-        session.exec(
-            select(WrongUnitRequest)
-            .where(WrongUnitRequest.status == RequestStatus.PENDING)
-            .order_by(col(WrongUnitRequest.requested_at))
-        ).all()
-    )
+# --- VP UBND's decision ------------------------------------------------------------------------
 
 
-def decide_wrong_unit(
-    *,
-    session: Session,
-    actor: Actor,
-    config: AppConfig,
-    request_id: int,
-    accept: bool,
-    note: str = "",
-    new_lead_unit_code: str | None = None,
-    new_deadline: date | None = None,
-    now: datetime | None = None,
-) -> Task | None:
-    """VP UBND accepts (close + re-route, returns the new task) or refuses (reason required)."""
-    require(actor, Permission.TASK_CONFIRM, "Chỉ chuyên viên theo dõi của Văn phòng UBND tỉnh quyết định điều chỉnh.")
-    request = session.get(WrongUnitRequest, request_id)
-    if request is None or request.id is None:
-        raise NotFound(f"Không tìm thấy đề nghị #{request_id}.")
-    if request.status is not RequestStatus.PENDING:
-        raise Conflict("Đề nghị này đã được xử lý.")
-    task = session.get(Task, request.task_id)
-    assert task is not None and task.id is not None
-    if task.status is not TaskStatus.OPEN:
-        raise Conflict(
+def _check_decision(ctx: ActionContext, data: object) -> ServiceError | None:
+    if not ctx.actor.can(Permission.TASK_CONFIRM):
+        return PermissionDenied(_ONLY_TRACKER)
+    if pending_request(session=ctx.session, task_id=ctx.task_id) is None:
+        return Conflict("Nhiệm vụ không có đề nghị điều chỉnh đang chờ xem xét.")
+    if ctx.task.status is not TaskStatus.OPEN:
+        return Conflict(
             "Nhiệm vụ không còn ở đơn vị (đã trả lời, đã kết thúc hoặc đã bị thu hồi); không điều chỉnh được."
         )
-    now = now or now_utc()
-    today = local_date(now)
-    text = clean_text(note, label="Ý kiến của Văn phòng UBND tỉnh", field="note", required=not accept)
-    if not accept:
-        request.status = RequestStatus.REFUSED
-        request.decided_by, request.decided_at, request.decision_note = actor.user_id, now, text
-        session.add(request)
-        record_event(
-            session=session,
-            actor=actor,
-            task=task,
-            action=EventAction.WRONG_UNIT_REFUSED,
-            at=now,
-            note=text,
-            from_unit_id=actor.unit_id,
-            to_unit_id=task.lead_unit_id,
-        )
-        session.commit()
-        return None
-    if not new_lead_unit_code:
+    return None
+
+
+def _apply_refuse(ctx: ActionContext, data: WrongUnitRefuseInput) -> ActionOutcome:
+    request = pending_request(session=ctx.session, task_id=ctx.task_id)
+    assert request is not None
+    text = clean_text(data.note, label="Ý kiến của Văn phòng UBND tỉnh", field="note")
+    request.status = RequestStatus.REFUSED
+    request.decided_by, request.decided_at, request.decision_note = ctx.actor.user_id, ctx.now, text
+    ctx.session.add(request)
+    record_event(
+        session=ctx.session,
+        actor=ctx.actor,
+        task=ctx.task,
+        action=EventAction.WRONG_UNIT_REFUSED,
+        at=ctx.now,
+        note=text,
+        from_unit_id=ctx.actor.unit_id,
+        to_unit_id=ctx.task.lead_unit_id,
+    )
+    return ActionOutcome("Đã trả lời đơn vị: không chấp nhận đề nghị điều chỉnh.")
+
+
+def _apply_accept(ctx: ActionContext, data: WrongUnitAcceptInput) -> ActionOutcome:
+    """Close the task administratively and re-route it as a new task linked to the old one."""
+    session, actor, task, now, today = ctx.session, ctx.actor, ctx.task, ctx.now, ctx.today
+    request = pending_request(session=session, task_id=ctx.task_id)
+    assert request is not None
+    text = clean_text(data.note, label="Ý kiến của Văn phòng UBND tỉnh", field="note", required=False)
+    if not data.new_lead_unit_code:
         raise InvalidInput("Chọn đơn vị đúng chức năng để chuyển nhiệm vụ.", field="new_lead")
-    new_lead = resolve_lead_unit(session=session, code=new_lead_unit_code, label="Đơn vị chuyển đến")
+    new_lead = resolve_lead_unit(session=session, code=data.new_lead_unit_code, label="Đơn vị chuyển đến")
     if new_lead.id == task.lead_unit_id:
         raise InvalidInput("Đơn vị chuyển đến phải khác đơn vị đã đề nghị điều chỉnh.", field="new_lead")
-    in_force = deadline_as_of(load_facts(session=session, task_ids=[task.id])[task.id], today)
-    deadline = new_deadline or in_force
+    in_force = deadline_as_of(load_facts(session=session, task_ids=[ctx.task_id])[ctx.task_id], today)
+    deadline = data.new_deadline or in_force
     if deadline < today:
         raise InvalidInput(f"Hạn xử lý mới {fmt_date(deadline)} đã qua; chọn hạn từ hôm nay.", field="new_deadline")
     old_unit = task.lead_unit_id
@@ -142,7 +123,7 @@ def decide_wrong_unit(
     task.closed_reason = CloseReason.WRONG_UNIT
     task.closed_on = today
     session.add(task)
-    close_flows(session=session, task_id=task.id, now=now)
+    close_flows(session=session, task_id=ctx.task_id, now=now)
     new_task = Task(
         document_id=task.document_id,
         seq=task.seq,
@@ -160,7 +141,7 @@ def decide_wrong_unit(
     for coordinator in session.exec(select(TaskCoordinator).where(TaskCoordinator.task_id == task.id)).all():
         if coordinator.unit_id != new_lead.id:
             session.add(TaskCoordinator(task_id=new_task.id, unit_id=coordinator.unit_id))
-    start_main_flow(session=session, config=config, task=new_task, now=now)
+    start_main_flow(session=session, config=ctx.config, task=new_task, now=now)
     request.status = RequestStatus.ACCEPTED
     request.decided_by, request.decided_at, request.decision_note = actor.user_id, now, text
     request.new_task_id = new_task.id
@@ -186,40 +167,68 @@ def decide_wrong_unit(
         from_unit_id=actor.unit_id,
         to_unit_id=new_lead.id,
     )
-    session.commit()
-    return new_task
-
-
-def archive_wrong_unit(*, session: Session, actor: Actor, task_id: int, now: datetime | None = None) -> None:
-    """The former lead unit's clerk archive-closes (lưu kết thúc) the task VP UBND took back."""
-    require(actor, Permission.UNIT_TASKS_VIEW, "Vai trò của bạn không lưu kết thúc văn bản.")
-    task = get_visible_task(session=session, actor=actor, task_id=task_id)
-    if task.lead_unit_id != actor.unit_id:
-        raise PermissionDenied("Chỉ đơn vị đã được giao lưu kết thúc văn bản này.")
-    if task.closed_reason is not CloseReason.WRONG_UNIT:
-        raise Conflict("Chỉ lưu kết thúc khi Văn phòng UBND tỉnh đã chấp nhận điều chỉnh đơn vị.")
-    if EventAction.ARCHIVED in _events(session, task_id):
-        raise Conflict("Văn bản đã được lưu kết thúc.")
-    record_event(
-        session=session,
-        actor=actor,
-        task=task,
-        action=EventAction.ARCHIVED,
-        at=now or now_utc(),
-        note="Lưu kết thúc văn bản giao nhiệm vụ (không thuộc chức năng của đơn vị)",
-        from_unit_id=actor.unit_id,
+    return ActionOutcome(
+        f"Đã chấp nhận đề nghị; nhiệm vụ chuyển {new_lead.short_name} (nhiệm vụ #{new_task.id}).",
+        created_task_id=new_task.id,
     )
-    session.commit()
 
 
-def _events(session: Session, task_id: int) -> list[str]:
-    return list(session.exec(select(TaskEvent.action).where(TaskEvent.task_id == task_id)).all())
+# --- the former lead unit's lưu kết thúc ----------------------------------------------------------
 
 
-def drop_pending_request(*, session: Session, actor: Actor, task_id: int, why: str, now: datetime) -> None:
-    """A task revoked or replaced takes its pending request with it (no commit)."""
-    request = pending_request(session=session, task_id=task_id)
-    if request is not None:
-        request.status = RequestStatus.REFUSED
-        request.decided_by, request.decided_at, request.decision_note = actor.user_id, now, why
-        session.add(request)
+def _check_archive(ctx: ActionContext, data: ArchiveInput | None) -> ServiceError | None:
+    if not ctx.actor.can(Permission.UNIT_TASKS_VIEW):
+        return PermissionDenied("Vai trò của bạn không lưu kết thúc văn bản.")
+    if ctx.task.lead_unit_id != ctx.actor.unit_id:
+        return PermissionDenied("Chỉ đơn vị đã được giao lưu kết thúc văn bản này.")
+    if ctx.task.closed_reason is not CloseReason.WRONG_UNIT:
+        return Conflict("Chỉ lưu kết thúc khi Văn phòng UBND tỉnh đã chấp nhận điều chỉnh đơn vị.")
+    archived = ctx.session.exec(
+        select(TaskEvent.id).where(TaskEvent.task_id == ctx.task_id, TaskEvent.action == EventAction.ARCHIVED)
+    ).first()
+    if archived is not None:
+        return Conflict("Văn bản đã được lưu kết thúc.")
+    return None
+
+
+def _apply_archive(ctx: ActionContext, data: ArchiveInput) -> ActionOutcome:
+    record_event(
+        session=ctx.session,
+        actor=ctx.actor,
+        task=ctx.task,
+        action=EventAction.ARCHIVED,
+        at=ctx.now,
+        note="Lưu kết thúc văn bản giao nhiệm vụ (không thuộc chức năng của đơn vị)",
+        from_unit_id=ctx.actor.unit_id,
+    )
+    return ActionOutcome("Đã lưu kết thúc văn bản.")
+
+
+WRONG_UNIT_REQUEST = TaskAction(
+    key=ActionKey.WRONG_UNIT_REQUEST,
+    input_model=WrongUnitRequestInput,
+    who="task.wrong_unit (roles.yaml), in the lead unit, while the task is open",
+    check=_check_request,
+    apply=_apply_request,
+)
+WRONG_UNIT_ACCEPT = TaskAction(
+    key=ActionKey.WRONG_UNIT_ACCEPT,
+    input_model=WrongUnitAcceptInput,
+    who="task.confirm (roles.yaml), on a task with a pending request",
+    check=_check_decision,
+    apply=_apply_accept,
+)
+WRONG_UNIT_REFUSE = TaskAction(
+    key=ActionKey.WRONG_UNIT_REFUSE,
+    input_model=WrongUnitRefuseInput,
+    who="task.confirm (roles.yaml), on a task with a pending request",
+    check=_check_decision,
+    apply=_apply_refuse,
+)
+ARCHIVE = TaskAction(
+    key=ActionKey.ARCHIVE,
+    input_model=ArchiveInput,
+    who="unit_tasks.view (roles.yaml), in the former lead unit of a task closed as wrong unit",
+    check=_check_archive,
+    apply=_apply_archive,
+)

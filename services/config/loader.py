@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from models.enums import CloseReason, EventAction, Permission, Role, TaskClass, TaskStatus, UnitKind
+from models.enums import ActionKey, CloseReason, EventAction, Permission, Role, TaskClass, TaskStatus, UnitKind
 from services.config.errors import ConfigError
 from services.config.workflows import WorkflowsConfig, load_workflows
 from services.config.yaml_lines import compose, line_of
@@ -76,6 +76,7 @@ class AppSettingsConfig(_Strict):
     event_actions: dict[EventAction, str]
     close_reasons: dict[CloseReason, str]
     unit_kinds: dict[UnitKind, str]
+    task_actions: dict[ActionKey, str]
 
 
 class AppConfig(_Strict):

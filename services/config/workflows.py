@@ -57,6 +57,7 @@ class TransitionDef(_Strict):
     note_required: bool = False
     only_as_effect: bool = False  # never offered on its own: fired by a parent step (archive_subflows)
     to_parent: bool = False  # the step hands the sub-unit's result to the parent unit (journal: → parent)
+    routing_choice: bool = False  # one of the leader's routing cases at bút phê: the page offers them as a choice
 
     @field_validator("from_states", mode="before")
     @classmethod

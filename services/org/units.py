@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from models import OrgUnit, UnitKind
 from services.config.loader import AppConfig
+from services.infra.errors import InvalidInput
 
 
 def sync_units(*, session: Session, config: AppConfig) -> None:
@@ -59,4 +60,16 @@ def office_unit(*, session: Session) -> OrgUnit:
     """The one office unit (VP UBND tỉnh); config validation guarantees it exists."""
     unit = session.exec(select(OrgUnit).where(OrgUnit.kind == UnitKind.OFFICE)).first()
     assert unit is not None, "config/org.yaml has no office unit"
+    return unit
+
+
+def resolve_lead_unit(*, session: Session, code: str, label: str, field: str = "lead") -> OrgUnit:
+    """The active, non-office unit with this code, or InvalidInput naming the field."""
+    unit = session.exec(select(OrgUnit).where(OrgUnit.code == code.strip())).first()
+    if unit is None:
+        raise InvalidInput(f"{label}: không có đơn vị mã '{code}'.", field=field)
+    if not unit.active:
+        raise InvalidInput(f"{label}: đơn vị '{unit.short_name}' đã ngừng hoạt động.", field=field)
+    if unit.kind is UnitKind.OFFICE:
+        raise InvalidInput(f"{label}: không giao nhiệm vụ cho chính Văn phòng UBND tỉnh.", field=field)
     return unit

@@ -6,28 +6,17 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from models import Document, DocumentKind, EventAction, OrgUnit, Permission, Task, TaskCoordinator, UnitKind
+from models import Document, DocumentKind, EventAction, OrgUnit, Permission, Task, TaskCoordinator
 from models.schemas import AssignmentCreate, TaskCreate
 from services.access.permissions import Actor, require
 from services.config.loader import AppConfig
 from services.infra.clock import fmt_date, local_date, now_utc
 from services.infra.errors import InvalidInput
 from services.infra.text import clean_text, document_code_key
+from services.org.units import resolve_lead_unit
 from services.tasks.journal import record_event
 from services.tasks.workdays import add_working_days
 from services.workflow.engine import start_main_flow
-
-
-def resolve_lead_unit(*, session: Session, code: str, label: str, field: str = "lead") -> OrgUnit:
-    """The active, non-office unit with this code, or InvalidInput naming the field."""
-    unit = session.exec(select(OrgUnit).where(OrgUnit.code == code.strip())).first()
-    if unit is None:
-        raise InvalidInput(f"{label}: không có đơn vị mã '{code}'.", field=field)
-    if not unit.active:
-        raise InvalidInput(f"{label}: đơn vị '{unit.short_name}' đã ngừng hoạt động.", field=field)
-    if unit.kind is UnitKind.OFFICE:
-        raise InvalidInput(f"{label}: không giao nhiệm vụ cho chính Văn phòng UBND tỉnh.", field=field)
-    return unit
 
 
 def ensure_unique_code(*, session: Session, issuer: str, year: int, code: str, label: str) -> str:

@@ -20,7 +20,6 @@ from services.infra.text import matches
 from services.org.units import unit_names
 from services.stats.classify import TaskFacts, TaskState, classify, load_facts
 from services.tasks.journal import TimelineEntry, events_of
-from services.workflow.engine import unit_holds_task
 
 
 @dataclass(frozen=True)
@@ -60,8 +59,6 @@ class TaskDetail:
     coordinating_units: list[str]
     replies: list[ReplyInfo]
     timeline: list[TimelineEntry]
-    can_note: bool
-    can_confirm: bool
     closed_reason: CloseReason | None
     replaces_task_id: int | None
 
@@ -213,7 +210,6 @@ def get_task_detail(*, session: Session, actor: Actor, task_id: int, today: date
             select(Document).where(Document.task_id == task_id).order_by(Document.issue_date, Document.id)  # type: ignore[arg-type]
         ).all()
     ]
-    own = task.lead_unit_id == actor.unit_id or unit_holds_task(session=session, unit_id=actor.unit_id, task_id=task_id)
     lead_unit = session.get(OrgUnit, task.lead_unit_id)
     return TaskDetail(
         row=row,
@@ -222,8 +218,6 @@ def get_task_detail(*, session: Session, actor: Actor, task_id: int, today: date
         coordinating_units=coordinators,
         replies=replies,
         timeline=events_of(session=session, task_id=task_id),
-        can_note=own and actor.can(Permission.TASK_NOTE) and task.status in (TaskStatus.OPEN, TaskStatus.REPLIED),
-        can_confirm=actor.can(Permission.TASK_CONFIRM) and task.status is TaskStatus.REPLIED,
         closed_reason=task.closed_reason,
         replaces_task_id=task.replaces_task_id,
     )

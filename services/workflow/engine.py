@@ -1,8 +1,9 @@
 """The workflow engine: runs the routing templates of ``config/workflows.yaml`` (Điều 5.1.e).
 
-Every step is one call of ``fire``: it checks the guard (state, role, unit, assignee, sub
-flows), applies the transition and its effects (hand to a specialist, start sub-unit flows,
-archive-close them, issue the reply), journals it, and commits, all together or not at all.
+``resolve_step`` is a step's guard (state, role, unit, assignee, sub flows); ``apply_step``
+applies the transition and its effects (hand to a specialist, start sub-unit flows, archive-close
+them) and journals it. Neither commits: a step is one action of ``services.actions.registry``,
+which checks, applies, journals and commits it together with the task's version.
 """
 
 from __future__ import annotations
@@ -14,11 +15,9 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from models import EventAction, Flow, OrgUnit, Role, Task, TaskStatus, User
-from models.schemas import ReplyCreate
 from services.access.permissions import Actor
 from services.config.loader import AppConfig
 from services.config.workflows import ActorUnit, TransitionDef, WorkflowDef
-from services.infra.clock import now_utc
 from services.infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.infra.text import clean_text
 from services.tasks.journal import record_event
@@ -27,7 +26,7 @@ ASSIGNEE_ROLES = (Role.SPECIALIST, Role.TRACKER)
 
 
 @dataclass(frozen=True)
-class Action:
+class StepOption:
     """A transition the actor may fire now on one flow of a task."""
 
     flow_id: int
@@ -40,6 +39,7 @@ class Action:
     start_subflows: bool
     issue_reply: bool
     note_required: bool
+    routing_choice: bool
 
 
 @dataclass(frozen=True)
@@ -145,13 +145,13 @@ def _transitions_from(session: Session, config: AppConfig, flow: Flow) -> list[t
     return list(seen.values())
 
 
-def available_actions(*, session: Session, actor: Actor, config: AppConfig, task_id: int) -> list[Action]:
+def available_steps(*, session: Session, actor: Actor, config: AppConfig, task_id: int) -> list[StepOption]:
     """Everything the actor may do now on the task's flows, in step order."""
     task = session.get(Task, task_id)
     if task is None:
         return []
     names = {u.id: u.short_name for u in session.exec(select(OrgUnit)).all()}
-    actions: list[Action] = []
+    actions: list[StepOption] = []
     for flow in session.exec(select(Flow).where(Flow.task_id == task_id).order_by(col(Flow.id))).all():
         if not _task_open(task, flow):
             continue
@@ -162,7 +162,7 @@ def available_actions(*, session: Session, actor: Actor, config: AppConfig, task
                 continue
             assert flow.id is not None
             actions.append(
-                Action(
+                StepOption(
                     flow_id=flow.id,
                     unit_name=names.get(flow.unit_id, "?"),
                     workflow=wf_key,
@@ -173,6 +173,7 @@ def available_actions(*, session: Session, actor: Actor, config: AppConfig, task
                     start_subflows=tr.start_subflows is not None,
                     issue_reply=tr.issue_reply,
                     note_required=tr.note_required,
+                    routing_choice=tr.routing_choice,
                 )
             )
     return sorted(actions, key=lambda a: (a.step, a.flow_id, a.transition))
@@ -253,27 +254,31 @@ def close_flows(*, session: Session, task_id: int, now: datetime) -> None:
         session.add(flow)
 
 
-def fire(
+@dataclass(frozen=True)
+class StepApplied:
+    """What ``apply_step`` did, for the caller that journals the step itself (the reply)."""
+
+    flow: Flow
+    from_state: str
+    transition: TransitionDef
+
+
+def resolve_step(
     *,
     session: Session,
     actor: Actor,
     config: AppConfig,
+    task: Task,
     flow_id: int,
     transition: str,
     workflow: str | None = None,
-    note: str = "",
-    assignee_id: int | None = None,
-    subunit_ids: Sequence[int] = (),
-    reply: ReplyCreate | None = None,
-    now: datetime | None = None,
-) -> Flow:
-    """Fire one transition of one flow: guard, apply, journal, commit — or change nothing."""
-    from services.actions.work import prepare_reply, record_reply  # work imports this module for issue_reply
+) -> tuple[Flow, str, TransitionDef]:
+    """The guard of one step: (flow, workflow, transition) the actor may fire now, or the refusal.
 
-    now = now or now_utc()
+    Reads only; ``services.actions.steps`` calls it as the step's check and again to apply.
+    """
     flow = session.get(Flow, flow_id)
-    task = session.get(Task, flow.task_id) if flow else None
-    if flow is None or task is None or flow.id is None or task.id is None:
+    if flow is None or flow.id is None or flow.task_id != task.id:
         raise NotFound(f"Không tìm thấy luồng xử lý #{flow_id}.")
     if not _task_open(task, flow):
         raise Conflict("Nhiệm vụ không còn ở bước xử lý trong đơn vị (đã trả lời, đã kết thúc hoặc đã bị thu hồi).")
@@ -300,8 +305,31 @@ def fire(
         if waiting:
             names = ", ".join(u.short_name for u in (session.get(OrgUnit, c.unit_id) for c in waiting) if u)
             raise Conflict(f"Còn phòng, đơn vị trực thuộc chưa xử lý xong: {names}.")
-    text = clean_text(note, label="Ý kiến xử lý", field="note", required=tr.note_required)
+    return flow, wf_key, tr
 
+
+def apply_step(
+    *,
+    session: Session,
+    actor: Actor,
+    config: AppConfig,
+    task: Task,
+    flow: Flow,
+    workflow: str,
+    transition: str,
+    tr: TransitionDef,
+    now: datetime,
+    note: str = "",
+    assignee_id: int | None = None,
+    subunit_ids: Sequence[int] = (),
+    journal: bool = True,
+) -> StepApplied:
+    """Validate the step's input, then apply it and its effects (no commit: the caller commits).
+
+    ``journal=False``: the caller journals the step itself (the reply is one entry, not two).
+    """
+    assert flow.id is not None and task.id is not None
+    text = clean_text(note, label="Ý kiến xử lý", field="note", required=tr.note_required)
     assignee: User | None = None
     if tr.choose_assignee:
         candidates = {u.id: u for u in assignee_candidates(session=session, unit_id=flow.unit_id)}
@@ -320,42 +348,20 @@ def fire(
         if unknown:
             raise InvalidInput("Chỉ chuyển được cho phòng, đơn vị trực thuộc của đơn vị mình.", field="subunits")
         subunits = [children[u] for u in chosen]
-    if tr.issue_reply and reply is None:
-        raise InvalidInput("Nhập văn bản trả lời để ban hành.", field="reply")
-    reply_document = (
-        prepare_reply(session=session, actor=actor, task=task, data=reply, now=now)
-        if tr.issue_reply and reply is not None
-        else None
-    )
 
-    # --- apply (nothing has been written before this line) ---
     previous = flow.state
     if not flow.committed and flow.parent_flow_id is None:
         main_candidates = _candidate_workflows(session, config, flow)
         same_everywhere = all(_workflow(config, other).transitions.get(transition) == tr for other in main_candidates)
         if not same_everywhere or len(main_candidates) == 1:
-            flow.workflow = wf_key
+            flow.workflow = workflow
             flow.committed = True
     flow.state = tr.to
     flow.updated_at = now
     if assignee is not None:
         flow.assignee_id = assignee.id
     session.add(flow)
-    if reply_document is not None:
-        # The step that issues the reply is journaled once, as the reply itself.
-        record_reply(
-            session=session,
-            actor=actor,
-            task=task,
-            reply=reply_document,
-            now=now,
-            note=text,
-            flow_id=flow.id,
-            transition=transition,
-            step=tr.step,
-            from_state=previous,
-        )
-    else:
+    if journal:
         hands_to_parent = tr.actor_unit is ActorUnit.PARENT or tr.to_parent
         parent_unit = _parent_unit_id(session, flow.unit_id) if hands_to_parent else None
         record_event(
@@ -422,8 +428,7 @@ def fire(
                 step=sub_tr.step,
                 from_state=archived_from,
             )
-    session.commit()
-    return flow
+    return StepApplied(flow=flow, from_state=previous, transition=tr)
 
 
 def inbox_task_ids(*, session: Session, actor: Actor, config: AppConfig) -> list[int]:
@@ -438,4 +443,4 @@ def inbox_task_ids(*, session: Session, actor: Actor, config: AppConfig) -> list
         .distinct()
     )
     task_ids = list(session.exec(query).all())
-    return [t for t in task_ids if available_actions(session=session, actor=actor, config=config, task_id=t)]
+    return [t for t in task_ids if available_steps(session=session, actor=actor, config=config, task_id=t)]

@@ -33,7 +33,8 @@ from services.access.permissions import Actor, build_actor
 from services.infra.clock import fmt_date
 from services.infra.runtime import Runtime
 from services.tasks.assignment import create_assignment
-from services.workflow.engine import fire, main_flow
+from services.workflow.engine import main_flow
+from tests.actions import fire
 
 from .accounts import (
     CENTRE_CLERK,

@@ -48,13 +48,12 @@ from models.schemas import AssignmentCreate, ConfirmationCreate, ReplyCreate, Ta
 from services.access.accounts import create_user
 from services.access.auth import make_session_token
 from services.access.permissions import Actor, build_actor
-from services.actions.confirmation import confirm_task
 from services.infra import settings as settings_module
 from services.infra.clock import local_date, now_utc
 from services.infra.runtime import Runtime, start
 from services.infra.settings import ROOT
 from services.tasks.assignment import create_assignment
-from services.workflow.engine import fire
+from tests.actions import confirm_task, fire
 from tests.conftest import FINANCE, HEALTH, OFFICE, PASSWORD, PLEIKU, at
 from ui.runtime import TOKEN_STATE_KEY
 

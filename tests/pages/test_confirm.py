@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from models import Confirmation, ConfirmOutcome, EventAction, Extension, Task, TaskStatus
 from models.schemas import TaskCreate
-from services.actions.wrong_unit import request_wrong_unit
+from tests.actions import request_wrong_unit
 from tests.conftest import FINANCE, at
 from tests.pages.conftest import STAFF, World, by_label, make_world, values
 

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from models.schemas import ReplyCreate
-from services.actions.work import issue_reply
+from tests.actions import issue_reply
 from tests.conftest import FINANCE, at
 from tests.pages.conftest import World, values
 

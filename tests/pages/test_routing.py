@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from demo.seed import unit_staff
 from models import OrgUnit, Task, TaskStatus
-from services.workflow.engine import fire
+from tests.actions import fire
 from tests.conftest import FINANCE
 from tests.pages.conftest import BUDGET, INVESTMENT, World, values
 from tests.pages.steps import (

@@ -39,7 +39,8 @@ from services.config.workflows import WorkflowsConfig
 from services.infra.database import make_engine
 from services.infra.errors import NotFound, PermissionDenied, ServiceError
 from services.tasks.assignment import create_assignment
-from services.workflow.engine import available_actions, fire, main_flow
+from services.workflow.engine import main_flow
+from tests.actions import available_actions, fire
 from tests.conftest import at
 from tests.properties.conftest import STAFF, Template, fresh_database, template
 from tests.properties.rules import (

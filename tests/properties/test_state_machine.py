@@ -40,14 +40,22 @@ from models import (
 )
 from models.schemas import AssignmentCreate, ConfirmationCreate, ReplyCreate, TaskCreate
 from services.access.permissions import Actor, build_actor
-from services.actions.changes import revoke_task, update_task
-from services.actions.confirmation import confirm_task
-from services.actions.work import add_note, issue_reply
-from services.actions.wrong_unit import archive_wrong_unit, decide_wrong_unit, list_pending_requests, request_wrong_unit
 from services.infra.errors import ServiceError
 from services.stats.statistics import make_period, unit_statistics
 from services.tasks.assignment import create_assignment
-from services.workflow.engine import available_actions, fire
+from tests.actions import (
+    add_note,
+    archive_wrong_unit,
+    available_actions,
+    confirm_task,
+    decide_wrong_unit,
+    fire,
+    issue_reply,
+    list_pending_requests,
+    request_wrong_unit,
+    revoke_task,
+    update_task,
+)
 from tests.conftest import at
 from tests.properties.conftest import fresh_database, template
 from tests.properties.rules import (

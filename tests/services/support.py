@@ -28,14 +28,13 @@ from models import (
 from models.schemas import AssignmentCreate, ConfirmationCreate, ReplyCreate, TaskCreate
 from services.access.accounts import create_user
 from services.access.permissions import Actor, build_actor
-from services.actions.confirmation import confirm_task
-from services.actions.work import issue_reply
 from services.infra.database import make_engine
 from services.infra.runtime import Runtime
 from services.infra.settings import ROOT, Settings
 from services.tasks.assignment import create_assignment
-from services.workflow.engine import fire, main_flow
+from services.workflow.engine import main_flow
 from tests import postgres_server
+from tests.actions import confirm_task, fire, issue_reply
 from tests.conftest import PASSWORD, at
 
 # A cheap argon2 for accounts created by fixtures (see conftest.py); verification reads the cost

@@ -12,13 +12,13 @@ from sqlmodel import Session, select
 from models import Confirmation, ConfirmOutcome, EventAction, Extension, Task, TaskClass, TaskStatus
 from models.schemas import ConfirmationCreate
 from services.access.permissions import Actor
-from services.actions.confirmation import confirm_task, list_pending
-from services.actions.work import issue_reply
+from services.actions.confirmation import list_pending
 from services.infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError
 from services.infra.runtime import Runtime
 from services.tasks.journal import events_of
 from services.tasks.queries import list_unit_tasks
 from services.workflow.engine import main_flow
+from tests.actions import confirm_task, issue_reply
 from tests.conftest import FINANCE, PLEIKU, at
 from tests.services.support import (
     assign,
@@ -99,7 +99,7 @@ def test_unknown_task_is_not_found(
     runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int]
 ) -> None:
     before = row_counts(session)
-    with pytest.raises(NotFound, match=re.escape("Không tìm thấy nhiệm vụ #99999.")):
+    with pytest.raises(NotFound, match=re.escape("Không tìm thấy nhiệm vụ #99999 hoặc bạn không có quyền xem.")):
         confirm_task(
             session=session,
             actor=actors["tracker"],
@@ -130,7 +130,22 @@ def test_not_done_requires_a_reason(
     assert [p.task_id for p in pending] == [flow["fin1"]]
 
 
-@pytest.mark.parametrize("who", ["office_leader", "clerk", "leader", "specialist", "other_leader", "admin"])
+def test_another_units_leader_does_not_even_find_the_task(
+    runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int]
+) -> None:
+    reply(runtime, session, flow["fin1"], code="55/STC-VP", on=date(2026, 3, 9))
+    _assert_confirm_refused(
+        runtime,
+        session,
+        actors["other_leader"],
+        flow["fin1"],
+        ConfirmationCreate(outcome=ConfirmOutcome.DONE),
+        NotFound,
+        f"Không tìm thấy nhiệm vụ #{flow['fin1']} hoặc bạn không có quyền xem.",
+    )
+
+
+@pytest.mark.parametrize("who", ["office_leader", "clerk", "leader", "specialist", "admin"])
 def test_only_the_office_tracker_confirms(
     runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int], who: str
 ) -> None:

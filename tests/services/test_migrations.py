@@ -55,7 +55,9 @@ def test_down_to_nothing_and_up_again(runtime: Runtime) -> None:
 
 
 def test_each_step_down_and_up(runtime: Runtime) -> None:
-    steps = (("downgrade", "0003"), ("downgrade", "0002"), ("downgrade", "0001"), ("upgrade", "0003"), ("upgrade", "head"))
+    steps = (
+        ("downgrade", "0003"), ("downgrade", "0002"), ("downgrade", "0001"), ("upgrade", "0003"), ("upgrade", "head")
+    )
     for action, revision in steps:
         _alembic(runtime, action, revision)
         assert _at(runtime) == ("0004" if revision == "head" else revision)

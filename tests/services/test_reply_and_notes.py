@@ -14,11 +14,11 @@ from sqlmodel import Session, select
 from models import Document, DocumentKind, EventAction, Role, Task, TaskEvent, TaskStatus
 from models.schemas import ReplyCreate
 from services.access.permissions import Actor
-from services.actions.work import add_note, issue_reply
 from services.infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError
 from services.infra.runtime import Runtime
 from services.tasks.journal import events_of
 from services.workflow.engine import main_flow
+from tests.actions import add_note, issue_reply
 from tests.conftest import FINANCE, OFFICE, PLEIKU, at
 from tests.services.support import assign, confirm, flow_snapshot, reply, row_counts, task, unit_id, walk_to_issue
 

@@ -20,14 +20,14 @@ import yaml
 from sqlmodel import Session
 
 from services.access.permissions import Actor
-from services.actions.work import issue_reply
 from services.config.loader import ConfigError, load_config
 from services.infra.errors import PermissionDenied
 from services.infra.runtime import Runtime
 from services.infra.settings import ROOT
 from services.tasks.journal import events_of
 from services.tasks.timeline import describe_timeline
-from services.workflow.engine import available_actions, fire, main_flow
+from services.workflow.engine import main_flow
+from tests.actions import available_actions, fire, issue_reply
 from tests.conftest import FINANCE, HEALTH, at
 from tests.services.support import assign, reply_data, staff, task
 

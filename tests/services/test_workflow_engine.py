@@ -25,13 +25,13 @@ from sqlmodel import Session, col, select
 from demo.seed import UnitStaff
 from models import Document, DocumentKind, EventAction, Flow, OrgUnit, Role, Task, TaskEvent, TaskStatus
 from services.access.permissions import Actor
-from services.actions.work import issue_reply
 from services.infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError
 from services.infra.runtime import Runtime
 from services.tasks.journal import events_of
 from services.tasks.queries import get_task_detail, routed_tasks
 from services.tasks.timeline import describe_timeline
-from services.workflow.engine import available_actions, fire, flow_views, main_flow
+from services.workflow.engine import flow_views, main_flow
+from tests.actions import available_actions, fire, issue_reply
 from tests.conftest import FINANCE, HEALTH, OFFICE, PLEIKU, at
 from tests.services.support import assign, flow_snapshot, reply_data, row_counts, staff, task, unit_id
 
@@ -309,6 +309,9 @@ def test_short_workflow_step_by_step(new_case: Callable[[str], Case]) -> None:
 # --- refusals: who, where, when ----------------------------------------------------------------
 
 
+NOT_VISIBLE = "not visible"
+
+
 @pytest.mark.parametrize(
     ("until", "who", "transition", "message"),
     [
@@ -323,14 +326,14 @@ def test_short_workflow_step_by_step(new_case: Callable[[str], Case]) -> None:
             "vao_so",
             "finance_clerk",
             "vao_so",
-            "Bước “Vào sổ, chuyển lãnh đạo” dành cho Văn thư của đơn vị đang xử lý.",
+            NOT_VISIBLE,
             id="wrong-unit",
         ),
         pytest.param(
             "but_phe",
             "finance_leader",
             "but_phe",
-            "Bước “Bút phê, chuyển chuyên viên xử lý” dành cho Lãnh đạo của đơn vị đang xử lý.",
+            NOT_VISIBLE,
             id="wrong-unit-leader",
         ),
         pytest.param(
@@ -386,7 +389,12 @@ def test_step_by_the_wrong_person_is_refused_and_changes_nothing(
         "other_specialist": make_user("cv2.syt", Role.SPECIALIST, HEALTH),
     }
     extra = {"assignee_id": case.team.specialist.user_id} if transition == "but_phe" else {}
-    case.refused(PermissionDenied, message, people[who], transition, **extra)
+    if message == NOT_VISIBLE:  # another unit's task: "not found", never "forbidden" (it must not leak)
+        error: type[ServiceError] = NotFound
+        message = f"Không tìm thấy nhiệm vụ #{case.task_id} hoặc bạn không có quyền xem."
+    else:
+        error = PermissionDenied
+    case.refused(error, message, people[who], transition, **extra)
     assert case.actions(people[who]) == []
 
 
@@ -396,7 +404,13 @@ def test_step_out_of_order_is_a_conflict(new_case: Callable[[str], Case]) -> Non
     t = case.team
     waiting = "Bước này không thực hiện được lúc này: nhiệm vụ đang ở bước “{}”."
     case.refused(Conflict, waiting.format("Chờ văn thư vào sổ"), t.leader, "but_phe", assignee_id=t.specialist.user_id)
-    case.refused(Conflict, waiting.format("Chờ văn thư vào sổ"), t.clerk, "ban_hanh", reply=reply_data("1/SYT", DAY))
+    case.refused(
+        Conflict,
+        "Chưa đến bước ban hành văn bản trả lời: nhiệm vụ đang ở bước “Chờ văn thư vào sổ”.",
+        t.clerk,
+        "ban_hanh",
+        reply=reply_data("1/SYT", DAY),
+    )
     case.refused(Conflict, waiting.format("Chờ văn thư vào sổ"), t.clerk, "bay_qua")
     case.refused(Conflict, waiting.format("Chờ văn thư vào sổ"), t.clerk, "tiep_nhan_bao_cao")  # Trường hợp 1 only
     case.fire(t.clerk, "vao_so")
@@ -410,7 +424,9 @@ def test_step_out_of_order_is_a_conflict(new_case: Callable[[str], Case]) -> Non
 
 def test_unknown_flow_is_not_found(new_case: Callable[[str], Case]) -> None:
     case = new_case(HEALTH)
-    case.refused(NotFound, "Không tìm thấy luồng xử lý #9999.", case.team.clerk, "vao_so", flow_id=9999)
+    case.refused(
+        NotFound, "Không tìm thấy nhiệm vụ #0 hoặc bạn không có quyền xem.", case.team.clerk, "vao_so", flow_id=9999
+    )
 
 
 @pytest.mark.parametrize(
@@ -485,7 +501,12 @@ def test_reply_only_at_the_last_step(new_case: Callable[[str], Case]) -> None:
         }[until]
         case.fire(nxt[0], until, **nxt[1])
     assert case.flow.state == "cho_ban_hanh"
-    case.refused(InvalidInput, "Nhập văn bản trả lời để ban hành.", case.team.clerk, "ban_hanh")
+    case.refused(
+        InvalidInput,
+        "Bước này ban hành văn bản trả lời: dùng thao tác “reply” kèm văn bản.",
+        case.team.clerk,
+        "ban_hanh",
+    )
     assert s.exec(select(Document).where(Document.task_id == case.task_id)).all() == []
 
 
@@ -750,12 +771,8 @@ def test_truong_hop_1_eleven_steps(new_case: Callable[[str], Case]) -> None:
 
     # Bước 10 — only the tracking specialist drafts; the sub-units' documents are archive-closed
     other = staff(case.runtime, s, ICT_POST).specialist  # a specialist of a sub-unit not involved
-    case.refused(
-        PermissionDenied,
-        "Bước “Dự thảo trên chính luồng, lưu kết thúc văn bản của đơn vị trực thuộc” dành cho Chuyên viên, "
-        "Chuyên viên theo dõi được giao của đơn vị đang xử lý.",
-        other,
-        "trinh_du_thao",
+    case.refused(  # a sub-unit the task was never routed to does not even see it
+        NotFound, f"Không tìm thấy nhiệm vụ #{case.task_id} hoặc bạn không có quyền xem.", other, "trinh_du_thao"
     )
     before_10 = case.last_event_id()
     case.fire(t.specialist, "trinh_du_thao", hour=15)

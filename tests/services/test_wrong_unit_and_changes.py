@@ -16,6 +16,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from models import (
+    ActionKey,
     CloseReason,
     EventAction,
     Extension,
@@ -29,15 +30,26 @@ from models import (
 )
 from models.schemas import TaskCreate
 from services.access.permissions import Actor
-from services.actions.changes import replace_task, revoke_task, update_task
-from services.actions.work import add_note, contribute, issue_reply
 from services.actions.workbench import task_workbench
-from services.actions.wrong_unit import archive_wrong_unit, decide_wrong_unit, list_pending_requests, request_wrong_unit
 from services.infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError
 from services.infra.runtime import Runtime
 from services.stats.statistics import UnitStats, make_period, tasks_behind, unit_statistics
 from services.tasks.queries import get_task_detail, list_unit_tasks
-from services.workflow.engine import available_actions, fire, main_flow
+from services.workflow.engine import main_flow
+from tests.actions import (
+    add_note,
+    archive_wrong_unit,
+    available_actions,
+    contribute,
+    decide_wrong_unit,
+    fire,
+    issue_reply,
+    list_pending_requests,
+    replace_task,
+    request_wrong_unit,
+    revoke_task,
+    update_task,
+)
 from tests.conftest import FINANCE, HEALTH, OFFICE, PLEIKU, at
 from tests.services.support import (
     assign,
@@ -220,7 +232,7 @@ def test_request_needs_a_plain_reason(
 
 def test_one_pending_request_at_a_time(runtime: Runtime, session: Session, actors: dict[str, Actor], fin: int) -> None:
     bench = task_workbench(session=session, actor=actors["leader"], config=runtime.config, task_id=fin)
-    assert (bench.can_request_wrong_unit, bench.pending_wrong_unit) == (True, None)
+    assert (bench.can(ActionKey.WRONG_UNIT_REQUEST), bench.pending_wrong_unit) == (True, None)
     start = _last_event_id(session)
     request = _request(session, actors, fin)
     stored = session.get(WrongUnitRequest, request.id)
@@ -248,9 +260,9 @@ def test_one_pending_request_at_a_time(runtime: Runtime, session: Session, actor
         lambda: _request(session, actors, fin, date(2026, 3, 5)),
     )
     bench = task_workbench(session=session, actor=actors["leader"], config=runtime.config, task_id=fin)
-    assert (bench.can_request_wrong_unit, bench.pending_wrong_unit.id) == (False, request.id)  # type: ignore[union-attr]
+    assert (bench.can(ActionKey.WRONG_UNIT_REQUEST), bench.pending_wrong_unit.id) == (False, request.id)  # type: ignore[union-attr]
     office = task_workbench(session=session, actor=actors["tracker"], config=runtime.config, task_id=fin)
-    assert office.can_decide_wrong_unit is True
+    assert office.can(ActionKey.WRONG_UNIT_ACCEPT) and office.can(ActionKey.WRONG_UNIT_REFUSE)
     assert [r.id for r in list_pending_requests(session=session, actor=actors["tracker"])] == [request.id]
     with pytest.raises(PermissionDenied):
         list_pending_requests(session=session, actor=actors["leader"])
@@ -300,7 +312,7 @@ def test_refusal_needs_a_reason_and_keeps_the_task_at_the_unit(
     _refused(
         session,
         NotFound,
-        "Không tìm thấy đề nghị #999.",
+        "Không tìm thấy nhiệm vụ #0 hoặc bạn không có quyền xem.",
         lambda: decide_wrong_unit(
             session=session, actor=actors["tracker"], config=runtime.config, request_id=999, accept=False, note="x"
         ),
@@ -329,7 +341,8 @@ def test_refusal_needs_a_reason_and_keeps_the_task_at_the_unit(
     assert current is not None
     assert (current.status, current.closed_reason, current.closed_on) == (TaskStatus.OPEN, None, None)
     assert flow_snapshot(session, fin) == flows
-    _refused(session, Conflict, "Đề nghị này đã được xử lý.", refuse(actors["tracker"], "Lần nữa"))
+    no_request = "Nhiệm vụ không có đề nghị điều chỉnh đang chờ xem xét."
+    _refused(session, Conflict, no_request, refuse(actors["tracker"], "Lần nữa"))
     # the unit goes on: a new request is possible, and so is its reply
     assert _request(session, actors, fin, date(2026, 3, 7)).id != request.id
     assert reply(runtime, session, fin, code="56/STC-VP", on=date(2026, 3, 9)).task_id == fin
@@ -513,7 +526,7 @@ def test_accepted_wrong_unit_closes_the_task_and_reroutes_it(
 
     # lưu kết thúc: by the old unit, once
     bench = task_workbench(session=session, actor=fin_staff.clerk, config=runtime.config, task_id=old_id)
-    assert bench.can_archive is True
+    assert bench.can(ActionKey.ARCHIVE) is True
     _refused(
         session,
         PermissionDenied,
@@ -544,7 +557,7 @@ def test_accepted_wrong_unit_closes_the_task_and_reroutes_it(
         lambda: archive_wrong_unit(session=session, actor=fin_staff.leader, task_id=old_id, now=at(date(2026, 3, 12))),
     )
     bench = task_workbench(session=session, actor=fin_staff.clerk, config=runtime.config, task_id=old_id)
-    assert bench.can_archive is False
+    assert bench.can(ActionKey.ARCHIVE) is False
 
 
 def test_archive_only_after_acceptance(session: Session, actors: dict[str, Actor], fin: int) -> None:
@@ -670,7 +683,7 @@ def test_only_the_office_tracker_changes_a_task(
     _refused(
         session,
         NotFound,
-        "Không tìm thấy nhiệm vụ #9999.",
+        "Không tìm thấy nhiệm vụ #9999 hoặc bạn không có quyền xem.",
         lambda: revoke_task(session=session, actor=actors["tracker"], task_id=9999, reason="x", now=at(DECIDED)),
     )
     _refused(
@@ -1027,7 +1040,7 @@ def test_contribution_of_a_coordinating_unit(
         ),
     )
     bench = task_workbench(session=session, actor=health.specialist, config=runtime.config, task_id=fin)
-    assert (bench.can_contribute, bench.actions) == (True, [])
+    assert [o.key for o in bench.offers] == [ActionKey.CONTRIBUTE]
 
     start = _last_event_id(session)
     before, flows = row_counts(session), flow_snapshot(session)

@@ -1,0 +1,170 @@
+"""The registry of task actions and the one entry point that performs any of them.
+
+Pages, the JSON API, the demo data and the tests all call ``perform``: it finds the task the
+actor may see, validates the input model, runs the action's guard, claims the task's version,
+applies the effect (which journals), and commits — together, or not at all. The claim is a
+conditional ``UPDATE task SET version = version + 1 WHERE id = … AND version = <read>``: of two
+simultaneous actions on one task only one can match, so the guard and the write of the winner
+saw the same state and the other gets a clear conflict, never a corrupted flow or a duplicate.
+
+A new action (an extension request, a reminder) is one more ``TaskAction`` in ``REGISTRY``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, col
+
+from models import ActionKey, Task
+from services.access.permissions import Actor
+from services.actions import changes, confirmation, notes, steps, wrong_unit
+from services.actions.base import ActionContext, ActionOutcome, AnyAction, Offer
+from services.config.loader import AppConfig
+from services.infra.clock import now_utc
+from services.infra.errors import InvalidInput, NotFound, ServiceError, StaleState
+from services.tasks.queries import get_visible_task
+
+REGISTRY: Mapping[ActionKey, AnyAction] = {
+    action.key: action
+    for action in (
+        notes.NOTE,
+        notes.CONTRIBUTE,
+        steps.STEP,
+        steps.REPLY,
+        confirmation.CONFIRM,
+        wrong_unit.WRONG_UNIT_REQUEST,
+        wrong_unit.WRONG_UNIT_ACCEPT,
+        wrong_unit.WRONG_UNIT_REFUSE,
+        wrong_unit.ARCHIVE,
+        changes.REVOKE,
+        changes.UPDATE,
+        changes.REPLACE,
+    )
+}
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """The task after the action: its new version, and what the action reported."""
+
+    task_id: int
+    version: int
+    outcome: ActionOutcome
+
+
+def action_for(key: str | ActionKey) -> AnyAction:
+    try:
+        return REGISTRY[ActionKey(key)]
+    except ValueError:
+        raise NotFound(f"Không có thao tác “{key}”.") from None
+
+
+def parse_input(action: AnyAction, data: BaseModel | Mapping[str, Any] | None) -> BaseModel:
+    """The action's input model from a model or a mapping; a bad field is an InvalidInput naming it."""
+    model: type[BaseModel] = action.input_model
+    if isinstance(data, model):
+        return data
+    raw = data.model_dump() if isinstance(data, BaseModel) else dict(data or {})
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "input"
+        raise InvalidInput(f"Dữ liệu không hợp lệ ở trường “{where}”: {first['msg']}.", field=where) from None
+
+
+def _context(*, session: Session, actor: Actor, config: AppConfig, task_id: int, now: datetime) -> ActionContext:
+    task = get_visible_task(session=session, actor=actor, task_id=task_id)
+    return ActionContext(session=session, actor=actor, config=config, task=task, now=now)
+
+
+def _claim(session: Session, task: Task) -> None:
+    """Take the task's version for this transaction, or refuse: someone acted since it was read."""
+    result = session.execute(
+        update(Task)
+        .where(col(Task.id) == task.id, col(Task.version) == task.version)
+        .values(version=task.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        raise StaleState()
+    set_committed_value(task, "version", task.version + 1)
+
+
+def perform(
+    *,
+    session: Session,
+    actor: Actor,
+    config: AppConfig,
+    task_id: int,
+    action: str | ActionKey,
+    data: BaseModel | Mapping[str, Any] | None = None,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> ActionResult:
+    """Check, apply, journal and commit one action on one task; or change nothing and raise.
+
+    ``expected_version``: the version the caller's screen showed; another one means the task
+    changed since (a stale page) and the action is refused as a conflict.
+    """
+    entry = action_for(action)
+    try:
+        ctx = _context(session=session, actor=actor, config=config, task_id=task_id, now=now or now_utc())
+        payload = parse_input(entry, data)
+        if expected_version is not None and ctx.task.version != expected_version:
+            raise StaleState()
+        refusal = entry.check(ctx, payload)
+        if refusal is not None:
+            raise refusal
+        _claim(session, ctx.task)
+        outcome = entry.apply(ctx, payload)
+        session.commit()
+    except ServiceError:
+        session.rollback()
+        raise
+    except IntegrityError:
+        # a unique rule broken by a simultaneous write (the same số/ký hiệu saved twice at once)
+        session.rollback()
+        raise StaleState() from None
+    except OperationalError as exc:
+        session.rollback()
+        if "locked" in str(exc).lower():  # SQLite gave up waiting for another writer
+            raise StaleState() from None
+        raise
+    return ActionResult(task_id=task_id, version=ctx.task.version, outcome=outcome)
+
+
+def refusal_of(
+    *,
+    session: Session,
+    actor: Actor,
+    config: AppConfig,
+    task_id: int,
+    action: str | ActionKey,
+    data: BaseModel | Mapping[str, Any] | None = None,
+    now: datetime | None = None,
+) -> ServiceError | None:
+    """Why ``perform`` would refuse before applying (visibility, input model, guard), else None."""
+    entry = action_for(action)
+    try:
+        ctx = _context(session=session, actor=actor, config=config, task_id=task_id, now=now or now_utc())
+        payload = parse_input(entry, data) if data is not None else None
+    except ServiceError as refusal:
+        return refusal
+    return entry.check(ctx, payload)
+
+
+def offers(
+    *, session: Session, actor: Actor, config: AppConfig, task_id: int, now: datetime | None = None
+) -> list[Offer]:
+    """Everything the actor may do on the task now: exactly the actions whose guard passes."""
+    ctx = _context(session=session, actor=actor, config=config, task_id=task_id, now=now or now_utc())
+    return [offer for entry in REGISTRY.values() for offer in entry.offers_for(ctx)]

@@ -1,0 +1,271 @@
+"""Workflow steps inside a unit (Điều 5.1.e), and the step that issues the reply (Điều 4.2).
+
+Who may fire a step comes from its transition in ``config/workflows.yaml`` (roles, unit,
+assignee); the guard is the engine's ``resolve_step``. The reply is the transition marked
+``issue_reply``: its own action, because it carries the reply document, linked to the task and
+its assignment ("trên chính luồng").
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from models import (
+    ActionKey,
+    Confirmation,
+    ConfirmOutcome,
+    Document,
+    DocumentKind,
+    EventAction,
+    OrgUnit,
+    Permission,
+    Task,
+    TaskStatus,
+)
+from models.schemas import ReplyCreate, ReplyInput, StepInput
+from services.access.permissions import Actor
+from services.actions.base import ActionContext, ActionOutcome, Offer, TaskAction
+from services.infra.clock import fmt_date, local_date
+from services.infra.errors import Conflict, InvalidInput, PermissionDenied, ServiceError
+from services.infra.text import clean_text
+from services.org.units import office_unit
+from services.tasks.assignment import ensure_unique_code
+from services.tasks.journal import record_event
+from services.tasks.requests import drop_pending_request
+from services.workflow.engine import StepOption, apply_step, available_steps, main_flow, resolve_step
+
+
+def _offer(key: ActionKey, option: StepOption) -> Offer:
+    return Offer(
+        key=key,
+        label=option.label,
+        flow_id=option.flow_id,
+        workflow=option.workflow,
+        transition=option.transition,
+        step=option.step,
+        unit_name=option.unit_name,
+        choose_assignee=option.choose_assignee,
+        start_subflows=option.start_subflows,
+        note_required=option.note_required,
+        routing_choice=option.routing_choice,
+    )
+
+
+def _options(ctx: ActionContext) -> list[StepOption]:
+    return available_steps(session=ctx.session, actor=ctx.actor, config=ctx.config, task_id=ctx.task_id)
+
+
+# --- step --------------------------------------------------------------------------------------
+
+
+def _step_offers(ctx: ActionContext) -> list[Offer]:
+    return [_offer(ActionKey.STEP, o) for o in _options(ctx) if not o.issue_reply]
+
+
+def _check_step(ctx: ActionContext, data: StepInput | None) -> ServiceError | None:
+    if data is None:
+        return None if _step_offers(ctx) else Conflict("Lúc này không có bước xử lý nào dành cho bạn.")
+    try:
+        _, _, tr = resolve_step(
+            session=ctx.session,
+            actor=ctx.actor,
+            config=ctx.config,
+            task=ctx.task,
+            flow_id=data.flow_id,
+            transition=data.transition,
+            workflow=data.workflow,
+        )
+    except ServiceError as refusal:
+        return refusal
+    if tr.issue_reply:
+        return InvalidInput("Bước này ban hành văn bản trả lời: dùng thao tác “reply” kèm văn bản.", field="transition")
+    return None
+
+
+def _apply_step(ctx: ActionContext, data: StepInput) -> ActionOutcome:
+    flow, workflow, tr = resolve_step(
+        session=ctx.session,
+        actor=ctx.actor,
+        config=ctx.config,
+        task=ctx.task,
+        flow_id=data.flow_id,
+        transition=data.transition,
+        workflow=data.workflow,
+    )
+    apply_step(
+        session=ctx.session,
+        actor=ctx.actor,
+        config=ctx.config,
+        task=ctx.task,
+        flow=flow,
+        workflow=workflow,
+        transition=data.transition,
+        tr=tr,
+        now=ctx.now,
+        note=data.note,
+        assignee_id=data.assignee_id,
+        subunit_ids=data.subunit_ids,
+    )
+    return ActionOutcome(f"Đã thực hiện: {tr.label}.")
+
+
+# --- reply -------------------------------------------------------------------------------------
+
+
+def _reply_offers(ctx: ActionContext) -> list[Offer]:
+    if _may_reply(ctx) is not None:
+        return []
+    return [_offer(ActionKey.REPLY, o) for o in _options(ctx) if o.issue_reply]
+
+
+def _may_reply(ctx: ActionContext) -> ServiceError | None:
+    """Only the lead unit replies, once per round, to a task still open."""
+    actor, task = ctx.actor, ctx.task
+    if not actor.can(Permission.TASK_REPLY):
+        return PermissionDenied("Chỉ văn thư hoặc lãnh đạo đơn vị được ban hành văn bản trả lời.")
+    if task.lead_unit_id != actor.unit_id:
+        return PermissionDenied("Chỉ đơn vị chủ trì được trả lời nhiệm vụ này.")
+    if task.status is TaskStatus.REPLIED:
+        return Conflict("Nhiệm vụ đã có văn bản trả lời đang chờ Văn phòng UBND tỉnh xác nhận.")
+    if task.status in (TaskStatus.DONE, TaskStatus.CLOSED):
+        return Conflict("Nhiệm vụ đã kết thúc.")
+    return None
+
+
+def _check_reply(ctx: ActionContext, data: ReplyInput | None) -> ServiceError | None:
+    refusal = _may_reply(ctx)
+    if refusal is not None:
+        return refusal
+    if any(o.issue_reply for o in _options(ctx)):
+        return None
+    flow = main_flow(session=ctx.session, task_id=ctx.task_id)
+    if flow is not None:
+        for tr in ctx.config.workflows.workflows[flow.workflow].transitions.values():
+            if tr.issue_reply and flow.state in tr.from_states:
+                roles = ", ".join(ctx.config.role_label(r) for r in tr.roles)
+                return PermissionDenied(f"Bước “{tr.label}” dành cho {roles} của đơn vị đang xử lý.")
+    where = ctx.config.workflows.workflows[flow.workflow].states[flow.state].label if flow else "?"
+    return Conflict(f"Chưa đến bước ban hành văn bản trả lời: nhiệm vụ đang ở bước “{where}”.")
+
+
+def prepare_reply(*, session: Session, actor: Actor, task: Task, data: ReplyCreate, now: datetime) -> Document:
+    """Validate the reply and build its document, linked to the task and its assignment."""
+    today = local_date(now)
+    assignment = session.get(Document, task.document_id)
+    unit = session.get(OrgUnit, actor.unit_id)
+    assert assignment is not None and assignment.id is not None and unit is not None and task.id is not None
+    code = clean_text(data.code, label="Số/ký hiệu văn bản trả lời", field="code", max_len=100)
+    if data.issue_date > today:
+        raise InvalidInput(f"Ngày văn bản trả lời {fmt_date(data.issue_date)} sau ngày hôm nay.", field="issue_date")
+    if data.issue_date < assignment.issue_date:
+        raise InvalidInput(
+            f"Ngày văn bản trả lời {fmt_date(data.issue_date)} trước ngày văn bản giao "
+            f"{fmt_date(assignment.issue_date)}.",
+            field="issue_date",
+        )
+    last_verdict = session.exec(
+        select(col(Confirmation.confirmed_on))
+        .where(Confirmation.task_id == task.id, Confirmation.outcome == ConfirmOutcome.NOT_DONE)
+        .order_by(col(Confirmation.confirmed_on).desc())
+    ).first()
+    if last_verdict is not None and data.issue_date < last_verdict:
+        raise InvalidInput(
+            f"Ngày văn bản trả lời {fmt_date(data.issue_date)} trước ngày Văn phòng UBND tỉnh xác nhận "
+            f"chưa hoàn thành ({fmt_date(last_verdict)}); văn bản trả lời mới phải ban hành từ ngày đó.",
+            field="issue_date",
+        )
+    summary = clean_text(data.summary, label="Trích yếu", field="summary")
+    result = clean_text(data.result, label="Kết quả thực hiện", field="result", max_len=4000)
+    signer = clean_text(data.signer, label="Người ký", field="signer", required=False, max_len=255)
+    key = ensure_unique_code(
+        session=session, issuer=unit.code, year=data.issue_date.year, code=code, label="Số/ký hiệu văn bản trả lời"
+    )
+    return Document(
+        kind=DocumentKind.REPLY,
+        issuer=unit.code,
+        code=code,
+        code_key=key,
+        issue_date=data.issue_date,
+        issue_year=data.issue_date.year,
+        summary=summary,
+        signer=signer,
+        result=result,
+        unit_id=unit.id,
+        reply_to_id=assignment.id,
+        task_id=task.id,
+        created_by=actor.user_id,
+        created_at=now,
+    )
+
+
+def _apply_reply(ctx: ActionContext, data: ReplyInput) -> ActionOutcome:
+    option = next(o for o in _options(ctx) if o.issue_reply)
+    flow, workflow, tr = resolve_step(
+        session=ctx.session,
+        actor=ctx.actor,
+        config=ctx.config,
+        task=ctx.task,
+        flow_id=option.flow_id,
+        transition=option.transition,
+        workflow=option.workflow,
+    )
+    reply = prepare_reply(session=ctx.session, actor=ctx.actor, task=ctx.task, data=data, now=ctx.now)
+    note = clean_text(data.note, label="Ý kiến xử lý", field="note", required=tr.note_required)
+    applied = apply_step(
+        session=ctx.session,
+        actor=ctx.actor,
+        config=ctx.config,
+        task=ctx.task,
+        flow=flow,
+        workflow=workflow,
+        transition=option.transition,
+        tr=tr,
+        now=ctx.now,
+        note=note,
+        journal=False,  # the step that issues the reply is journaled once, as the reply itself
+    )
+    # A pending "not our remit" request is dropped: the unit answered after all.
+    drop_pending_request(
+        session=ctx.session, actor=ctx.actor, task_id=ctx.task_id, why="Đơn vị đã trả lời nhiệm vụ.", now=ctx.now
+    )
+    ctx.session.add(reply)
+    ctx.task.status = TaskStatus.REPLIED
+    ctx.session.add(ctx.task)
+    ctx.session.flush()
+    record_event(
+        session=ctx.session,
+        actor=ctx.actor,
+        task=ctx.task,
+        action=EventAction.REPLIED,
+        at=ctx.now,
+        note=f"Văn bản {reply.code} ngày {fmt_date(reply.issue_date)}: {reply.result}" + (f"\n{note}" if note else ""),
+        from_unit_id=ctx.actor.unit_id,
+        to_unit_id=office_unit(session=ctx.session).id,
+        flow_id=flow.id,
+        transition=option.transition,
+        step=tr.step,
+        from_state=applied.from_state,
+    )
+    return ActionOutcome(
+        f"Đã ban hành văn bản trả lời {reply.code}; chờ Văn phòng UBND tỉnh xác nhận.", document_id=reply.id
+    )
+
+
+STEP = TaskAction(
+    key=ActionKey.STEP,
+    input_model=StepInput,
+    who="the transition's roles, unit and assignee (workflows.yaml)",
+    check=_check_step,
+    apply=_apply_step,
+    offers=_step_offers,
+)
+REPLY = TaskAction(
+    key=ActionKey.REPLY,
+    input_model=ReplyInput,
+    who="task.reply (roles.yaml) in the lead unit, at the transition with issue_reply (workflows.yaml)",
+    check=_check_reply,
+    apply=_apply_reply,
+    offers=_reply_offers,
+)
