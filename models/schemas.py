@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from models.enums import ConfirmOutcome
+from models.enums import ConfirmOutcome, TaskClass, TaskStatus
 
 
 class TaskCreate(BaseModel):
@@ -105,3 +105,33 @@ class ReplaceInput(BaseModel):
     content: str
     lead_unit_code: str
     deadline: date | None = None
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+class TaskFilters(BaseModel):
+    """What a task search asks for (``services.tasks.queries.search_tasks``; the API's query string).
+
+    With a period (``from``/``to``, either one) the scope is the statistics' one: tasks assigned
+    in the period plus those carried over still open, classified as of ``to`` (today if later);
+    a missing ``from`` is 1 January of ``to``'s year, a missing ``to`` is today. Without a
+    period: every visible task, classified as of today.
+    """
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    unit: str | None = Field(default=None, description="Mã định danh của đơn vị chủ trì, ví dụ 000.00.05.H21")
+    task_class: TaskClass | None = Field(
+        default=None,
+        alias="class",
+        description="Loại theo thống kê: done_on_time, done_late, open_on_time, open_overdue",
+    )
+    status: TaskStatus | None = Field(default=None, description="Tình trạng hiện tại: open, replied, done, closed")
+    date_from: date | None = Field(default=None, alias="from", description="Kỳ báo cáo từ ngày (YYYY-MM-DD)")
+    date_to: date | None = Field(default=None, alias="to", description="Kỳ báo cáo đến ngày (YYYY-MM-DD)")
+    q: str = Field(default="", max_length=200, description="Tìm trong số/ký hiệu, trích yếu, nội dung (không dấu)")
+    deadline_from: date | None = Field(default=None, description="Hạn xử lý (đang áp dụng) từ ngày")
+    deadline_to: date | None = Field(default=None, description="Hạn xử lý (đang áp dụng) đến ngày")
+    page: int = Field(default=1, ge=1, description="Trang, bắt đầu từ 1")
+    per_page: int = Field(default=50, ge=1, le=200, description="Số nhiệm vụ mỗi trang (tối đa 200)")

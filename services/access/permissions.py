@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import Flow, OrgUnit, Permission, Role, Task, TaskCoordinator, UnitKind, User
 from services.config.loader import AppConfig
@@ -77,3 +77,23 @@ def can_view_task(*, session: Session, actor: Actor, task: Task) -> bool:
     return any(
         (unit := session.get(OrgUnit, holder)) is not None and unit.parent_id == actor.unit_id for holder in holders
     )
+
+
+def visible_task_ids(*, session: Session, actor: Actor) -> set[int] | None:
+    """The ids of every task ``can_view_task`` lets the actor see; None means all of them.
+
+    The same rule as ``can_view_task``, as one set for lists: the lead unit's own tasks, those it
+    coordinates, those routed to it, and those routed from it to its sub-units.
+    """
+    if actor.can(Permission.TASKS_VIEW_ALL):
+        return None
+    if not actor.can(Permission.UNIT_TASKS_VIEW):
+        return set()
+    unit = actor.unit_id
+    children = select(OrgUnit.id).where(OrgUnit.parent_id == unit)
+    ids: set[int] = set()
+    ids.update(i for i in session.exec(select(Task.id).where(Task.lead_unit_id == unit)).all() if i is not None)
+    ids.update(session.exec(select(TaskCoordinator.task_id).where(TaskCoordinator.unit_id == unit)).all())
+    ids.update(session.exec(select(Flow.task_id).where(Flow.unit_id == unit)).all())
+    ids.update(session.exec(select(Flow.task_id).where(col(Flow.unit_id).in_(children))).all())
+    return ids

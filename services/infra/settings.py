@@ -9,6 +9,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,6 +24,8 @@ class Settings(BaseSettings):
     secret_key: str = ""  # signs the login cookie; empty: generated once into data_dir
     session_hours: int = 12
     cookie_secure: bool = False  # set true behind HTTPS
+    api_rate_limit: int = Field(default=120, ge=1)  # JSON API: requests per token per window
+    api_rate_window_seconds: int = Field(default=60, ge=1)  # ... of this many seconds
 
     def resolved_database_url(self) -> str:
         import os

@@ -56,6 +56,19 @@ def unit_names(*, session: Session) -> dict[int, str]:
     return {u.id: u.short_name for u in list_units(session=session, active_only=False) if u.id is not None}
 
 
+def unit_codes(*, session: Session) -> dict[int, str]:
+    """Every unit's mã định danh by id (inactive ones too: old tasks still name them)."""
+    return {u.id: u.code for u in list_units(session=session, active_only=False) if u.id is not None}
+
+
+def require_unit(*, session: Session, code: str, field: str) -> OrgUnit:
+    """The unit with this mã định danh (active or not: old figures still name it), or InvalidInput."""
+    unit = unit_by_code(session=session, code=code.strip())
+    if unit is None:
+        raise InvalidInput(f"Không có đơn vị mã “{code}”.", field=field)
+    return unit
+
+
 def office_unit(*, session: Session) -> OrgUnit:
     """The one office unit (VP UBND tỉnh); config validation guarantees it exists."""
     unit = session.exec(select(OrgUnit).where(OrgUnit.kind == UnitKind.OFFICE)).first()

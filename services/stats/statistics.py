@@ -28,10 +28,18 @@ class Period:
     as_of: date  # min(date_to, today)
 
 
-def make_period(*, date_from: date, date_to: date, today: date) -> Period:
+def make_period(*, date_from: date, date_to: date, today: date, field: str = "date_from") -> Period:
+    """``field``: the name the caller's input gives "từ ngày" (the JSON API calls it ``from``)."""
     if date_from > date_to:
-        raise InvalidInput("Từ ngày phải trước hoặc bằng đến ngày.", field="date_from")
+        raise InvalidInput("Từ ngày phải trước hoặc bằng đến ngày.", field=field)
     return Period(date_from, date_to, min(date_to, today))
+
+
+def period_or_default(*, date_from: date | None, date_to: date | None, today: date, field: str = "from") -> Period:
+    """The period a reader asked for, with Giám sát's defaults: ``to`` today, ``from`` 1 January
+    of ``to``'s year."""
+    end = date_to or today
+    return make_period(date_from=date_from or date(end.year, 1, 1), date_to=end, today=today, field=field)
 
 
 def in_scope(facts: TaskFacts, period: Period) -> bool:

@@ -14,10 +14,11 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from models import CloseReason, Document, Flow, OrgUnit, Permission, Task, TaskClass, TaskCoordinator, TaskStatus
-from services.access.permissions import Actor, can_view_task
-from services.infra.errors import NotFound, PermissionDenied
+from models.schemas import TaskFilters
+from services.access.permissions import Actor, can_view_task, visible_task_ids
+from services.infra.errors import InvalidInput, NotFound, PermissionDenied
 from services.infra.text import matches
-from services.org.units import unit_names
+from services.org.units import require_unit, unit_names
 from services.stats.classify import TaskFacts, TaskState, classify, load_facts
 from services.tasks.journal import TimelineEntry, events_of
 
@@ -229,3 +230,76 @@ def routed_tasks(*, session: Session, actor: Actor, today: date, due_soon_days: 
         select(Flow.task_id).where(Flow.unit_id == actor.unit_id, col(Flow.parent_flow_id).is_not(None)).distinct()
     ).all()
     return sort_urgent_first(build_rows(session=session, task_ids=ids, today=today, due_soon_days=due_soon_days))
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    """One page of a task search, with the number of tasks on every page together."""
+
+    items: list[TaskRow]
+    total: int
+    page: int
+    per_page: int
+    as_of: date  # the date the tasks are classified as of
+
+
+def search_tasks(*, session: Session, actor: Actor, filters: TaskFilters, today: date, due_soon_days: int) -> TaskPage:
+    """The tasks the actor may see (``can_view_task``) that match ``filters``, urgent first, paged.
+
+    A period (``filters.date_from``/``date_to``) gives the statistics' scope and classification
+    (``services.stats.statistics``), so the tasks of a unit × class add up to its figure.
+    """
+    # statistics reads task rows from this module: imported here, not at the top, to avoid a cycle
+    from services.stats.statistics import in_scope, period_or_default
+
+    unit_id: int | None = None
+    if filters.unit is not None and filters.unit.strip():
+        unit = require_unit(session=session, code=filters.unit, field="unit")
+        unit_id = unit.id
+    if (
+        filters.deadline_from is not None
+        and filters.deadline_to is not None
+        and filters.deadline_from > filters.deadline_to
+    ):
+        raise InvalidInput("Hạn xử lý từ ngày phải trước hoặc bằng đến ngày.", field="deadline_from")
+    visible = visible_task_ids(session=session, actor=actor)
+    if visible is None and unit_id is None:
+        facts = load_facts(session=session)  # every task: whole-table reads are the fast path
+    else:
+        query = select(col(Task.id))
+        if unit_id is not None:
+            query = query.where(Task.lead_unit_id == unit_id)
+        ids = {i for i in session.exec(query).all() if i is not None}
+        if visible is not None:
+            ids &= visible
+        facts = load_facts(session=session, task_ids=ids)
+    as_of = today
+    if filters.date_from is not None or filters.date_to is not None:
+        period = period_or_default(date_from=filters.date_from, date_to=filters.date_to, today=today, field="from")
+        facts = {task_id: f for task_id, f in facts.items() if in_scope(f, period)}
+        as_of = period.as_of
+    rows = build_rows(session=session, task_ids=facts, today=as_of, due_soon_days=due_soon_days, facts=facts)
+    rows = [
+        r
+        for r in rows
+        if (filters.task_class is None or r.state.task_class is filters.task_class)
+        and (filters.status is None or r.status is filters.status)
+        and (filters.deadline_from is None or r.state.deadline >= filters.deadline_from)
+        and (filters.deadline_to is None or r.state.deadline <= filters.deadline_to)
+        and (not filters.q.strip() or matches(filters.q, r.document_code, r.summary, r.content))
+    ]
+    rows = sort_urgent_first(rows)
+    start = (filters.page - 1) * filters.per_page
+    return TaskPage(
+        items=rows[start : start + filters.per_page],
+        total=len(rows),
+        page=filters.page,
+        per_page=filters.per_page,
+        as_of=as_of,
+    )
+
+
+def document_task_ids(*, session: Session, document_id: int) -> list[int]:
+    """The ids of an assignment document's tasks, in their order in the document."""
+    rows = session.exec(select(Task.id).where(Task.document_id == document_id).order_by(col(Task.seq))).all()
+    return [i for i in rows if i is not None]
