@@ -36,6 +36,7 @@ PAGES = {
         url_path="chi-tiet",
         visibility="hidden",
     ),
+    "api_tokens": st.Page("pages/api_tokens.py", title="Khóa API", icon=":material/key:", url_path="khoa-api"),
 }
 
 actor = current_actor()
@@ -64,7 +65,7 @@ else:
 
     home = st.Page(_home, title="Trang chủ", default=True, visibility="hidden")
     sections = {"Theo dõi": monitor, "Công việc": work} if office_viewer else {"Công việc": work, "Theo dõi": monitor}
-    sections["Khác"] = [home, PAGES["task"]]
+    sections["Khác"] = [home, PAGES["task"], PAGES["api_tokens"]]
     if actor.can(Permission.ADMIN):
         sections["Quản trị"] = [PAGES["workflows"]]
     nav = st.navigation({name: pages for name, pages in sections.items() if pages})

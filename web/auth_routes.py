@@ -22,8 +22,9 @@ from services.infra.runtime import Runtime, start
 
 LOGIN_PATH = "/auth/login"
 LOGOUT_PATH = "/auth/logout"
-# Paths served without a login: Streamlit's own assets and endpoints, and the auth routes.
-_OPEN_PREFIXES = ("/auth/", "/_stcore/", "/static/", "/media/", "/component/", "/app/static/")
+# Paths served without a login: Streamlit's own assets and endpoints, the auth routes, and the
+# JSON API (it authenticates every request with its own bearer token and answers 401 in JSON).
+_OPEN_PREFIXES = ("/auth/", "/_stcore/", "/static/", "/media/", "/component/", "/app/static/", "/api/")
 
 
 @lru_cache(maxsize=1)

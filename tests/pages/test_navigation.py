@@ -12,7 +12,7 @@ from ui.runtime import TOKEN_STATE_KEY
 
 WORLD_USERS = ["vp.lanhdao", "admin"]
 
-ASSIGN, CONFIRM, INBOX, UNIT_TASKS, MONITOR, DETAIL, WORKFLOWS, LOGIN = (
+ASSIGN, CONFIRM, INBOX, UNIT_TASKS, MONITOR, DETAIL, WORKFLOWS, TOKENS, LOGIN = (
     "pages/assign.py",
     "pages/confirm.py",
     "pages/inbox.py",
@@ -20,6 +20,7 @@ ASSIGN, CONFIRM, INBOX, UNIT_TASKS, MONITOR, DETAIL, WORKFLOWS, LOGIN = (
     "pages/monitor.py",
     "pages/task_detail.py",
     "pages/workflows.py",
+    "pages/api_tokens.py",
     "pages/login.py",
 )
 TITLES = {
@@ -30,14 +31,19 @@ TITLES = {
     MONITOR: "Giám sát công việc",
     DETAIL: "Chi tiết nhiệm vụ",
     WORKFLOWS: "Quy trình xử lý trong đơn vị",
+    TOKENS: "Khóa API",
 }
 APP_PAGES = list(TITLES)
-OFFICE_PAGES = {UNIT_TASKS, MONITOR, DETAIL}
+OFFICE_PAGES = {UNIT_TASKS, MONITOR, DETAIL, TOKENS}
 UNIT_PAGES = {INBOX, *OFFICE_PAGES}
 
 # username -> (page shown at "/", pages reachable, sidebar line "role · unit")
 ROLES: dict[str, tuple[str, set[str], str]] = {
-    "vp.theodoi": (ASSIGN, {ASSIGN, CONFIRM, UNIT_TASKS, MONITOR, DETAIL}, "Chuyên viên theo dõi · VP UBND tỉnh"),
+    "vp.theodoi": (
+        ASSIGN,
+        {ASSIGN, CONFIRM, UNIT_TASKS, MONITOR, DETAIL, TOKENS},
+        "Chuyên viên theo dõi · VP UBND tỉnh",
+    ),
     "vp.lanhdao": (MONITOR, OFFICE_PAGES, "Lãnh đạo · VP UBND tỉnh"),
     "stc.vanthu": (INBOX, UNIT_PAGES, "Văn thư · Sở Tài chính"),
     "stc.lanhdao": (INBOX, UNIT_PAGES, "Lãnh đạo · Sở Tài chính"),
@@ -45,12 +51,12 @@ ROLES: dict[str, tuple[str, set[str], str]] = {
     "pleiku.lanhdao": (INBOX, UNIT_PAGES, "Lãnh đạo · UBND TP Pleiku"),
     "admin": (MONITOR, {*OFFICE_PAGES, WORKFLOWS}, "Quản trị hệ thống · Sở TT&TT"),
 }
-# the visible pages in menu order (sections "Công việc"/"Theo dõi"/"Quản trị"; "/" and the
+# the visible pages in menu order (sections "Công việc"/"Theo dõi"/"Khác"/"Quản trị"; "/" and the
 # detail page are hidden). AppTest's registry keeps the order but not the section headers.
 MENUS: dict[str, list[str]] = {
-    "vp.theodoi": ["Giao nhiệm vụ", "Xác nhận kết quả", "Nhiệm vụ của đơn vị", "Giám sát công việc"],
-    "stc.vanthu": ["Việc chờ tôi xử lý", "Nhiệm vụ của đơn vị", "Giám sát công việc"],
-    "admin": ["Giám sát công việc", "Nhiệm vụ của đơn vị", "Quy trình xử lý"],
+    "vp.theodoi": ["Giao nhiệm vụ", "Xác nhận kết quả", "Nhiệm vụ của đơn vị", "Giám sát công việc", "Khóa API"],
+    "stc.vanthu": ["Việc chờ tôi xử lý", "Nhiệm vụ của đơn vị", "Giám sát công việc", "Khóa API"],
+    "admin": ["Giám sát công việc", "Nhiệm vụ của đơn vị", "Khóa API", "Quy trình xử lý"],
 }
 
 

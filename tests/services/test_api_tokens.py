@@ -190,7 +190,7 @@ def test_inactive_account_or_unit_is_nobody(runtime: Runtime, session: Session, 
     session.commit()
     assert actor_for_token(session=session, config=runtime.config, secret=secret, now=NOW) is None
     assert build_actor(session=session, config=runtime.config, user_id=clerk.user_id) is None
-    with pytest.raises(InvalidInput, match="“stc.vanthu” đã ngừng hoạt động"):
+    with pytest.raises(InvalidInput, match=r"“stc\.vanthu” đã ngừng hoạt động"):
         create_token(
             session=session, actor=actors["admin"], owner_user_id=clerk.user_id, name="Mới", expires_at=None, now=NOW
         )
