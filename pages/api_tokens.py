@@ -93,7 +93,11 @@ table = {
     "Dùng lần cuối": [fmt_datetime(t.last_used_at) or "Chưa dùng" for t in tokens],
     "Trạng thái": [STATUS_LABELS[t.status] for t in tokens],
 }
-st.dataframe(pd.DataFrame(table), hide_index=True)
+st.dataframe(
+    pd.DataFrame(table),
+    hide_index=True,
+    column_config={"Tên khóa": st.column_config.TextColumn(width="medium")},
+)
 
 active = [t for t in tokens if t.status is TokenStatus.ACTIVE]
 if active:

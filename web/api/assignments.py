@@ -17,6 +17,7 @@ router = APIRouter(tags=["Giao nhiệm vụ"])
     "/assignments",
     summary="Giao nhiệm vụ: văn bản và các nhiệm vụ của nó",
     status_code=201,
+    response_description="Đã tạo văn bản và các nhiệm vụ",
     response_model=schemas.AssignmentCreatedOut,
     responses=schemas.errors(403, 422),
 )

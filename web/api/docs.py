@@ -16,6 +16,7 @@ body{font-family:"Segoe UI",Roboto,"Noto Sans",Arial,sans-serif;margin:0;backgro
  line-height:1.45}
 header{background:#b71c1c;color:#fff;padding:1.2rem 2rem}
 header h1{margin:0;font-size:1.6rem} header p{margin:.3rem 0 0;opacity:.92}
+header code{background:rgba(255,255,255,.2);color:#fff}
 main{max-width:1100px;margin:0 auto;padding:1rem 2rem 3rem}
 section{background:#fff;border-radius:8px;box-shadow:0 1px 6px rgba(0,0,0,.07);padding:1rem 1.4rem;margin:1rem 0}
 h2{font-size:1.25rem;margin:.2rem 0 .6rem} h3{font-size:1rem;margin:1rem 0 .4rem;color:#44515f}
@@ -31,6 +32,12 @@ pre{background:#1d2733;color:#e9eef4;padding:.8rem 1rem;border-radius:6px;overfl
 nav ul{columns:2;margin:.2rem 0;padding-left:1.2rem} nav a{color:#b71c1c;text-decoration:none}
 .muted{color:#5b6773}
 """
+
+
+def _inline(text: str) -> str:
+    """Escaped text with its `code` spans (the OpenAPI descriptions are markdown) as <code>."""
+    parts = html.escape(text).split("`")
+    return "".join(f"<code>{part}</code>" if index % 2 else part for index, part in enumerate(parts))
 
 
 def _ref_name(ref: str) -> str:
@@ -78,7 +85,7 @@ def _fields_table(model: str, components: dict[str, Any]) -> str:
     rows = "".join(
         f"<tr><td><code>{html.escape(name)}</code></td><td>{html.escape(_type(prop, components))}</td>"
         f"<td>{'có' if name in required else 'không'}</td>"
-        f"<td>{html.escape(prop.get('description', ''))} {html.escape(_limits(prop))}</td></tr>"
+        f"<td>{_inline(prop.get('description', ''))} {html.escape(_limits(prop))}</td></tr>"
         for name, prop in props.items()
     )
     return (
@@ -95,7 +102,7 @@ def _operation(method: str, path: str, op: dict[str, Any], prefix: str, componen
         f'<section id="{_anchor(method, path)}"><h2><span class="verb {method}">{method.upper()}</span>'
         f'<span class="path">{html.escape(prefix + path)}</span></h2>',
         f"<p><strong>{html.escape(op.get('summary', ''))}</strong></p>",
-        f"<p>{html.escape(op.get('description', ''))}</p>",
+        f"<p>{_inline(op.get('description', ''))}</p>",
     ]
     params = [p for p in op.get("parameters", [])]
     if params:
@@ -103,7 +110,7 @@ def _operation(method: str, path: str, op: dict[str, Any], prefix: str, componen
             f"<tr><td><code>{html.escape(p['name'])}</code></td><td>{html.escape(p['in'])}</td>"
             f"<td>{html.escape(_type(p.get('schema', {}), components))}</td>"
             f"<td>{'có' if p.get('required') else 'không'}</td>"
-            f"<td>{html.escape(p.get('description', ''))} {html.escape(_limits(p.get('schema', {})))}</td></tr>"
+            f"<td>{_inline(p.get('description', ''))} {html.escape(_limits(p.get('schema', {})))}</td></tr>"
             for p in params
         )
         parts.append(
@@ -151,7 +158,7 @@ def render(openapi: dict[str, Any], *, prefix: str) -> str:
 <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(info.get("title", "API"))}</title><style>{_STYLE}</style></head>
 <body><header><h1>{html.escape(info.get("title", "API"))}</h1>
-<p>{html.escape(info.get("description", ""))}</p></header><main>
+<p>{_inline(info.get("description", ""))}</p></header><main>
 <section><h2>Bắt đầu</h2>
 <p>Địa chỉ gốc: <code>{html.escape(prefix)}</code>. Mọi yêu cầu gửi khóa API của một tài khoản trong tiêu đề
 <code>Authorization: Bearer gv_…</code>; khóa được tạo trên trang <strong>Khóa API</strong> của ứng dụng và chỉ

@@ -26,6 +26,7 @@ ToQuery = Annotated[date | None, Query(alias="to", description="Đến ngày (YY
     "/statistics",
     summary="Biểu thống kê theo đơn vị",
     response_model=schemas.StatisticsOut,
+    response_description="Thành công",
     responses=schemas.errors(422),
 )
 def statistics(
@@ -42,6 +43,7 @@ def statistics(
     "/statistics/tasks",
     summary="Danh sách nhiệm vụ sau một số liệu",
     response_model=schemas.FigureTasksOut,
+    response_description="Thành công",
     responses=schemas.errors(403, 422),
 )
 def figure_tasks(

@@ -53,6 +53,7 @@ def load_task(*, session: Session, actor: Actor, config: AppConfig, task_id: int
     "/tasks",
     summary="Danh sách nhiệm vụ được xem",
     response_model=schemas.TaskList,
+    response_description="Thành công",
     responses=schemas.errors(422),
 )
 def list_tasks(
@@ -82,6 +83,7 @@ def list_tasks(
     "/tasks/{task_id}",
     summary="Chi tiết một nhiệm vụ",
     response_model=schemas.TaskDetailOut,
+    response_description="Thành công",
     responses=schemas.errors(404, 422),
 )
 def get_task(
@@ -111,6 +113,7 @@ def _expected_version(query: int | None, if_match: str | None) -> int | None:
     "/tasks/{task_id}/actions/{action}",
     summary="Thực hiện một thao tác trên nhiệm vụ",
     response_model=schemas.ActionResultOut,
+    response_description="Thành công",
     responses=schemas.errors(403, 404, 409, 422),
 )
 def act(
