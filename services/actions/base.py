@@ -11,16 +11,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from models import ActionKey, Task
+from models import ActionKey, Permission, Task, TaskCoordinator
 from services.access.permissions import Actor
 from services.config.loader import AppConfig
 from services.infra.clock import local_date
-from services.infra.errors import ServiceError
+from services.infra.errors import PermissionDenied, ServiceError
+from services.workflow.engine import unit_holds_task
 
 InputT = TypeVar("InputT", bound=BaseModel)
 
@@ -71,28 +73,63 @@ class ActionOutcome:
     document_id: int | None = None
 
 
+class Scope(StrEnum):
+    """Which units' users may take an action, besides the permission (data, not code per action)."""
+
+    VISIBLE = "visible"  # whoever sees the task (the permission decides: VP UBND's actions)
+    LEAD_UNIT = "lead_unit"  # the task's lead unit
+    HOLDER = "holder"  # the lead unit, or a unit holding one of the task's flows (a sub-unit routed to)
+    COORDINATOR = "coordinator"  # a coordinating unit (phối hợp)
+    WORKFLOW = "workflow"  # per transition, from config/workflows.yaml (roles, unit, assignee)
+
+
+def in_scope(scope: Scope, ctx: ActionContext) -> bool:
+    actor, task = ctx.actor, ctx.task
+    if scope is Scope.LEAD_UNIT:
+        return task.lead_unit_id == actor.unit_id
+    if scope is Scope.HOLDER:
+        return task.lead_unit_id == actor.unit_id or unit_holds_task(
+            session=ctx.session, unit_id=actor.unit_id, task_id=ctx.task_id
+        )
+    if scope is Scope.COORDINATOR:
+        return ctx.session.get(TaskCoordinator, (ctx.task_id, actor.unit_id)) is not None
+    return True
+
+
 @dataclass(frozen=True)
 class TaskAction(Generic[InputT]):
-    """One entry of the registry.
+    """One entry of the registry: who may take it (``permission`` from config/roles.yaml and
+    ``scope``; the steps' roles come from config/workflows.yaml), when (``check``: the state of
+    the task, given the input when there is one), and what it does (``apply``).
 
-    ``who`` documents where the permission comes from (a permission of config/roles.yaml, or the
-    roles of a transition in config/workflows.yaml); ``check`` enforces it. ``offers`` lists the
-    concrete choices (one per step); by default one offer when ``check(ctx, None)`` passes.
+    ``offers`` lists the concrete choices (one per step); by default one offer when the guard
+    passes without input.
     """
 
     key: ActionKey
     input_model: type[InputT]
-    who: str
+    permission: Permission | None
+    scope: Scope
+    denied: str  # the refusal when the permission is missing
+    outside: str  # the refusal when the actor's unit is outside the scope
     check: Callable[[ActionContext, InputT | None], ServiceError | None]
     apply: Callable[[ActionContext, InputT], ActionOutcome]
     offers: Callable[[ActionContext], list[Offer]] | None = field(default=None)
 
+    def guard(self, ctx: ActionContext, data: InputT | None) -> ServiceError | None:
+        """The refusal, or None: the permission, then the unit, then the task's state."""
+        if self.permission is not None and not ctx.actor.can(self.permission):
+            return PermissionDenied(self.denied)
+        if not in_scope(self.scope, ctx):
+            return PermissionDenied(self.outside)
+        return self.check(ctx, data)
+
     def offers_for(self, ctx: ActionContext) -> list[Offer]:
+        if self.guard(ctx, None) is not None:
+            return []
         if self.offers is not None:
             return self.offers(ctx)
-        if self.check(ctx, None) is None:
-            return [Offer(key=self.key, label=ctx.config.app.task_actions[self.key])]
-        return []
+        return [Offer(key=self.key, label=ctx.config.app.task_actions[self.key])]
 
 
 AnyAction = TaskAction[Any]

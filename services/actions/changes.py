@@ -7,11 +7,13 @@ counts for nobody from the day it was closed; a new deadline is an extension wit
 
 from __future__ import annotations
 
+from typing import Any
+
 from models import ActionKey, CloseReason, EventAction, Extension, Permission, Task, TaskStatus
 from models.schemas import ReplaceInput, RevokeInput, UpdateInput
-from services.actions.base import ActionContext, ActionOutcome, TaskAction
+from services.actions.base import ActionContext, ActionOutcome, Scope, TaskAction
 from services.infra.clock import fmt_date
-from services.infra.errors import Conflict, InvalidInput, PermissionDenied, ServiceError
+from services.infra.errors import Conflict, InvalidInput, ServiceError
 from services.infra.text import clean_text
 from services.org.units import resolve_lead_unit
 from services.tasks.journal import record_event
@@ -22,8 +24,6 @@ _ONLY_TRACKER = "Chỉ chuyên viên theo dõi của Văn phòng UBND tỉnh tha
 
 
 def _check_changeable(ctx: ActionContext, data: object) -> ServiceError | None:
-    if not ctx.actor.can(Permission.TASK_ASSIGN):
-        return PermissionDenied(_ONLY_TRACKER)
     if ctx.task.status in (TaskStatus.DONE, TaskStatus.CLOSED):
         return Conflict("Nhiệm vụ đã kết thúc, không thay đổi được.")
     return None
@@ -148,13 +148,13 @@ def _apply_replace(ctx: ActionContext, data: ReplaceInput) -> ActionOutcome:
     return ActionOutcome(f"Đã thay thế nhiệm vụ (nhiệm vụ mới #{new.id}).", created_task_id=new.id)
 
 
-_WHO = "task.assign (roles.yaml): VP UBND's tracker, on a task not yet done or closed"
-REVOKE = TaskAction(
-    key=ActionKey.REVOKE, input_model=RevokeInput, who=_WHO, check=_check_changeable, apply=_apply_revoke
-)
-UPDATE = TaskAction(
-    key=ActionKey.UPDATE, input_model=UpdateInput, who=_WHO, check=_check_changeable, apply=_apply_update
-)
-REPLACE = TaskAction(
-    key=ActionKey.REPLACE, input_model=ReplaceInput, who=_WHO, check=_check_changeable, apply=_apply_replace
-)
+_WHO: dict[str, Any] = {
+    "permission": Permission.TASK_ASSIGN,
+    "scope": Scope.VISIBLE,
+    "denied": _ONLY_TRACKER,
+    "outside": "",
+    "check": _check_changeable,
+}
+REVOKE = TaskAction(key=ActionKey.REVOKE, input_model=RevokeInput, apply=_apply_revoke, **_WHO)
+UPDATE = TaskAction(key=ActionKey.UPDATE, input_model=UpdateInput, apply=_apply_update, **_WHO)
+REPLACE = TaskAction(key=ActionKey.REPLACE, input_model=ReplaceInput, apply=_apply_replace, **_WHO)

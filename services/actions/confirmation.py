@@ -24,9 +24,9 @@ from models import (
 )
 from models.schemas import ConfirmationCreate
 from services.access.permissions import Actor, require
-from services.actions.base import ActionContext, ActionOutcome, TaskAction
+from services.actions.base import ActionContext, ActionOutcome, Scope, TaskAction
 from services.infra.clock import fmt_date, local_date
-from services.infra.errors import Conflict, InvalidInput, PermissionDenied, ServiceError
+from services.infra.errors import Conflict, InvalidInput, ServiceError
 from services.infra.text import clean_text
 from services.org.units import unit_names
 from services.stats.classify import classify, load_facts
@@ -93,8 +93,6 @@ def list_pending(*, session: Session, actor: Actor, today: date) -> list[Pending
 
 
 def _check_confirm(ctx: ActionContext, data: ConfirmationCreate | None) -> ServiceError | None:
-    if not ctx.actor.can(Permission.TASK_CONFIRM):
-        return PermissionDenied("Chỉ chuyên viên theo dõi của Văn phòng UBND tỉnh được xác nhận kết quả.")
     if ctx.task.status is not TaskStatus.REPLIED or _latest_unconfirmed_reply(ctx.session, ctx.task_id) is None:
         return Conflict("Nhiệm vụ chưa có văn bản trả lời nên chưa thể xác nhận.")
     return None
@@ -185,7 +183,10 @@ def _apply_confirm(ctx: ActionContext, data: ConfirmationCreate) -> ActionOutcom
 CONFIRM = TaskAction(
     key=ActionKey.CONFIRM,
     input_model=ConfirmationCreate,
-    who="task.confirm (roles.yaml): VP UBND's tracker, on a task with a reply waiting",
+    permission=Permission.TASK_CONFIRM,
+    scope=Scope.VISIBLE,
+    denied="Chỉ chuyên viên theo dõi của Văn phòng UBND tỉnh được xác nhận kết quả.",
+    outside="",
     check=_check_confirm,
     apply=_apply_confirm,
 )

@@ -5,13 +5,12 @@ Both are journaled and never counted.
 
 from __future__ import annotations
 
-from models import ActionKey, EventAction, Permission, TaskCoordinator, TaskStatus
+from models import ActionKey, EventAction, Permission, TaskStatus
 from models.schemas import ContributionInput, NoteInput
-from services.actions.base import ActionContext, ActionOutcome, TaskAction
-from services.infra.errors import Conflict, PermissionDenied, ServiceError
+from services.actions.base import ActionContext, ActionOutcome, Scope, TaskAction
+from services.infra.errors import Conflict, ServiceError
 from services.infra.text import clean_text
 from services.tasks.journal import record_event
-from services.workflow.engine import unit_holds_task
 
 
 def _finished(ctx: ActionContext) -> ServiceError | None:
@@ -23,13 +22,6 @@ def _finished(ctx: ActionContext) -> ServiceError | None:
 
 
 def _check_note(ctx: ActionContext, data: NoteInput | None) -> ServiceError | None:
-    actor, task = ctx.actor, ctx.task
-    if not actor.can(Permission.TASK_NOTE):
-        return PermissionDenied("Vai trò của bạn không được cập nhật tiến độ.")
-    if task.lead_unit_id != actor.unit_id and not unit_holds_task(
-        session=ctx.session, unit_id=actor.unit_id, task_id=ctx.task_id
-    ):
-        return PermissionDenied("Chỉ đơn vị chủ trì (hoặc phòng, đơn vị trực thuộc được chuyển) cập nhật tiến độ.")
     return _finished(ctx)
 
 
@@ -40,10 +32,6 @@ def _apply_note(ctx: ActionContext, data: NoteInput) -> ActionOutcome:
 
 
 def _check_contribution(ctx: ActionContext, data: ContributionInput | None) -> ServiceError | None:
-    if not ctx.actor.can(Permission.TASK_CONTRIBUTE):
-        return PermissionDenied("Vai trò của bạn không gửi ý kiến phối hợp.")
-    if ctx.session.get(TaskCoordinator, (ctx.task_id, ctx.actor.unit_id)) is None:
-        return PermissionDenied("Chỉ đơn vị phối hợp gửi ý kiến phối hợp cho đơn vị chủ trì.")
     if ctx.task.status in (TaskStatus.DONE, TaskStatus.CLOSED):
         return Conflict("Nhiệm vụ đã kết thúc.")
     return None
@@ -67,14 +55,20 @@ def _apply_contribution(ctx: ActionContext, data: ContributionInput) -> ActionOu
 NOTE = TaskAction(
     key=ActionKey.NOTE,
     input_model=NoteInput,
-    who="task.note (roles.yaml), in the lead unit or a unit the task was routed to",
+    permission=Permission.TASK_NOTE,
+    scope=Scope.HOLDER,
+    denied="Vai trò của bạn không được cập nhật tiến độ.",
+    outside="Chỉ đơn vị chủ trì (hoặc phòng, đơn vị trực thuộc được chuyển) cập nhật tiến độ.",
     check=_check_note,
     apply=_apply_note,
 )
 CONTRIBUTE = TaskAction(
     key=ActionKey.CONTRIBUTE,
     input_model=ContributionInput,
-    who="task.contribute (roles.yaml), in a coordinating unit",
+    permission=Permission.TASK_CONTRIBUTE,
+    scope=Scope.COORDINATOR,
+    denied="Vai trò của bạn không gửi ý kiến phối hợp.",
+    outside="Chỉ đơn vị phối hợp gửi ý kiến phối hợp cho đơn vị chủ trì.",
     check=_check_contribution,
     apply=_apply_contribution,
 )

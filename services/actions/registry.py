@@ -6,6 +6,8 @@ applies the effect (which journals), and commits — together, or not at all. Th
 conditional ``UPDATE task SET version = version + 1 WHERE id = … AND version = <read>``: of two
 simultaneous actions on one task only one can match, so the guard and the write of the winner
 saw the same state and the other gets a clear conflict, never a corrupted flow or a duplicate.
+A guard's refusal is that same conflict when the task changed while the guard was reading it:
+its reads are separate statements and may mix the old and the new state (``_overtaken``).
 
 A new action (an extension request, a reminder) is one more ``TaskAction`` in ``REGISTRY``.
 """
@@ -21,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from models import ActionKey, Task
 from services.access.permissions import Actor
@@ -86,6 +88,17 @@ def _context(*, session: Session, actor: Actor, config: AppConfig, task_id: int,
     return ActionContext(session=session, actor=actor, config=config, task=task, now=now)
 
 
+def _overtaken(session: Session, task: Task) -> bool:
+    """True when another action on the task committed since ``task`` was read.
+
+    The guard's reads are separate statements (SQLite outside a transaction, PostgreSQL in READ
+    COMMITTED), so a guard that runs while someone else commits may see the task as it was and
+    its flows as they are now; a refusal drawn from such a mix can name the wrong reason.
+    """
+    current = session.exec(select(col(Task.version)).where(col(Task.id) == task.id)).first()
+    return current != task.version
+
+
 def _claim(session: Session, task: Task) -> None:
     """Take the task's version for this transaction, or refuse: someone acted since it was read."""
     result = session.execute(
@@ -116,30 +129,40 @@ def perform(
     changed since (a stale page) and the action is refused as a conflict.
     """
     entry = action_for(action)
-    try:
-        ctx = _context(session=session, actor=actor, config=config, task_id=task_id, now=now or now_utc())
-        payload = parse_input(entry, data)
-        if expected_version is not None and ctx.task.version != expected_version:
-            raise StaleState()
-        refusal = entry.check(ctx, payload)
-        if refusal is not None:
-            raise refusal
-        _claim(session, ctx.task)
-        outcome = entry.apply(ctx, payload)
-        session.commit()
-    except ServiceError:
-        session.rollback()
-        raise
-    except IntegrityError:
-        # a unique rule broken by a simultaneous write (the same số/ký hiệu saved twice at once)
-        session.rollback()
-        raise StaleState() from None
-    except OperationalError as exc:
-        session.rollback()
-        if "locked" in str(exc).lower():  # SQLite gave up waiting for another writer
-            raise StaleState() from None
-        raise
-    return ActionResult(task_id=task_id, version=ctx.task.version, outcome=outcome)
+    at = now or now_utc()
+    judged_again = False
+    while True:
+        try:
+            ctx = _context(session=session, actor=actor, config=config, task_id=task_id, now=at)
+            payload = parse_input(entry, data)
+            if expected_version is not None and ctx.task.version != expected_version:
+                raise StaleState()
+            refusal = entry.guard(ctx, payload)
+            if refusal is not None:
+                # judged on a state someone changed meanwhile: say so, not a reason that may not hold
+                raise StaleState() if _overtaken(session, ctx.task) else refusal
+            _claim(session, ctx.task)
+            outcome = entry.apply(ctx, payload)
+            session.commit()
+            return ActionResult(task_id=task_id, version=ctx.task.version, outcome=outcome)
+        except ServiceError:
+            session.rollback()
+            raise
+        except IntegrityError:
+            # A unique rule that no claim guards, broken by a write committed meanwhile: one unit's
+            # số/ký hiệu saved at once for two of its tasks (each claimed only its own; on PostgreSQL
+            # both checked before either committed). Judged once more on the new state, the action
+            # meets the answer its check gave too early ("Số/ký hiệu … đã có …"), not a conflict
+            # about a task nobody else touched.
+            session.rollback()
+            if judged_again:
+                raise StaleState() from None
+            judged_again = True
+        except OperationalError as exc:
+            session.rollback()
+            if "locked" in str(exc).lower():  # SQLite gave up waiting for another writer
+                raise StaleState() from None
+            raise
 
 
 def refusal_of(
@@ -159,7 +182,7 @@ def refusal_of(
         payload = parse_input(entry, data) if data is not None else None
     except ServiceError as refusal:
         return refusal
-    return entry.check(ctx, payload)
+    return entry.guard(ctx, payload)
 
 
 def offers(

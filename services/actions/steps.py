@@ -26,7 +26,7 @@ from models import (
 )
 from models.schemas import ReplyCreate, ReplyInput, StepInput
 from services.access.permissions import Actor
-from services.actions.base import ActionContext, ActionOutcome, Offer, TaskAction
+from services.actions.base import ActionContext, ActionOutcome, Offer, Scope, TaskAction
 from services.infra.clock import fmt_date, local_date
 from services.infra.errors import Conflict, InvalidInput, PermissionDenied, ServiceError
 from services.infra.text import clean_text
@@ -115,18 +115,12 @@ def _apply_step(ctx: ActionContext, data: StepInput) -> ActionOutcome:
 
 
 def _reply_offers(ctx: ActionContext) -> list[Offer]:
-    if _may_reply(ctx) is not None:
-        return []
     return [_offer(ActionKey.REPLY, o) for o in _options(ctx) if o.issue_reply]
 
 
 def _may_reply(ctx: ActionContext) -> ServiceError | None:
     """Only the lead unit replies, once per round, to a task still open."""
-    actor, task = ctx.actor, ctx.task
-    if not actor.can(Permission.TASK_REPLY):
-        return PermissionDenied("Chỉ văn thư hoặc lãnh đạo đơn vị được ban hành văn bản trả lời.")
-    if task.lead_unit_id != actor.unit_id:
-        return PermissionDenied("Chỉ đơn vị chủ trì được trả lời nhiệm vụ này.")
+    task = ctx.task
     if task.status is TaskStatus.REPLIED:
         return Conflict("Nhiệm vụ đã có văn bản trả lời đang chờ Văn phòng UBND tỉnh xác nhận.")
     if task.status in (TaskStatus.DONE, TaskStatus.CLOSED):
@@ -256,7 +250,10 @@ def _apply_reply(ctx: ActionContext, data: ReplyInput) -> ActionOutcome:
 STEP = TaskAction(
     key=ActionKey.STEP,
     input_model=StepInput,
-    who="the transition's roles, unit and assignee (workflows.yaml)",
+    permission=None,
+    scope=Scope.WORKFLOW,  # the transition's roles, unit and assignee: resolve_step
+    denied="",
+    outside="",
     check=_check_step,
     apply=_apply_step,
     offers=_step_offers,
@@ -264,7 +261,10 @@ STEP = TaskAction(
 REPLY = TaskAction(
     key=ActionKey.REPLY,
     input_model=ReplyInput,
-    who="task.reply (roles.yaml) in the lead unit, at the transition with issue_reply (workflows.yaml)",
+    permission=Permission.TASK_REPLY,  # and the roles of the issue_reply transition (workflows.yaml)
+    scope=Scope.LEAD_UNIT,
+    denied="Chỉ văn thư hoặc lãnh đạo đơn vị được ban hành văn bản trả lời.",
+    outside="Chỉ đơn vị chủ trì được trả lời nhiệm vụ này.",
     check=_check_reply,
     apply=_apply_reply,
     offers=_reply_offers,

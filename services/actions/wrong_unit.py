@@ -22,9 +22,9 @@ from models import (
     WrongUnitRequest,
 )
 from models.schemas import ArchiveInput, WrongUnitAcceptInput, WrongUnitRefuseInput, WrongUnitRequestInput
-from services.actions.base import ActionContext, ActionOutcome, TaskAction
+from services.actions.base import ActionContext, ActionOutcome, Scope, TaskAction
 from services.infra.clock import fmt_date
-from services.infra.errors import Conflict, InvalidInput, PermissionDenied, ServiceError
+from services.infra.errors import Conflict, InvalidInput, ServiceError
 from services.infra.text import clean_text
 from services.org.units import office_unit, resolve_lead_unit
 from services.stats.classify import deadline_as_of, load_facts
@@ -39,10 +39,6 @@ _ONLY_TRACKER = "Chỉ chuyên viên theo dõi của Văn phòng UBND tỉnh quy
 
 
 def _check_request(ctx: ActionContext, data: WrongUnitRequestInput | None) -> ServiceError | None:
-    if not ctx.actor.can(Permission.TASK_WRONG_UNIT):
-        return PermissionDenied("Chỉ lãnh đạo đơn vị chủ trì đề nghị điều chỉnh đơn vị thực hiện.")
-    if ctx.task.lead_unit_id != ctx.actor.unit_id:
-        return PermissionDenied("Chỉ đơn vị chủ trì đề nghị điều chỉnh đơn vị thực hiện.")
     if ctx.task.status is not TaskStatus.OPEN:
         return Conflict("Chỉ đề nghị điều chỉnh khi nhiệm vụ đang thực hiện (chưa trả lời, chưa kết thúc).")
     if pending_request(session=ctx.session, task_id=ctx.task_id) is not None:
@@ -72,8 +68,6 @@ def _apply_request(ctx: ActionContext, data: WrongUnitRequestInput) -> ActionOut
 
 
 def _check_decision(ctx: ActionContext, data: object) -> ServiceError | None:
-    if not ctx.actor.can(Permission.TASK_CONFIRM):
-        return PermissionDenied(_ONLY_TRACKER)
     if pending_request(session=ctx.session, task_id=ctx.task_id) is None:
         return Conflict("Nhiệm vụ không có đề nghị điều chỉnh đang chờ xem xét.")
     if ctx.task.status is not TaskStatus.OPEN:
@@ -177,10 +171,6 @@ def _apply_accept(ctx: ActionContext, data: WrongUnitAcceptInput) -> ActionOutco
 
 
 def _check_archive(ctx: ActionContext, data: ArchiveInput | None) -> ServiceError | None:
-    if not ctx.actor.can(Permission.UNIT_TASKS_VIEW):
-        return PermissionDenied("Vai trò của bạn không lưu kết thúc văn bản.")
-    if ctx.task.lead_unit_id != ctx.actor.unit_id:
-        return PermissionDenied("Chỉ đơn vị đã được giao lưu kết thúc văn bản này.")
     if ctx.task.closed_reason is not CloseReason.WRONG_UNIT:
         return Conflict("Chỉ lưu kết thúc khi Văn phòng UBND tỉnh đã chấp nhận điều chỉnh đơn vị.")
     archived = ctx.session.exec(
@@ -207,28 +197,40 @@ def _apply_archive(ctx: ActionContext, data: ArchiveInput) -> ActionOutcome:
 WRONG_UNIT_REQUEST = TaskAction(
     key=ActionKey.WRONG_UNIT_REQUEST,
     input_model=WrongUnitRequestInput,
-    who="task.wrong_unit (roles.yaml), in the lead unit, while the task is open",
+    permission=Permission.TASK_WRONG_UNIT,
+    scope=Scope.LEAD_UNIT,
+    denied="Chỉ lãnh đạo đơn vị chủ trì đề nghị điều chỉnh đơn vị thực hiện.",
+    outside="Chỉ đơn vị chủ trì đề nghị điều chỉnh đơn vị thực hiện.",
     check=_check_request,
     apply=_apply_request,
 )
 WRONG_UNIT_ACCEPT = TaskAction(
     key=ActionKey.WRONG_UNIT_ACCEPT,
     input_model=WrongUnitAcceptInput,
-    who="task.confirm (roles.yaml), on a task with a pending request",
+    permission=Permission.TASK_CONFIRM,
+    scope=Scope.VISIBLE,
+    denied=_ONLY_TRACKER,
+    outside="",
     check=_check_decision,
     apply=_apply_accept,
 )
 WRONG_UNIT_REFUSE = TaskAction(
     key=ActionKey.WRONG_UNIT_REFUSE,
     input_model=WrongUnitRefuseInput,
-    who="task.confirm (roles.yaml), on a task with a pending request",
+    permission=Permission.TASK_CONFIRM,
+    scope=Scope.VISIBLE,
+    denied=_ONLY_TRACKER,
+    outside="",
     check=_check_decision,
     apply=_apply_refuse,
 )
 ARCHIVE = TaskAction(
     key=ActionKey.ARCHIVE,
     input_model=ArchiveInput,
-    who="unit_tasks.view (roles.yaml), in the former lead unit of a task closed as wrong unit",
+    permission=Permission.UNIT_TASKS_VIEW,
+    scope=Scope.LEAD_UNIT,  # the former lead unit of a task closed as wrong unit
+    denied="Vai trò của bạn không lưu kết thúc văn bản.",
+    outside="Chỉ đơn vị đã được giao lưu kết thúc văn bản này.",
     check=_check_archive,
     apply=_apply_archive,
 )

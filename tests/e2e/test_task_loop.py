@@ -257,7 +257,7 @@ def confirm_done(page: Page, task_id: int, today: date, screenshots: Path) -> No
     page.get_by_text("Hoàn thành", exact=True).click()
     expect(page.get_by_role("radio", name="Hoàn thành", exact=True)).to_be_checked()
     page.get_by_role("button", name="Xác nhận", exact=True).click()
-    expect(success(page).get_by_text(f"Đã xác nhận nhiệm vụ #{task_id}.")).to_be_visible()
+    expect(success(page).get_by_text(f"Đã xác nhận nhiệm vụ #{task_id}: hoàn thành")).to_be_visible()
     expect(page.get_by_text("Không có văn bản trả lời nào chờ xác nhận.")).to_be_visible()
 
 

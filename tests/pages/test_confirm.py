@@ -129,7 +129,7 @@ def test_confirm_done_empties_the_queue(cw: World) -> None:
     by_label(at.button, SUBMIT).click().run()
     assert not at.exception
     assert values(at.error) == []
-    assert values(at.success) == [f"Đã xác nhận nhiệm vụ #{cw.tasks['x1']}."]
+    assert values(at.success) == [f"Đã xác nhận nhiệm vụ #{cw.tasks['x1']}: hoàn thành đúng hạn."]
     assert values(at.info) == [EMPTY]
     assert not at.dataframe
 
@@ -156,7 +156,9 @@ def test_not_done_with_reason_and_new_deadline_reopens_the_task(cw: World) -> No
     by_label(at.button, SUBMIT).click().run()
     assert not at.exception
     assert values(at.error) == []
-    assert values(at.success) == [f"Đã xác nhận nhiệm vụ #{cw.tasks['x1']}."]
+    assert values(at.success) == [
+        f"Đã xác nhận nhiệm vụ #{cw.tasks['x1']}: chưa hoàn thành. Gia hạn đến {cw.day(10):%d/%m/%Y}."
+    ]
     assert values(at.info) == [EMPTY]
 
     assert _task(cw, "x1").status is TaskStatus.OPEN

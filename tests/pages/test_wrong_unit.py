@@ -100,7 +100,8 @@ def test_tracker_accepts_and_routes_to_the_right_unit(world: World) -> None:
     by_label(at.button, DECIDE).click().run()
     assert not at.exception
     assert values(at.error) == []
-    assert values(at.success) == ["Đã xử lý đề nghị điều chỉnh."]
+    new_id = _request(world, task).new_task_id
+    assert values(at.success) == [f"Đã chấp nhận đề nghị; nhiệm vụ chuyển Sở Y tế (nhiệm vụ #{new_id})."]
     assert "Nhiệm vụ đã đóng: không đúng đơn vị (đã chuyển đúng đơn vị); không tính vào thống kê của đơn vị." in (
         values(at.info)
     )
@@ -138,7 +139,7 @@ def test_tracker_refuses_with_a_reason(world: World) -> None:
     by_label(at.text_area, "Ý kiến (bắt buộc khi không chấp nhận)").input("Sở Tài chính chủ trì về kinh phí")
     by_label(at.button, DECIDE).click().run()
     assert values(at.error) == []
-    assert values(at.success) == ["Đã xử lý đề nghị điều chỉnh."]
+    assert values(at.success) == ["Đã trả lời đơn vị: không chấp nhận đề nghị điều chỉnh."]
     assert values(at.warning) == []
     assert _request(world, task).status is RequestStatus.REFUSED
     assert _task(world, task).status is TaskStatus.OPEN

@@ -513,7 +513,7 @@ class TaskLives(RuleBasedStateMachine):
         new_deadline = None
         if data.draw(st.booleans(), label="new deadline?"):
             new_deadline = self.today + timedelta(days=data.draw(st.integers(-2, 20), label="days"))
-        deadline = new_deadline or m.original_deadline  # the app re-routes with the original deadline
+        deadline = new_deadline or m.deadline  # the app re-routes with the deadline in force
         # A request is decided while the task is still in the unit's hands (open): once replied,
         # confirmed done or closed it is no longer the unit's to give back.
         ok = actor.user_id in self.office_trackers and m.status == OPEN
