@@ -4,27 +4,27 @@ from __future__ import annotations
 
 import streamlit as st
 
-from models import Permission
-from services.workflow.diagram import workflow_dot
+from services.infra.errors import ServiceError
+from services.workflow.diagram import workflow_diagrams
 from ui.runtime import config, require_actor
 
 actor = require_actor()
-cfg = config()
 st.title("Quy trình xử lý trong đơn vị")
-if not actor.can(Permission.ADMIN):
-    st.error("Chỉ quản trị hệ thống xem trang này.")
+try:
+    diagrams = workflow_diagrams(actor=actor, config=config())
+except ServiceError as exc:
+    st.error(exc.message)
     st.stop()
 st.caption(
     "Điều 5.1.e Quy chế 161/QĐ-STTTT. Sơ đồ được vẽ từ config/workflows.yaml, chính dữ liệu mà phần mềm dùng "
     "để kiểm tra từng bước."
 )
-unit_names = {u.code: u.short_name for u in cfg.org.units}
-for key, wf in cfg.workflows.workflows.items():
-    with st.expander(f"{wf.label} ({key})", expanded=key.startswith("truong_hop_1")):
-        if wf.units is not None:
-            replaced = ", ".join(cfg.workflows.workflows[r].label for r in wf.replaces)
+for number, diagram in enumerate(diagrams):
+    with st.expander(f"{diagram.label} ({diagram.key})", expanded=number == 0):
+        if diagram.owners:
             st.caption(
-                "Quy trình riêng của: " + ", ".join(unit_names.get(c, c) for c in wf.units)
-                + (f"; thay cho: {replaced}" if replaced else "")
+                "Quy trình riêng của: "
+                + ", ".join(diagram.owners)
+                + (f"; thay cho: {', '.join(diagram.replaces)}" if diagram.replaces else "")
             )
-        st.graphviz_chart(workflow_dot(cfg, key))
+        st.graphviz_chart(diagram.dot)

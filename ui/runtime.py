@@ -1,7 +1,7 @@
 """The cached runtime (engine + parsed config) and the current user.
 
-Only the engine and the parsed config are cached (``st.cache_resource``); per-user data is
-always read fresh in each run.
+Only the engine and the parsed config are cached, once per process (``get_runtime``, shared with
+the HTTP routes); per-user data is always read fresh in each run.
 """
 
 from __future__ import annotations
@@ -17,21 +17,16 @@ from services.access.auth import SESSION_COOKIE, read_session_token
 from services.access.permissions import Actor, build_actor
 from services.config.loader import AppConfig, ConfigError
 from services.infra.clock import local_date, now_utc
-from services.infra.runtime import Runtime, start
+from services.infra.runtime import Runtime, get_runtime
 
 # AppTest cannot send cookies: a test puts the same signed token in session_state instead.
 TOKEN_STATE_KEY = "gv_session_token"
 
 
-@st.cache_resource(show_spinner="Đang khởi động…")
-def _runtime() -> Runtime:
-    return start()
-
-
 def runtime() -> Runtime:
     """The runtime, or a clear Vietnamese error page (naming file and field) if config is bad."""
     try:
-        return _runtime()
+        return get_runtime()
     except ConfigError as exc:
         st.error("Không khởi động được vì cấu hình sai. Quản trị viên cần sửa các lỗi sau:")
         st.code(str(exc), language=None)

@@ -8,7 +8,6 @@ signed, HttpOnly, SameSite=Strict cookie that the script reads through ``st.cont
 from __future__ import annotations
 
 import html
-from functools import lru_cache
 from urllib.parse import quote
 
 from sqlmodel import Session
@@ -18,7 +17,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from services.access.auth import SESSION_COOKIE, authenticate, make_session_token, read_session_token
-from services.infra.runtime import Runtime, start
+from services.infra.runtime import get_runtime
 
 LOGIN_PATH = "/auth/login"
 LOGOUT_PATH = "/auth/logout"
@@ -27,10 +26,8 @@ LOGOUT_PATH = "/auth/logout"
 _OPEN_PREFIXES = ("/auth/", "/_stcore/", "/static/", "/media/", "/component/", "/app/static/", "/api/")
 
 
-@lru_cache(maxsize=1)
-def runtime() -> Runtime:
-    """The same start-up as the script (config validated, database migrated)."""
-    return start()
+# The one start-up of the process, shared with the Streamlit script (ui/runtime.py) and the API.
+runtime = get_runtime
 
 
 def _safe_next(target: str | None) -> str:

@@ -1,11 +1,13 @@
 """Start-up: validate config, open the database, migrate, synchronise the org tree.
 
-Called once per process by the app (cached) and by the CLI and the tests.
+``get_runtime`` is the one start-up of a server process, shared by the Streamlit script and the
+HTTP routes (login, API); the CLI and the tests call ``start`` with their own settings.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -35,3 +37,9 @@ def start(
     with Session(engine) as session:
         sync_units(session=session, config=config)
     return Runtime(settings=settings, config=config, engine=engine)
+
+
+@lru_cache(maxsize=1)
+def get_runtime() -> Runtime:
+    """This process's runtime, started once (a ConfigError is not cached: a fixed file is read again)."""
+    return start()

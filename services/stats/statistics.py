@@ -15,7 +15,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from models import OrgUnit, Permission, TaskClass, UnitKind
-from services.access.permissions import Actor
+from services.access.permissions import Actor, require
 from services.infra.errors import InvalidInput, PermissionDenied
 from services.stats.classify import TaskFacts, TaskState, classify, done_on, load_facts
 from services.tasks.queries import TaskRow, build_rows, sort_urgent_first
@@ -174,11 +174,16 @@ class Dashboard:
 
 def dashboard(*, session: Session, actor: Actor, period: Period) -> Dashboard:
     """Read the scope once: the table now, the lists behind its figures on demand."""
+    require(actor, Permission.DASHBOARD_VIEW, _NO_DASHBOARD)
     scope = _scoped(session, period)
     return Dashboard(actor=actor, period=period, report=_report(session, period, scope), scope=scope)
 
 
+_NO_DASHBOARD = "Vai trò của bạn không xem Giám sát công việc."
+
+
 def _check_behind(actor: Actor, unit_id: int | None) -> None:
+    require(actor, Permission.DASHBOARD_VIEW, _NO_DASHBOARD)
     if not actor.can(Permission.TASKS_VIEW_ALL) and (unit_id is None or unit_id != actor.unit_id):
         raise PermissionDenied("Bạn chỉ xem được danh sách nhiệm vụ của đơn vị mình.")
 

@@ -1,8 +1,37 @@
-"""A workflow as a Graphviz DOT diagram (drawn from the same config the engine runs)."""
+"""The workflows as Graphviz DOT diagrams, drawn from the same config the engine runs (admin only)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from models import Permission
+from services.access.permissions import Actor, require
 from services.config.loader import AppConfig
+
+
+@dataclass(frozen=True)
+class WorkflowDiagram:
+    key: str
+    label: str
+    owners: list[str]  # a unit's own variant: the units it is for (empty: shared)
+    replaces: list[str]  # labels of the shared workflows it takes the place of
+    dot: str
+
+
+def workflow_diagrams(*, actor: Actor, config: AppConfig) -> list[WorkflowDiagram]:
+    """Every workflow of config/workflows.yaml, in file order, for the admin page."""
+    require(actor, Permission.ADMIN, "Chỉ quản trị hệ thống xem trang này.")
+    names = {u.code: u.short_name for u in config.org.units}
+    return [
+        WorkflowDiagram(
+            key=key,
+            label=wf.label,
+            owners=[names.get(code, code) for code in wf.units or []],
+            replaces=[config.workflows.workflows[r].label for r in wf.replaces],
+            dot=workflow_dot(config, key),
+        )
+        for key, wf in config.workflows.workflows.items()
+    ]
 
 
 def _quote(text: str) -> str:

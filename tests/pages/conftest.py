@@ -50,7 +50,7 @@ from services.access.auth import make_session_token
 from services.access.permissions import Actor, build_actor
 from services.infra import settings as settings_module
 from services.infra.clock import local_date, now_utc
-from services.infra.runtime import Runtime, start
+from services.infra.runtime import Runtime, get_runtime, start
 from services.infra.settings import ROOT
 from services.tasks.assignment import create_assignment
 from tests.actions import confirm_task, fire
@@ -98,6 +98,7 @@ _active: list[World | None] = [None]
 
 def clear_caches() -> None:
     settings_module.get_settings.cache_clear()
+    get_runtime.cache_clear()
     st.cache_resource.clear()
 
 
