@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from models import Document, DocumentKind, EventAction, OrgUnit, Permission, Task, TaskCoordinator
@@ -119,7 +120,16 @@ def create_assignment(
         created_at=now,
     )
     session.add(document)
-    session.flush()
+    try:
+        session.flush()  # the document's INSERT: the one unique rule a simultaneous entry can break
+    except IntegrityError:
+        # The same số/ký hiệu was saved at the same moment: both passed the check above and the unique
+        # index refused the second. Answer as the check does, now that the first is committed.
+        session.rollback()
+        ensure_unique_code(
+            session=session, issuer=data.issuer, year=data.issue_date.year, code=code, label="Số/ký hiệu"
+        )
+        raise
     assert document.id is not None
     for seq, ((content, lead, coordinators, _), deadline) in enumerate(zip(planned, deadlines, strict=True), start=1):
         assert lead.id is not None
