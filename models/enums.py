@@ -73,7 +73,7 @@ class ConfirmOutcome(StrEnum):
 
 
 class TaskClass(StrEnum):
-    """The four classes of the official statistics table (PRODUCT.md)."""
+    """The four classes of the official statistics table (docs/statistics.md)."""
 
     DONE_ON_TIME = "done_on_time"
     DONE_LATE = "done_late"

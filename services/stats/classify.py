@@ -1,4 +1,4 @@
-"""The one definition of a task's class as of a date (PRODUCT.md, "Statistics").
+"""The one definition of a task's class as of a date (docs/statistics.md).
 
 Every figure (dashboard, exports, public page, colours in lists) goes through ``classify``.
 Only history dated on or before the as-of date exists for it, so a report for a past period

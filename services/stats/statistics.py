@@ -1,4 +1,4 @@
-"""Giám sát công việc: per-unit statistics, one definition everywhere (PRODUCT.md).
+"""Giám sát công việc: per-unit statistics, one definition everywhere (docs/statistics.md).
 
 For a period [from, to] a unit's tasks are those assigned in the period plus those assigned
 earlier and still open at ``from``; each is classed by ``classify`` as of ``to`` (today if

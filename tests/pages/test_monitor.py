@@ -19,7 +19,7 @@ from tests.pages.conftest import World, by_label, values
 WORLD_USERS = ["syt.vanthu"]
 PAGE = "pages/monitor.py"
 
-# The official table (PRODUCT.md "Statistics"): one row per unit, the total row last.
+# The official table (docs/statistics.md): one row per unit, the total row last.
 COLUMNS = [
     "STT",
     "Cơ quan thực hiện",

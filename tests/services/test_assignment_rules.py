@@ -1,7 +1,7 @@
 """Giao nhiệm vụ (Điều 4.1): what create_assignment refuses, and what it records when it accepts.
 
 Every refusal must raise a ServiceError with a Vietnamese message and leave the database
-exactly as it was ("nothing saved half-way", PRODUCT.md).
+exactly as it was ("nothing saved half-way", README "Bad input").
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """config/*.yaml is what a province edits: a mistake must stop the start with a message that
-names the file, the entry and the field (PRODUCT.md, "Architecture")."""
+names the file, the entry and the field (README, "Configuration")."""
 
 from __future__ import annotations
 
@@ -253,7 +253,7 @@ def test_all_problems_are_listed_together(config_dir: Path) -> None:
 
 
 def test_field_error_names_the_line(config_dir: Path) -> None:
-    """PRODUCT.md: config errors 'name the file, the line and the field' - also for a valid YAML
+    """README (Configuration): config errors 'name the file, the line and the field' - also for a valid YAML
     file with a bad value, not only for a YAML syntax error."""
     org = config_dir / "org.yaml"
     line = _line_of(org, f'code: "{FINANCE}"')
@@ -397,7 +397,7 @@ def test_malformed_workflows_yaml_names_the_line(config_dir: Path) -> None:
 
 
 def test_workflow_error_names_the_line(config_dir: Path) -> None:
-    """PRODUCT.md: config errors name the file, the line and the field — workflows.yaml included."""
+    """README (Configuration): config errors name the file, the line and the field — workflows.yaml included."""
     path = config_dir / "workflows.yaml"
     needle = 'duyet: {label: "Duyệt, chuyển văn thư ban hành", step: 4, from: cho_duyet, to: cho_ban_hanh,'
     line = _line_of(path, needle)

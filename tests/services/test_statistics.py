@@ -1,7 +1,7 @@
-"""Statistics: one definition, everywhere (PRODUCT.md).
+"""Statistics: one definition, everywhere (docs/statistics.md).
 
 A hand-built history for Sở Tài chính (F*), Sở Y tế (H*) and UBND TP Pleiku (P*), every date
-explicit. The expected figures below are worked out BY HAND from PRODUCT.md's definition and
+explicit. The expected figures below are worked out BY HAND from docs/statistics.md's definition and
 written out literally; the code under test is never used to compute them.
 
 Period [from, to] = [01/03/2026, 31/03/2026] unless said otherwise.

@@ -878,7 +878,7 @@ def test_steps_that_hand_over_to_the_parent_are_journaled_to_the_parent(
 ) -> None:
     """Trường hợp 1 bước 7 (the sub-unit's clerk sends its document "liên thông nội bộ gửi đến …
     Sở chủ quản") and Trường hợp 2 bước 5 (the sub-unit's leader "trình Lãnh đạo … Sở chủ quản"):
-    the journal line goes from the sub-unit TO the parent unit (PRODUCT.md: every step records
+    the journal line goes from the sub-unit TO the parent unit (docs/flows.md: every step records
     from which unit to which)."""
     parent, sub_code = (ICT, ICT_IT) if workflow == "truong_hop_1" else (PLEIKU, PLEIKU_FIN)
     case = new_case(parent)

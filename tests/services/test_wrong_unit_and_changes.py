@@ -1,6 +1,6 @@
 """Điều 4.2: a task that is not the unit's (wrong unit), VP UBND's changes to a task already sent
 (thu hồi, cập nhật, thay thế), and the coordinating units' contributions — with the statistics
-that must follow each of them (PRODUCT.md, "Statistics").
+that must follow each of them (docs/statistics.md).
 
 The task under test: document 90/UBND-KT of 02/03/2026, "Rà soát dự toán" led by Sở Tài chính,
 coordinated by Sở Y tế, due 20/03/2026. Reports use the period [01/03/2026, 31/03/2026].
@@ -607,7 +607,7 @@ def test_wrong_unit_statistics(runtime: Runtime, session: Session, actors: dict[
 def test_rerouting_does_not_change_a_past_report(
     runtime: Runtime, session: Session, actors: dict[str, Actor], how: str
 ) -> None:
-    """PRODUCT.md: "a report for a past period gives the same figures whenever it is run". The
+    """docs/statistics.md: "a report for a past period gives the same figures whenever it is run". The
     report for [01/03, 09/03], run on 09/03, shows the task once, for Sở Tài chính. Re-routing it
     on 10/03 (wrong unit accepted, or VP UBND replacing it) creates a new task that did not exist
     on 09/03: the same report run later must still show one task, not a second one for the new
