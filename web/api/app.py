@@ -22,10 +22,10 @@ from starlette.middleware.base import RequestResponseEndpoint
 from starlette.responses import Response
 
 from services.actions.registry import REGISTRY
+from services.infra import runtime as infra_runtime
 from services.infra.errors import ServiceError
 from services.infra.runtime import Runtime
 from services.infra.validation import invalid_input
-from web import auth_routes
 from web.api import assignments, docs, statistics, tasks
 from web.api.auth import FixedWindowLimiter
 
@@ -35,9 +35,9 @@ _log = logging.getLogger(__name__)
 
 
 def get_runtime() -> Runtime:
-    """The process's one start-up (config validated, database migrated), shared with the login
-    routes. The one place the API asks for it."""
-    return auth_routes.runtime()
+    """The process's one start-up (config validated, database migrated), shared with the pages
+    and the login routes. The one place the API asks for it."""
+    return infra_runtime.get_runtime()
 
 
 def error_response(
