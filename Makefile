@@ -40,7 +40,7 @@ run: seed
 # --- checks -------------------------------------------------------------------------
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-logo
 
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy .
@@ -53,7 +53,7 @@ e2e: $(VENV)/.dev test-system-deps
 
 test: $(VENV)/.dev test-system-deps
 	$(BIN)/ruff check .
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/mypy .
 	$(BIN)/pytest -q $(PYTEST_WORKERS)
 	GIAOVIEC_TEST_BACKEND=postgresql $(BIN)/pytest -q $(PYTEST_WORKERS) tests/services

@@ -31,7 +31,8 @@ from services.actions import changes, confirmation, notes, steps, wrong_unit
 from services.actions.base import ActionContext, ActionOutcome, AnyAction, Offer
 from services.config.loader import AppConfig
 from services.infra.clock import now_utc
-from services.infra.errors import InvalidInput, NotFound, ServiceError, StaleState
+from services.infra.errors import NotFound, ServiceError, StaleState
+from services.infra.validation import invalid_input
 from services.tasks.queries import get_visible_task
 
 REGISTRY: Mapping[ActionKey, AnyAction] = {
@@ -78,9 +79,7 @@ def parse_input(action: AnyAction, data: BaseModel | Mapping[str, Any] | None) -
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "input"
-        raise InvalidInput(f"Dữ liệu không hợp lệ ở trường “{where}”: {first['msg']}.", field=where) from None
+        raise invalid_input(exc.errors()) from None
 
 
 def _context(*, session: Session, actor: Actor, config: AppConfig, task_id: int, now: datetime) -> ActionContext:
