@@ -14,7 +14,7 @@ from models import Role
 from services.config.loader import ConfigError
 from services.infra.clock import local_date, now_utc
 from services.infra.errors import ServiceError
-from services.infra.runtime import start
+from services.runtime import start
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from services.tasks.queries import build_rows, sort_urgent_first
+from services.stats.rows import build_rows, sort_urgent_first
 from services.workflow.engine import inbox_task_ids
 from ui.runtime import config, db, require_actor, today
 from ui.task_list import task_list

@@ -8,8 +8,8 @@ from models import ActionKey
 from services.actions.workbench import task_workbench
 from services.infra.clock import fmt_date, fmt_datetime
 from services.infra.errors import ServiceError
+from services.journal.timeline import describe_timeline
 from services.tasks.queries import get_task_detail
-from services.tasks.timeline import describe_timeline
 from ui.format import md_escape, situation
 from ui.runtime import config, db, require_actor, today
 from ui.task_workflow import change_forms, contribution_form, note_form, step_forms, where_now, wrong_unit_forms

@@ -37,8 +37,8 @@ from models import (
     User,
 )
 from services.access.permissions import Actor, build_actor
-from services.infra.runtime import start
 from services.infra.settings import ROOT, Settings
+from services.runtime import start
 from services.stats.statistics import Period, dashboard, make_period, tasks_behind, unit_statistics
 from services.tasks.queries import list_unit_tasks
 

@@ -19,8 +19,8 @@ from sqlmodel import Session
 from models import Role
 from services.access.accounts import create_user
 from services.access.permissions import Actor, build_actor
-from services.infra.runtime import Runtime, start
 from services.infra.settings import ROOT, Settings
+from services.runtime import Runtime, start
 
 FINANCE = "000.00.05.H21"  # Sở Tài chính
 PLEIKU = "000.00.31.H21"  # UBND TP Pleiku

@@ -9,8 +9,8 @@ import pandas as pd
 from models import TaskClass
 from services.config.loader import AppConfig
 from services.infra.clock import fmt_date
+from services.stats.rows import TaskRow
 from services.stats.statistics import StatisticsReport
-from services.tasks.queries import TaskRow
 
 STATS_COLUMNS = [
     "STT",

@@ -17,7 +17,7 @@ from services.access.auth import SESSION_COOKIE, read_session_token
 from services.access.permissions import Actor, build_actor
 from services.config.loader import AppConfig, ConfigError
 from services.infra.clock import local_date, now_utc
-from services.infra.runtime import Runtime, get_runtime
+from services.runtime import Runtime, get_runtime
 
 # AppTest cannot send cookies: a test puts the same signed token in session_state instead.
 TOKEN_STATE_KEY = "gv_session_token"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from services.config.loader import AppConfig
-from services.tasks.queries import TaskRow
+from services.stats.rows import TaskRow
 from ui.format import styled_task_table
 
 

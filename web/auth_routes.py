@@ -17,7 +17,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from services.access.auth import SESSION_COOKIE, authenticate, make_session_token, read_session_token
-from services.infra.runtime import get_runtime
+from services.runtime import get_runtime
 
 LOGIN_PATH = "/auth/login"
 LOGOUT_PATH = "/auth/logout"

@@ -15,8 +15,8 @@ from services.actions.base import ActionContext, ActionOutcome, Scope, TaskActio
 from services.infra.clock import fmt_date
 from services.infra.errors import Conflict, InvalidInput, ServiceError
 from services.infra.text import clean_text
+from services.journal.events import record_event
 from services.org.units import resolve_lead_unit
-from services.tasks.journal import record_event
 from services.tasks.requests import drop_pending_request
 from services.workflow.engine import close_flows, start_main_flow
 

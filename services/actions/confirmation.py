@@ -28,9 +28,9 @@ from services.actions.base import ActionContext, ActionOutcome, Scope, TaskActio
 from services.infra.clock import fmt_date, local_date
 from services.infra.errors import Conflict, InvalidInput, ServiceError
 from services.infra.text import clean_text
+from services.journal.events import record_event
 from services.org.units import unit_names
 from services.stats.classify import classify, load_facts
-from services.tasks.journal import record_event
 from services.workflow.engine import restart_main_flow
 
 

@@ -10,7 +10,7 @@ from models.schemas import ContributionInput, NoteInput
 from services.actions.base import ActionContext, ActionOutcome, Scope, TaskAction
 from services.infra.errors import Conflict, ServiceError
 from services.infra.text import clean_text
-from services.tasks.journal import record_event
+from services.journal.events import record_event
 
 
 def _finished(ctx: ActionContext) -> ServiceError | None:

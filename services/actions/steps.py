@@ -30,9 +30,9 @@ from services.actions.base import ActionContext, ActionOutcome, Offer, Scope, Ta
 from services.infra.clock import fmt_date, local_date
 from services.infra.errors import Conflict, InvalidInput, PermissionDenied, ServiceError
 from services.infra.text import clean_text
+from services.journal.events import record_event
 from services.org.units import office_unit
 from services.tasks.assignment import ensure_unique_code
-from services.tasks.journal import record_event
 from services.tasks.requests import drop_pending_request
 from services.workflow.engine import StepOption, apply_step, available_steps, main_flow, resolve_step
 

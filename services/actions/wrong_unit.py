@@ -26,9 +26,9 @@ from services.actions.base import ActionContext, ActionOutcome, Scope, TaskActio
 from services.infra.clock import fmt_date
 from services.infra.errors import Conflict, InvalidInput, ServiceError
 from services.infra.text import clean_text
+from services.journal.events import record_event
 from services.org.units import office_unit, resolve_lead_unit
 from services.stats.classify import deadline_as_of, load_facts
-from services.tasks.journal import record_event
 from services.tasks.requests import pending_request
 from services.workflow.engine import close_flows, start_main_flow
 

@@ -18,7 +18,7 @@ from models import OrgUnit, Permission, TaskClass, UnitKind
 from services.access.permissions import Actor, require
 from services.infra.errors import InvalidInput, PermissionDenied
 from services.stats.classify import TaskFacts, TaskState, classify, done_on, load_facts
-from services.tasks.queries import TaskRow, build_rows, sort_urgent_first
+from services.stats.rows import TaskRow, build_rows, sort_urgent_first
 
 
 @dataclass(frozen=True)

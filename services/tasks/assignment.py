@@ -14,8 +14,8 @@ from services.config.loader import AppConfig
 from services.infra.clock import fmt_date, local_date, now_utc
 from services.infra.errors import InvalidInput
 from services.infra.text import clean_text, document_code_key
+from services.journal.events import record_event
 from services.org.units import resolve_lead_unit
-from services.tasks.journal import record_event
 from services.tasks.workdays import add_working_days
 from services.workflow.engine import start_main_flow
 

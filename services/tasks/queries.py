@@ -6,39 +6,21 @@ only, those it coordinates); anything else is "not found" to avoid leaking that 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from models import CloseReason, Document, Flow, OrgUnit, Permission, Task, TaskClass, TaskCoordinator, TaskStatus
+from models import CloseReason, Document, Flow, OrgUnit, Permission, Task, TaskCoordinator
 from models.schemas import TaskFilters
 from services.access.permissions import Actor, can_view_task, visible_task_ids
 from services.infra.errors import InvalidInput, NotFound, PermissionDenied
 from services.infra.text import matches
+from services.journal.events import TimelineEntry, events_of
 from services.org.units import require_unit, unit_names
-from services.stats.classify import TaskFacts, TaskState, classify, load_facts
-from services.tasks.journal import TimelineEntry, events_of
-
-
-@dataclass(frozen=True)
-class TaskRow:
-    """One line of a task list."""
-
-    task_id: int
-    document_id: int
-    document_code: str
-    document_date: date
-    summary: str
-    content: str
-    lead_unit_id: int
-    lead_unit_name: str
-    status: TaskStatus
-    state: TaskState
-    due_soon: bool
-    days_left: int  # negative when overdue
+from services.stats.classify import load_facts
+from services.stats.rows import TaskRow, build_rows, sort_urgent_first
+from services.stats.statistics import in_scope, period_or_default
 
 
 @dataclass(frozen=True)
@@ -62,90 +44,6 @@ class TaskDetail:
     timeline: list[TimelineEntry]
     closed_reason: CloseReason | None
     replaces_task_id: int | None
-
-
-_WHOLE_TABLE_FROM = 3000  # ids; above this build_rows reads the task table in one pass
-
-
-def build_rows(
-    *,
-    session: Session,
-    task_ids: Collection[int],
-    today: date,
-    due_soon_days: int,
-    facts: Mapping[int, TaskFacts] | None = None,
-) -> list[TaskRow]:
-    """Task rows classified as of ``today`` (the one classification code path).
-
-    ``facts``: the caller already loaded them (the statistics' drill-down), so they are not read twice.
-    """
-    ids = sorted(set(task_ids))
-    if facts is None:
-        facts = load_facts(session=session, task_ids=ids)
-    units = unit_names(session=session)
-    rows: list[TaskRow] = []
-    wanted = set(ids)
-    base = sa_select(  # six columns: beyond sqlmodel.select's typed overloads
-        col(Task.id),
-        col(Task.content),
-        col(Task.status),
-        col(Document.code),
-        col(Document.issue_date),
-        col(Document.summary),
-    ).join(Document, col(Task.document_id) == col(Document.id))
-    # A few ids: IN lists of 900 (SQLite's parameter limit). Many (a drill-down over the whole
-    # province): one pass over the table is cheaper than dozens of IN queries.
-    queries = (
-        [base]
-        if len(ids) > _WHOLE_TABLE_FROM
-        else [base.where(col(Task.id).in_(ids[start : start + 900])) for start in range(0, len(ids), 900)]
-    )
-    for query in queries:
-        for task_id, content, status, code, issued, summary in session.execute(query):
-            if task_id not in wanted:
-                continue
-            fact = facts[task_id]
-            state = classify(fact, today)
-            days_left = (state.deadline - today).days
-            due_soon = (
-                not state.awaiting_confirmation
-                and state.task_class is TaskClass.OPEN_ON_TIME
-                and days_left <= due_soon_days
-            )
-            rows.append(
-                TaskRow(
-                    task_id=task_id,
-                    document_id=fact.document_id,
-                    document_code=code,
-                    document_date=issued,
-                    summary=summary,
-                    content=content,
-                    lead_unit_id=fact.lead_unit_id,
-                    lead_unit_name=units.get(fact.lead_unit_id, "?"),
-                    status=TaskStatus(status),
-                    state=state,
-                    due_soon=due_soon,
-                    days_left=days_left,
-                )
-            )
-    return rows
-
-
-def sort_urgent_first(rows: list[TaskRow]) -> list[TaskRow]:
-    """Overdue first (most overdue on top), then due soon, then open, then done."""
-
-    def key(r: TaskRow) -> tuple[int, int, int]:
-        if r.state.is_done:
-            rank = 3
-        elif r.state.task_class is TaskClass.OPEN_OVERDUE:
-            rank = 0
-        elif r.due_soon:
-            rank = 1
-        else:
-            rank = 2
-        return (rank, r.days_left, r.task_id)
-
-    return sorted(rows, key=key)
 
 
 def list_unit_tasks(
@@ -249,9 +147,6 @@ def search_tasks(*, session: Session, actor: Actor, filters: TaskFilters, today:
     A period (``filters.date_from``/``date_to``) gives the statistics' scope and classification
     (``services.stats.statistics``), so the tasks of a unit × class add up to its figure.
     """
-    # statistics reads task rows from this module: imported here, not at the top, to avoid a cycle
-    from services.stats.statistics import in_scope, period_or_default
-
     unit_id: int | None = None
     if filters.unit is not None and filters.unit.strip():
         unit = require_unit(session=session, code=filters.unit, field="unit")

@@ -20,7 +20,7 @@ from services.config.loader import AppConfig
 from services.config.workflows import ActorUnit, TransitionDef, WorkflowDef
 from services.infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.infra.text import clean_text
-from services.tasks.journal import record_event
+from services.journal.events import record_event
 
 ASSIGNEE_ROLES = (Role.SPECIALIST, Role.TRACKER)
 

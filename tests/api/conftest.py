@@ -30,8 +30,8 @@ from models import Role
 from services.access.accounts import create_user
 from services.access.permissions import Actor, build_actor
 from services.access.tokens import create_token
-from services.infra.runtime import Runtime, start
 from services.infra.settings import ROOT, Settings
+from services.runtime import Runtime, start
 
 VENV_BIN = Path(sys.executable).parent
 SECRET_KEY = "api-tests-secret-key"

@@ -32,8 +32,8 @@ from sqlmodel import Session
 
 from models import Role
 from services.access.accounts import create_user
-from services.infra.runtime import Runtime, start
 from services.infra.settings import Settings
+from services.runtime import Runtime, start
 
 from .accounts import CLI_ACCOUNTS, SERVICE_ACCOUNTS, Account
 from .ui import login

@@ -31,7 +31,7 @@ from models import Flow, OrgUnit, Task, User
 from models.schemas import AssignmentCreate, TaskCreate
 from services.access.permissions import Actor, build_actor
 from services.infra.clock import fmt_date
-from services.infra.runtime import Runtime
+from services.runtime import Runtime
 from services.tasks.assignment import create_assignment
 from services.workflow.engine import main_flow
 from tests.actions import fire

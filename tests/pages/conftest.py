@@ -50,8 +50,8 @@ from services.access.auth import make_session_token
 from services.access.permissions import Actor, build_actor
 from services.infra import settings as settings_module
 from services.infra.clock import local_date, now_utc
-from services.infra.runtime import Runtime, get_runtime, start
 from services.infra.settings import ROOT
+from services.runtime import Runtime, get_runtime, start
 from services.tasks.assignment import create_assignment
 from tests.actions import confirm_task, fire
 from tests.conftest import FINANCE, HEALTH, OFFICE, PASSWORD, PLEIKU, at

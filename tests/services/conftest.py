@@ -28,8 +28,8 @@ from sqlmodel import Session, select
 
 from models import Role, User
 from services.access.permissions import Actor, build_actor
-from services.infra.runtime import Runtime, start
 from services.infra.settings import ROOT, Settings
+from services.runtime import Runtime, start
 from tests import postgres_server
 from tests.conftest import FINANCE, OFFICE, PLEIKU
 from tests.services.support import FAST_HASHER, SECRET, database_handle, make_actor, release, runtime_on_copy

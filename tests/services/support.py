@@ -29,8 +29,8 @@ from models.schemas import AssignmentCreate, ConfirmationCreate, ReplyCreate, Ta
 from services.access.accounts import create_user
 from services.access.permissions import Actor, build_actor
 from services.infra.database import make_engine
-from services.infra.runtime import Runtime
 from services.infra.settings import ROOT, Settings
+from services.runtime import Runtime
 from services.tasks.assignment import create_assignment
 from services.workflow.engine import main_flow
 from tests import postgres_server

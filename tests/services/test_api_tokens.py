@@ -23,7 +23,7 @@ from services.access.tokens import (
     token_owners,
 )
 from services.infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from services.infra.runtime import Runtime
+from services.runtime import Runtime
 from tests.conftest import at
 
 NOW = at(date(2026, 3, 10))

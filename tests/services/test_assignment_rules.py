@@ -17,7 +17,7 @@ from models import Document, EventAction, OrgUnit, Role, Task, TaskCoordinator, 
 from models.schemas import AssignmentCreate, TaskCreate
 from services.access.permissions import Actor
 from services.infra.errors import InvalidInput, PermissionDenied, ServiceError
-from services.infra.runtime import Runtime
+from services.runtime import Runtime
 from services.tasks.assignment import create_assignment
 from tests.conftest import FINANCE, HEALTH, OFFICE, PLEIKU, at
 from tests.services.support import row_counts, task_ids, unit_id

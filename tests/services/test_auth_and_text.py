@@ -30,8 +30,8 @@ from services.access.auth import (
     verify_password,
 )
 from services.access.permissions import Actor
-from services.infra.runtime import Runtime
 from services.infra.text import clean_text, fold, matches
+from services.runtime import Runtime
 from tests.conftest import FINANCE, PASSWORD
 from web.auth_routes import LoginRedirectMiddleware, routes
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from services.infra.runtime import Runtime
+from services.runtime import Runtime
 from tests.services.conftest import BACKEND
 
 

@@ -14,8 +14,8 @@ from models.schemas import ConfirmationCreate
 from services.access.permissions import Actor
 from services.actions.confirmation import list_pending
 from services.infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError
-from services.infra.runtime import Runtime
-from services.tasks.journal import events_of
+from services.journal.events import events_of
+from services.runtime import Runtime
 from services.tasks.queries import list_unit_tasks
 from services.workflow.engine import main_flow
 from tests.actions import confirm_task, issue_reply

@@ -16,7 +16,7 @@ from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
 from services.infra.database import ROOT
-from services.infra.runtime import Runtime
+from services.runtime import Runtime
 
 TABLES = {
     "alembic_version",

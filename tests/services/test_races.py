@@ -62,7 +62,7 @@ from services.access.permissions import Actor
 from services.actions import registry
 from services.actions.registry import perform
 from services.infra.errors import STALE_MESSAGE, InvalidInput, ServiceError, StaleState
-from services.infra.runtime import Runtime
+from services.runtime import Runtime
 from services.tasks import assignment
 from services.tasks.assignment import create_assignment
 from services.workflow.engine import flow_views, main_flow

@@ -15,8 +15,8 @@ from models import Document, DocumentKind, EventAction, Role, Task, TaskEvent, T
 from models.schemas import ReplyCreate
 from services.access.permissions import Actor
 from services.infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError
-from services.infra.runtime import Runtime
-from services.tasks.journal import events_of
+from services.journal.events import events_of
+from services.runtime import Runtime
 from services.workflow.engine import main_flow
 from tests.actions import add_note, issue_reply
 from tests.conftest import FINANCE, OFFICE, PLEIKU, at

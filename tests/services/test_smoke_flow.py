@@ -8,7 +8,7 @@ from demo.seed import UnitStaff, process_in_unit
 from models import ConfirmOutcome, TaskClass, TaskStatus
 from models.schemas import AssignmentCreate, ConfirmationCreate, ReplyCreate, TaskCreate
 from services.access.permissions import Actor
-from services.infra.runtime import Runtime
+from services.runtime import Runtime
 from services.stats.statistics import make_period, unit_statistics
 from services.tasks.assignment import create_assignment
 from services.tasks.queries import list_unit_tasks

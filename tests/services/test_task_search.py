@@ -12,7 +12,7 @@ from models import Task, TaskClass
 from models.schemas import TaskFilters
 from services.access.permissions import Actor, can_view_task, visible_task_ids
 from services.infra.errors import InvalidInput
-from services.infra.runtime import Runtime
+from services.runtime import Runtime
 from services.stats.statistics import make_period, tasks_behind, unit_statistics
 from services.tasks.queries import search_tasks
 from services.workflow.engine import main_flow

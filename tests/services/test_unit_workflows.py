@@ -22,10 +22,10 @@ from sqlmodel import Session
 from services.access.permissions import Actor
 from services.config.loader import ConfigError, load_config
 from services.infra.errors import PermissionDenied
-from services.infra.runtime import Runtime
 from services.infra.settings import ROOT
-from services.tasks.journal import events_of
-from services.tasks.timeline import describe_timeline
+from services.journal.events import events_of
+from services.journal.timeline import describe_timeline
+from services.runtime import Runtime
 from services.workflow.engine import main_flow
 from tests.actions import available_actions, fire, issue_reply
 from tests.conftest import FINANCE, HEALTH, at

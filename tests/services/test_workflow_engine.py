@@ -26,10 +26,10 @@ from demo.seed import UnitStaff
 from models import Document, DocumentKind, EventAction, Flow, OrgUnit, Role, Task, TaskEvent, TaskStatus
 from services.access.permissions import Actor
 from services.infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError
-from services.infra.runtime import Runtime
-from services.tasks.journal import events_of
+from services.journal.events import events_of
+from services.journal.timeline import describe_timeline
+from services.runtime import Runtime
 from services.tasks.queries import get_task_detail, routed_tasks
-from services.tasks.timeline import describe_timeline
 from services.workflow.engine import flow_views, main_flow
 from tests.actions import available_actions, fire, issue_reply
 from tests.conftest import FINANCE, HEALTH, OFFICE, PLEIKU, at

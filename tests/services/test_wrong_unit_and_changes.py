@@ -32,7 +32,7 @@ from models.schemas import TaskCreate
 from services.access.permissions import Actor
 from services.actions.workbench import task_workbench
 from services.infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError
-from services.infra.runtime import Runtime
+from services.runtime import Runtime
 from services.stats.statistics import UnitStats, make_period, tasks_behind, unit_statistics
 from services.tasks.queries import get_task_detail, list_unit_tasks
 from services.workflow.engine import main_flow

@@ -21,11 +21,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import RequestResponseEndpoint
 from starlette.responses import Response
 
+from services import runtime as process_runtime
 from services.actions.registry import REGISTRY
-from services.infra import runtime as infra_runtime
 from services.infra.errors import ServiceError
-from services.infra.runtime import Runtime
 from services.infra.validation import invalid_input
+from services.runtime import Runtime
 from web.api import assignments, docs, statistics, tasks
 from web.api.auth import FixedWindowLimiter
 
@@ -37,7 +37,7 @@ _log = logging.getLogger(__name__)
 def get_runtime() -> Runtime:
     """The process's one start-up (config validated, database migrated), shared with the pages
     and the login routes. The one place the API asks for it."""
-    return infra_runtime.get_runtime()
+    return process_runtime.get_runtime()
 
 
 def error_response(

@@ -23,7 +23,7 @@ from services.access.auth import SESSION_COOKIE
 from services.access.permissions import Actor
 from services.access.tokens import actor_for_token, hash_secret
 from services.infra.errors import ServiceError
-from services.infra.runtime import Runtime
+from services.runtime import Runtime
 
 
 class Unauthenticated(ServiceError):

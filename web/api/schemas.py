@@ -16,10 +16,11 @@ from models import ActionKey, CloseReason, EventAction, Role, TaskClass, TaskSta
 from services.actions.base import Offer
 from services.actions.workbench import Choice, TaskWorkbench
 from services.config.loader import AppConfig
+from services.journal.events import TimelineEntry
+from services.journal.timeline import TimelineItem
+from services.stats.rows import TaskRow
 from services.stats.statistics import StatisticsReport, UnitStats
-from services.tasks.journal import TimelineEntry
-from services.tasks.queries import TaskDetail, TaskRow
-from services.tasks.timeline import TimelineItem
+from services.tasks.queries import TaskDetail
 from services.workflow.engine import FlowView
 
 

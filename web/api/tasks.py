@@ -17,9 +17,9 @@ from services.config.loader import AppConfig
 from services.infra.clock import local_date, now_utc
 from services.infra.errors import InvalidInput, NotFound
 from services.infra.validation import invalid_input
+from services.journal.timeline import describe_timeline
 from services.org.units import unit_codes
 from services.tasks.queries import get_task_detail, get_visible_task, search_tasks
-from services.tasks.timeline import describe_timeline
 from web.api import schemas
 from web.api.auth import ActorDep, RuntimeDep, SessionDep
 

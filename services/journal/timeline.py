@@ -18,8 +18,8 @@ from sqlmodel import Session, col, select
 
 from models import EventAction, Flow
 from services.config.loader import AppConfig
+from services.journal.events import TimelineEntry
 from services.org.units import unit_names
-from services.tasks.journal import TimelineEntry
 
 # Actions whose rows carry a document from one unit to another.
 _MOVES = frozenset({EventAction.ASSIGNED, EventAction.REPLIED, EventAction.REROUTED, EventAction.STEP})

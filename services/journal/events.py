@@ -52,7 +52,7 @@ def record_event(
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    """One journal row as read back; ``services.tasks.timeline`` turns these into what a person reads."""
+    """One journal row as read back; ``services.journal.timeline`` turns these into what a person reads."""
 
     at: datetime
     action: EventAction

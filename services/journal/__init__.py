@@ -1,0 +1,1 @@
+"""The append-only journal of every task (nhật ký), and the timeline a person reads from it."""
