@@ -93,6 +93,10 @@ def list_pending(*, session: Session, actor: Actor, today: date) -> list[Pending
 
 
 def _check_confirm(ctx: ActionContext, data: ConfirmationCreate | None) -> ServiceError | None:
+    if ctx.task.status is TaskStatus.DONE:
+        return Conflict("Nhiệm vụ đã được xác nhận hoàn thành.")
+    if ctx.task.status is TaskStatus.CLOSED:
+        return Conflict("Nhiệm vụ đã kết thúc (không đúng đơn vị, thu hồi hoặc thay thế).")
     if ctx.task.status is not TaskStatus.REPLIED or _latest_unconfirmed_reply(ctx.session, ctx.task_id) is None:
         return Conflict("Nhiệm vụ chưa có văn bản trả lời nên chưa thể xác nhận.")
     return None
