@@ -11,10 +11,6 @@ Accounts and tokens are created in this process through the services, on the sam
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,8 +28,8 @@ from services.access.permissions import Actor, build_actor
 from services.access.tokens import create_token
 from services.infra.settings import ROOT, Settings
 from services.runtime import Runtime, start
+from tests.server import running_server
 
-VENV_BIN = Path(sys.executable).parent
 SECRET_KEY = "api-tests-secret-key"
 RATE_LIMIT = 20  # requests per token ...
 RATE_WINDOW = 3  # ... per this many seconds
@@ -58,10 +54,6 @@ ACCOUNTS: dict[str, tuple[str, str, Role, str]] = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -149,52 +141,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             assert actor is not None
             actors[key] = actor
 
-    port = _free_port()
-    log_path = data_dir / "server.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [
-                str(VENV_BIN / "streamlit"),
-                "run",
-                "asgi.py",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base_url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            if proc.poll() is not None:
-                pytest.fail(f"server exited with {proc.returncode}:\n{log_path.read_text()}")
-            try:
-                if httpx.get(f"{base_url}/_stcore/health", timeout=1).text.strip() == "ok":
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        else:
-            pytest.fail(f"server not healthy after 30 s:\n{log_path.read_text()}")
-        yield World(base_url=base_url, backend=backend, actors=actors, log=log_path)
+        with running_server(env, data_dir / "server.log") as base_url:
+            yield World(base_url=base_url, backend=backend, actors=actors, log=data_dir / "server.log")
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=10)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
         backend.engine.dispose()

@@ -16,13 +16,8 @@ Playwright is used directly (``playwright.sync_api``); browsers are never downlo
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,6 +29,7 @@ from models import Role
 from services.access.accounts import create_user
 from services.infra.settings import Settings
 from services.runtime import Runtime, start
+from tests.server import running_server
 
 from .accounts import CLI_ACCOUNTS, SERVICE_ACCOUNTS, Account
 from .ui import login
@@ -53,15 +49,10 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 TIMEOUT_MS = 20_000  # Streamlit renders asynchronously: every wait is on a text, bounded by this
-HEALTH_POLLS = 300  # x 0.1 s
 
 expect.set_options(timeout=TIMEOUT_MS)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -134,60 +125,9 @@ def accounts(request: pytest.FixtureRequest, app_env: dict[str, str], backend: R
 @pytest.fixture(scope="module")
 def app_server(app_env: dict[str, str], accounts: dict[str, Account]) -> Iterator[str]:
     """``streamlit run asgi.py`` on a free port; yields its base URL; kills its process group."""
-    port = _free_port()
     log_path = Path(app_env["GIAOVIEC_DATA_DIR"]) / "server.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [
-                str(VENV_BIN / "streamlit"),
-                "run",
-                "asgi.py",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-                # Without this, a source file saved while the test runs (someone editing) makes
-                # Streamlit re-import the models, and the next rerun of an open session fails with
-                # "Table 'org_unit' is already defined for this MetaData instance".
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=ROOT,
-            env=app_env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(HEALTH_POLLS):
-            if proc.poll() is not None:
-                break
-            try:
-                with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=1) as response:
-                    if response.read().decode().strip() == "ok":
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.1)
-        else:
-            pytest.fail(f"server not healthy after {HEALTH_POLLS / 10:.0f} s:\n{log_path.read_text()}")
-        if proc.poll() is not None:
-            pytest.fail(f"server exited with {proc.returncode}:\n{log_path.read_text()}")
+    with running_server(app_env, log_path) as base_url:
         yield base_url
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=10)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
