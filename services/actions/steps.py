@@ -19,6 +19,7 @@ from models import (
     Document,
     DocumentKind,
     EventAction,
+    Flow,
     OrgUnit,
     Permission,
     Task,
@@ -27,6 +28,7 @@ from models import (
 from models.schemas import ReplyCreate, ReplyInput, StepInput
 from services.access.permissions import Actor
 from services.actions.base import ActionContext, ActionOutcome, Offer, Scope, TaskAction
+from services.config.workflows import TransitionDef
 from services.infra.clock import fmt_date, local_date
 from services.infra.errors import Conflict, InvalidInput, PermissionDenied, ServiceError
 from services.infra.text import clean_text
@@ -57,6 +59,20 @@ def _options(ctx: ActionContext) -> list[StepOption]:
     return available_steps(session=ctx.session, actor=ctx.actor, config=ctx.config, task_id=ctx.task_id)
 
 
+def _resolve(
+    ctx: ActionContext, flow_id: int, transition: str, workflow: str | None
+) -> tuple[Flow, str, TransitionDef]:
+    return resolve_step(
+        session=ctx.session,
+        actor=ctx.actor,
+        config=ctx.config,
+        task=ctx.task,
+        flow_id=flow_id,
+        transition=transition,
+        workflow=workflow,
+    )
+
+
 # --- step --------------------------------------------------------------------------------------
 
 
@@ -68,15 +84,7 @@ def _check_step(ctx: ActionContext, data: StepInput | None) -> ServiceError | No
     if data is None:
         return None if _step_offers(ctx) else Conflict("Lúc này không có bước xử lý nào dành cho bạn.")
     try:
-        _, _, tr = resolve_step(
-            session=ctx.session,
-            actor=ctx.actor,
-            config=ctx.config,
-            task=ctx.task,
-            flow_id=data.flow_id,
-            transition=data.transition,
-            workflow=data.workflow,
-        )
+        _, _, tr = _resolve(ctx, data.flow_id, data.transition, data.workflow)
     except ServiceError as refusal:
         return refusal
     if tr.issue_reply:
@@ -85,15 +93,7 @@ def _check_step(ctx: ActionContext, data: StepInput | None) -> ServiceError | No
 
 
 def _apply_step(ctx: ActionContext, data: StepInput) -> ActionOutcome:
-    flow, workflow, tr = resolve_step(
-        session=ctx.session,
-        actor=ctx.actor,
-        config=ctx.config,
-        task=ctx.task,
-        flow_id=data.flow_id,
-        transition=data.transition,
-        workflow=data.workflow,
-    )
+    flow, workflow, tr = _resolve(ctx, data.flow_id, data.transition, data.workflow)
     apply_step(
         session=ctx.session,
         actor=ctx.actor,
@@ -196,15 +196,7 @@ def prepare_reply(*, session: Session, actor: Actor, task: Task, data: ReplyCrea
 
 def _apply_reply(ctx: ActionContext, data: ReplyInput) -> ActionOutcome:
     option = next(o for o in _options(ctx) if o.issue_reply)
-    flow, workflow, tr = resolve_step(
-        session=ctx.session,
-        actor=ctx.actor,
-        config=ctx.config,
-        task=ctx.task,
-        flow_id=option.flow_id,
-        transition=option.transition,
-        workflow=option.workflow,
-    )
+    flow, workflow, tr = _resolve(ctx, option.flow_id, option.transition, option.workflow)
     reply = prepare_reply(session=ctx.session, actor=ctx.actor, task=ctx.task, data=data, now=ctx.now)
     note = clean_text(data.note, label="Ý kiến xử lý", field="note", required=tr.note_required)
     applied = apply_step(
