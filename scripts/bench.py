@@ -24,6 +24,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from models import (
+    ActionKey,
     Confirmation,
     ConfirmOutcome,
     Document,
@@ -36,7 +37,9 @@ from models import (
     UnitKind,
     User,
 )
+from models.schemas import NoteInput
 from services.access.permissions import Actor, build_actor
+from services.actions.registry import perform
 from services.infra.settings import ROOT, Settings
 from services.runtime import start
 from services.stats.statistics import Period, dashboard, make_period, tasks_behind, unit_statistics
@@ -197,9 +200,36 @@ def run(n: int, server: PostgresServer | None) -> None:
                     lambda: tasks_behind(session=session, actor=actor, period=period, due_soon_days=3)
                 ),
             }
+            # One action through the registry's entry point: guard, version claim, journal, commit.
+            open_task = session.exec(select(Task).where(Task.status == TaskStatus.OPEN)).first()
+            assert open_task is not None and open_task.id is not None
+            session.add(
+                User(
+                    username="bench.lead",
+                    full_name="Bench lead",
+                    password_hash="x",
+                    role=Role.LEADER,
+                    unit_id=open_task.lead_unit_id,
+                )
+            )
+            session.commit()
+            lead_user = session.exec(select(User).where(User.username == "bench.lead")).one()
+            lead = build_actor(session=session, config=rt.config, user_id=lead_user.id or 0)
+            assert lead is not None
+            task_id = open_task.id
+            results["perform: one progress note (guard+claim+journal)"] = median_ms(
+                lambda: perform(
+                    session=session,
+                    actor=lead,
+                    config=rt.config,
+                    task_id=task_id,
+                    action=ActionKey.NOTE,
+                    data=NoteInput(note="Đang tổng hợp số liệu"),
+                )
+            )
         rt.engine.dispose()
     for name, ms in results.items():
-        print(f"{name:44s} median {ms:8.1f} ms")
+        print(f"{name:50s} median {ms:8.1f} ms")
 
 
 if __name__ == "__main__":
