@@ -83,20 +83,27 @@ def done_on(facts: TaskFacts) -> date | None:
 
 
 def classify(facts: TaskFacts, as_of: date) -> TaskState:
-    """Class of the task as of ``as_of``; the deadline day itself is on time."""
-    deadline = deadline_as_of(facts, as_of)
+    """Class of the task as of ``as_of``; the deadline day itself is on time.
+
+    A reply is judged against the deadline in force on the reply's own date: an extension
+    granted after a reply never turns it from late to on time. An open task with no reply
+    waiting is judged against the deadline in force on ``as_of``.
+    """
     replies = {r.reply_id: r for r in facts.replies if r.reply_date <= as_of}
     verdicts = {c.reply_id: c for c in facts.confirmations if c.confirmed_on <= as_of and c.reply_id in replies}
     done = [replies[c.reply_id] for c in verdicts.values() if c.outcome is ConfirmOutcome.DONE]
     if done:
         reply = min(done, key=lambda r: r.reply_date)
+        deadline = deadline_as_of(facts, reply.reply_date)
         cls = TaskClass.DONE_ON_TIME if reply.reply_date <= deadline else TaskClass.DONE_LATE
         return TaskState(cls, deadline, False, reply.reply_date)
     pending = [r for rid, r in replies.items() if rid not in verdicts]
     if pending:
         reply = max(pending, key=lambda r: (r.reply_date, r.reply_id))
+        deadline = deadline_as_of(facts, reply.reply_date)
         cls = TaskClass.OPEN_ON_TIME if reply.reply_date <= deadline else TaskClass.OPEN_OVERDUE
         return TaskState(cls, deadline, True, reply.reply_date)
+    deadline = deadline_as_of(facts, as_of)
     cls = TaskClass.OPEN_ON_TIME if as_of <= deadline else TaskClass.OPEN_OVERDUE
     return TaskState(cls, deadline, False, None)
 

@@ -16,9 +16,10 @@ from services.actions.confirmation import list_pending
 from services.infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError
 from services.journal.events import events_of
 from services.runtime import Runtime
+from services.stats.statistics import make_period, unit_statistics
 from services.tasks.queries import list_unit_tasks
 from services.workflow.engine import main_flow
-from tests.actions import confirm_task, issue_reply
+from tests.actions import confirm_task, issue_reply, update_task
 from tests.conftest import FINANCE, PLEIKU, at
 from tests.services.support import (
     assign,
@@ -439,3 +440,28 @@ def test_a_new_reply_cannot_be_backdated_before_the_not_done_verdict(
     session.rollback()
     accepted = reply(runtime, session, tid, code="57/STC-VP", on=date(2026, 3, 13), entered=date(2026, 3, 15))
     assert accepted.issue_date == date(2026, 3, 13)
+
+
+def test_a_deadline_moved_after_a_late_reply_does_not_make_it_on_time(
+    runtime: Runtime, session: Session, actors: dict[str, Actor], flow: dict[str, int]
+) -> None:
+    """Deadline 10/03, reply 12/03 (late); VP UBND moves the deadline to 20/03 on 15/03 while the
+    reply waits; confirmed on 16/03: done LATE, the queue said late, the journal says late."""
+    reply(runtime, session, flow["fin1"], code="56/STC-VP", on=date(2026, 3, 12))
+    update_task(
+        session=session,
+        actor=actors["tracker"],
+        task_id=flow["fin1"],
+        reason="Điều chỉnh tiến độ chung",
+        deadline=date(2026, 3, 20),
+        now=at(date(2026, 3, 15)),
+    )
+    queue = list_pending(session=session, actor=actors["tracker"], today=date(2026, 3, 15))
+    [waiting] = [p for p in queue if p.task_id == flow["fin1"]]
+    assert (waiting.deadline, waiting.on_time) == (DEADLINE, False)
+    confirm(runtime, session, actors["tracker"], flow["fin1"], on=date(2026, 3, 16))
+    last = events_of(session=session, task_id=flow["fin1"])[-1]
+    assert last.note == "Hoàn thành trễ hạn (văn bản 56/STC-VP ngày 12/03/2026, hạn 10/03/2026)."
+    period = make_period(date_from=ASSIGNED, date_to=date(2026, 3, 31), today=date(2026, 3, 31))
+    [finance] = [r for r in unit_statistics(session=session, period=period).rows if r.unit_name == "Sở Tài chính"]
+    assert (finance.counts[TaskClass.DONE_ON_TIME], finance.counts[TaskClass.DONE_LATE]) == (0, 1)
