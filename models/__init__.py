@@ -16,6 +16,7 @@ from models.enums import (
 from models.tables import (
     ApiToken,
     Confirmation,
+    DataVersion,
     Document,
     Extension,
     Flow,
@@ -33,6 +34,7 @@ __all__ = [
     "CloseReason",
     "ConfirmOutcome",
     "Confirmation",
+    "DataVersion",
     "Document",
     "DocumentKind",
     "EventAction",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.enums import (
@@ -239,3 +239,15 @@ class ApiToken(SQLModel, table=True):
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
     last_used_at: datetime | None = None
+
+
+class DataVersion(SQLModel, table=True):
+    """One row: a number bumped in the same transaction as every write that can change a figure
+    (an action on a task, an assignment, the org sync), so a cache of the public statistics keyed
+    by it is never stale, whichever server process made the change."""
+
+    __tablename__ = "data_version"
+    __table_args__ = (CheckConstraint("id = 1", name="ck_data_version_one_row"),)
+
+    id: int = Field(default=1, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    version: int = Field(default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"})

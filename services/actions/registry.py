@@ -6,6 +6,8 @@ applies the effect (which journals), and commits — together, or not at all. Th
 conditional ``UPDATE task SET version = version + 1 WHERE id = … AND version = <read>``: of two
 simultaneous actions on one task only one can match, so the guard and the write of the winner
 saw the same state and the other gets a clear conflict, never a corrupted flow or a duplicate.
+Right after the claim it bumps the data version (``services.infra.data_version``) in the same
+transaction, so a cached public table keyed by it moves exactly when the action commits.
 A guard's refusal is that same conflict when the task changed while the guard was reading it:
 its reads are separate statements and may mix the old and the new state (``_overtaken``).
 
@@ -31,6 +33,7 @@ from services.actions import changes, confirmation, notes, steps, wrong_unit
 from services.actions.base import ActionContext, ActionOutcome, AnyAction, Offer
 from services.config.loader import AppConfig
 from services.infra.clock import now_utc
+from services.infra.data_version import bump_data_version
 from services.infra.errors import NotFound, ServiceError, StaleState
 from services.infra.validation import invalid_input
 from services.tasks.queries import get_visible_task
@@ -141,6 +144,7 @@ def perform(
                 # judged on a state someone changed meanwhile: say so, not a reason that may not hold
                 raise StaleState() if _overtaken(session, ctx.task) else refusal
             _claim(session, ctx.task)
+            bump_data_version(session=session)  # figures may change: caches keyed by it move on commit
             outcome = entry.apply(ctx, payload)
             session.commit()
             return ActionResult(task_id=task_id, version=ctx.task.version, outcome=outcome)

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from models import OrgUnit, UnitKind
 from services.config.loader import AppConfig
+from services.infra.data_version import bump_data_version
 from services.infra.errors import InvalidInput
 
 
@@ -26,6 +27,7 @@ def sync_units(*, session: Session, config: AppConfig) -> None:
         unit.sort_order = order
         session.add(unit)
         existing[unit_cfg.code] = unit
+    changed = bool(session.new) or any(session.is_modified(u) for u in session.dirty)
     session.flush()
     for unit_cfg in config.org.units:
         parent = existing[unit_cfg.parent] if unit_cfg.parent else None
@@ -33,6 +35,8 @@ def sync_units(*, session: Session, config: AppConfig) -> None:
     for code, unit in existing.items():
         if code not in listed and unit.active:
             unit.active = False
+    if changed or any(session.is_modified(u) for u in existing.values()):
+        bump_data_version(session=session)  # a renamed or new unit changes the table's lines
     session.commit()
 
 

@@ -12,6 +12,7 @@ from models.schemas import AssignmentCreate, TaskCreate
 from services.access.permissions import Actor, require
 from services.config.loader import AppConfig
 from services.infra.clock import fmt_date, local_date, now_utc
+from services.infra.data_version import bump_data_version
 from services.infra.errors import InvalidInput
 from services.infra.text import clean_text, document_code_key
 from services.journal.events import record_event
@@ -162,5 +163,6 @@ def create_assignment(
             from_unit_id=actor.unit_id,
             to_unit_id=lead.id,
         )
+    bump_data_version(session=session)  # new tasks change the figures: with them or not at all
     session.commit()
     return document

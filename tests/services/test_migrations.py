@@ -23,6 +23,7 @@ TABLES = {
     "api_token",
     "app_user",
     "confirmation",
+    "data_version",
     "document",
     "extension",
     "flow",
@@ -60,7 +61,7 @@ def test_each_step_down_and_up(runtime: Runtime) -> None:
     )
     for action, revision in steps:
         _alembic(runtime, action, revision)
-        assert _at(runtime) == ("0004" if revision == "head" else revision)
+        assert _at(runtime) == ("0005" if revision == "head" else revision)
 
 
 def _at(runtime: Runtime) -> str:
