@@ -104,18 +104,28 @@ def build_rows(
     return rows
 
 
+def _urgency(state: TaskState, due_soon: bool, days_left: int, task_id: int) -> tuple[int, int, int]:
+    if state.is_done:
+        rank = 3
+    elif state.task_class is TaskClass.OPEN_OVERDUE:
+        rank = 0
+    elif due_soon:
+        rank = 1
+    else:
+        rank = 2
+    return (rank, days_left, task_id)
+
+
+def urgency_key(task_id: int, state: TaskState, *, today: date, due_soon_days: int) -> tuple[int, int, int]:
+    """The place of a task in ``sort_urgent_first`` from its class alone, before its row is built
+    (a page of a long list builds only the rows it shows)."""
+    days_left = (state.deadline - today).days
+    due_soon = (
+        not state.awaiting_confirmation and state.task_class is TaskClass.OPEN_ON_TIME and days_left <= due_soon_days
+    )
+    return _urgency(state, due_soon, days_left, task_id)
+
+
 def sort_urgent_first(rows: list[TaskRow]) -> list[TaskRow]:
     """Overdue first (most overdue on top), then due soon, then open, then done."""
-
-    def key(r: TaskRow) -> tuple[int, int, int]:
-        if r.state.is_done:
-            rank = 3
-        elif r.state.task_class is TaskClass.OPEN_OVERDUE:
-            rank = 0
-        elif r.due_soon:
-            rank = 1
-        else:
-            rank = 2
-        return (rank, r.days_left, r.task_id)
-
-    return sorted(rows, key=key)
+    return sorted(rows, key=lambda r: _urgency(r.state, r.due_soon, r.days_left, r.task_id))

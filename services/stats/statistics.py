@@ -12,13 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from models import OrgUnit, Permission, TaskClass, UnitKind
+from models import OrgUnit, Permission, Task, TaskClass, UnitKind
 from services.access.permissions import Actor, require
 from services.infra.errors import InvalidInput, PermissionDenied
 from services.stats.classify import TaskFacts, TaskState, classify, done_on, load_facts
-from services.stats.rows import TaskRow, build_rows, sort_urgent_first
+from services.stats.rows import TaskRow, build_rows, sort_urgent_first, urgency_key
+
+PER_PAGE_CHOICES = (20, 50, 100)  # rows per page a list of Giám sát offers
+MAX_PER_PAGE = 200
 
 
 @dataclass(frozen=True)
@@ -91,9 +94,17 @@ class StatisticsReport:
     total: UnitStats
 
 
-def _scoped(session: Session, period: Period) -> list[tuple[TaskFacts, TaskState]]:
-    """Every task in the period's scope with its class as of the period's as-of date."""
-    facts = load_facts(session=session)
+Scope = list[tuple[TaskFacts, TaskState]]
+
+
+def _scoped(session: Session, period: Period, *, lead_unit_id: int | None = None) -> Scope:
+    """Every task in the period's scope with its class as of the period's as-of date
+    (``lead_unit_id``: only that unit's tasks, read alone)."""
+    if lead_unit_id is None:
+        facts = load_facts(session=session)
+    else:
+        ids = session.exec(select(col(Task.id)).where(col(Task.lead_unit_id) == lead_unit_id)).all()
+        facts = load_facts(session=session, task_ids=[i for i in ids if i is not None])
     return [(f, classify(f, period.as_of)) for f in facts.values() if in_scope(f, period)]
 
 
@@ -102,9 +113,7 @@ def unit_statistics(*, session: Session, period: Period, include_empty: bool = F
     return _report(session, period, _scoped(session, period), include_empty=include_empty)
 
 
-def _report(
-    session: Session, period: Period, scoped: list[tuple[TaskFacts, TaskState]], *, include_empty: bool = False
-) -> StatisticsReport:
+def _report(session: Session, period: Period, scoped: Scope, *, include_empty: bool = False) -> StatisticsReport:
     units = [
         u
         for u in session.exec(select(OrgUnit).order_by(OrgUnit.sort_order, OrgUnit.id)).all()  # type: ignore[arg-type]
@@ -139,19 +148,47 @@ def tasks_behind(
     Units see their own tasks only; VP UBND and admin see all.
     """
     _check_behind(actor, unit_id)
-    return _behind(session, period, _scoped(session, period), due_soon_days, unit_id, task_class)
+    return _behind(session, period, _scoped(session, period, lead_unit_id=unit_id), due_soon_days, unit_id, task_class)
+
+
+@dataclass(frozen=True)
+class RowPage:
+    """One page of the tasks behind a figure; ``total`` is the figure (every page together)."""
+
+    items: list[TaskRow]
+    total: int
+    page: int  # from 1; a page past the last is the last
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first(self) -> int:
+        """Position (from 1) of the first row shown; 0 when there is none."""
+        return (self.page - 1) * self.per_page + 1 if self.items else 0
+
+    @property
+    def last(self) -> int:
+        return (self.page - 1) * self.per_page + len(self.items)
 
 
 @dataclass(frozen=True)
 class Dashboard:
-    """One reading of the scope for "Giám sát công việc": the official table, and the tasks behind
-    any of its figures from that same reading, so a list always adds up to the figure shown next
-    to it (the page keeps it while its drill-down filters change)."""
+    """One reading for "Giám sát công việc": the official table, and the tasks behind any of its
+    figures, so a list adds up to the figure shown next to it (the page keeps it while its
+    drill-down filters change).
+
+    Built by ``dashboard``: from one reading of the scope; or around a table the caller already
+    has for the current data version (``report=``, the page's cache of the public table), when
+    the lists read only the scope they need: a unit's own tasks, or every task for VP UBND."""
 
     actor: Actor
     period: Period
     report: StatisticsReport
-    scope: list[tuple[TaskFacts, TaskState]] = field(repr=False, compare=False)
+    scope: Scope | None = field(default=None, repr=False, compare=False)
+    _unit_scopes: dict[int, Scope] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def lists_unit(self) -> int | None:
@@ -164,17 +201,75 @@ class Dashboard:
             return {row.unit_id: row.unit_name for row in self.report.rows}
         return {self.actor.unit_id: self.actor.unit_name}
 
+    def _scope_for(self, session: Session, unit_id: int | None) -> Scope:
+        if self.scope is not None:
+            return self.scope
+        if unit_id is None:
+            object.__setattr__(self, "scope", _scoped(session, self.period))
+            assert self.scope is not None
+            return self.scope
+        if unit_id not in self._unit_scopes:
+            self._unit_scopes[unit_id] = _scoped(session, self.period, lead_unit_id=unit_id)
+        return self._unit_scopes[unit_id]
+
+    def read_scope(self, *, session: Session, unit_id: int | None) -> None:
+        """Read now the scope the lists of ``unit_id`` (None: every unit) will be drawn from."""
+        _check_behind(self.actor, unit_id)
+        self._scope_for(session, unit_id)
+
+    def figure(self, *, unit_id: int | None = None, task_class: TaskClass | None = None) -> int:
+        """The figure of the table a list opens: a unit's (None: the total row) class (None: all)."""
+        _check_behind(self.actor, unit_id)
+        stats = self.report.total if unit_id is None else next(
+            (row for row in self.report.rows if row.unit_id == unit_id), None
+        )
+        if stats is None:
+            return 0
+        return stats.total if task_class is None else stats.counts[task_class]
+
     def figure_tasks(
         self, *, session: Session, due_soon_days: int, unit_id: int | None = None, task_class: TaskClass | None = None
     ) -> list[TaskRow]:
-        """Like ``tasks_behind``, with the same permission rule, from this reading."""
+        """Like ``tasks_behind``, with the same permission rule, from this reading: every row
+        (exports)."""
         _check_behind(self.actor, unit_id)
-        return _behind(session, self.period, self.scope, due_soon_days, unit_id, task_class)
+        return _behind(session, self.period, self._scope_for(session, unit_id), due_soon_days, unit_id, task_class)
+
+    def figure_page(
+        self,
+        *,
+        session: Session,
+        due_soon_days: int,
+        unit_id: int | None = None,
+        task_class: TaskClass | None = None,
+        page: int = 1,
+        per_page: int = 50,
+    ) -> RowPage:
+        """One page of ``figure_tasks`` (same order, urgent first): only its rows are built."""
+        _check_behind(self.actor, unit_id)
+        return _behind_page(
+            session,
+            self.period,
+            self._scope_for(session, unit_id),
+            due_soon_days,
+            unit_id,
+            task_class,
+            page=page,
+            per_page=per_page,
+        )
 
 
-def dashboard(*, session: Session, actor: Actor, period: Period) -> Dashboard:
-    """Read the scope once: the table now, the lists behind its figures on demand."""
+def dashboard(
+    *, session: Session, actor: Actor, period: Period, report: StatisticsReport | None = None
+) -> Dashboard:
+    """The table and the lists behind its figures. Without ``report``: read the scope once, the
+    table now, the lists from the same reading. With ``report`` (the public table of this period,
+    as of the current data version): the lists read their scope when asked."""
     require(actor, Permission.DASHBOARD_VIEW, _NO_DASHBOARD)
+    if report is not None:
+        if report.period != period:
+            raise ValueError("the report is of another period")
+        return Dashboard(actor=actor, period=period, report=report)
     scope = _scoped(session, period)
     return Dashboard(actor=actor, period=period, report=_report(session, period, scope), scope=scope)
 
@@ -188,20 +283,57 @@ def _check_behind(actor: Actor, unit_id: int | None) -> None:
         raise PermissionDenied("Bạn chỉ xem được danh sách nhiệm vụ của đơn vị mình.")
 
 
+def _chosen(
+    scoped: Scope, unit_id: int | None, task_class: TaskClass | None
+) -> dict[int, tuple[TaskFacts, TaskState]]:
+    return {
+        facts.task_id: (facts, state)
+        for facts, state in scoped
+        if (unit_id is None or facts.lead_unit_id == unit_id) and (task_class is None or state.task_class is task_class)
+    }
+
+
 def _behind(
     session: Session,
     period: Period,
-    scoped: list[tuple[TaskFacts, TaskState]],
+    scoped: Scope,
     due_soon_days: int,
     unit_id: int | None,
     task_class: TaskClass | None,
 ) -> list[TaskRow]:
-    chosen = {
-        facts.task_id: facts
-        for facts, state in scoped
-        if (unit_id is None or facts.lead_unit_id == unit_id) and (task_class is None or state.task_class is task_class)
-    }
+    chosen = {task_id: facts for task_id, (facts, _) in _chosen(scoped, unit_id, task_class).items()}
     rows = build_rows(
         session=session, task_ids=chosen, today=period.as_of, due_soon_days=due_soon_days, facts=chosen
     )
     return sort_urgent_first(rows)
+
+
+def _behind_page(
+    session: Session,
+    period: Period,
+    scoped: Scope,
+    due_soon_days: int,
+    unit_id: int | None,
+    task_class: TaskClass | None,
+    *,
+    page: int,
+    per_page: int,
+) -> RowPage:
+    """Sort every chosen task by its class (no row built), then build the page's rows only."""
+    if page < 1:
+        raise InvalidInput("Trang phải từ 1 trở lên.", field="page")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise InvalidInput(f"Số nhiệm vụ mỗi trang phải từ 1 đến {MAX_PER_PAGE}.", field="per_page")
+    chosen = _chosen(scoped, unit_id, task_class)
+    order = sorted(
+        chosen,
+        key=lambda task_id: urgency_key(
+            task_id, chosen[task_id][1], today=period.as_of, due_soon_days=due_soon_days
+        ),
+    )
+    total = len(order)
+    page = min(page, max(1, -(-total // per_page)))
+    shown = order[(page - 1) * per_page : page * per_page]
+    facts = {task_id: chosen[task_id][0] for task_id in shown}
+    rows = build_rows(session=session, task_ids=shown, today=period.as_of, due_soon_days=due_soon_days, facts=facts)
+    return RowPage(items=sort_urgent_first(rows), total=total, page=page, per_page=per_page)

@@ -483,3 +483,62 @@ def test_period_must_not_be_reversed() -> None:
         make_period(date_from=date(2026, 4, 1), date_to=date(2026, 3, 31), today=date(2026, 5, 1))
     single_day = make_period(date_from=date(2026, 3, 31), date_to=date(2026, 3, 31), today=date(2026, 5, 1))
     assert single_day.as_of == date(2026, 3, 31)
+
+
+def test_a_page_of_the_tasks_behind_a_figure_is_a_slice_of_the_whole_list(
+    session: Session, people: dict[str, Actor], history: dict[str, int]
+) -> None:
+    """``figure_page`` gives the rows of ``figure_tasks`` (urgent first) a page at a time, and its
+    ``total`` is the figure of the table, for every unit × class; a page past the last is the last."""
+    period = make_period(date_from=MARCH_FROM, date_to=MARCH_TO, today=date(2026, 4, 15))
+    board = dashboard(session=session, actor=people["tracker"], period=period)
+    for row in [*board.report.rows, None]:
+        unit = None if row is None else row.unit_id
+        counts = board.report.total.counts if row is None else row.counts
+        for cls in (None, *TaskClass):
+            whole = board.figure_tasks(session=session, due_soon_days=3, unit_id=unit, task_class=cls)
+            figure = sum(counts.values()) if cls is None else counts[cls]
+            for per_page in (1, 2, 5):
+                pages = [
+                    board.figure_page(
+                        session=session, due_soon_days=3, unit_id=unit, task_class=cls, page=n, per_page=per_page
+                    )
+                    for n in range(1, len(whole) // per_page + 2)
+                ]
+                assert all(p.total == figure == len(whole) for p in pages), (unit, cls)
+                assert [r for p in pages for r in p.items][: len(whole)] == whole
+                assert all(len(p.items) <= per_page for p in pages)
+    first = board.figure_page(session=session, due_soon_days=3, page=1, per_page=5)
+    second = board.figure_page(session=session, due_soon_days=3, page=2, per_page=5)
+    assert (first.total, first.first, first.last, first.pages) == (MARCH_TOTAL[-1], 1, 5, 4)
+    assert (second.first, second.last) == (6, 10)
+    beyond = board.figure_page(session=session, due_soon_days=3, page=99, per_page=5)
+    assert (beyond.page, beyond.first, beyond.last) == (4, 16, 16)
+    with pytest.raises(InvalidInput):
+        board.figure_page(session=session, due_soon_days=3, page=0)
+    with pytest.raises(InvalidInput):
+        board.figure_page(session=session, due_soon_days=3, per_page=0)
+
+
+def test_a_dashboard_around_a_report_it_was_given_reads_only_the_lists_it_is_asked(
+    session: Session, people: dict[str, Actor], history: dict[str, int]
+) -> None:
+    """The page hands ``dashboard`` the public table from its cache: the lists are the same as
+    from one reading, a unit user's read only its own unit, and the permission rule holds."""
+    period = make_period(date_from=MARCH_FROM, date_to=MARCH_TO, today=date(2026, 4, 15))
+    finance = unit_id(session, FINANCE)
+    report = unit_statistics(session=session, period=period)
+    for actor, units in ((people["tracker"], (None, finance)), (people["clerk"], (finance,))):
+        given = dashboard(session=session, actor=actor, period=period, report=report)
+        read = dashboard(session=session, actor=actor, period=period)
+        assert given.report is report
+        for unit in units:
+            for cls in (None, *TaskClass):
+                assert given.figure_tasks(session=session, due_soon_days=3, unit_id=unit, task_class=cls) == (
+                    read.figure_tasks(session=session, due_soon_days=3, unit_id=unit, task_class=cls)
+                )
+    own = dashboard(session=session, actor=people["clerk"], period=period, report=report)
+    own.figure_page(session=session, due_soon_days=3, unit_id=finance)
+    assert own.scope is None  # only Sở Tài chính's tasks were read
+    with pytest.raises(PermissionDenied):
+        own.figure_page(session=session, due_soon_days=3, unit_id=None)
