@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import altair as alt
@@ -10,10 +11,11 @@ import streamlit as st
 from models import TaskClass
 from services.infra.clock import fmt_date
 from services.infra.errors import ServiceError
-from services.stats.statistics import Dashboard, dashboard, make_period
+from services.stats.statistics import Dashboard, RowPage, dashboard, make_period
 from ui.format import chart_frame, fmt_percent, styled_stats_table
+from ui.public_cache import data_version, public_table
 from ui.runtime import config, db, require_actor, today
-from ui.task_list import task_list
+from ui.task_list import first_page, paged_task_list
 from ui.url_state import init_from_url, write_to_url
 
 actor = require_actor()
@@ -41,14 +43,23 @@ except ServiceError as exc:
     st.error(exc.message)
     st.stop()
 
-with db() as session:
-    board = dashboard(session=session, actor=actor, period=period)
-    overdue = board.figure_tasks(
-        session=session,
-        due_soon_days=cfg.app.due_soon_days,
-        unit_id=board.lists_unit,
-        task_class=TaskClass.OPEN_OVERDUE,
-    )
+
+
+def read_board() -> Dashboard:
+    """The public table from the cache of its data version, and the scope this user's lists need.
+
+    A write that lands between reading the version and reading the lists would make a list
+    disagree with its figure: then the page takes one reading of the scope for both instead."""
+    with db() as session:
+        version = data_version(session)
+        board = dashboard(session=session, actor=actor, period=period, report=public_table(period, version))
+        board.read_scope(session=session, unit_id=board.lists_unit)
+        if data_version(session) != version:
+            board = dashboard(session=session, actor=actor, period=period)
+    return board
+
+
+board = read_board()
 report = board.report
 st.caption(
     f"Kỳ báo cáo {fmt_date(period.date_from)} – {fmt_date(period.date_to)}; số liệu tính đến ngày "
@@ -98,7 +109,30 @@ if not frame.empty:
     st.altair_chart(chart, width="stretch")
 
 st.subheader("Nhiệm vụ quá hạn" + ("" if board.lists_unit is None else f" của {actor.unit_name}"))
-task_list(overdue, cfg, key="overdue")
+
+
+def page_of(unit_id: int | None, task_class: TaskClass | None) -> Callable[[int, int], RowPage]:
+    def fetch(page: int, per_page: int) -> RowPage:
+        with db() as session:
+            return board.figure_page(
+                session=session,
+                due_soon_days=cfg.app.due_soon_days,
+                unit_id=unit_id,
+                task_class=task_class,
+                page=page,
+                per_page=per_page,
+            )
+
+    return fetch
+
+
+paged_task_list(
+    page_of(board.lists_unit, TaskClass.OPEN_OVERDUE),
+    cfg,
+    key="overdue",
+    page_param="overdue_page",
+    per_page_param="overdue_per_page",
+)
 
 
 @st.fragment
@@ -118,29 +152,36 @@ def drill_down(board: Dashboard) -> None:
     init_from_url("drill_class", "class", "", lambda raw: TaskClass(raw).value if raw else "")
     d1, d2 = st.columns(2)
     unit_choice: int = d1.selectbox(
-        "Đơn vị", unit_options, format_func=lambda u: units.get(u, "Tất cả đơn vị"), key="drill_unit"
+        "Đơn vị",
+        unit_options,
+        format_func=lambda u: units.get(u, "Tất cả đơn vị"),
+        key="drill_unit",
+        on_change=first_page,
+        args=("drill",),
     )
     class_value: str = d2.selectbox(
         "Nhóm",
         class_options,
         format_func=lambda c: cfg.class_label(TaskClass(c)) if c else "Tất cả",
         key="drill_class",
+        on_change=first_page,
+        args=("drill",),
     )
     class_choice = TaskClass(class_value) if class_value else None
     write_to_url("drill_unit", "unit", str(unit_choice))
     write_to_url("drill_class", "class", class_value)
+    unit_id = unit_choice or None
     try:
-        with db() as session:
-            behind = board.figure_tasks(
-                session=session,
-                due_soon_days=cfg.app.due_soon_days,
-                unit_id=unit_choice or None,
-                task_class=class_choice,
-            )
+        figure = board.figure(unit_id=unit_id, task_class=class_choice)
     except ServiceError as exc:
         st.error(exc.message)
-    else:
-        st.caption(f"{len(behind)} nhiệm vụ")
-        task_list(behind, cfg, key="drill")
+        return
+    st.caption(f"{figure} nhiệm vụ")  # the figure of the table this list opens
+    try:
+        paged_task_list(
+            page_of(unit_id, class_choice), cfg, key="drill", page_param="page", per_page_param="per_page"
+        )
+    except ServiceError as exc:
+        st.error(exc.message)
 
 drill_down(board)

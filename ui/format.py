@@ -135,3 +135,8 @@ def shorten(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"
+
+
+def fmt_count(number: int) -> str:
+    """A count with its thousands apart: 1 234."""
+    return f"{number:,}".replace(",", " ")

@@ -1,12 +1,16 @@
-"""A task list that opens the chosen task on the detail page."""
+"""A task list that opens the chosen task on the detail page; long lists a page at a time."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import streamlit as st
 
 from services.config.loader import AppConfig
 from services.stats.rows import TaskRow
-from ui.format import styled_task_table
+from services.stats.statistics import PER_PAGE_CHOICES, RowPage
+from ui.format import fmt_count, styled_task_table
+from ui.url_state import init_from_url, write_to_url
 
 
 def task_list(rows: list[TaskRow], config: AppConfig, *, key: str) -> None:
@@ -34,3 +38,63 @@ def task_list(rows: list[TaskRow], config: AppConfig, *, key: str) -> None:
     selected = event.selection.rows if event is not None else []  # type: ignore[union-attr]
     if selected:
         st.switch_page("pages/task_detail.py", query_params={"id": str(rows[selected[0]].task_id)})
+
+
+def _page_number(raw: str) -> int:
+    number = int(raw)
+    if number < 1:
+        raise ValueError(raw)
+    return number
+
+
+def _per_page(raw: str) -> int:
+    number = int(raw)
+    if number not in PER_PAGE_CHOICES:
+        raise ValueError(raw)
+    return number
+
+
+def first_page(key: str) -> None:
+    """Back to page 1 (a filter of the list changed)."""
+    st.session_state[f"{key}_page"] = 1
+
+
+def paged_task_list(
+    fetch: Callable[[int, int], RowPage], config: AppConfig, *, key: str, page_param: str, per_page_param: str
+) -> RowPage:
+    """One page of a long list, never more than "Số dòng mỗi trang" rows in the browser, with
+    the total and the paging controls; the page and its size live in the URL.
+
+    ``fetch(page, per_page)``: the service's page (a page past the last comes back as the last).
+    """
+    page_key, size_key = f"{key}_page", f"{key}_per_page"
+    init_from_url(page_key, page_param, 1, _page_number)
+    init_from_url(size_key, per_page_param, PER_PAGE_CHOICES[1], _per_page)
+    result = fetch(int(st.session_state[page_key]), int(st.session_state[size_key]))
+    st.session_state[page_key] = result.page  # the list shrank since the link was made
+    task_list(result.items, config, key=key)
+    if result.total:
+        pager = st.columns([3, 1, 1, 1.2, 1.2], vertical_alignment="bottom")
+        pager[0].caption(f"Hiển thị {result.first}–{result.last} / {fmt_count(result.total)} nhiệm vụ")
+        pager[1].number_input("Trang", min_value=1, max_value=result.pages, step=1, key=page_key)
+        pager[2].selectbox(
+            "Số dòng mỗi trang", PER_PAGE_CHOICES, key=size_key, on_change=first_page, args=(key,)
+        )
+
+        def move(by: int) -> None:
+            st.session_state[page_key] = min(max(1, st.session_state[page_key] + by), result.pages)
+
+        pager[3].button(
+            "‹ Trang trước", key=f"{key}_prev", disabled=result.page <= 1, on_click=move, args=(-1,), width="stretch"
+        )
+        pager[4].button(
+            "Trang sau ›",
+            key=f"{key}_next",
+            disabled=result.page >= result.pages,
+            on_click=move,
+            args=(1,),
+            width="stretch",
+        )
+    write_to_url(page_key, page_param, str(st.session_state[page_key]))
+    write_to_url(size_key, per_page_param, str(st.session_state[size_key]))
+    return result

@@ -100,6 +100,7 @@ def clear_caches() -> None:
     settings_module.get_settings.cache_clear()
     get_runtime.cache_clear()
     st.cache_resource.clear()
+    st.cache_data.clear()  # Giám sát's public table (keyed by database too; cleared for a clean start)
 
 
 @dataclass
