@@ -40,9 +40,17 @@ from models import (
 from models.schemas import NoteInput
 from services.access.permissions import Actor, build_actor
 from services.actions.registry import perform
+from services.infra.data_version import current_data_version
 from services.infra.settings import ROOT, Settings
 from services.runtime import start
-from services.stats.statistics import Period, dashboard, make_period, tasks_behind, unit_statistics
+from services.stats.statistics import (
+    Period,
+    StatisticsReport,
+    dashboard,
+    make_period,
+    tasks_behind,
+    unit_statistics,
+)
 from services.tasks.queries import list_unit_tasks
 
 if TYPE_CHECKING:
@@ -154,6 +162,22 @@ def first_screen(session: Session, actor: Actor, period: Period) -> None:
     board.figure_tasks(session=session, due_soon_days=3)
 
 
+def first_screen_paged(session: Session, actor: Actor, period: Period) -> None:
+    """Giám sát's first run now: the table, a page of the overdue list, a page of the drill-down."""
+    board = dashboard(session=session, actor=actor, period=period)
+    board.figure_page(session=session, due_soon_days=3, task_class=TaskClass.OPEN_OVERDUE)
+    board.figure_page(session=session, due_soon_days=3)
+
+
+def cached_run(session: Session, actor: Actor, period: Period, report: StatisticsReport) -> None:
+    """A page run whose public table came from the cache (same data version): the version, and
+    a unit leader's lists read from its own unit's tasks."""
+    current_data_version(session=session)
+    board = dashboard(session=session, actor=actor, period=period, report=report)
+    board.figure_page(session=session, due_soon_days=3, unit_id=actor.unit_id, task_class=TaskClass.OPEN_OVERDUE)
+    board.figure_page(session=session, due_soon_days=3, unit_id=actor.unit_id)
+
+
 def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     n = int(args[0]) if args else 20_000
@@ -199,6 +223,10 @@ def run(n: int, server: PostgresServer | None) -> None:
                 "tasks_behind (every task: drill default)": median_ms(
                     lambda: tasks_behind(session=session, actor=actor, period=period, due_soon_days=3)
                 ),
+                "first screen, lists paged (figure_page, 50 rows)": median_ms(
+                    lambda: first_screen_paged(session, actor, period)
+                ),
+                "current_data_version": median_ms(lambda: current_data_version(session=session)),
             }
             # One action through the registry's entry point: guard, version claim, journal, commit.
             open_task = session.exec(select(Task).where(Task.status == TaskStatus.OPEN)).first()
@@ -217,6 +245,9 @@ def run(n: int, server: PostgresServer | None) -> None:
             lead = build_actor(session=session, config=rt.config, user_id=lead_user.id or 0)
             assert lead is not None
             task_id = open_task.id
+            results["cached page run, a unit leader (version + own lists)"] = median_ms(
+                lambda: cached_run(session, lead, period, report)
+            )
             results["perform: one progress note (guard+claim+journal)"] = median_ms(
                 lambda: perform(
                     session=session,
