@@ -124,6 +124,20 @@ def test_the_overdue_list_is_paged_on_its_own(world: World) -> None:
     assert at.query_params["overdue_page"] == "1"
 
 
+def test_a_write_while_the_lists_are_read_gives_one_reading_for_table_and_lists(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The version moved between the cached table and the lists: the run reads both in one go, so
+    a list still adds up to its figure (the version here moves at every read)."""
+    versions = iter(range(1000, 2000))
+    monkeypatch.setattr("ui.public_cache.data_version", lambda session: next(versions))
+    st.cache_data.clear()
+    at = _open(world, per_page="5")
+    assert "8 nhiệm vụ" in values(at.caption)
+    assert "Hiển thị 1–5 / 8 nhiệm vụ" in values(at.caption)
+    assert {m.label: m.value for m in at.metric}["Tổng số nhiệm vụ"] == "8"
+
+
 # --- the public table, cached per data version (kept last: it changes the data) --------------
 
 
