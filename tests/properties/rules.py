@@ -1,7 +1,8 @@
-"""What the YAML says, read here without the engine: workflows, the org tree, the step rule.
+"""What the YAML says, read here without the engine: workflows, the org tree, roles, the step rule.
 
 Shared by the permission matrix and the state machine, so their expectations come from
-``config/workflows.yaml`` and ``config/org.yaml`` themselves, not from ``services.workflow.engine``.
+``config/workflows.yaml``, ``config/org.yaml`` and ``config/roles.yaml`` themselves, not from
+``services.workflow.engine`` or ``services.access.permissions``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ _ORG: list[dict[str, Any]] = yaml.safe_load((ROOT / "config" / "org.yaml").read_
 PARENT_OF: dict[str, str | None] = {u["code"]: u.get("parent") for u in _ORG}
 CHILDREN_OF: dict[str, list[str]] = {u["code"]: [c["code"] for c in _ORG if c.get("parent") == u["code"]] for u in _ORG}
 OFFICE_CODES = frozenset(u["code"] for u in _ORG if u["kind"] == "office")
+_ROLES: dict[str, dict[str, Any]] = yaml.safe_load((ROOT / "config" / "roles.yaml").read_text("utf-8"))["roles"]
 STEP_ROLES = ("clerk", "leader", "specialist", "tracker")  # roles that may appear in a transition
 
 OFFICE = "000.00.01.H21"  # VP UBND tỉnh
@@ -33,6 +35,11 @@ PLEIKU = "000.00.31.H21"  # UBND TP Pleiku
 AN_KHE = "000.00.32.H21"  # UBND TX An Khê
 PLK_FIN, PLK_ENV, PLK_URBAN = "000.01.31.H21", "000.02.31.H21", "000.03.31.H21"  # Pleiku's phòng
 CHU_PAH_HOME = "000.01.34.H21"  # P. Nội vụ huyện Chư Păh
+
+
+def permissions_of(role: str, unit: str) -> frozenset[str]:
+    """What roles.yaml grants ``role`` in ``unit``: its ``at_office`` list in VP UBND, else ``at_unit``."""
+    return frozenset(_ROLES[role]["at_office" if unit in OFFICE_CODES else "at_unit"])
 
 
 def from_states(tr: dict[str, Any]) -> list[str]:

@@ -1,7 +1,22 @@
-"""The whole permission matrix of the workflow engine (Điều 5.1.e), cell by cell.
+"""The whole permission matrix: every action of the registry, and every step of the workflows.
 
-Rows: every transition of every workflow of ``config/workflows.yaml``. Columns: every role
-(clerk, leader, specialist, tracker, admin) in every unit relative to the unit holding the flow
+**Every action of ``REGISTRY``** (``test_every_registry_action_role_unit_and_situation``): each
+key × each role × each unit relation to the task (its lead unit, the sub-unit it was routed to,
+a child it was not routed to, the lead's parent, a sibling, a coordinating unit, an unrelated
+unit, VP UBND) × each situation of the task (``examples.SITUATIONS``: new, routed, at the reply
+step, replied, wrong-unit request pending, closed as wrong unit, done, revoked), in two scenes
+(``situations.SCENES``: Sở TT&TT routing to P. CNTT; a sub-unit of TP Pleiku as lead unit). The
+expected answer comes from ``expect.expected``: roles.yaml and the entry's ``permission`` and
+``scope``, visibility as the README states it, the example table's situations the action is
+meant for, and for steps the transition-level rule below. ``refusal_of`` must give exactly it,
+without input and with the example input; ``offers`` must hold exactly the keys whose guard
+passes; ``perform`` must raise the same refusal and commit nothing, or, allowed, succeed,
+journal and bump the task's version once. An action added to the registry is covered once
+``examples.EXAMPLES`` has its line (a test fails until then).
+
+**Every step of the workflows** (``test_every_role_unit_and_transition``, the ``Scope.WORKFLOW``
+part in depth): rows: every transition of every workflow of ``config/workflows.yaml``. Columns:
+every role (clerk, leader, specialist, tracker, admin) in every unit relative to the unit holding the flow
 — its own unit, its parent, a sibling (another child of the same parent for sub flows, another
 top-level unit for main flows; for sub flows also the sibling the task was routed to as well),
 a child (for main flows of units with sub-units), an unrelated unit and VP UBND — plus, in the
@@ -27,13 +42,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from models import Document, EventAction, Flow, Task, TaskEvent, TaskStatus
+from models import ActionKey, Document, EventAction, Flow, Role, Task, TaskEvent, TaskStatus
 from models.schemas import AssignmentCreate, ReplyCreate, TaskCreate
 from services.access.permissions import Actor, build_actor
+from services.actions.base import AnyAction
+from services.actions.registry import REGISTRY, offers, perform, refusal_of
 from services.config.loader import AppConfig
 from services.config.workflows import WorkflowsConfig
 from services.infra.database import make_engine
@@ -43,6 +61,8 @@ from services.workflow.engine import main_flow
 from tests.actions import available_actions, fire
 from tests.conftest import at
 from tests.properties.conftest import STAFF, Template, fresh_database, template
+from tests.properties.examples import EXAMPLES, MISSING_EXAMPLE, SITUATIONS, InputContext
+from tests.properties.expect import TaskFacts, Who, expected, facts_of, may_see
 from tests.properties.rules import (
     AN_KHE,
     CHU_PAH_HOME,
@@ -66,6 +86,7 @@ from tests.properties.rules import (
     path_to,
     step_allowed,
 )
+from tests.properties.situations import SCENES, Scene, SceneMaker
 
 ROLE_LABELS = ("clerk", "leader", "specialist", "tracker", "admin")  # one user per role in each unit
 OTHER_LABELS = ("specialist2", "tracker2")  # own unit only: same role as the assignee, not them
@@ -603,3 +624,285 @@ def test_truong_hop_2_can_be_chosen_at_but_phe(template_session: Session) -> Non
     template_session.expire_all()
     subs = template_session.exec(select(Flow).where(Flow.parent_flow_id == flow.id)).all()
     assert [(f.workflow, f.state) for f in subs] == [("truong_hop_2_truc_thuoc", "cho_phan_cong")] * 2
+
+
+# --- every action of the registry: role × unit relation × situation of the task ----------------------
+
+JUDGED = date(2026, 3, 9)  # the day the registry cells are tried (the situations were made before)
+
+
+@dataclass
+class Tally:
+    cells: int = 0  # (action, situation, relation, role), judged without input
+    with_input: int = 0  # the same cells again with the example input, where the action is meant
+    performed: int = 0  # allowed cells carried out by perform
+    offers: int = 0  # (situation, relation, role): the page's offers compared with the guard
+    answers: Counter[str] = field(default_factory=Counter)
+    allowed: Counter[str] = field(default_factory=Counter)  # action key -> allowed cells
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Allowed:
+    task_id: int
+    who: Who
+    key: ActionKey
+    cell: str
+
+
+def name_of(refusal: type[ServiceError] | ServiceError | None) -> str:
+    if refusal is None:
+        return "allowed"
+    return refusal.__name__ if isinstance(refusal, type) else type(refusal).__name__
+
+
+def footprint(session: Session, task_id: int) -> tuple[Any, ...]:
+    """What refused actions must leave as they were: the task and the rows around it."""
+    task = session.get(Task, task_id)
+    assert task is not None
+    return (task.version, task.status, *counts(session), flows_of(session, task_id))
+
+
+def version_of(session: Session, task_id: int) -> int:
+    return session.exec(select(Task.version).where(Task.id == task_id)).one()
+
+
+def input_context(facts: TaskFacts, tpl: Template, number: int) -> InputContext:
+    return InputContext(
+        facts=facts,
+        today=JUDGED,
+        number=number,
+        user=lambda label, code: tpl.user_ids[(label, code)],
+        unit_id=tpl.unit_ids.__getitem__,
+        units=(JUSTICE, HEALTH),
+    )
+
+
+def prepare_scene(tpl: Template, scene: Scene, folder: Path) -> tuple[Path, dict[str, int]]:
+    """One SQLite file with one task per situation of the scene, reached by the real actions."""
+    path = folder / "scene.db"
+    engine = fresh_database(path)
+    with Session(engine, expire_on_commit=False) as session:
+        maker = SceneMaker(
+            session, tpl.config, scene, unit_ids=tpl.unit_ids, user_ids=tpl.user_ids, issued=ISSUED, worked=WORKED
+        )
+        tasks = {situation: maker.make(situation) for situation in scene.situations}
+    engine.dispose()
+    return path, tasks
+
+
+@dataclass
+class Judge:
+    """The cells of one task (one situation of a scene), judged on the prepared file.
+
+    The refused ``perform`` calls run on a copy (``spare``): their rollbacks expire what a session
+    holds, so ``refusal_of`` keeps reading through a warm ``session``, and one that wrongly
+    succeeds spoils only the copy.
+    """
+
+    session: Session
+    spare: Work
+    tpl: Template
+    tally: Tally
+    situation: str
+    facts: TaskFacts
+    allowed: list[Allowed]
+
+    @property
+    def task_id(self) -> int:
+        return self.facts.task_id
+
+    def actor(self, who: Who) -> Actor:
+        built = build_actor(session=self.session, config=self.tpl.config, user_id=who.user_id)
+        assert built is not None
+        return built
+
+    def cells_of(self, who: Who, cell: str) -> None:
+        """Every action for one actor, then the page's offers: exactly those whose guard passed."""
+        actor = self.actor(who)
+        passes = {key for key, entry in REGISTRY.items() if self.cell(entry, who, actor, f"{cell} | {key}")}
+        self.tally.offers += 1
+        try:
+            offered = offers(
+                session=self.session, actor=actor, config=self.tpl.config, task_id=self.task_id, now=at(JUDGED)
+            )
+        except NotFound:
+            if may_see(who, self.facts):
+                self.tally.problems.append(f"{cell}: offers says not found, but the actor sees the task")
+            return
+        if {o.key for o in offered} != passes:
+            keys = sorted({o.key for o in offered})
+            self.tally.problems.append(f"{cell}: offers {keys}, but the guard passes for {sorted(passes)}")
+
+    def cell(self, entry: AnyAction, who: Who, actor: Actor, cell: str) -> bool:
+        """One cell without input, and with the example input where the action is meant; True when
+        the guard passes without input."""
+        example = EXAMPLES[entry.key]
+        possible = self.situation in example.possible
+        facts, tally = self.facts, self.tally
+        want = expected(entry, who, facts, possible=possible, data=None, transition=example.transition(facts, None))
+        got = self.refusal(actor, entry.key, None)
+        tally.cells += 1
+        tally.answers[name_of(got)] += 1
+        if name_of(want) != name_of(got):
+            tally.problems.append(f"{cell} (no input): expected {name_of(want)}, got {name_of(got)}: {got}")
+        if possible:
+            data = example.build(input_context(facts, self.tpl, tally.with_input))
+            tally.with_input += 1
+            want = expected(entry, who, facts, possible=True, data=data, transition=example.transition(facts, data))
+            got_with_input = self.refusal(actor, entry.key, data)
+            if name_of(want) != name_of(got_with_input):
+                tally.problems.append(
+                    f"{cell} {data!r}: expected {name_of(want)}, got {name_of(got_with_input)}: {got_with_input}"
+                )
+            if want is None:
+                self.allowed.append(Allowed(self.task_id, who, entry.key, cell))
+            elif want is not NotFound:  # (not found: the same look-up as refusal_of's)
+                self.refused_perform(actor, entry.key, data, want, cell)
+        return got is None
+
+    def refusal(self, actor: Actor, key: ActionKey, data: BaseModel | None) -> ServiceError | None:
+        return refusal_of(
+            session=self.session,
+            actor=actor,
+            config=self.tpl.config,
+            task_id=self.task_id,
+            action=key,
+            data=data,
+            now=at(JUDGED),
+        )
+
+    def refused_perform(
+        self, actor: Actor, key: ActionKey, data: BaseModel, want: type[ServiceError], cell: str
+    ) -> None:
+        """Refused, ``perform`` raises what ``refusal_of`` said and commits nothing."""
+        with self.spare.session() as session:
+            try:
+                perform(
+                    session=session,
+                    actor=actor,
+                    config=self.tpl.config,
+                    task_id=self.task_id,
+                    action=key,
+                    data=data,
+                    now=at(JUDGED),
+                )
+            except ServiceError as exc:
+                if type(exc) is not want:
+                    self.tally.problems.append(f"{cell}: expected {name_of(want)}, perform raised {exc!r}")
+                if version_of(session, self.task_id) != self.facts.version:
+                    self.tally.problems.append(f"{cell}: refused, but the task's version changed")
+                return
+        self.spare.spoil()
+        self.tally.problems.append(f"{cell}: expected {name_of(want)}, perform succeeded")
+
+
+def judge_scene(tpl: Template, scene: Scene, path: Path, tasks: dict[str, int], tally: Tally) -> None:
+    """Every cell of one scene through ``refusal_of``, ``offers`` and (refused, with input)
+    ``perform``; then the allowed cells through ``perform``."""
+    allowed: list[Allowed] = []
+    engine = make_engine(f"sqlite:///{path}")
+    spare = Work(Prepared(path), path.parent)
+    with Session(engine, expire_on_commit=False) as session:
+        for situation, task_id in tasks.items():
+            judge = Judge(session, spare, tpl, tally, situation, facts_of(session, task_id, CODE_OF), allowed)
+            before = footprint(session, task_id)
+            for relation, unit in scene.relations.items():
+                for role in Role:
+                    who = Who(unit, role.value, tpl.user_ids[(role.value, unit)])
+                    judge.cells_of(who, f"{scene.name} | {situation} | {relation} {unit} {role.value}")
+            if footprint(session, task_id) != before:
+                tally.problems.append(f"{scene.name} | {situation}: the refused cells changed the database")
+    engine.dispose()
+    spare.spoil()
+    perform_allowed(tpl, path, allowed, tally)
+
+
+def perform_allowed(tpl: Template, prepared: Path, allowed: list[Allowed], tally: Tally) -> None:
+    """Each allowed cell carried out: ``perform`` succeeds, bumps the task's version once and
+    journals. The tasks of a scene are independent, so each round takes one cell of every task on
+    one fresh copy of the prepared file."""
+    by_task: dict[int, list[Allowed]] = {}
+    for case in allowed:
+        by_task.setdefault(case.task_id, []).append(case)
+    for round_ in range(max((len(cases) for cases in by_task.values()), default=0)):
+        target = prepared.parent / f"round-{round_}.db"
+        engine = fresh_database(target, prepared)
+        with Session(engine, expire_on_commit=False) as session:
+            for cases in by_task.values():
+                if round_ < len(cases):
+                    tally.performed += 1
+                    tally.allowed[cases[round_].key] += 1
+                    problem = perform_one(session, tpl, cases[round_], tally.performed)
+                    if problem:
+                        tally.problems.append(problem)
+        engine.dispose()
+        target.unlink()
+
+
+def perform_one(session: Session, tpl: Template, case: Allowed, number: int) -> str | None:
+    actor = build_actor(session=session, config=tpl.config, user_id=case.who.user_id)
+    assert actor is not None
+    data = EXAMPLES[case.key].build(input_context(facts_of(session, case.task_id, CODE_OF), tpl, 10_000 + number))
+    before = version_of(session, case.task_id)
+    journal = select(func.count()).select_from(TaskEvent).where(TaskEvent.task_id == case.task_id)
+    events = session.exec(journal).one()
+    try:
+        result = perform(
+            session=session,
+            actor=actor,
+            config=tpl.config,
+            task_id=case.task_id,
+            action=case.key,
+            data=data,
+            now=at(JUDGED),
+        )
+    except ServiceError as exc:
+        session.rollback()
+        return f"{case.cell} {data!r}: expected allowed, perform raised {exc!r}"
+    after = version_of(session, case.task_id)
+    if result.version != before + 1 or after != before + 1:
+        return f"{case.cell}: version {before} -> {after} (result {result.version}), not +1"
+    if session.exec(journal).one() <= events:
+        return f"{case.cell}: performed but not journaled"
+    return None
+
+
+def test_every_registry_action_has_an_input_example() -> None:
+    missing = sorted(set(REGISTRY) - set(EXAMPLES))
+    assert not missing, MISSING_EXAMPLE.format(keys=", ".join(missing))
+    assert set(EXAMPLES) <= set(REGISTRY), f"examples of actions no longer in REGISTRY: {set(EXAMPLES) - set(REGISTRY)}"
+    for key, example in EXAMPLES.items():
+        assert example.possible <= set(SITUATIONS), f"{key}: unknown situations {example.possible - set(SITUATIONS)}"
+
+
+def test_every_registry_action_role_unit_and_situation(tmp_path: Path) -> None:
+    """Every action of REGISTRY × every role × every unit relation × every situation of two scenes:
+    ``refusal_of`` answers exactly what the configuration and the entry's declared data say
+    (allowed, PermissionDenied, NotFound for whoever cannot see the task, Conflict where the task is
+    not in a state the action is meant for), with and without the example input; ``offers`` holds
+    exactly the actions whose guard passes; refused, ``perform`` raises the same and commits
+    nothing; allowed, it succeeds, journals and bumps the task's version once."""
+    started = time.perf_counter()
+    missing = sorted(set(REGISTRY) - set(EXAMPLES))
+    assert not missing, MISSING_EXAMPLE.format(keys=", ".join(missing))
+    tpl = template()
+    CODE_OF.update({uid: code for code, uid in tpl.unit_ids.items()})
+    tally = Tally()
+    for number, scene in enumerate(SCENES):
+        folder = tmp_path / f"scene{number}"
+        folder.mkdir()
+        path, tasks = prepare_scene(tpl, scene, folder)
+        judge_scene(tpl, scene, path, tasks, tally)
+    elapsed = time.perf_counter() - started
+    print(
+        f"\nregistry matrix: {len(REGISTRY)} actions × {len(Role)} roles × (relation, situation) = {tally.cells} "
+        f"cells {dict(tally.answers)}; {tally.with_input} again with input, {tally.offers} offer lists, "
+        f"{tally.performed} performed; {len(tally.problems)} wrong, {elapsed:.1f} s"
+    )
+    print(f"  allowed cells per action: { {str(k): n for k, n in sorted(tally.allowed.items())} }")
+    expected_cells = len(REGISTRY) * len(Role) * sum(len(s.relations) * len(s.situations) for s in SCENES)
+    assert tally.cells == expected_cells, "a cell was skipped"
+    never = sorted(set(REGISTRY) - set(tally.allowed))
+    assert not never, f"actions never allowed in any cell (is the example's `possible` right?): {never}"
+    assert not tally.problems, f"{len(tally.problems)} wrong cells:\n" + "\n".join(tally.problems[:30])

@@ -6,6 +6,13 @@ VP UBND confirms (done / not done, with or without an extension), wrong-unit req
 decisions, revocations, deadline updates, progress notes, archive-closing, and the fake clock
 moves on. Refused actions must change nothing. After every step the invariants hold, and the
 statistics equal the classes computed here from a model of the tasks kept by this test.
+
+Besides these precise rules, ``any_action`` draws any key of ``REGISTRY`` (an action added later
+is drawn too), a task, the right actor or anyone, and the example input of
+``tests/properties/examples.py`` or a variation of it (a text emptied, a date in the past), and
+checks ``perform`` against ``refusal_of`` asked just before. What a successful action changes in
+the model is ``MODEL_EFFECTS``; an action missing there changes only the task's version, and the
+invariants say so if it changes more.
 """
 
 from __future__ import annotations
@@ -13,6 +20,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -26,6 +35,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from models import (
+    ActionKey,
     Confirmation,
     ConfirmOutcome,
     Document,
@@ -38,9 +48,16 @@ from models import (
     TaskEvent,
     WrongUnitRequest,
 )
-from models.schemas import AssignmentCreate, ConfirmationCreate, ReplyCreate, TaskCreate
+from models.schemas import (
+    AssignmentCreate,
+    ConfirmationCreate,
+    ReplaceInput,
+    ReplyCreate,
+    TaskCreate,
+)
 from services.access.permissions import Actor, build_actor
-from services.infra.errors import ServiceError
+from services.actions.registry import REGISTRY, ActionResult, offers, perform, refusal_of
+from services.infra.errors import InvalidInput, NotFound, ServiceError
 from services.stats.statistics import make_period, unit_statistics
 from services.tasks.assignment import create_assignment
 from tests.actions import (
@@ -58,6 +75,8 @@ from tests.actions import (
 )
 from tests.conftest import at
 from tests.properties.conftest import fresh_database, template
+from tests.properties.examples import EXAMPLES, MISSING_EXAMPLE, InputContext, situation_of, vary
+from tests.properties.expect import Who, facts_of, may_fire, who_may
 from tests.properties.rules import (
     CHILDREN_OF,
     FIN_BUDGET,
@@ -110,6 +129,7 @@ class ModelTask:
     not_done_on: date | None = None  # the last "not done" verdict: a new reply cannot be dated before it
     pending_request: int | None = None
     archived: bool = False
+    version: int = 0  # the successful actions on the task since it was created (each bumps it once)
 
 
 class TaskLives(RuleBasedStateMachine):
@@ -117,6 +137,7 @@ class TaskLives(RuleBasedStateMachine):
     steps: ClassVar[int] = 0
     refused: ClassVar[int] = 0
     done: ClassVar[dict[str, int]] = {}
+    registry: ClassVar[dict[str, Counter[str]]] = {}  # any_action: key -> outcome -> count
 
     def __init__(self) -> None:
         super().__init__()
@@ -138,6 +159,7 @@ class TaskLives(RuleBasedStateMachine):
                 self.actors[user_id] = actor
         self.pool = sorted(self.actors)
         self.office_trackers = [tpl.user_ids[("tracker", OFFICE)], tpl.user_ids[("tracker2", OFFICE)]]
+        self.user_ids = tpl.user_ids
         self.model: dict[int, ModelTask] = {}
         self.events: dict[int, tuple[Any, ...]] = {}
 
@@ -163,7 +185,7 @@ class TaskLives(RuleBasedStateMachine):
         """Everything a refused action must leave as it was (seen through the acting session)."""
         s = self.session
         tasks = s.exec(
-            select(Task.id, Task.status, Task.lead_unit_id, Task.deadline, Task.content, Task.closed_on)
+            select(Task.id, Task.status, Task.lead_unit_id, Task.deadline, Task.content, Task.closed_on, Task.version)
         ).all()
         flows = s.exec(select(Flow.id, Flow.state, Flow.workflow, Flow.committed, Flow.assignee_id, Flow.active)).all()
         requests = s.exec(select(WrongUnitRequest.id, WrongUnitRequest.status)).all()
@@ -173,8 +195,9 @@ class TaskLives(RuleBasedStateMachine):
         ]
         return (tuple(tasks), tuple(flows), tuple(requests), tuple(totals))
 
-    def attempt(self, what: str, expected: bool | None, call: Any) -> Any:
-        """Run ``call``; it must succeed iff ``expected`` (None: either); refused, it changes nothing."""
+    def attempt(self, what: str, expected: bool | None, call: Any, task_id: int | None = None) -> Any:
+        """Run ``call``; it must succeed iff ``expected`` (None: either); refused, it changes nothing.
+        ``task_id``: the task ``call`` performs an action on (its version goes up by one)."""
         self.count(what)
         before = self.fingerprint()
         try:
@@ -187,6 +210,8 @@ class TaskLives(RuleBasedStateMachine):
             type(self).refused += 1
             return _REFUSED
         assert expected is not False, f"{what}: expected a refusal, but it succeeded"
+        if task_id is not None:
+            self.model[task_id].version += 1
         return result
 
     def draw_task(self, data: st.DataObject, prefer: str | None = None) -> int | None:
@@ -255,10 +280,61 @@ class TaskLives(RuleBasedStateMachine):
             result="Đã thực hiện",
         )
 
+    # --- what a successful action changes in the model (the precise rules and any_action) ---------
+
     def replied(self, task_id: int, reply: ReplyCreate) -> None:
         m = self.model[task_id]
         m.status, m.reply_date = REPLIED, reply.issue_date
         m.pending_request = None  # the unit answered after all: its "not our remit" request is dropped
+
+    def confirmed(self, task_id: int, verdict: ConfirmationCreate) -> None:
+        m = self.model[task_id]
+        done = verdict.outcome is ConfirmOutcome.DONE
+        m.status = DONE if done else OPEN
+        if not done:
+            m.not_done_on = self.today
+        if verdict.new_deadline is not None:
+            m.deadline = verdict.new_deadline
+
+    def requested(self, task_id: int) -> None:
+        request = self.session.exec(
+            select(WrongUnitRequest.id)
+            .where(WrongUnitRequest.task_id == task_id)
+            .order_by(col(WrongUnitRequest.id).desc())
+        ).first()
+        assert request is not None
+        self.model[task_id].pending_request = request
+
+    def decided(self, task_id: int) -> None:
+        self.model[task_id].pending_request = None
+
+    def closed(self, task_id: int, reason: str) -> None:
+        m = self.model[task_id]
+        m.status, m.closed_on, m.closed_reason = CLOSED, self.today, reason
+        m.pending_request = None  # a closed task takes its pending request with it
+
+    def rerouted(self, task_id: int, new_task_id: int | None, lead: str, deadline: date | None) -> None:
+        """Closed as wrong unit, and a new task of the same document at ``lead``, with the new deadline
+        or the one in force (the app re-routes with the deadline in force, not the original)."""
+        m = self.model[task_id]
+        assert new_task_id is not None
+        in_force = deadline or m.deadline
+        self.closed(task_id, "wrong_unit")
+        self.model[new_task_id] = ModelTask(lead, m.document_id, m.assigned_on, in_force, in_force)
+
+    def replaced(self, task_id: int, new_task_id: int | None, data: ReplaceInput) -> None:
+        m = self.model[task_id]
+        assert new_task_id is not None and data.deadline is not None
+        self.closed(task_id, "replaced")
+        lead = data.lead_unit_code.strip()
+        self.model[new_task_id] = ModelTask(lead, m.document_id, m.assigned_on, data.deadline, data.deadline)
+
+    def archived(self, task_id: int) -> None:
+        self.model[task_id].archived = True
+
+    def deadline_changed(self, task_id: int, deadline: date | None) -> None:
+        if deadline is not None:
+            self.model[task_id].deadline = deadline
 
     # --- rules -------------------------------------------------------------------------------------
 
@@ -277,6 +353,11 @@ class TaskLives(RuleBasedStateMachine):
         back = data.draw(st.integers(0, 5), label="document age")
         issued = max(YEAR_START, self.today - timedelta(days=back))
         deadlines = [issued + timedelta(days=data.draw(st.integers(0, 30), label="days")) for _ in leads]
+        others = [[u for u in POOL_UNITS if u not in (OFFICE, lead)] for lead in leads]
+        coordinators = [
+            data.draw(st.lists(st.sampled_from(units), max_size=2, unique=True), label="coordinators")
+            for units in others
+        ]
         number = self.next_number()
         payload = AssignmentCreate(
             code=f"{number}/UBND-KT",
@@ -286,8 +367,13 @@ class TaskLives(RuleBasedStateMachine):
             summary=f"V/v văn bản số {number}",
             signer="Nguyễn Văn A",
             tasks=[
-                TaskCreate(content=f"Nhiệm vụ {i} của văn bản {number}", lead_unit_code=lead, deadline=deadline)
-                for i, (lead, deadline) in enumerate(zip(leads, deadlines, strict=True), start=1)
+                TaskCreate(
+                    content=f"Nhiệm vụ {i} của văn bản {number}",
+                    lead_unit_code=lead,
+                    coordinating_unit_codes=units,
+                    deadline=deadline,
+                )
+                for i, (lead, units, deadline) in enumerate(zip(leads, coordinators, deadlines, strict=True), start=1)
             ],
         )
         document = self.attempt(
@@ -363,6 +449,7 @@ class TaskLives(RuleBasedStateMachine):
                 now=at(self.today),
                 **inputs,
             ),
+            task_id=task_id,
         )
         fired = self.session.get(Flow, flow_id)
         assert fired is not None and fired.state == tr["to"]
@@ -404,6 +491,7 @@ class TaskLives(RuleBasedStateMachine):
                 now=at(self.today),
                 **inputs,
             ),
+            task_id=task_id,
         )
 
     @rule(data=st.data())
@@ -439,6 +527,7 @@ class TaskLives(RuleBasedStateMachine):
                 data=data_reply,
                 now=at(self.today),
             ),
+            task_id=task_id,
         )
         if done is not _REFUSED:
             self.replied(task_id, data_reply)
@@ -466,14 +555,10 @@ class TaskLives(RuleBasedStateMachine):
             lambda: confirm_task(
                 session=self.session, actor=actor, config=self.config, task_id=task_id, data=verdict, now=at(self.today)
             ),
+            task_id=task_id,
         )
-        if result is _REFUSED:
-            return
-        m.status = DONE if done else OPEN
-        if not done:
-            m.not_done_on = self.today
-        if extension is not None:
-            m.deadline = extension
+        if result is not _REFUSED:
+            self.confirmed(task_id, verdict)
 
     @rule(data=st.data())
     def ask_wrong_unit(self, data: st.DataObject) -> None:
@@ -492,9 +577,10 @@ class TaskLives(RuleBasedStateMachine):
             lambda: request_wrong_unit(
                 session=self.session, actor=actor, task_id=task_id, reason="Không thuộc chức năng", now=at(self.today)
             ),
+            task_id=task_id,
         )
         if request is not _REFUSED:
-            m.pending_request = request.id
+            self.requested(task_id)
 
     @rule(data=st.data())
     def decide_wrong_unit(self, data: st.DataObject) -> None:
@@ -513,7 +599,7 @@ class TaskLives(RuleBasedStateMachine):
         new_deadline = None
         if data.draw(st.booleans(), label="new deadline?"):
             new_deadline = self.today + timedelta(days=data.draw(st.integers(-2, 20), label="days"))
-        deadline = new_deadline or m.deadline  # the app re-routes with the deadline in force
+        deadline = new_deadline or m.deadline  # the app re-routes with the deadline in force (see rerouted)
         # A request is decided while the task is still in the unit's hands (open): once replied,
         # confirmed done or closed it is no longer the unit's to give back.
         ok = actor.user_id in self.office_trackers and m.status == OPEN
@@ -533,14 +619,14 @@ class TaskLives(RuleBasedStateMachine):
                 new_deadline=new_deadline,
                 now=at(self.today),
             ),
+            task_id=task_id,
         )
         if new_task is _REFUSED:
             return
-        m.pending_request = None
+        self.decided(task_id)
         if accept:
-            assert isinstance(new_task, Task) and new_task.id is not None
-            m.status, m.closed_on, m.closed_reason = CLOSED, self.today, "wrong_unit"
-            self.model[new_task.id] = ModelTask(new_lead, m.document_id, m.assigned_on, deadline, deadline)
+            assert isinstance(new_task, Task)
+            self.rerouted(task_id, new_task.id, new_lead, new_deadline)
 
     @rule(data=st.data())
     def archive(self, data: st.DataObject) -> None:
@@ -560,9 +646,10 @@ class TaskLives(RuleBasedStateMachine):
             "archive_wrong_unit",
             ok,
             lambda: archive_wrong_unit(session=self.session, actor=actor, task_id=task_id, now=at(self.today)),
+            task_id=task_id,
         )
         if ok:
-            m.archived = True
+            self.archived(task_id)
 
     @rule(data=st.data())
     def revoke(self, data: st.DataObject) -> None:
@@ -578,10 +665,10 @@ class TaskLives(RuleBasedStateMachine):
             lambda: revoke_task(
                 session=self.session, actor=actor, task_id=task_id, reason="Thu hồi để sửa", now=at(self.today)
             ),
+            task_id=task_id,
         )
         if ok:
-            m.status, m.closed_on, m.closed_reason = CLOSED, self.today, "revoked"
-            m.pending_request = None  # a revoked task takes its pending request with it
+            self.closed(task_id, "revoked")
 
     @rule(data=st.data())
     def update_deadline(self, data: st.DataObject) -> None:
@@ -603,9 +690,10 @@ class TaskLives(RuleBasedStateMachine):
                 deadline=deadline,
                 now=at(self.today),
             ),
+            task_id=task_id,
         )
         if ok:
-            m.deadline = deadline
+            self.deadline_changed(task_id, deadline)
 
     @rule(data=st.data())
     def note(self, data: st.DataObject) -> None:
@@ -626,7 +714,121 @@ class TaskLives(RuleBasedStateMachine):
             lambda: add_note(
                 session=self.session, actor=actor, task_id=task_id, note="Đang thực hiện", now=at(self.today)
             ),
+            task_id=task_id,
         )
+
+    @rule(data=st.data())
+    def any_action(self, data: st.DataObject) -> None:
+        """A few actions drawn from REGISTRY, each judged against ``refusal_of`` asked just before."""
+        for _ in range(data.draw(st.integers(1, 12), label="actions")):
+            task_id = self.draw_task(data, prefer=OPEN)
+            if task_id is not None:
+                self.registry_action(data, task_id)
+
+    def who(self, actor: Actor) -> Who:
+        return Who(self.unit_of(actor), actor.role.value, actor.user_id)
+
+    def registry_action(self, data: st.DataObject, task_id: int) -> None:
+        """Any key of REGISTRY on any task, by one of the actors the configuration allows (or anyone),
+        with the example input or a variation of it. ``perform`` is refused iff ``refusal_of`` said
+        so (the same error), or with InvalidInput from the input alone; a refusal changes nothing;
+        ``refusal_of`` refuses whom the configuration refuses, and ``offers`` agrees with it."""
+        missing = sorted(set(REGISTRY) - set(EXAMPLES))
+        assert not missing, MISSING_EXAMPLE.format(keys=", ".join(missing))
+        facts = facts_of(self.session, task_id, self.code_of)
+        situation = situation_of(facts)
+        # any key; or one meant for the task's situation; or one meant for it and for the fewest others
+        # (the reply at the reply step, confirm once replied: rare moments, taken when they come)
+        meant = [k for k in sorted(REGISTRY) if situation in EXAMPLES[k].possible]
+        fewest = min((len(EXAMPLES[k].possible) for k in meant), default=0)
+        keys = {
+            "any": sorted(REGISTRY),
+            "meant": meant,
+            "most specific": [k for k in meant if len(EXAMPLES[k].possible) == fewest],
+        }
+        which = data.draw(st.sampled_from(["any", "meant", "most specific"]), label="keys")
+        key = data.draw(st.sampled_from(keys[which] or keys["any"]), label="action")
+        entry, example = REGISTRY[key], EXAMPLES[key]
+
+        def pick(label: str, options: Sequence[Any]) -> Any:
+            return data.draw(st.sampled_from(list(options)), label=label)
+
+        context = InputContext(
+            facts=facts,
+            today=self.today,
+            number=self.next_number(),
+            user=lambda label, code: self.user_ids[(label, code)],
+            unit_id=self.unit_id.__getitem__,
+            units=LEADS,
+            pick=pick,
+        )
+        variation, payload = vary(example.build(context), self.today, pick)
+        transition = example.transition(facts, payload)
+        right = [
+            user_id
+            for user_id, a in self.actors.items()
+            if who_may(entry, self.who(a), facts) is None and (transition is None or may_fire(self.who(a), *transition))
+        ]
+        anyone = not right or data.draw(st.integers(0, 3), label="anyone?") == 3
+        actor = self.actors[data.draw(st.sampled_from(self.pool if anyone else right), label="actor")]
+        what = f"{key} by {actor.username} on task {task_id} ({situation}), input {variation}: {payload!r}"
+        self.count(f"any {key}")
+        asked: dict[str, Any] = {
+            "session": self.session,
+            "actor": actor,
+            "config": self.config,
+            "task_id": task_id,
+            "action": key,
+            "now": at(self.today),
+        }
+        without, said = refusal_of(**asked), refusal_of(**asked, data=payload)
+        judged = who_may(entry, self.who(actor), facts)
+        if judged is not None:
+            assert type(without) is judged and type(said) is judged, (
+                f"{what}: the configuration says {judged.__name__}, refusal_of said {without!r} / {said!r}"
+            )
+        self.offers_agree(what, key, asked, without)
+        before = self.fingerprint()
+        tally = type(self).registry.setdefault(str(key), Counter())
+        try:
+            result = perform(**asked, data=payload)
+        except ServiceError as exc:
+            after = self.fingerprint()
+            self.session.rollback()
+            assert after == before, f"{what}: refused ({exc!r}) but the database changed"
+            if said is None:
+                assert isinstance(exc, InvalidInput), f"{what}: refusal_of said it may, perform raised {exc!r}"
+            else:
+                assert (type(exc), str(exc)) == (type(said), str(said)), (
+                    f"{what}: refusal_of said {said!r}, perform raised {exc!r}"
+                )
+            type(self).refused += 1
+            tally[type(exc).__name__] += 1
+            return
+        assert said is None and without is None, f"{what}: performed, but refusal_of said {said!r} / {without!r}"
+        tally["performed"] += 1
+        self.model[task_id].version += 1
+        effect = MODEL_EFFECTS.get(key)
+        if effect is not None:
+            effect(self, task_id, payload, result)
+
+    def offers_agree(self, what: str, key: ActionKey, asked: dict[str, Any], without: ServiceError | None) -> None:
+        """The page offers the action iff its guard passes without input."""
+        try:
+            offered = {
+                o.key
+                for o in offers(
+                    session=self.session,
+                    actor=asked["actor"],
+                    config=self.config,
+                    task_id=asked["task_id"],
+                    now=asked["now"],
+                )
+            }
+        except NotFound:
+            assert isinstance(without, NotFound), f"{what}: offers says not found, refusal_of said {without!r}"
+            return
+        assert (key in offered) == (without is None), f"{what}: offers {sorted(offered)}, refusal_of said {without!r}"
 
     @rule(days=st.integers(0, 10))
     def tick(self, days: int) -> None:
@@ -644,6 +846,7 @@ class TaskLives(RuleBasedStateMachine):
             assert row.status.value == m.status, f"task {task_id}: {row.status} != model {m.status}"
             assert self.code_of[row.lead_unit_id] == m.lead
             assert row.closed_on == m.closed_on
+            assert row.version == m.version, f"task {task_id}: version {row.version}, {m.version} successful actions"
 
     @invariant()
     def one_lead_unit_and_one_active_main_flow(self) -> None:
@@ -723,9 +926,28 @@ class TaskLives(RuleBasedStateMachine):
         assert {r.unit_id: r.total for r in report.rows} == per_unit
 
 
+# What a successful action changes in the model besides the task's version; an action of REGISTRY
+# missing here changes nothing the model tracks (status, deadline, lead, requests, archive).
+Effect = Callable[[TaskLives, int, Any, ActionResult], None]
+MODEL_EFFECTS: dict[ActionKey, Effect] = {
+    ActionKey.REPLY: lambda m, task_id, data, result: m.replied(task_id, data),
+    ActionKey.CONFIRM: lambda m, task_id, data, result: m.confirmed(task_id, data),
+    ActionKey.WRONG_UNIT_REQUEST: lambda m, task_id, data, result: m.requested(task_id),
+    ActionKey.WRONG_UNIT_REFUSE: lambda m, task_id, data, result: m.decided(task_id),
+    ActionKey.WRONG_UNIT_ACCEPT: lambda m, task_id, data, result: m.rerouted(
+        task_id, result.outcome.created_task_id, data.new_lead_unit_code.strip(), data.new_deadline
+    ),
+    ActionKey.ARCHIVE: lambda m, task_id, data, result: m.archived(task_id),
+    ActionKey.REVOKE: lambda m, task_id, data, result: m.closed(task_id, "revoked"),
+    ActionKey.UPDATE: lambda m, task_id, data, result: m.deadline_changed(task_id, data.deadline),
+    ActionKey.REPLACE: lambda m, task_id, data, result: m.replaced(task_id, result.outcome.created_task_id, data),
+}
+
+
 def test_random_task_lives() -> None:
     TaskLives.examples = TaskLives.steps = TaskLives.refused = 0
     TaskLives.done = {}
+    TaskLives.registry = {}
     try:
         run_state_machine_as_test(
             TaskLives,
@@ -742,6 +964,7 @@ def test_random_task_lives() -> None:
             f"\nstate machine: {TaskLives.examples} examples, {TaskLives.steps} steps "
             f"({TaskLives.refused} refused as expected); by rule: {dict(sorted(TaskLives.done.items()))}"
         )
+        print("any_action, by key: " + "; ".join(f"{k} {dict(c)}" for k, c in sorted(TaskLives.registry.items())))
 
 
 # --- the minimal sequences the machine found, kept as plain tests ------------------------------------
