@@ -28,8 +28,8 @@ from models import OrgUnit, Role, User
 from services.access.accounts import create_user
 from services.config.loader import AppConfig
 from services.infra.database import make_engine
-from services.infra.runtime import start
 from services.infra.settings import ROOT, Settings
+from services.runtime import start
 
 _FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 PASSWORD = "mat-khau-test"
