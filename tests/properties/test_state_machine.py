@@ -22,7 +22,7 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -130,6 +130,12 @@ class ModelTask:
     pending_request: int | None = None
     archived: bool = False
     version: int = 0  # the successful actions on the task since it was created (each bumps it once)
+    grants: list[tuple[date, date]] = field(default_factory=list)  # (granted on, new deadline), in order
+
+    def deadline_on(self, day: date) -> date:
+        """The deadline in force on ``day``: the latest grant made on or before it, else the original."""
+        in_force = [deadline for granted, deadline in self.grants if granted <= day]
+        return in_force[-1] if in_force else self.original_deadline
 
 
 class TaskLives(RuleBasedStateMachine):
@@ -295,6 +301,7 @@ class TaskLives(RuleBasedStateMachine):
             m.not_done_on = self.today
         if verdict.new_deadline is not None:
             m.deadline = verdict.new_deadline
+            m.grants.append((self.today, verdict.new_deadline))
 
     def requested(self, task_id: int) -> None:
         request = self.session.exec(
@@ -335,6 +342,7 @@ class TaskLives(RuleBasedStateMachine):
     def deadline_changed(self, task_id: int, deadline: date | None) -> None:
         if deadline is not None:
             self.model[task_id].deadline = deadline
+            self.model[task_id].grants.append((self.today, deadline))
 
     # --- rules -------------------------------------------------------------------------------------
 
@@ -911,7 +919,7 @@ class TaskLives(RuleBasedStateMachine):
             assert m.lead != OFFICE
             if m.status in (DONE, REPLIED):
                 assert m.reply_date is not None
-                on_time = m.reply_date <= m.deadline
+                on_time = m.reply_date <= m.deadline_on(m.reply_date)  # judged by the reply's own date
             else:
                 on_time = self.today <= m.deadline
             if m.status == DONE:
