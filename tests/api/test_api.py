@@ -493,6 +493,17 @@ def test_a_whole_task_loop_through_the_api(world: World) -> None:
     assert task_id in [i["id"] for i in done["items"]]
     everything = tracker.get("/statistics/tasks", params={**period, "per_page": 1}).json()
     assert everything["total"] == got["total"]["tasks"] and len(everything["items"]) == 1
+    # one page at a time: the pages together are the figure's tasks, each once; past the last: the last
+    total = everything["total"]
+    assert total >= 2
+    paged = [
+        tracker.get("/statistics/tasks", params={**period, "per_page": 1, "page": n}).json()["items"][0]["id"]
+        for n in range(1, total + 1)
+    ]
+    whole = tracker.get("/statistics/tasks", params={**period, "per_page": 200}).json()
+    assert paged == [i["id"] for i in whole["items"]] and len(set(paged)) == total
+    beyond = tracker.get("/statistics/tasks", params={**period, "per_page": 1, "page": total + 5}).json()
+    assert (beyond["page"], [i["id"] for i in beyond["items"]]) == (total, paged[-1:])
     # a unit sees its own list; another unit's list, or all of them, is refused
     own = world.api("leader").get("/statistics/tasks", params={**period, "unit": FINANCE}).json()
     assert own["total"] == finance["tasks"]

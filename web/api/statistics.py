@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from models import TaskClass
 from services.infra.clock import local_date, now_utc
 from services.org.units import require_unit, unit_codes
-from services.stats.statistics import dashboard, period_or_default, tasks_behind
+from services.stats.statistics import dashboard, period_or_default
 from web.api import schemas
 from web.api.auth import ActorDep, RuntimeDep, SessionDep
 
@@ -61,24 +61,24 @@ def figure_tasks(
     Đơn vị chỉ xem được danh sách của đơn vị mình (khác: 403); VP UBND và quản trị xem mọi đơn vị."""
     period = period_or_default(date_from=date_from, date_to=date_to, today=local_date(now_utc()))
     unit_id = require_unit(session=session, code=unit, field="unit").id if unit else None
-    rows = tasks_behind(
+    board = dashboard(session=session, actor=actor, period=period)
+    shown = board.figure_page(
         session=session,
-        actor=actor,
-        period=period,
         due_soon_days=rt.config.app.due_soon_days,
         unit_id=unit_id,
         task_class=task_class,
-    )
+        page=page,
+        per_page=per_page,
+    )  # only the page's rows are built; a page past the last is the last
     codes = unit_codes(session=session)
-    start = (page - 1) * per_page
     return schemas.FigureTasksOut(
         date_from=period.date_from,
         date_to=period.date_to,
         as_of=period.as_of,
         unit=unit,
         task_class=task_class,
-        items=[schemas.task_item(row, codes) for row in rows[start : start + per_page]],
-        total=len(rows),
-        page=page,
-        per_page=per_page,
+        items=[schemas.task_item(row, codes) for row in shown.items],
+        total=shown.total,
+        page=shown.page,
+        per_page=shown.per_page,
     )
