@@ -1,0 +1,260 @@
+"""The figures computed in the database equal the executable specification (hypothesis).
+
+Random task histories are written straight into the database with plain inserts (assignment
+documents shared by several tasks, replies, verdicts in any order, extensions granted before or
+after replies, closings, re-routed tasks created near midnight UTC), then for random periods
+``sql_counts.unit_figures`` must give, for every unit and the total row, exactly what
+``classify`` over ``load_facts`` + ``in_scope`` gives. Each example runs in a transaction that
+is rolled back. Runs on SQLite, and on PostgreSQL under GIAOVIEC_TEST_BACKEND=postgresql.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import insert, select
+from sqlmodel import Session
+
+from models import (
+    Confirmation,
+    ConfirmOutcome,
+    Document,
+    DocumentKind,
+    Extension,
+    OrgUnit,
+    Role,
+    Task,
+    TaskStatus,
+    UnitKind,
+    User,
+)
+from services.runtime import Runtime
+from services.stats.classify import classify, load_facts
+from services.stats.sql_counts import UnitFigures, unit_figures
+from services.stats.statistics import Period, in_scope, make_period
+
+START = date(2026, 3, 1)
+SPAN = 40  # days over which every date of a history falls
+BASE_ID = 900_000  # ids of the rows an example inserts (rolled back afterwards)
+NOW = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def day(offset: int) -> date:
+    return START + timedelta(days=offset)
+
+
+days = st.integers(0, SPAN)
+
+
+@dataclass(frozen=True)
+class ReplyPlan:
+    on: int
+    verdict: tuple[ConfirmOutcome, int] | None  # outcome, days after the reply
+
+
+@dataclass(frozen=True)
+class TaskPlan:
+    unit: int  # index into the units
+    new_document: bool
+    issued: int
+    deadline: int
+    replies: tuple[ReplyPlan, ...]
+    extensions: tuple[tuple[int, int], ...]  # granted on, new deadline
+    closed_on: int | None
+    replaces: bool
+    created_on: int  # created_at's UTC day, the day a re-routed or replacing task exists from
+    created_hour: int  # its UTC hour (17-23: the next day in Vietnam)
+
+
+replies = st.builds(
+    ReplyPlan,
+    on=days,
+    verdict=st.none() | st.tuples(st.sampled_from(list(ConfirmOutcome)), st.integers(0, 6)),
+)
+tasks = st.builds(
+    TaskPlan,
+    unit=st.integers(0, 3),
+    new_document=st.booleans(),
+    issued=days,
+    deadline=days,
+    replies=st.lists(replies, max_size=3).map(tuple),
+    # granted on a coarse grid, so two extensions of one day (ties by id) are frequent
+    extensions=st.lists(st.tuples(st.integers(0, SPAN // 5).map(lambda n: n * 5), days), max_size=3).map(tuple),
+    closed_on=st.none() | days,
+    replaces=st.booleans(),
+    created_on=days,
+    created_hour=st.sampled_from([0, 9, 16, 17, 23]),
+)
+
+
+@st.composite
+def periods(draw: st.DrawFn) -> Period:
+    first = draw(st.integers(-5, SPAN + 5))
+    last = first + draw(st.integers(0, 30))
+    today = draw(st.integers(-5, SPAN + 10))
+    return make_period(date_from=day(first), date_to=day(last), today=day(today))
+
+
+@pytest.fixture
+def world(runtime: Runtime, session: Session) -> Iterator[tuple[Session, list[int], set[int]]]:
+    """The session, four lead units (three of them not offices) and the set of office ids."""
+    rows = session.execute(select(OrgUnit.id, OrgUnit.kind).order_by(OrgUnit.id)).all()  # type: ignore[call-overload]
+    offices = {uid for uid, kind in rows if UnitKind(kind) is UnitKind.OFFICE}
+    others = [uid for uid, _ in rows if uid not in offices]
+    units = [*others[:3], next(iter(offices))] if offices else others[:4]
+    yield session, units, offices
+    session.rollback()
+
+
+def _write(session: Session, units: list[int], plans: list[TaskPlan]) -> None:
+    ids = iter(range(BASE_ID, BASE_ID + 10_000))
+    user = next(ids)
+    session.execute(
+        insert(User).values(  # type: ignore[arg-type]
+            id=user,
+            username=f"prop{user}",
+            full_name="P",
+            password_hash="x",
+            role=Role.TRACKER,
+            unit_id=units[0],
+            active=True,
+        )
+    )
+    documents: list[dict[str, Any]] = []
+    task_rows: list[dict[str, Any]] = []
+    reply_rows: list[dict[str, Any]] = []
+    verdicts: list[dict[str, Any]] = []
+    extensions: list[dict[str, Any]] = []
+    document_id: int | None = None
+    task_ids: list[int] = []
+
+    def doc(kind: DocumentKind, issued: int, reply_to: int | None, task_id: int | None) -> dict[str, Any]:
+        did = next(ids)
+        return {
+            "id": did,
+            "kind": kind,
+            "issuer": "prop",
+            "code": f"{did}/P",
+            "code_key": f"{did}/p",
+            "issue_date": day(issued),
+            "issue_year": day(issued).year,
+            "doc_type": "",
+            "summary": "s",
+            "signer": "",
+            "result": "",
+            "unit_id": None,
+            "reply_to_id": reply_to,
+            "task_id": task_id,
+            "created_by": user,
+            "created_at": NOW,
+        }
+
+    for plan in plans:
+        if document_id is None or plan.new_document:
+            documents.append(doc(DocumentKind.ASSIGNMENT, plan.issued, None, None))
+            document_id = documents[-1]["id"]
+        tid = next(ids)
+        created = datetime.combine(day(plan.created_on), datetime.min.time(), tzinfo=UTC) + timedelta(
+            hours=plan.created_hour
+        )
+        task_rows.append(
+            {
+                "id": tid,
+                "document_id": document_id,
+                "seq": 1,
+                "content": "c",
+                "lead_unit_id": units[plan.unit],
+                "deadline": day(plan.deadline),
+                "status": TaskStatus.OPEN,
+                "tracker_id": None,
+                "created_by": user,
+                "created_at": created,
+                "closed_reason": None,
+                "closed_on": None if plan.closed_on is None else day(plan.closed_on),
+                "replaces_task_id": task_ids[-1] if plan.replaces and task_ids else None,
+                "version": 0,
+            }
+        )
+        task_ids.append(tid)
+        for reply in plan.replies:
+            reply_rows.append(doc(DocumentKind.REPLY, reply.on, document_id, tid))
+            if reply.verdict is not None:
+                outcome, after = reply.verdict
+                verdicts.append(
+                    {
+                        "id": next(ids),
+                        "task_id": tid,
+                        "reply_id": reply_rows[-1]["id"],
+                        "outcome": outcome,
+                        "confirmed_on": day(reply.on + after),
+                        "reason": "",
+                        "actor_id": user,
+                        "created_at": NOW,
+                    }
+                )
+        for granted, new_deadline in plan.extensions:
+            extensions.append(
+                {
+                    "id": next(ids),
+                    "task_id": tid,
+                    "new_deadline": day(new_deadline),
+                    "granted_on": day(granted),
+                    "reason": "r",
+                    "confirmation_id": None,
+                    "actor_id": user,
+                    "created_at": NOW,
+                }
+            )
+    for table, rows in (
+        (Document, documents),
+        (Task, task_rows),
+        (Document, reply_rows),
+        (Confirmation, verdicts),
+        (Extension, extensions),
+    ):
+        if rows:
+            session.execute(insert(table), rows)  # type: ignore[arg-type]
+
+
+def _expected(session: Session, period: Period, offices: set[int]) -> tuple[dict[int, UnitFigures], UnitFigures]:
+    units: dict[int, UnitFigures] = {}
+    documents: dict[int, set[int]] = {}
+    total = UnitFigures()
+    all_documents: set[int] = set()
+    for facts in load_facts(session=session).values():
+        if facts.lead_unit_id in offices or not in_scope(facts, period):
+            continue
+        state = classify(facts, period.as_of)
+        unit = units.setdefault(facts.lead_unit_id, UnitFigures())
+        documents.setdefault(facts.lead_unit_id, set()).add(facts.document_id)
+        all_documents.add(facts.document_id)
+        for target in (unit, total):
+            target.counts[state.task_class] += 1
+            target.awaiting_confirmation += int(state.awaiting_confirmation)
+    for uid, unit in units.items():
+        unit.documents = len(documents[uid])
+    total.documents = len(all_documents)
+    return units, total
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(plans=st.lists(tasks, min_size=1, max_size=10), chosen=st.lists(periods(), min_size=1, max_size=4))
+def test_sql_figures_equal_classify(
+    world: tuple[Session, list[int], set[int]], plans: list[TaskPlan], chosen: list[Period]
+) -> None:
+    session, units, offices = world
+    try:
+        _write(session, units, plans)
+        for period in chosen:
+            expected_units, expected_total = _expected(session, period, offices)
+            figures = unit_figures(session=session, period=period)
+            assert figures.units == expected_units, period
+            assert figures.total == expected_total, period
+    finally:
+        session.rollback()
