@@ -142,9 +142,9 @@ def statement(period: Period) -> Any:
         select(func.max(reply.c.issue_date))
         .where(
             reply_known,
-            ~exists().where(
-                verdict.c.reply_id == reply.c.id, verdict.c.task_id == s.task_id, verdict.c.confirmed_on <= as_of
-            ),
+            ~exists()
+            .where(verdict.c.reply_id == reply.c.id, verdict.c.task_id == s.task_id, verdict.c.confirmed_on <= as_of)
+            .correlate_except(verdict),  # the reply and the task of the enclosing queries
         )
         .scalar_subquery()
     )
