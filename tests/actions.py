@@ -53,21 +53,19 @@ __all__ = [
 
 
 @lru_cache(maxsize=1)
-def _shipped_config() -> AppConfig:
+def _config() -> AppConfig:
+    """The shipped config, for the helpers whose old signature took none (their actions read no
+    workflow: notes, contributions, requests, archive, revoke, update)."""
     return load_config(ROOT / "config")
 
 
-def _config(session: Session) -> AppConfig:
-    """The shipped config, for the helpers whose old signature took none (their actions read no
-    workflow: notes, contributions, requests, archive, revoke, update)."""
-    return _shipped_config()
 
 
 def add_note(*, session: Session, actor: Actor, task_id: int, note: str, now: datetime | None = None) -> None:
     perform(
         session=session,
         actor=actor,
-        config=_config(session),
+        config=_config(),
         task_id=task_id,
         action=ActionKey.NOTE,
         data=NoteInput(note=note),
@@ -79,7 +77,7 @@ def contribute(*, session: Session, actor: Actor, task_id: int, note: str, now: 
     perform(
         session=session,
         actor=actor,
-        config=_config(session),
+        config=_config(),
         task_id=task_id,
         action=ActionKey.CONTRIBUTE,
         data=ContributionInput(note=note),
@@ -176,7 +174,7 @@ def request_wrong_unit(
     perform(
         session=session,
         actor=actor,
-        config=_config(session),
+        config=_config(),
         task_id=task_id,
         action=ActionKey.WRONG_UNIT_REQUEST,
         data=WrongUnitRequestInput(reason=reason),
@@ -231,7 +229,7 @@ def archive_wrong_unit(*, session: Session, actor: Actor, task_id: int, now: dat
     perform(
         session=session,
         actor=actor,
-        config=_config(session),
+        config=_config(),
         task_id=task_id,
         action=ActionKey.ARCHIVE,
         data={},
@@ -243,7 +241,7 @@ def revoke_task(*, session: Session, actor: Actor, task_id: int, reason: str, no
     perform(
         session=session,
         actor=actor,
-        config=_config(session),
+        config=_config(),
         task_id=task_id,
         action=ActionKey.REVOKE,
         data=RevokeInput(reason=reason),
@@ -267,7 +265,7 @@ def update_task(
     perform(
         session=session,
         actor=actor,
-        config=_config(session),
+        config=_config(),
         task_id=task_id,
         action=ActionKey.UPDATE,
         data=UpdateInput(reason=reason, content=content, deadline=deadline),

@@ -9,11 +9,10 @@ a state the user never saw.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pandas as pd
 import streamlit as st
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from models import ActionKey
 from models.schemas import (
@@ -38,7 +37,9 @@ from services.infra.errors import ServiceError
 from ui.runtime import db, today
 
 
-def _perform(bench: TaskWorkbench, actor: Actor, config: AppConfig, task_id: int, key: ActionKey, data: Any) -> None:
+def _perform(
+    bench: TaskWorkbench, actor: Actor, config: AppConfig, task_id: int, key: ActionKey, data: BaseModel
+) -> None:
     """Run one action; show its Vietnamese refusal, or rerun with its success message."""
     try:
         with db() as session:
@@ -48,7 +49,7 @@ def _perform(bench: TaskWorkbench, actor: Actor, config: AppConfig, task_id: int
                 config=config,
                 task_id=task_id,
                 action=key,
-                data=data if isinstance(data, BaseModel) else dict(data),
+                data=data,
                 expected_version=bench.version,
             )
     except ServiceError as exc:
@@ -121,8 +122,13 @@ def _step_form(offer: Offer, bench: TaskWorkbench, actor: Actor, config: AppConf
             "Ý kiến" + (" (bắt buộc)" if offer.note_required else " (không bắt buộc)"), height=68, key=f"{key}_note"
         )
         if st.form_submit_button(offer.label, type="primary"):
+            data: BaseModel
             if offer.key is ActionKey.REPLY:
-                data: Any = {**reply, "note": note}
+                try:
+                    data = ReplyInput.model_validate({**reply, "note": note})
+                except ValidationError:  # the date was cleared
+                    st.error("Nhập đủ số/ký hiệu, ngày, trích yếu và kết quả của văn bản trả lời.")
+                    return
             else:
                 data = StepInput(
                     flow_id=offer.flow_id,
@@ -132,12 +138,6 @@ def _step_form(offer: Offer, bench: TaskWorkbench, actor: Actor, config: AppConf
                     assignee_id=int(assignee) if assignee is not None else None,
                     subunit_ids=[int(u) for u in subunits],
                 )
-            if offer.key is ActionKey.REPLY:
-                try:
-                    data = ReplyInput(**data)
-                except ValueError:
-                    st.error("Nhập đủ số/ký hiệu, ngày, trích yếu và kết quả của văn bản trả lời.")
-                    return
             _perform(bench, actor, config, task_id, offer.key, data)
 
 
