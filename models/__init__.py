@@ -24,6 +24,7 @@ from models.tables import (
     Task,
     TaskCoordinator,
     TaskEvent,
+    TaskSpan,
     User,
     WrongUnitRequest,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "TaskClass",
     "TaskCoordinator",
     "TaskEvent",
+    "TaskSpan",
     "TaskStatus",
     "UnitKind",
     "User",

@@ -19,6 +19,7 @@ from models.enums import (
     EventAction,
     RequestStatus,
     Role,
+    TaskClass,
     TaskStatus,
     UnitKind,
 )
@@ -251,3 +252,50 @@ class DataVersion(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True, sa_column_kwargs={"autoincrement": False})
     version: int = Field(default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"})
+    # The rule of ``services.stats.spans`` that built ``task_span``; an older one is rebuilt at start.
+    spans_rule: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+FOREVER = date(9999, 12, 31)  # a span that has no end yet; a task not (yet) confirmed done
+
+
+class TaskSpan(SQLModel, table=True):
+    """A stretch of days over which a task's class stays the same: ``classify`` sampled at the
+    dates where it can change (docs/statistics.md, "How the figures are computed").
+
+    Derived data, never edited by hand: ``services.stats.spans`` rebuilds a task's spans in the
+    transaction that changes one of its facts, so the figures of any period are one range lookup
+    and a ``GROUP BY`` instead of classifying every task ever entered. A task has no span on a day
+    it is out of every report (before it was assigned, from the day it was closed).
+    """
+
+    __tablename__ = "task_span"
+    __table_args__ = (
+        # The statistics: the spans holding the as-of date, with what the table counts.
+        Index(
+            "ix_task_span_stab",
+            "valid_to",
+            "valid_from",
+            "done_on",
+            "assigned_on",
+            "lead_unit_id",
+            "task_class",
+            "awaiting",
+            "document_id",
+        ),
+        # The lists behind a figure, urgent first: one class of one unit (or of all) by deadline.
+        Index("ix_task_span_unit_class", "lead_unit_id", "task_class", "deadline", "task_id"),
+        Index("ix_task_span_class", "task_class", "deadline", "task_id"),
+    )
+
+    task_id: int = Field(foreign_key="task.id", primary_key=True)
+    valid_from: date = Field(primary_key=True)  # first day of the span
+    valid_to: date  # last day of the span; FOREVER while nothing ends it
+    lead_unit_id: int = Field(foreign_key="org_unit.id")
+    document_id: int = Field(foreign_key="document.id")
+    assigned_on: date  # the day the task counts from (the document's date, or a re-routing's)
+    done_on: date  # the first "done" confirmation; FOREVER while there is none
+    task_class: TaskClass = Field(sa_type=enum_type(TaskClass))
+    awaiting: bool  # a reply waits for the Office's verdict
+    deadline: date  # the deadline in force (the one the class was judged against)
+    reply_date: date | None = None  # the reply that decides the class, if any

@@ -17,6 +17,7 @@ from services.config.loader import AppConfig, load_config
 from services.infra.database import make_engine, migrate
 from services.infra.settings import Settings, get_settings
 from services.org.units import sync_units
+from services.stats.spans import ensure_spans
 
 
 @dataclass(frozen=True)
@@ -29,13 +30,16 @@ class Runtime:
 def start(
     *, settings: Settings | None = None, database_url: str | None = None, config_dir: Path | None = None
 ) -> Runtime:
-    """Validate config (raises ConfigError), migrate the database and sync units."""
+    """Validate config (raises ConfigError), migrate the database, sync units, and build the task
+    spans if an older rule built them (importing ``services.stats.spans`` also keeps them in step
+    with every later write of this process)."""
     settings = settings or get_settings()
     config = load_config(config_dir or settings.config_dir)
     engine = make_engine(database_url or settings.resolved_database_url())
     migrate(engine)
     with Session(engine) as session:
         sync_units(session=session, config=config)
+        ensure_spans(session=session)
     return Runtime(settings=settings, config=config, engine=engine)
 
 

@@ -92,7 +92,7 @@ def stats_table(report: StatisticsReport) -> pd.DataFrame:
             [
                 "" if is_total else str(number),
                 s.unit_name,
-                len(s.documents),
+                s.documents,
                 s.total,
                 s.counts[TaskClass.DONE_ON_TIME],
                 s.counts[TaskClass.DONE_LATE],

@@ -37,6 +37,44 @@ class TaskRow:
 
 
 
+def task_row(
+    *,
+    task_id: int,
+    document_id: int,
+    document_code: str,
+    document_date: date,
+    summary: str,
+    content: str,
+    lead_unit_id: int,
+    lead_unit_name: str,
+    status: TaskStatus,
+    state: TaskState,
+    today: date,
+    due_soon_days: int,
+) -> TaskRow:
+    """A list line for a task in ``state`` as of ``today`` (days left and "due soon" from its deadline)."""
+    days_left = (state.deadline - today).days
+    return TaskRow(
+        task_id=task_id,
+        document_id=document_id,
+        document_code=document_code,
+        document_date=document_date,
+        summary=summary,
+        content=content,
+        lead_unit_id=lead_unit_id,
+        lead_unit_name=lead_unit_name,
+        status=status,
+        state=state,
+        due_soon=_due_soon(state, days_left, due_soon_days),
+        days_left=days_left,
+    )
+
+
+def _due_soon(state: TaskState, days_left: int, due_soon_days: int) -> bool:
+    """Open, on time, no reply waiting, and the deadline within ``due_soon_days``."""
+    return not state.awaiting_confirmation and state.task_class is TaskClass.OPEN_ON_TIME and days_left <= due_soon_days
+
+
 _WHOLE_TABLE_FROM = 3000  # ids; above this build_rows reads the task table in one pass
 
 
@@ -78,15 +116,8 @@ def build_rows(
             if task_id not in wanted:
                 continue
             fact = facts[task_id]
-            state = classify(fact, today)
-            days_left = (state.deadline - today).days
-            due_soon = (
-                not state.awaiting_confirmation
-                and state.task_class is TaskClass.OPEN_ON_TIME
-                and days_left <= due_soon_days
-            )
             rows.append(
-                TaskRow(
+                task_row(
                     task_id=task_id,
                     document_id=fact.document_id,
                     document_code=code,
@@ -96,9 +127,9 @@ def build_rows(
                     lead_unit_id=fact.lead_unit_id,
                     lead_unit_name=units.get(fact.lead_unit_id, "?"),
                     status=TaskStatus(status),
-                    state=state,
-                    due_soon=due_soon,
-                    days_left=days_left,
+                    state=classify(fact, today),
+                    today=today,
+                    due_soon_days=due_soon_days,
                 )
             )
     return rows
@@ -120,10 +151,7 @@ def urgency_key(task_id: int, state: TaskState, *, today: date, due_soon_days: i
     """The place of a task in ``sort_urgent_first`` from its class alone, before its row is built
     (a page of a long list builds only the rows it shows)."""
     days_left = (state.deadline - today).days
-    due_soon = (
-        not state.awaiting_confirmation and state.task_class is TaskClass.OPEN_ON_TIME and days_left <= due_soon_days
-    )
-    return _urgency(state, due_soon, days_left, task_id)
+    return _urgency(state, _due_soon(state, days_left, due_soon_days), days_left, task_id)
 
 
 def sort_urgent_first(rows: list[TaskRow]) -> list[TaskRow]:

@@ -1,10 +1,10 @@
 """Giám sát công việc: per-unit statistics, one definition everywhere (docs/statistics.md).
 
 For a period [from, to] a unit's tasks are those assigned in the period plus those assigned
-earlier and still open at ``from``; each is classed by ``classify`` as of ``to`` (today if
-``to`` is in the future). Every figure goes through ``_scoped`` and ``_report``: the
-dashboard reads the scope once (``dashboard``: the table and the lists behind its figures),
-one-off readers call ``unit_statistics`` and ``tasks_behind``; both give the same figures.
+earlier and still open at ``from`` (``in_scope``); each is classed by ``classify`` as of ``to``
+(today if ``to`` is in the future). Those two functions are the specification; the figures and
+the lists behind them are read from the task spans they were sampled into
+(``services.stats.spans``, ``span_figures``), which the property tests hold equal to them.
 """
 
 from __future__ import annotations
@@ -12,13 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from models import OrgUnit, Permission, Task, TaskClass, UnitKind
+from models import OrgUnit, Permission, TaskClass, UnitKind
 from services.access.permissions import Actor, require
 from services.infra.errors import InvalidInput, PermissionDenied
-from services.stats.classify import TaskFacts, TaskState, classify, done_on, load_facts
-from services.stats.rows import TaskRow, build_rows, sort_urgent_first, urgency_key
+from services.org.units import unit_names
+from services.stats import span_figures
+from services.stats.classify import TaskFacts, TaskState, done_on
+from services.stats.rows import TaskRow, task_row
 
 PER_PAGE_CHOICES = (20, 50, 100)  # rows per page a list of Giám sát offers
 MAX_PER_PAGE = 200
@@ -65,7 +67,7 @@ def in_scope(facts: TaskFacts, period: Period) -> bool:
 class UnitStats:
     unit_id: int
     unit_name: str
-    documents: set[int] = field(default_factory=set)
+    documents: int = 0  # distinct assignment documents
     counts: dict[TaskClass, int] = field(default_factory=lambda: {c: 0 for c in TaskClass})
     awaiting_confirmation: int = 0
 
@@ -94,44 +96,46 @@ class StatisticsReport:
     total: UnitStats
 
 
-Scope = list[tuple[TaskFacts, TaskState]]
-
-
-def _scoped(session: Session, period: Period, *, lead_unit_id: int | None = None) -> Scope:
-    """Every task in the period's scope with its class as of the period's as-of date
-    (``lead_unit_id``: only that unit's tasks, read alone)."""
-    if lead_unit_id is None:
-        facts = load_facts(session=session)
-    else:
-        ids = session.exec(select(col(Task.id)).where(col(Task.lead_unit_id) == lead_unit_id)).all()
-        facts = load_facts(session=session, task_ids=[i for i in ids if i is not None])
-    return [(f, classify(f, period.as_of)) for f in facts.values() if in_scope(f, period)]
+def _offices(session: Session) -> set[int]:
+    """VP UBND's own units: it assigns and tracks, it is not in the table."""
+    return {
+        uid
+        for uid, kind in session.exec(select(OrgUnit.id, OrgUnit.kind)).all()
+        if uid is not None and UnitKind(kind) is UnitKind.OFFICE
+    }
 
 
 def unit_statistics(*, session: Session, period: Period, include_empty: bool = False) -> StatisticsReport:
     """The official table: one row per unit, a total row. Aggregates are public information."""
-    return _report(session, period, _scoped(session, period), include_empty=include_empty)
-
-
-def _report(session: Session, period: Period, scoped: Scope, *, include_empty: bool = False) -> StatisticsReport:
     units = [
         u
         for u in session.exec(select(OrgUnit).order_by(OrgUnit.sort_order, OrgUnit.id)).all()  # type: ignore[arg-type]
         if u.kind is not UnitKind.OFFICE
     ]
-    by_unit = {u.id: UnitStats(u.id or 0, u.short_name) for u in units}
-    total = UnitStats(0, "Tổng cộng")
-    for facts, state in scoped:
-        stats = by_unit.get(facts.lead_unit_id)
-        if stats is None:
-            continue
-        for target in (stats, total):
-            target.documents.add(facts.document_id)
-            target.counts[state.task_class] += 1
-            if state.awaiting_confirmation:
-                target.awaiting_confirmation += 1
-    rows = [s for s in by_unit.values() if include_empty or s.total]
-    return StatisticsReport(period=period, rows=rows, total=total)
+    offices = _offices(session)
+    figures = span_figures.unit_figures(session=session, period=period, skip_units=offices)
+    rows: list[UnitStats] = []
+    for unit in units:
+        line = figures.units.get(unit.id or 0)
+        stats = UnitStats(unit.id or 0, unit.short_name)
+        if line is not None:
+            stats.documents = line.documents
+            stats.counts = dict(line.counts)
+            stats.awaiting_confirmation = line.awaiting_confirmation
+        if include_empty or stats.total:
+            rows.append(stats)
+    total = figures.total
+    return StatisticsReport(
+        period=period,
+        rows=rows,
+        total=UnitStats(
+            0,
+            "Tổng cộng",
+            documents=total.documents,
+            counts=dict(total.counts),
+            awaiting_confirmation=total.awaiting_confirmation,
+        ),
+    )
 
 
 def tasks_behind(
@@ -143,12 +147,51 @@ def tasks_behind(
     unit_id: int | None = None,
     task_class: TaskClass | None = None,
 ) -> list[TaskRow]:
-    """The tasks behind a figure of ``unit_statistics`` (same scope, same classification).
+    """The tasks behind a figure of ``unit_statistics`` (same scope, same classification), urgent first.
 
     Units see their own tasks only; VP UBND and admin see all.
     """
     _check_behind(actor, unit_id)
-    return _behind(session, period, _scoped(session, period, lead_unit_id=unit_id), due_soon_days, unit_id, task_class)
+    return _rows(session, period, due_soon_days, unit_id, task_class)
+
+
+def _rows(
+    session: Session,
+    period: Period,
+    due_soon_days: int,
+    unit_id: int | None,
+    task_class: TaskClass | None,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[TaskRow]:
+    names = unit_names(session=session)
+    return [
+        task_row(
+            task_id=r.task_id,
+            document_id=r.document_id,
+            document_code=r.document_code,
+            document_date=r.document_date,
+            summary=r.summary,
+            content=r.content,
+            lead_unit_id=r.lead_unit_id,
+            lead_unit_name=names.get(r.lead_unit_id, "?"),
+            status=r.status,
+            state=TaskState(r.task_class, r.deadline, r.awaiting, r.reply_date),
+            today=period.as_of,
+            due_soon_days=due_soon_days,
+        )
+        for r in span_figures.list_tasks(
+            session=session,
+            period=period,
+            due_soon_days=due_soon_days,
+            skip_units=_offices(session),
+            unit_id=unit_id,
+            task_class=task_class,
+            offset=offset,
+            limit=limit,
+        )
+    ]
 
 
 @dataclass(frozen=True)
@@ -177,18 +220,16 @@ class RowPage:
 @dataclass(frozen=True)
 class Dashboard:
     """One reading for "Giám sát công việc": the official table, and the tasks behind any of its
-    figures, so a list adds up to the figure shown next to it (the page keeps it while its
-    drill-down filters change).
+    figures, with the permission rule of who may open which list.
 
-    Built by ``dashboard``: from one reading of the scope; or around a table the caller already
-    has for the current data version (``report=``, the page's cache of the public table), when
-    the lists read only the scope they need: a unit's own tasks, or every task for VP UBND."""
+    The table comes from ``dashboard``: computed now, or given by the caller (``report=``, the
+    page's cache of the public table for the current data version). The lists are read from the
+    database when asked, a page at a time; the page checks the data version around its reads, so
+    a list shown next to the table adds up to its figure."""
 
     actor: Actor
     period: Period
     report: StatisticsReport
-    scope: Scope | None = field(default=None, repr=False, compare=False)
-    _unit_scopes: dict[int, Scope] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def lists_unit(self) -> int | None:
@@ -200,22 +241,6 @@ class Dashboard:
         if self.lists_unit is None:
             return {row.unit_id: row.unit_name for row in self.report.rows}
         return {self.actor.unit_id: self.actor.unit_name}
-
-    def _scope_for(self, session: Session, unit_id: int | None) -> Scope:
-        if self.scope is not None:
-            return self.scope
-        if unit_id is None:
-            object.__setattr__(self, "scope", _scoped(session, self.period))
-            assert self.scope is not None
-            return self.scope
-        if unit_id not in self._unit_scopes:
-            self._unit_scopes[unit_id] = _scoped(session, self.period, lead_unit_id=unit_id)
-        return self._unit_scopes[unit_id]
-
-    def read_scope(self, *, session: Session, unit_id: int | None) -> None:
-        """Read now the scope the lists of ``unit_id`` (None: every unit) will be drawn from."""
-        _check_behind(self.actor, unit_id)
-        self._scope_for(session, unit_id)
 
     def figure(self, *, unit_id: int | None = None, task_class: TaskClass | None = None) -> int:
         """The figure of the table a list opens: a unit's (None: the total row) class (None: all)."""
@@ -230,10 +255,9 @@ class Dashboard:
     def figure_tasks(
         self, *, session: Session, due_soon_days: int, unit_id: int | None = None, task_class: TaskClass | None = None
     ) -> list[TaskRow]:
-        """Like ``tasks_behind``, with the same permission rule, from this reading: every row
-        (exports)."""
+        """Like ``tasks_behind``, with the same permission rule: every row (exports)."""
         _check_behind(self.actor, unit_id)
-        return _behind(session, self.period, self._scope_for(session, unit_id), due_soon_days, unit_id, task_class)
+        return _rows(session, self.period, due_soon_days, unit_id, task_class)
 
     def figure_page(
         self,
@@ -245,33 +269,44 @@ class Dashboard:
         page: int = 1,
         per_page: int = 50,
     ) -> RowPage:
-        """One page of ``figure_tasks`` (same order, urgent first): only its rows are built."""
+        """One page of ``figure_tasks`` (same order, urgent first): the database sorts, counts and
+        cuts; only the page's rows are read."""
         _check_behind(self.actor, unit_id)
-        return _behind_page(
+        if page < 1:
+            raise InvalidInput("Trang phải từ 1 trở lên.", field="page")
+        if not 1 <= per_page <= MAX_PER_PAGE:
+            raise InvalidInput(f"Số nhiệm vụ mỗi trang phải từ 1 đến {MAX_PER_PAGE}.", field="per_page")
+        total = span_figures.count_tasks(
+            session=session,
+            period=self.period,
+            skip_units=_offices(session),
+            unit_id=unit_id,
+            task_class=task_class,
+        )
+        page = min(page, max(1, -(-total // per_page)))
+        items = _rows(
             session,
             self.period,
-            self._scope_for(session, unit_id),
             due_soon_days,
             unit_id,
             task_class,
-            page=page,
-            per_page=per_page,
+            offset=(page - 1) * per_page,
+            limit=per_page,
         )
+        return RowPage(items=items, total=total, page=page, per_page=per_page)
 
 
 def dashboard(
     *, session: Session, actor: Actor, period: Period, report: StatisticsReport | None = None
 ) -> Dashboard:
-    """The table and the lists behind its figures. Without ``report``: read the scope once, the
-    table now, the lists from the same reading. With ``report`` (the public table of this period,
-    as of the current data version): the lists read their scope when asked."""
+    """The table (``report``: the caller's copy of this period's public table) and the lists behind
+    its figures."""
     require(actor, Permission.DASHBOARD_VIEW, _NO_DASHBOARD)
-    if report is not None:
-        if report.period != period:
-            raise ValueError("the report is of another period")
-        return Dashboard(actor=actor, period=period, report=report)
-    scope = _scoped(session, period)
-    return Dashboard(actor=actor, period=period, report=_report(session, period, scope), scope=scope)
+    if report is None:
+        report = unit_statistics(session=session, period=period)
+    elif report.period != period:
+        raise ValueError("the report is of another period")
+    return Dashboard(actor=actor, period=period, report=report)
 
 
 _NO_DASHBOARD = "Vai trò của bạn không xem Giám sát công việc."
@@ -281,59 +316,3 @@ def _check_behind(actor: Actor, unit_id: int | None) -> None:
     require(actor, Permission.DASHBOARD_VIEW, _NO_DASHBOARD)
     if not actor.can(Permission.TASKS_VIEW_ALL) and (unit_id is None or unit_id != actor.unit_id):
         raise PermissionDenied("Bạn chỉ xem được danh sách nhiệm vụ của đơn vị mình.")
-
-
-def _chosen(
-    scoped: Scope, unit_id: int | None, task_class: TaskClass | None
-) -> dict[int, tuple[TaskFacts, TaskState]]:
-    return {
-        facts.task_id: (facts, state)
-        for facts, state in scoped
-        if (unit_id is None or facts.lead_unit_id == unit_id) and (task_class is None or state.task_class is task_class)
-    }
-
-
-def _behind(
-    session: Session,
-    period: Period,
-    scoped: Scope,
-    due_soon_days: int,
-    unit_id: int | None,
-    task_class: TaskClass | None,
-) -> list[TaskRow]:
-    chosen = {task_id: facts for task_id, (facts, _) in _chosen(scoped, unit_id, task_class).items()}
-    rows = build_rows(
-        session=session, task_ids=chosen, today=period.as_of, due_soon_days=due_soon_days, facts=chosen
-    )
-    return sort_urgent_first(rows)
-
-
-def _behind_page(
-    session: Session,
-    period: Period,
-    scoped: Scope,
-    due_soon_days: int,
-    unit_id: int | None,
-    task_class: TaskClass | None,
-    *,
-    page: int,
-    per_page: int,
-) -> RowPage:
-    """Sort every chosen task by its class (no row built), then build the page's rows only."""
-    if page < 1:
-        raise InvalidInput("Trang phải từ 1 trở lên.", field="page")
-    if not 1 <= per_page <= MAX_PER_PAGE:
-        raise InvalidInput(f"Số nhiệm vụ mỗi trang phải từ 1 đến {MAX_PER_PAGE}.", field="per_page")
-    chosen = _chosen(scoped, unit_id, task_class)
-    order = sorted(
-        chosen,
-        key=lambda task_id: urgency_key(
-            task_id, chosen[task_id][1], today=period.as_of, due_soon_days=due_soon_days
-        ),
-    )
-    total = len(order)
-    page = min(page, max(1, -(-total // per_page)))
-    shown = order[(page - 1) * per_page : page * per_page]
-    facts = {task_id: chosen[task_id][0] for task_id in shown}
-    rows = build_rows(session=session, task_ids=shown, today=period.as_of, due_soon_days=due_soon_days, facts=facts)
-    return RowPage(items=sort_urgent_first(rows), total=total, page=page, per_page=per_page)

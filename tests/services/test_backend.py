@@ -23,4 +23,4 @@ def test_the_run_uses_the_requested_backend(runtime: Runtime) -> None:
 
 def test_the_schema_is_at_the_newest_migration(runtime: Runtime) -> None:
     with runtime.engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0005"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0006"

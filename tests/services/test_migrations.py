@@ -31,6 +31,7 @@ TABLES = {
     "task",
     "task_coordinator",
     "task_event",
+    "task_span",
     "wrong_unit_request",
 }
 
@@ -61,7 +62,7 @@ def test_each_step_down_and_up(runtime: Runtime) -> None:
     )
     for action, revision in steps:
         _alembic(runtime, action, revision)
-        assert _at(runtime) == ("0005" if revision == "head" else revision)
+        assert _at(runtime) == ("0006" if revision == "head" else revision)
 
 
 def _at(runtime: Runtime) -> str:

@@ -82,7 +82,7 @@ def _row(stats: UnitStats) -> Row:
     c = stats.counts
     return (
         stats.unit_name,
-        len(stats.documents),
+        stats.documents,
         c[TaskClass.DONE_ON_TIME],
         c[TaskClass.DONE_LATE],
         c[TaskClass.OPEN_ON_TIME],

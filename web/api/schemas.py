@@ -343,7 +343,7 @@ def stats_row(stats: UnitStats, codes: dict[int, str]) -> StatsRowOut:
         unit_id=stats.unit_id,
         unit_code=codes.get(stats.unit_id, ""),
         unit_name=stats.unit_name,
-        documents=len(stats.documents),
+        documents=stats.documents,
         tasks=stats.total,
         done_on_time=stats.counts[TaskClass.DONE_ON_TIME],
         done_late=stats.counts[TaskClass.DONE_LATE],

@@ -1,11 +1,17 @@
-"""The figures computed in the database equal the executable specification (hypothesis).
+"""The figures read from the task spans equal the executable specification (hypothesis).
 
 Random task histories are written straight into the database with plain inserts (assignment
 documents shared by several tasks, replies, verdicts in any order, extensions granted before or
-after replies, closings, re-routed tasks created near midnight UTC), then for random periods
-``sql_counts.unit_figures`` must give, for every unit and the total row, exactly what
-``classify`` over ``load_facts`` + ``in_scope`` gives. Each example runs in a transaction that
-is rolled back. Runs on SQLite, and on PostgreSQL under GIAOVIEC_TEST_BACKEND=postgresql.
+after replies, closings, re-routed tasks created near midnight UTC) and their spans built, then:
+
+* on every day of the histories (and around them), the span holding the day says exactly what
+  ``classify`` says, and there is one exactly when the task counts at all;
+* for random periods ``span_figures.unit_figures`` gives, for every unit and the total row,
+  exactly what ``classify`` over ``load_facts`` + ``in_scope`` gives, and each list behind a
+  figure holds exactly those tasks in ``sort_urgent_first``'s order, a page at a time too.
+
+Each example runs in a transaction that is rolled back. Runs on SQLite, and on PostgreSQL under
+GIAOVIEC_TEST_BACKEND=postgresql.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import insert, select
-from sqlmodel import Session
+from sqlmodel import Session, col
+from sqlmodel import select as select_rows
 
 from models import (
     Confirmation,
@@ -30,13 +37,17 @@ from models import (
     OrgUnit,
     Role,
     Task,
+    TaskClass,
+    TaskSpan,
     TaskStatus,
     UnitKind,
     User,
 )
 from services.runtime import Runtime
-from services.stats.classify import classify, load_facts
-from services.stats.sql_counts import UnitFigures, unit_figures
+from services.stats.classify import TaskState, classify, load_facts
+from services.stats.rows import urgency_key
+from services.stats.span_figures import UnitFigures, count_tasks, list_tasks, unit_figures
+from services.stats.spans import rebuild_spans
 from services.stats.statistics import Period, in_scope, make_period
 
 START = date(2026, 3, 1)
@@ -112,7 +123,7 @@ def world(runtime: Runtime, session: Session) -> Iterator[tuple[Session, list[in
     session.rollback()
 
 
-def _write(session: Session, units: list[int], plans: list[TaskPlan]) -> None:
+def _write(session: Session, units: list[int], plans: list[TaskPlan]) -> list[int]:
     ids = iter(range(BASE_ID, BASE_ID + 10_000))
     user = next(ids)
     session.execute(
@@ -220,6 +231,8 @@ def _write(session: Session, units: list[int], plans: list[TaskPlan]) -> None:
     ):
         if rows:
             session.execute(insert(table), rows)  # type: ignore[arg-type]
+    rebuild_spans(session=session, task_ids=task_ids)  # plain inserts: the session saw no object
+    return task_ids
 
 
 def _expected(session: Session, period: Period, offices: set[int]) -> tuple[dict[int, UnitFigures], UnitFigures]:
@@ -243,18 +256,77 @@ def _expected(session: Session, period: Period, offices: set[int]) -> tuple[dict
     return units, total
 
 
+def _spans_agree_with_classify(session: Session, task_ids: list[int]) -> None:
+    facts = load_facts(session=session, task_ids=task_ids)
+    spans = session.exec(select_rows(TaskSpan).where(col(TaskSpan.task_id).in_(task_ids))).all()
+    by_task: dict[int, list[TaskSpan]] = {}
+    for row in spans:
+        by_task.setdefault(row.task_id, []).append(row)
+    for task_id, fact in facts.items():
+        for offset in range(-3, SPAN + 12):
+            on = day(offset)
+            holding = [s for s in by_task.get(task_id, []) if s.valid_from <= on <= s.valid_to]
+            counts = fact.assigned_on <= on and (fact.closed_on is None or on < fact.closed_on)
+            assert len(holding) == (1 if counts else 0), (task_id, on, holding)
+            if holding:
+                state = classify(fact, on)
+                got = TaskState(holding[0].task_class, holding[0].deadline, holding[0].awaiting, holding[0].reply_date)
+                assert got == state, (task_id, on)
+
+
+def _lists_agree_with_classify(session: Session, period: Period, offices: set[int]) -> None:
+    chosen = {
+        f.task_id: (f, classify(f, period.as_of))
+        for f in load_facts(session=session).values()
+        if f.lead_unit_id not in offices and in_scope(f, period)
+    }
+    units = {f.lead_unit_id for f, _ in chosen.values()}
+    for unit in (None, *sorted(units)):
+        for cls in (None, *TaskClass):
+            expected = sorted(
+                (
+                    task_id
+                    for task_id, (f, state) in chosen.items()
+                    if (unit is None or f.lead_unit_id == unit) and (cls is None or state.task_class is cls)
+                ),
+                key=lambda task_id: urgency_key(task_id, chosen[task_id][1], today=period.as_of, due_soon_days=3),
+            )
+            rows = list_tasks(
+                session=session, period=period, due_soon_days=3, skip_units=offices, unit_id=unit, task_class=cls
+            )
+            assert [r.task_id for r in rows] == expected, (period, unit, cls)
+            for r in rows:
+                assert TaskState(r.task_class, r.deadline, r.awaiting, r.reply_date) == chosen[r.task_id][1]
+            assert count_tasks(session=session, period=period, skip_units=offices, unit_id=unit, task_class=cls) == len(
+                expected
+            )
+            page = list_tasks(
+                session=session,
+                period=period,
+                due_soon_days=3,
+                skip_units=offices,
+                unit_id=unit,
+                task_class=cls,
+                offset=2,
+                limit=3,
+            )
+            assert [r.task_id for r in page] == expected[2:5]
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(plans=st.lists(tasks, min_size=1, max_size=10), chosen=st.lists(periods(), min_size=1, max_size=4))
-def test_sql_figures_equal_classify(
+def test_span_figures_equal_classify(
     world: tuple[Session, list[int], set[int]], plans: list[TaskPlan], chosen: list[Period]
 ) -> None:
     session, units, offices = world
     try:
-        _write(session, units, plans)
+        task_ids = _write(session, units, plans)
+        _spans_agree_with_classify(session, task_ids)
         for period in chosen:
             expected_units, expected_total = _expected(session, period, offices)
-            figures = unit_figures(session=session, period=period)
+            figures = unit_figures(session=session, period=period, skip_units=offices)
             assert figures.units == expected_units, period
             assert figures.total == expected_total, period
+            _lists_agree_with_classify(session, period, offices)
     finally:
         session.rollback()

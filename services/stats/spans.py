@@ -1,0 +1,218 @@
+"""Per-task class spans: ``classify`` sampled wherever its answer can change, kept in ``task_span``.
+
+Why: a figure of Giám sát is "how many tasks of this unit were in this class on the as-of date".
+Classifying every task ever entered on each page run costs seconds at 100 000 tasks, and the
+cost grows with history. A task's class, though, only changes on a few dates: the day it is
+assigned, a reply's date, a verdict's date, the day an extension is granted, the day after a
+deadline, the day it is closed. Between two such dates ``classify`` gives the same answer, so
+sampling it once per date and keeping the stretches ("spans") makes any as-of date a range
+lookup, and the statistics a ``GROUP BY`` over the spans that hold it.
+
+The spans are a pure function of the task's facts (``spans_of``), and ``classify`` stays the
+specification: ``tests/services/test_spans_property.py`` checks that the span holding any date
+says what ``classify`` says, on random histories, on SQLite and on PostgreSQL.
+
+They are kept in step by the session itself: every flush notes the tasks whose facts it wrote
+(a task, a reply, a verdict, an extension, an assignment document's date), and the commit
+rebuilds their spans in the same transaction. So no write path (an action, an assignment, the
+demo seed, a data import) can leave a figure out of step with its facts, and nothing is
+rebuilt for a write that rolls back. Bulk Core inserts bypass the ORM and call
+``rebuild_all_spans`` themselves (``demo.generate``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import delete, event, insert
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import UOWTransaction
+from sqlmodel import Session, col, select
+
+from models import Confirmation, DataVersion, Document, DocumentKind, Extension, Task, TaskSpan
+from models.tables import FOREVER
+from services.stats.classify import TaskFacts, TaskState, classify, done_on, load_facts
+
+# Bump when ``spans_of`` changes meaning: every start then rebuilds the spans from the facts.
+SPANS_RULE = 1
+
+_ONE_DAY = timedelta(days=1)
+_CHUNK = 2000  # tasks rebuilt per round by ``rebuild_all_spans`` (bounded memory at a million)
+
+
+@dataclass(frozen=True)
+class Span:
+    """``state`` is what ``classify`` answers for every as-of date from ``valid_from`` to ``valid_to``."""
+
+    valid_from: date
+    valid_to: date  # FOREVER: until a new fact ends it
+    state: TaskState
+
+
+def _next_day(day: date) -> date | None:
+    return None if day >= FOREVER else day + _ONE_DAY
+
+
+def _change_days(facts: TaskFacts) -> set[date]:
+    """Every date on which ``classify(facts, ·)`` may answer differently from the day before."""
+    days = {r.reply_date for r in facts.replies}
+    days |= {c.confirmed_on for c in facts.confirmations}
+    days |= {e.granted_on for e in facts.extensions}
+    for deadline in (facts.deadline, *(e.new_deadline for e in facts.extensions)):
+        after = _next_day(deadline)  # the first day a task is late against this deadline
+        if after is not None:
+            days.add(after)
+    return days
+
+
+def spans_of(facts: TaskFacts) -> list[Span]:
+    """The task's spans, in date order, over the days it counts in a report: from the day it was
+    assigned until the day before it was closed (wrong unit, revoked, replaced), or for ever."""
+    first = facts.assigned_on
+    last = FOREVER if facts.closed_on is None else facts.closed_on - _ONE_DAY
+    if last < first:
+        return []
+    starts = sorted({first, *(d for d in _change_days(facts) if first < d <= last)})
+    spans: list[Span] = []
+    for index, start in enumerate(starts):
+        end = starts[index + 1] - _ONE_DAY if index + 1 < len(starts) else last
+        state = classify(facts, start)
+        if spans and spans[-1].state == state:
+            spans[-1] = Span(spans[-1].valid_from, end, state)
+        else:
+            spans.append(Span(start, end, state))
+    return spans
+
+
+def span_rows(facts: TaskFacts) -> list[dict[str, Any]]:
+    """``task_span`` rows of one task, ready for a bulk insert."""
+    finished = done_on(facts) or FOREVER
+    return [
+        {
+            "task_id": facts.task_id,
+            "valid_from": span.valid_from,
+            "valid_to": span.valid_to,
+            "lead_unit_id": facts.lead_unit_id,
+            "document_id": facts.document_id,
+            "assigned_on": facts.assigned_on,
+            "done_on": finished,
+            "task_class": span.state.task_class.value,
+            "awaiting": span.state.awaiting_confirmation,
+            "deadline": span.state.deadline,
+            "reply_date": span.state.reply_date,
+        }
+        for span in spans_of(facts)
+    ]
+
+
+def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def _write(session: Session, task_ids: list[int]) -> int:
+    """Replace the spans of ``task_ids`` by those of their current facts; the number written."""
+    written = 0
+    for ids in _chunks(task_ids, 900):  # SQLite's bound-parameter limit
+        facts = load_facts(session=session, task_ids=ids)
+        session.execute(delete(TaskSpan).where(col(TaskSpan.task_id).in_(ids)))
+        rows = [row for task_id in ids if task_id in facts for row in span_rows(facts[task_id])]
+        if rows:
+            session.execute(insert(TaskSpan), rows)
+        written += len(rows)
+    return written
+
+
+def rebuild_spans(*, session: Session, task_ids: Collection[int]) -> None:
+    """Rebuild the spans of these tasks inside the caller's transaction (not committed)."""
+    ids = sorted({i for i in task_ids if i is not None})
+    if ids:
+        _write(session, ids)
+
+
+def rebuild_all_spans(*, session: Session) -> int:
+    """Rebuild every task's spans and record the rule that built them; commits. The number of spans.
+
+    For a new rule, a restore, or data written by bulk inserts that the session did not see."""
+    session.execute(delete(TaskSpan))
+    ids = [i for i in session.exec(select(col(Task.id)).order_by(col(Task.id))).all() if i is not None]
+    written = sum(_write(session, chunk) for chunk in _chunks(ids, _CHUNK))
+    session.execute(
+        DataVersion.__table__.update().where(DataVersion.__table__.c.id == 1).values(spans_rule=SPANS_RULE)  # type: ignore[attr-defined]
+    )
+    session.commit()
+    return written
+
+
+def ensure_spans(*, session: Session) -> bool:
+    """At start: rebuild the spans when an older rule (or none, right after migration 0006) built them.
+
+    On PostgreSQL the data_version row is locked first, so processes starting together rebuild once.
+    """
+    query = select(col(DataVersion.spans_rule)).where(col(DataVersion.id) == 1)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    rule = session.exec(query).first()
+    if rule is not None and rule >= SPANS_RULE:
+        session.rollback()
+        return False
+    rebuild_all_spans(session=session)
+    return True
+
+
+# --- keeping the spans in step with the facts, inside every transaction that writes them --------
+
+_TASKS = "giaoviec.span_tasks"
+_DOCUMENTS = "giaoviec.span_documents"
+
+
+def _touched(instances: Iterable[object], tasks: set[int], documents: set[int]) -> None:
+    for obj in instances:
+        if isinstance(obj, Task):
+            if obj.id is not None:
+                tasks.add(obj.id)
+        elif isinstance(obj, Confirmation | Extension):
+            tasks.add(obj.task_id)
+        elif isinstance(obj, Document):
+            if obj.kind is DocumentKind.REPLY and obj.task_id is not None:
+                tasks.add(obj.task_id)
+            elif obj.kind is DocumentKind.ASSIGNMENT and obj.id is not None:
+                documents.add(obj.id)  # its date is the assigned-on day of each of its tasks
+
+
+def _after_flush(session: OrmSession, _context: UOWTransaction) -> None:
+    """Note the tasks whose facts this flush wrote (the collections still hold the flushed objects)."""
+    tasks: set[int] = session.info.setdefault(_TASKS, set())
+    documents: set[int] = session.info.setdefault(_DOCUMENTS, set())
+    _touched([*session.new, *session.dirty, *session.deleted], tasks, documents)
+
+
+def _before_commit(session: OrmSession) -> None:
+    """Rebuild the noted tasks' spans, so they commit with the facts they come from."""
+    session.flush()
+    tasks: set[int] = session.info.pop(_TASKS, set())
+    documents: set[int] = session.info.pop(_DOCUMENTS, set())
+    if not tasks and not documents:
+        return
+    assert isinstance(session, Session), "the app's sessions are sqlmodel sessions"
+    if documents:
+        for ids in _chunks(sorted(documents), 900):
+            tasks.update(
+                i for i in session.exec(select(col(Task.id)).where(col(Task.document_id).in_(ids))).all() if i
+            )
+    if tasks:
+        _write(session, sorted(tasks))
+
+
+def _forget(session: OrmSession, *_: object) -> None:
+    """A rollback drops what the flushes noted: their writes are gone too."""
+    session.info.pop(_TASKS, None)
+    session.info.pop(_DOCUMENTS, None)
+
+
+event.listen(OrmSession, "after_flush", _after_flush)
+event.listen(OrmSession, "before_commit", _before_commit)
+event.listen(OrmSession, "after_rollback", _forget)
