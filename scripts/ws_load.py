@@ -117,6 +117,7 @@ class LevelResult:
     server_rss_bytes: int | None
     texts: tuple[str, ...]  # strings of the deltas of session 0's last page run (proof it ran)
     warnings: int = 0  # page runs that showed the page but with something odd on the way
+    server_cpu_s: float | None = None  # CPU seconds the server used during the level (connects included)
     first_warnings: tuple[str, ...] = ()
 
     @property
@@ -134,6 +135,12 @@ class LevelResult:
     @property
     def bytes_per_run(self) -> float:
         return self.bytes_received / self.page_runs_attempted if self.page_runs_attempted else 0.0
+
+    @property
+    def server_cpu_ms_per_run(self) -> float | None:
+        if self.server_cpu_s is None or not self.page_runs_attempted:
+            return None
+        return self.server_cpu_s * 1000 / self.page_runs_attempted
 
     @property
     def first_error(self) -> str | None:
@@ -159,14 +166,16 @@ class LoadResult:
         """The CLI's report: one line per concurrency level, then the first error of each level."""
         header = (
             f"{'sessions':>8} {'runs':>5} {'ok':>5} {'runs/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-            f"{'errors':>6} {'KiB/run':>8} {'RSS MiB':>8}"
+            f"{'errors':>6} {'KiB/run':>8} {'RSS MiB':>8} {'CPU ms/run':>10}"
         )
         lines = [header]
         for lv in self.levels:
             rss = f"{lv.server_rss_bytes / 2**20:8.1f}" if lv.server_rss_bytes is not None else f"{'?':>8}"
+            cpu_ms = lv.server_cpu_ms_per_run
+            cpu = f"{cpu_ms:10.0f}" if cpu_ms is not None else f"{'?':>10}"
             lines.append(
                 f"{lv.sessions:>8} {lv.runs:>5} {lv.completed:>5} {lv.runs_per_s:>8.2f} {lv.p50_s * 1000:>8.0f} "
-                f"{lv.p95_s * 1000:>8.0f} {lv.errors:>6} {lv.bytes_per_run / 1024:>8.1f} {rss}"
+                f"{lv.p95_s * 1000:>8.0f} {lv.errors:>6} {lv.bytes_per_run / 1024:>8.1f} {rss} {cpu}"
             )
         for lv in self.levels:
             if lv.first_error is not None:
@@ -485,17 +494,40 @@ def _vm_rss(pid: int) -> int | None:
     return 0  # a zombie has no VmRSS line
 
 
-def server_rss(pid: int) -> int | None:
-    """RSS of ``pid`` and all its descendants, in bytes (None if ``pid`` is gone)."""
-    total = _vm_rss(pid)
-    if total is None:
-        return None
+def _tree(pid: int) -> list[int]:
+    found = [pid]
     pending = _children(pid)
     while pending:
         child = pending.pop()
-        total += _vm_rss(child) or 0
+        found.append(child)
         pending.extend(_children(child))
-    return total
+    return found
+
+
+def server_rss(pid: int) -> int | None:
+    """RSS of ``pid`` and all its descendants, in bytes (None if ``pid`` is gone)."""
+    if _vm_rss(pid) is None:
+        return None
+    return sum(_vm_rss(p) or 0 for p in _tree(pid))
+
+
+def server_cpu_s(pid: int) -> float | None:
+    """CPU seconds (user + system) used so far by ``pid`` and its live descendants.
+
+    On a machine shared with other work the wall-clock figures move with the neighbours' load;
+    the server's CPU time per page run barely does, so it is the figure to compare between runs.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in _tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[-1].split()
+        except OSError:
+            if p == pid:
+                return None
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of stat
+    return total / ticks
 
 
 def find_server_pid(base_url: str) -> int | None:
@@ -561,6 +593,7 @@ async def _level(
     run_timeout: float,
 ) -> LevelResult:
     tally = _Tally()
+    cpu_before = server_cpu_s(server_pid) if server_pid is not None else None
     t_connect = time.perf_counter()
     opened = await asyncio.gather(
         *(_open(base_url, cookie, timeout=CONNECT_TIMEOUT_S) for _ in range(sessions)), return_exceptions=True
@@ -597,6 +630,7 @@ async def _level(
     finally:
         wall_s = time.perf_counter() - started
         await asyncio.gather(*(client.ws.close() for client in clients), return_exceptions=True)
+    cpu_after = server_cpu_s(server_pid) if server_pid is not None else None
     rss = server_rss(server_pid) if server_pid is not None else None
     return LevelResult(
         sessions=sessions,
@@ -611,6 +645,7 @@ async def _level(
         bytes_received=tally.bytes_received,
         page_runs_attempted=tally.attempted,
         server_rss_bytes=rss,
+        server_cpu_s=cpu_after - cpu_before if cpu_after is not None and cpu_before is not None else None,
         texts=tuple(tally.texts),
         warnings=sum(tally.warnings.values()),
         first_warnings=tuple(tally.first_warnings),
