@@ -1,4 +1,4 @@
-"""Command line: ``python manage.py migrate | seed-demo | create-user``.
+"""Command line: ``python manage.py migrate | seed-demo | generate | create-user``.
 
 Scheduled and administrative work runs here, calling the same services as the pages.
 """
@@ -22,6 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="kiểm tra cấu hình, tạo/nâng cấp CSDL, đồng bộ đơn vị")
     sub.add_parser("seed-demo", help="tạo tài khoản và dữ liệu mẫu (chạy lại không nhân đôi)")
+    generate = sub.add_parser(
+        "generate", help="sinh N nhiệm vụ với lịch sử xử lý như thật (đo hiệu năng; chạy lại thêm N nhiệm vụ)"
+    )
+    generate.add_argument("--tasks", type=int, required=True, help="số nhiệm vụ cần sinh")
+    generate.add_argument("--seed", type=int, default=1, help="hạt giống ngẫu nhiên (mặc định 1)")
     user = sub.add_parser("create-user", help="tạo tài khoản")
     user.add_argument("username")
     user.add_argument("--name", required=True)
@@ -41,6 +46,20 @@ def main(argv: list[str] | None = None) -> int:
 
                 count = seed_demo(session=session, config=runtime.config, today=local_date(now_utc()))
                 print(f"Đã tạo {count} văn bản mẫu." if count else "Dữ liệu mẫu đã có sẵn.")
+            elif args.command == "generate":
+                from demo.generate import generate_tasks
+
+                if args.tasks < 1:
+                    print("--tasks phải lớn hơn 0.", file=sys.stderr)
+                    return 2
+                report = generate_tasks(
+                    session=session,
+                    config=runtime.config,
+                    tasks=args.tasks,
+                    today=local_date(now_utc()),
+                    seed=args.seed,
+                )
+                print(report.summary())
             elif args.command == "create-user":
                 from services.access.accounts import create_user
 

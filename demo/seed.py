@@ -85,7 +85,8 @@ def _demo_hash() -> str:
     return hash_password(DEMO_PASSWORD)
 
 
-def _ensure_accounts(session: Session, config: AppConfig) -> None:
+def ensure_demo_accounts(*, session: Session, config: AppConfig) -> None:
+    """The accounts of the README's table, unless already there (``seed_demo`` and ``demo.generate``)."""
     office_code = office_unit(session=session).code
     for acc in DEMO_ACCOUNTS:
         if session.exec(select(User).where(User.username == acc.username)).first() is None:
@@ -180,7 +181,7 @@ def process_in_unit(
 
 def seed_demo(*, session: Session, config: AppConfig, today: date) -> int:
     """Create demo accounts and tasks unless already there; return the number of tasks created."""
-    _ensure_accounts(session, config)
+    ensure_demo_accounts(session=session, config=config)
     tracker_user = session.exec(select(User).where(User.username == "vp.theodoi")).one()
     assert tracker_user.id is not None
     tracker = build_actor(session=session, config=config, user_id=tracker_user.id)
