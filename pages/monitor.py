@@ -45,21 +45,31 @@ except ServiceError as exc:
 
 
 
-def read_board() -> Dashboard:
-    """The public table from the cache of its data version, and the scope this user's lists need.
-
-    A write that lands between reading the version and reading the lists would make a list
-    disagree with its figure: then the page takes one reading of the scope for both instead."""
+def read_version() -> int:
     with db() as session:
-        version = data_version(session)
-        board = dashboard(session=session, actor=actor, period=period, report=public_table(period, version))
-        board.read_scope(session=session, unit_id=board.lists_unit)
-        if data_version(session) != version:
-            board = dashboard(session=session, actor=actor, period=period)
-    return board
+        return data_version(session)
 
 
-board = read_board()
+_RERUNS = "monitor_version_reruns"
+_IN_FULL_RUN = "monitor_full_run"
+
+
+def moved_since(version: int) -> bool:
+    """True when someone's write committed since ``version`` was read, and the page should run
+    again; at most three times in a row (under a stream of writes the page shows its reading)."""
+    if read_version() == version or st.session_state.get(_RERUNS, 0) >= 3:
+        st.session_state[_RERUNS] = 0
+        return False
+    st.session_state[_RERUNS] = st.session_state.get(_RERUNS, 0) + 1
+    return True
+
+
+# The table comes from the cache of the data version read here; the lists are read as they are
+# drawn. If anyone's write lands meanwhile (the version moved by the end of the run), the page
+# runs again, so a list never disagrees with the figure shown next to it.
+version = read_version()
+with db() as session:
+    board = dashboard(session=session, actor=actor, period=period, report=public_table(period, version))
 report = board.report
 st.caption(
     f"Kỳ báo cáo {fmt_date(period.date_from)} – {fmt_date(period.date_to)}; số liệu tính đến ngày "
@@ -136,11 +146,13 @@ paged_task_list(
 
 
 @st.fragment
-def drill_down(board: Dashboard) -> None:
+def drill_down(board: Dashboard, version: int) -> None:
     """Tasks behind any unit × class figure; reruns alone when its filters change (kept in the URL).
 
-    A fragment rerun gets the arguments of the last full run: the same reading of the scope as
-    the table above, so the list always adds up to the figure it opens."""
+    A fragment rerun gets the arguments of the last full run: the table drawn at ``version``. If
+    the data changed since, the whole page runs again, so the list adds up to the figure shown."""
+    if not st.session_state.get(_IN_FULL_RUN) and moved_since(version):
+        st.rerun(scope="app")
     st.subheader("Xem chi tiết số liệu")
     units = board.list_units()
     unit_options = [0, *units] if board.lists_unit is None else list(units)
@@ -184,4 +196,8 @@ def drill_down(board: Dashboard) -> None:
     except ServiceError as exc:
         st.error(exc.message)
 
-drill_down(board)
+st.session_state[_IN_FULL_RUN] = True
+drill_down(board, version)
+st.session_state[_IN_FULL_RUN] = False
+if moved_since(version):
+    st.rerun()

@@ -127,8 +127,8 @@ def test_the_overdue_list_is_paged_on_its_own(world: World) -> None:
 def test_a_write_while_the_lists_are_read_gives_one_reading_for_table_and_lists(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The version moved between the cached table and the lists: the run reads both in one go, so
-    a list still adds up to its figure (the version here moves at every read)."""
+    """The version moved between the cached table and the lists: the page runs again (at most three
+    times in a row), and a list still adds up to its figure (the version here moves at every read)."""
     versions = iter(range(1000, 2000))
     monkeypatch.setattr("ui.public_cache.data_version", lambda session: next(versions))
     st.cache_data.clear()
