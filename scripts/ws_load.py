@@ -113,11 +113,12 @@ class LevelResult:
     connect_s: float  # opening all websockets concurrently
     latencies_s: tuple[float, ...]  # successful page runs only
     bytes_received: int  # websocket payload bytes over all runs (including failed ones)
-    page_runs_attempted: int
+    page_runs_attempted: int  # rerun_script sent (the per-run means divide by this)
     server_rss_bytes: int | None
     texts: tuple[str, ...]  # strings of the deltas of session 0's last page run (proof it ran)
     warnings: int = 0  # page runs that showed the page but with something odd on the way
     server_cpu_s: float | None = None  # CPU seconds the server used during the level (connects included)
+    page_runs_skipped: int = 0  # never sent: the session's connect failed or its websocket had closed
     first_warnings: tuple[str, ...] = ()
 
     @property
@@ -277,6 +278,7 @@ class _Tally:
     first_errors: list[str] = field(default_factory=list)
     bytes_received: int = 0
     attempted: int = 0
+    skipped: int = 0  # runs never sent: the session's connect failed or its websocket closed
     texts: list[str] = field(default_factory=list)
     warnings: Counter[str] = field(default_factory=Counter)
     first_warnings: list[str] = field(default_factory=list)
@@ -609,7 +611,7 @@ async def _level(
             else:
                 raise result
             tally.error("connect", text)
-            tally.attempted += runs  # the runs this session never made count as attempted
+            tally.skipped += runs
             continue
         clients.append(
             _Session(
@@ -620,7 +622,7 @@ async def _level(
     async def drive(client: _Session) -> None:
         for _ in range(runs):
             if client.closed:
-                tally.attempted += 1
+                tally.skipped += 1
                 continue
             await client.run_page(tally, timeout=run_timeout)
 
@@ -644,6 +646,7 @@ async def _level(
         latencies_s=tuple(tally.latencies),
         bytes_received=tally.bytes_received,
         page_runs_attempted=tally.attempted,
+        page_runs_skipped=tally.skipped,
         server_rss_bytes=rss,
         server_cpu_s=cpu_after - cpu_before if cpu_after is not None and cpu_before is not None else None,
         texts=tuple(tally.texts),
