@@ -25,7 +25,7 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	touch $@
 
 test-system-deps:
-	@scripts/apt-install.sh chromium postgresql
+	@scripts/apt-install.sh chromium postgresql nginx
 
 # --- the app ------------------------------------------------------------------------
 migrate: $(VENV)/.runtime
@@ -36,6 +36,12 @@ seed: migrate
 
 run: seed
 	$(BIN)/streamlit run asgi.py --server.port $(PORT)
+
+# Production layout: PROCESSES app processes behind nginx on PORT (PostgreSQL only), docs/deploy.md.
+# DATABASE_URL=postgresql+psycopg://user:pw@127.0.0.1:5432/giaoviec make serve PROCESSES=3
+PROCESSES ?= 2
+serve: $(VENV)/.runtime
+	$(BIN)/python scripts/serve.py --processes $(PROCESSES) --port $(PORT)
 
 # --- checks -------------------------------------------------------------------------
 lint: $(VENV)/.dev
