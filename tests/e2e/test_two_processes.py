@@ -168,25 +168,31 @@ def serving(demo: Demo, name: str, processes: int = 2) -> Iterator[Served]:
     """``scripts/serve.py --processes N`` on a free block of ports, until ``serve.json`` says ready.
 
     Whatever the test did, the process and its children are gone afterwards."""
-    port = free_block(1 + processes)
     # Not under pytest's temporary directory: run as root, nginx's workers (nobody) must be able to
     # enter the runtime directory, and pytest's is private to root.
     run_dir = Path(tempfile.mkdtemp(prefix=f"giaoviec-serve-{name}-"))
     run_dir.chmod(0o755)
     log = demo.folder / f"serve-{name}.log"
-    command = [PYTHON, "scripts/serve.py", "--processes", str(processes), "--port", str(port)]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [*command, "--runtime-dir", str(run_dir)],
-            cwd=ROOT,
-            env=demo.env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+
+    def launch() -> tuple[subprocess.Popen[bytes], int]:
+        port = free_block(1 + processes)
+        command = [PYTHON, "scripts/serve.py", "--processes", str(processes), "--port", str(port)]
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [*command, "--runtime-dir", str(run_dir)], cwd=ROOT, env=demo.env, stdout=out, stderr=subprocess.STDOUT
+            )
+        return proc, port
+
+    proc, port = launch()
     state_file = run_dir / "serve.json"
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
+        retries = 2  # another test may take one of the free ports before serve.py binds it
         while not state_file.exists():
+            if proc.poll() is not None and retries and "đang được dùng" in log.read_text(encoding="utf-8"):
+                retries -= 1
+                proc, port = launch()
+                continue
             assert proc.poll() is None, f"serve.py exited with {proc.returncode}:\n{log.read_text()}"
             assert time.monotonic() < deadline, f"serve.py not ready after {START_TIMEOUT_S:.0f} s:\n{log.read_text()}"
             time.sleep(0.2)
