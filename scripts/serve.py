@@ -352,7 +352,8 @@ def serve(args: argparse.Namespace) -> int:
         children.extend(apps)
         say(f"Khởi động {len(apps)} tiến trình ứng dụng trên cổng nội bộ {', '.join(map(str, app_ports))}…")
         wait_healthy(apps, {c.name: f"http://127.0.0.1:{c.port}" for c in apps}, HEALTH_TIMEOUT_S)
-        # All at once: manage.py migrate has just synced the org tree, so their start-ups only read.
+        # All at once: manage.py migrate has just synced the org tree and the task spans, so their
+        # start-ups only read.
         with ThreadPoolExecutor(max_workers=len(apps)) as pool:
             list(pool.map(warm_up, apps))
 
