@@ -334,12 +334,12 @@ def serve(args: argparse.Namespace) -> int:
     """Start everything, then watch it; the return value is the exit code."""
     require_postgresql()
     cookie_secret = shared_cookie_secret()
-    folder = runtime_dir(args.runtime_dir, args.port)
-    (folder / STATE_FILE).unlink(missing_ok=True)
     app_ports = [args.app_port + i for i in range(args.processes)]
     check_free(args.host, args.port)
     for p in app_ports:
         check_free("127.0.0.1", p)
+    folder = runtime_dir(args.runtime_dir, args.port)
+    (folder / STATE_FILE).unlink(missing_ok=True)
     say("Cập nhật cơ sở dữ liệu (manage.py migrate)…")
     migrate()
 
