@@ -23,7 +23,7 @@ from models.enums import (
     TaskStatus,
     UnitKind,
 )
-from models.types import enum_type
+from models.types import DayNumber, enum_type
 
 
 class OrgUnit(SQLModel, table=True):
@@ -266,21 +266,35 @@ class TaskSpan(SQLModel, table=True):
     Derived data, never edited by hand: ``services.stats.spans`` rebuilds a task's spans in the
     transaction that changes one of its facts, so the figures of any period are one range lookup
     and a ``GROUP BY`` instead of classifying every task ever entered. A task has no span on a day
-    it is out of every report (before it was assigned, from the day it was closed).
+    it is out of every report (before it was assigned, from the day it was closed). Dates are day
+    numbers (``DayNumber``): the statistics compare them on every index entry they read.
     """
 
     __tablename__ = "task_span"
     __table_args__ = (
-        # The statistics: the spans holding the as-of date, with what the table counts.
+        # The statistics, unit by unit (SQLite skips from one unit to the next in the index, so the
+        # rows come grouped, with no sort): the spans holding the as-of date, with what is counted.
+        Index(
+            "ix_task_span_unit_stab",
+            "lead_unit_id",
+            "valid_to",
+            "valid_from",
+            "scope_until",
+            "task_class",
+            "awaiting",
+            "shared_document",
+            "document_id",
+        ),
+        # The same over every unit (a list's count, the total row's documents).
         Index(
             "ix_task_span_stab",
             "valid_to",
             "valid_from",
-            "done_on",
-            "assigned_on",
+            "scope_until",
             "lead_unit_id",
             "task_class",
             "awaiting",
+            "shared_document",
             "document_id",
         ),
         # The lists behind a figure, urgent first: one class of one unit (or of all) by deadline.
@@ -289,13 +303,17 @@ class TaskSpan(SQLModel, table=True):
     )
 
     task_id: int = Field(foreign_key="task.id", primary_key=True)
-    valid_from: date = Field(primary_key=True)  # first day of the span
-    valid_to: date  # last day of the span; FOREVER while nothing ends it
+    valid_from: date = Field(primary_key=True, sa_type=DayNumber)  # first day of the span
+    valid_to: date = Field(sa_type=DayNumber)  # last day of the span; FOREVER while nothing ends it
+    # A period that begins after this day leaves the task out (it was done before the period):
+    # the later of the day it was assigned and the day it was first confirmed done (FOREVER if not).
+    scope_until: date = Field(sa_type=DayNumber)
     lead_unit_id: int = Field(foreign_key="org_unit.id")
     document_id: int = Field(foreign_key="document.id")
-    assigned_on: date  # the day the task counts from (the document's date, or a re-routing's)
-    done_on: date  # the first "done" confirmation; FOREVER while there is none
+    # Another task of the same document has the same lead unit: the table counts the document
+    # once, so only these spans need a COUNT(DISTINCT); the others count one document each.
+    shared_document: bool
     task_class: TaskClass = Field(sa_type=enum_type(TaskClass))
     awaiting: bool  # a reply waits for the Office's verdict
-    deadline: date  # the deadline in force (the one the class was judged against)
-    reply_date: date | None = None  # the reply that decides the class, if any
+    deadline: date = Field(sa_type=DayNumber)  # the deadline in force (the one the class was judged against)
+    reply_date: date | None = Field(default=None, sa_type=DayNumber)  # the reply that decides the class

@@ -27,26 +27,24 @@ def upgrade() -> None:
     op.create_table(
         'task_span',
         sa.Column('task_id', sa.Integer(), nullable=False),
-        sa.Column('valid_from', sa.Date(), nullable=False),
-        sa.Column('valid_to', sa.Date(), nullable=False),
+        sa.Column('valid_from', sa.Integer(), nullable=False),
+        sa.Column('valid_to', sa.Integer(), nullable=False),
+        sa.Column('scope_until', sa.Integer(), nullable=False),
         sa.Column('lead_unit_id', sa.Integer(), nullable=False),
         sa.Column('document_id', sa.Integer(), nullable=False),
-        sa.Column('assigned_on', sa.Date(), nullable=False),
-        sa.Column('done_on', sa.Date(), nullable=False),
+        sa.Column('shared_document', sa.Boolean(), nullable=False),
         sa.Column('task_class', sa.Enum(*_CLASSES, name='taskclass', native_enum=False, length=32), nullable=False),
         sa.Column('awaiting', sa.Boolean(), nullable=False),
-        sa.Column('deadline', sa.Date(), nullable=False),
-        sa.Column('reply_date', sa.Date(), nullable=True),
+        sa.Column('deadline', sa.Integer(), nullable=False),
+        sa.Column('reply_date', sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(['task_id'], ['task.id']),
         sa.ForeignKeyConstraint(['lead_unit_id'], ['org_unit.id']),
         sa.ForeignKeyConstraint(['document_id'], ['document.id']),
         sa.PrimaryKeyConstraint('task_id', 'valid_from'),
     )
-    op.create_index(
-        'ix_task_span_stab',
-        'task_span',
-        ['valid_to', 'valid_from', 'done_on', 'assigned_on', 'lead_unit_id', 'task_class', 'awaiting', 'document_id'],
-    )
+    counted = ['scope_until', 'task_class', 'awaiting', 'shared_document', 'document_id']
+    op.create_index('ix_task_span_unit_stab', 'task_span', ['lead_unit_id', 'valid_to', 'valid_from', *counted])
+    op.create_index('ix_task_span_stab', 'task_span', ['valid_to', 'valid_from', 'scope_until', 'lead_unit_id', *counted[1:]])
     op.create_index('ix_task_span_unit_class', 'task_span', ['lead_unit_id', 'task_class', 'deadline', 'task_id'])
     op.create_index('ix_task_span_class', 'task_span', ['task_class', 'deadline', 'task_id'])
     with op.batch_alter_table('data_version') as batch_op:
@@ -59,4 +57,5 @@ def downgrade() -> None:
     op.drop_index('ix_task_span_class', table_name='task_span')
     op.drop_index('ix_task_span_unit_class', table_name='task_span')
     op.drop_index('ix_task_span_stab', table_name='task_span')
+    op.drop_index('ix_task_span_unit_stab', table_name='task_span')
     op.drop_table('task_span')

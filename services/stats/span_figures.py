@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.sql.expression import ColumnElement
 from sqlmodel import Session
 
 from models import Document, Task, TaskClass, TaskSpan, TaskStatus
+from models.types import DayNumber
 
 if TYPE_CHECKING:
     from services.stats.statistics import Period
@@ -47,18 +48,21 @@ class Figures:
     total: UnitFigures
 
 
+def _day(value: date) -> Any:
+    return literal(value, DayNumber())
+
+
 def in_period(period: Period, *, skip_units: Collection[int] = (), unit_id: int | None = None) -> ColumnElement[bool]:
     """The spans of the tasks a report of ``period`` counts, as they stood on its as-of date.
 
     ``skip_units``: lead units left out of the table (VP UBND itself); ``unit_id``: one unit only.
     """
-    as_of = literal(period.as_of)
-    date_from = literal(period.date_from)
+    as_of = _day(period.as_of)
     conditions: list[ColumnElement[bool]] = [
         span.c.valid_to >= as_of,
         span.c.valid_from <= as_of,
-        # assigned in the period, or not confirmed done before it began (done_on is FOREVER until then)
-        or_(span.c.assigned_on >= date_from, span.c.done_on >= date_from),
+        # assigned in the period, or not confirmed done before it began
+        span.c.scope_until >= _day(period.date_from),
     ]
     if skip_units:
         conditions.append(span.c.lead_unit_id.not_in(sorted(skip_units)))
@@ -67,15 +71,27 @@ def in_period(period: Period, *, skip_units: Collection[int] = (), unit_id: int 
     return and_(*conditions)
 
 
+def _documents() -> Any:
+    """Distinct documents: a span whose document has no other task of its unit is one document;
+    only the others need the (costly) COUNT(DISTINCT)."""
+    return func.sum(case((span.c.shared_document, 0), else_=1)) + func.count(
+        func.distinct(case((span.c.shared_document, span.c.document_id), else_=None))
+    )
+
+
 def statistics_query(period: Period, *, skip_units: Collection[int] = ()) -> Any:
-    """Per unit: distinct documents, the four classes, the replies awaiting a verdict."""
+    """Per unit: distinct documents, the four classes, the replies awaiting a verdict.
+
+    On SQLite the unit-first covering index is named: it hands the spans over unit by unit (no sort
+    for the GROUP BY), and without fresh ANALYZE figures the planner would pick a list index."""
     return (
         select(
             span.c.lead_unit_id,
-            func.count(func.distinct(span.c.document_id)),
+            _documents(),
             *(func.sum(case((span.c.task_class == cls.value, 1), else_=0)) for cls in TaskClass),
             func.sum(case((span.c.awaiting, 1), else_=0)),
         )
+        .with_hint(span, "INDEXED BY ix_task_span_unit_stab", "sqlite")
         .where(in_period(period, skip_units=skip_units))
         .group_by(span.c.lead_unit_id)
     )
@@ -100,7 +116,9 @@ def unit_figures(*, session: Session, period: Period, skip_units: Collection[int
         # one assignment document can task several units: count it once in the total row
         total.documents = int(
             session.execute(
-                select(func.count(func.distinct(span.c.document_id))).where(in_period(period, skip_units=skip_units))
+                select(func.count(func.distinct(span.c.document_id)))
+                .with_hint(span, "INDEXED BY ix_task_span_stab", "sqlite")
+                .where(in_period(period, skip_units=skip_units))
             ).scalar_one()
         )
     return Figures(units=units, total=total)
@@ -142,28 +160,70 @@ def count_tasks(
     task_class: TaskClass | None = None,
 ) -> int:
     """How many tasks a list behind a figure holds: the figure itself."""
-    query = select(func.count()).select_from(span).where(_chosen(period, skip_units, unit_id, task_class))
+    query = (
+        select(func.count())
+        .select_from(span)
+        .with_hint(span, f"INDEXED BY {'ix_task_span_stab' if unit_id is None else 'ix_task_span_unit_stab'}", "sqlite")
+        .where(_chosen(period, skip_units, unit_id, task_class))
+    )
     return int(session.execute(query).scalar_one())
 
 
-def urgency(period: Period, due_soon_days: int) -> list[Any]:
-    """``rows.sort_urgent_first`` as an ORDER BY: overdue, due soon, open, done; then by deadline
-    (days left), then task id."""
-    due_soon_by = literal(period.as_of + timedelta(days=due_soon_days))
-    rank = case(
-        (span.c.task_class == TaskClass.OPEN_OVERDUE.value, 0),
-        (
-            and_(
-                span.c.task_class == TaskClass.OPEN_ON_TIME.value,
-                span.c.awaiting.is_(False),
-                span.c.deadline <= due_soon_by,
-            ),
-            1,
-        ),
-        (span.c.task_class == TaskClass.OPEN_ON_TIME.value, 2),
-        else_=3,
-    )
-    return [rank, span.c.deadline, span.c.task_id]
+def _segments(period: Period, due_soon_days: int) -> list[tuple[int, TaskClass, ColumnElement[bool]]]:
+    """``rows.sort_urgent_first``'s ranks as conditions, each a range of one class's index that is
+    already in deadline order: overdue; due soon (on time, no reply waiting, deadline within
+    ``due_soon_days``); the other open tasks; done (on time, then late, merged by deadline)."""
+    due_soon_by = _day(period.as_of + timedelta(days=due_soon_days))
+    open_on_time = span.c.task_class == TaskClass.OPEN_ON_TIME.value
+    due_soon = and_(span.c.awaiting.is_(False), span.c.deadline <= due_soon_by)
+    return [
+        (0, TaskClass.OPEN_OVERDUE, span.c.task_class == TaskClass.OPEN_OVERDUE.value),
+        (1, TaskClass.OPEN_ON_TIME, and_(open_on_time, due_soon)),
+        (2, TaskClass.OPEN_ON_TIME, and_(open_on_time, ~due_soon)),
+        (3, TaskClass.DONE_ON_TIME, span.c.task_class == TaskClass.DONE_ON_TIME.value),
+        (3, TaskClass.DONE_LATE, span.c.task_class == TaskClass.DONE_LATE.value),
+    ]
+
+
+def _page_of_spans(
+    period: Period,
+    due_soon_days: int,
+    chosen: ColumnElement[bool],
+    task_class: TaskClass | None,
+    *,
+    offset: int,
+    limit: int | None,
+) -> Any:
+    """The spans of a list's page, urgent first, as a subquery (task_id, rank, deadline, …).
+
+    A page: each rank's first ``offset + limit`` spans straight from its index range (no sort of
+    the whole list), merged and cut. Every row (``limit`` None, exports): one sort."""
+    parts = [
+        (rank, condition)
+        for rank, segment_class, condition in _segments(period, due_soon_days)
+        if task_class is None or segment_class is task_class
+    ]
+    columns = [
+        span.c.task_id,
+        span.c.lead_unit_id,
+        span.c.document_id,
+        span.c.task_class,
+        span.c.awaiting,
+        span.c.deadline,
+        span.c.reply_date,
+    ]
+    if limit is None:
+        rank = case(*((condition, literal(r)) for r, condition in parts), else_=literal(9))
+        return select(*columns, rank.label("rank")).where(chosen, or_(*(c for _, c in parts))).subquery()
+    first = [
+        select(*columns, literal(r).label("rank"))
+        .where(chosen, condition)
+        .order_by(span.c.deadline, span.c.task_id)
+        .limit(offset + limit)
+        .subquery()
+        for r, condition in parts
+    ]
+    return union_all(*(select(*part.c) for part in first)).subquery()
 
 
 def list_tasks(
@@ -177,25 +237,29 @@ def list_tasks(
     offset: int = 0,
     limit: int | None = None,
 ) -> list[SpanRow]:
-    """The tasks behind a figure, urgent first, sorted and cut by the database."""
+    """The tasks behind a figure, urgent first, sorted and cut by the database; only the page's
+    tasks and documents are read."""
+    chosen = in_period(period, skip_units=skip_units, unit_id=unit_id)
+    if task_class is not None:
+        chosen = and_(chosen, span.c.task_class == task_class.value)
+    page = _page_of_spans(period, due_soon_days, chosen, task_class, offset=offset, limit=limit)
     query = (
         select(
-            span.c.task_id,
-            span.c.document_id,
-            span.c.lead_unit_id,
-            span.c.task_class,
-            span.c.awaiting,
-            span.c.deadline,
-            span.c.reply_date,
+            page.c.task_id,
+            page.c.document_id,
+            page.c.lead_unit_id,
+            page.c.task_class,
+            page.c.awaiting,
+            page.c.deadline,
+            page.c.reply_date,
             task.c.content,
             task.c.status,
             document.c.code,
             document.c.issue_date,
             document.c.summary,
         )
-        .select_from(span.join(task, task.c.id == span.c.task_id).join(document, document.c.id == span.c.document_id))
-        .where(_chosen(period, skip_units, unit_id, task_class))
-        .order_by(*urgency(period, due_soon_days))
+        .select_from(page.join(task, task.c.id == page.c.task_id).join(document, document.c.id == page.c.document_id))
+        .order_by(page.c.rank, page.c.deadline, page.c.task_id)
         .offset(offset)
     )
     if limit is not None:

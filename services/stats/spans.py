@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import delete, event, insert
+from sqlalchemy import delete, event, func, insert
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 from sqlmodel import Session, col, select
@@ -87,18 +87,21 @@ def spans_of(facts: TaskFacts) -> list[Span]:
     return spans
 
 
-def span_rows(facts: TaskFacts) -> list[dict[str, Any]]:
-    """``task_span`` rows of one task, ready for a bulk insert."""
+def span_rows(facts: TaskFacts, *, shared_document: bool) -> list[dict[str, Any]]:
+    """``task_span`` rows of one task, ready for a bulk insert.
+
+    ``shared_document``: another task of its document has the same lead unit."""
     finished = done_on(facts) or FOREVER
+    scope_until = max(facts.assigned_on, finished)  # in_scope: assigned on/after from, or done on/after it
     return [
         {
             "task_id": facts.task_id,
             "valid_from": span.valid_from,
             "valid_to": span.valid_to,
+            "scope_until": scope_until,
             "lead_unit_id": facts.lead_unit_id,
             "document_id": facts.document_id,
-            "assigned_on": facts.assigned_on,
-            "done_on": finished,
+            "shared_document": shared_document,
             "task_class": span.state.task_class.value,
             "awaiting": span.state.awaiting_confirmation,
             "deadline": span.state.deadline,
@@ -113,22 +116,60 @@ def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
         yield ids[start : start + size]
 
 
+def _shared(session: Session, document_ids: list[int]) -> set[tuple[int, int]]:
+    """(document, lead unit) pairs with more than one task."""
+    query = (
+        select(col(Task.document_id), col(Task.lead_unit_id))
+        .where(col(Task.document_id).in_(document_ids))
+        .group_by(col(Task.document_id), col(Task.lead_unit_id))
+        .having(func.count() > 1)
+    )
+    return {(document_id, unit_id) for document_id, unit_id in session.exec(query).all()}
+
+
 def _write(session: Session, task_ids: list[int]) -> int:
     """Replace the spans of ``task_ids`` by those of their current facts; the number written."""
     written = 0
     for ids in _chunks(task_ids, 900):  # SQLite's bound-parameter limit
         facts = load_facts(session=session, task_ids=ids)
+        shared = _shared(session, sorted({f.document_id for f in facts.values()}))
         session.execute(delete(TaskSpan).where(col(TaskSpan.task_id).in_(ids)))
-        rows = [row for task_id in ids if task_id in facts for row in span_rows(facts[task_id])]
+        rows = [
+            row
+            for task_id in ids
+            if task_id in facts
+            for row in span_rows(
+                facts[task_id],
+                shared_document=(facts[task_id].document_id, facts[task_id].lead_unit_id) in shared,
+            )
+        ]
         if rows:
             session.execute(insert(TaskSpan), rows)
         written += len(rows)
     return written
 
 
-def rebuild_spans(*, session: Session, task_ids: Collection[int]) -> None:
-    """Rebuild the spans of these tasks inside the caller's transaction (not committed)."""
+def _with_siblings(session: Session, task_ids: Collection[int]) -> list[int]:
+    """The tasks and every other task of their documents: a task added to a document, or moved to
+    another unit, changes whether its siblings share their document with a task of their unit."""
     ids = sorted({i for i in task_ids if i is not None})
+    documents: set[int] = set()
+    for chunk in _chunks(ids, 900):
+        documents.update(session.exec(select(col(Task.document_id)).where(col(Task.id).in_(chunk))).all())
+    return sorted(set(ids) | _tasks_of(session, documents))
+
+
+def _tasks_of(session: Session, documents: Collection[int]) -> set[int]:
+    found: set[int] = set()
+    for chunk in _chunks(sorted(documents), 900):
+        found.update(i for i in session.exec(select(col(Task.id)).where(col(Task.document_id).in_(chunk))).all() if i)
+    return found
+
+
+def rebuild_spans(*, session: Session, task_ids: Collection[int]) -> None:
+    """Rebuild the spans of these tasks (and of their documents' other tasks) inside the caller's
+    transaction (not committed)."""
+    ids = _with_siblings(session, task_ids)
     if ids:
         _write(session, ids)
 
@@ -198,13 +239,7 @@ def _before_commit(session: OrmSession) -> None:
     if not tasks and not documents:
         return
     assert isinstance(session, Session), "the app's sessions are sqlmodel sessions"
-    if documents:
-        for ids in _chunks(sorted(documents), 900):
-            tasks.update(
-                i for i in session.exec(select(col(Task.id)).where(col(Task.document_id).in_(ids))).all() if i
-            )
-    if tasks:
-        _write(session, sorted(tasks))
+    rebuild_spans(session=session, task_ids=tasks | _tasks_of(session, documents))
 
 
 def _forget(session: OrmSession, *_: object) -> None:
