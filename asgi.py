@@ -7,10 +7,17 @@ session cookie), the redirect of anonymous page loads to the login form, and the
 
 import streamlit as st
 from starlette.middleware import Middleware
+from streamlit.runtime.pages_manager import PagesManager
 from starlette.routing import Mount
 
 from web.api.app import API_PREFIX, api
 from web.auth_routes import LoginRedirectMiddleware, routes
+
+# app.py declares its pages with st.navigation. Streamlit, seeing a ``pages/`` folder next to it,
+# would take the first session of each process for an old folder-based app and answer a deep
+# link (/giam-sat) with a "Page not found" dialog before st.navigation runs; the folder holds the
+# st.navigation scripts, so say so before the first session starts.
+PagesManager.uses_pages_directory = False
 
 app = st.App(
     "app.py",
