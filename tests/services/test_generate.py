@@ -258,6 +258,48 @@ def _count(documents: object) -> int:
     return documents if isinstance(documents, int) else len(documents)  # type: ignore[arg-type]
 
 
+def test_generated_rows_are_stored_as_the_orm_stores_them(runtime: Runtime, session: Session) -> None:
+    """Dates, moments and flags written by the bulk insert look, in the database itself, like those
+    the services write (SQLite keeps them as text: one format, or comparisons in SQL go wrong)."""
+    task = session.exec(select(Task).where(Task.status == TaskStatus.OPEN).order_by(col(Task.id))).first()
+    assert task is not None and task.id is not None
+    unit = session.get(OrgUnit, task.lead_unit_id)
+    assert unit is not None
+    staff = unit_staff(session, runtime.config, unit)
+    perform(
+        session=session,
+        actor=staff.leader,
+        config=runtime.config,
+        task_id=task.id,
+        action=ActionKey.NOTE,
+        data=NoteInput(note="Đôn đốc chuyên viên."),
+        now=at(TODAY, 17),
+    )
+    raw = session.connection().exec_driver_sql
+    moments = [row[0] for row in raw("SELECT at FROM task_event ORDER BY id")]
+    shapes = {_shape(v) for v in moments}
+    assert len(shapes) == 1 and _shape(moments[-1]) in shapes, shapes  # the last one came through the ORM
+    for table, columns in {
+        "document": "issue_date, created_at",
+        "task": "deadline, created_at",
+        "flow": "created_at, updated_at, active, committed",
+        "confirmation": "confirmed_on, created_at",
+        "extension": "new_deadline, granted_on, created_at",
+        "wrong_unit_request": "requested_at",
+    }.items():
+        rows = raw(f"SELECT {columns} FROM {table}").all()
+        assert rows and len({tuple(_shape(v) for v in row) for row in rows}) == 1, table
+
+
+def _shape(value: object) -> str:
+    """A value's type, and for text its pattern (digits as 9)."""
+    if isinstance(value, str):
+        return "str:" + "".join("9" if ch.isdigit() else ch for ch in value)
+    if hasattr(value, "tzinfo"):
+        return f"{type(value).__name__}:{value.tzinfo is not None}"  # type: ignore[attr-defined]
+    return type(value).__name__
+
+
 @pytest.mark.parametrize(
     ("date_from", "date_to"),
     [(date(2026, 1, 1), TODAY), (date(2025, 1, 1), date(2025, 12, 31)), (date(2026, 11, 1), date(2026, 12, 31))],
