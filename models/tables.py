@@ -259,6 +259,9 @@ class DataVersion(SQLModel, table=True):
 FOREVER = date(9999, 12, 31)  # a span that has no end yet; a task not (yet) confirmed done
 
 
+_LISTED = ("valid_to", "valid_from", "scope_until", "awaiting", "document_id", "reply_date")
+
+
 class TaskSpan(SQLModel, table=True):
     """A stretch of days over which a task's class stays the same: ``classify`` sampled at the
     dates where it can change (docs/statistics.md, "How the figures are computed").
@@ -282,7 +285,7 @@ class TaskSpan(SQLModel, table=True):
             "scope_until",
             "task_class",
             "awaiting",
-            "shared_document",
+            "several_in_unit",
             "document_id",
         ),
         # The same over every unit (a list's count, the total row's documents).
@@ -293,13 +296,14 @@ class TaskSpan(SQLModel, table=True):
             "scope_until",
             "lead_unit_id",
             "task_class",
-            "awaiting",
-            "shared_document",
+            "several_in_document",
             "document_id",
         ),
-        # The lists behind a figure, urgent first: one class of one unit (or of all) by deadline.
-        Index("ix_task_span_unit_class", "lead_unit_id", "task_class", "deadline", "task_id"),
-        Index("ix_task_span_class", "task_class", "deadline", "task_id"),
+        # The lists behind a figure, urgent first: one class of one unit (or of all) in deadline
+        # order, with every column a list reads, so the spans of other dates are passed over in
+        # the index itself (no table read for them).
+        Index("ix_task_span_unit_class", "lead_unit_id", "task_class", "deadline", "task_id", *_LISTED),
+        Index("ix_task_span_class", "task_class", "deadline", "task_id", "lead_unit_id", *_LISTED),
     )
 
     task_id: int = Field(foreign_key="task.id", primary_key=True)
@@ -310,9 +314,11 @@ class TaskSpan(SQLModel, table=True):
     scope_until: date = Field(sa_type=DayNumber)
     lead_unit_id: int = Field(foreign_key="org_unit.id")
     document_id: int = Field(foreign_key="document.id")
-    # Another task of the same document has the same lead unit: the table counts the document
-    # once, so only these spans need a COUNT(DISTINCT); the others count one document each.
-    shared_document: bool
+    # Another task of the same document has the same lead unit (resp. any lead unit): a unit's
+    # line (resp. the total row) counts the document once, so only these spans need a
+    # COUNT(DISTINCT); every other span is a document of its own.
+    several_in_unit: bool
+    several_in_document: bool
     task_class: TaskClass = Field(sa_type=enum_type(TaskClass))
     awaiting: bool  # a reply waits for the Office's verdict
     deadline: date = Field(sa_type=DayNumber)  # the deadline in force (the one the class was judged against)

@@ -32,7 +32,8 @@ def upgrade() -> None:
         sa.Column('scope_until', sa.Integer(), nullable=False),
         sa.Column('lead_unit_id', sa.Integer(), nullable=False),
         sa.Column('document_id', sa.Integer(), nullable=False),
-        sa.Column('shared_document', sa.Boolean(), nullable=False),
+        sa.Column('several_in_unit', sa.Boolean(), nullable=False),
+        sa.Column('several_in_document', sa.Boolean(), nullable=False),
         sa.Column('task_class', sa.Enum(*_CLASSES, name='taskclass', native_enum=False, length=32), nullable=False),
         sa.Column('awaiting', sa.Boolean(), nullable=False),
         sa.Column('deadline', sa.Integer(), nullable=False),
@@ -42,11 +43,23 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(['document_id'], ['document.id']),
         sa.PrimaryKeyConstraint('task_id', 'valid_from'),
     )
-    counted = ['scope_until', 'task_class', 'awaiting', 'shared_document', 'document_id']
-    op.create_index('ix_task_span_unit_stab', 'task_span', ['lead_unit_id', 'valid_to', 'valid_from', *counted])
-    op.create_index('ix_task_span_stab', 'task_span', ['valid_to', 'valid_from', 'scope_until', 'lead_unit_id', *counted[1:]])
-    op.create_index('ix_task_span_unit_class', 'task_span', ['lead_unit_id', 'task_class', 'deadline', 'task_id'])
-    op.create_index('ix_task_span_class', 'task_span', ['task_class', 'deadline', 'task_id'])
+    op.create_index(
+        'ix_task_span_unit_stab',
+        'task_span',
+        ['lead_unit_id', 'valid_to', 'valid_from', 'scope_until', 'task_class', 'awaiting', 'several_in_unit', 'document_id'],
+    )
+    op.create_index(
+        'ix_task_span_stab',
+        'task_span',
+        ['valid_to', 'valid_from', 'scope_until', 'lead_unit_id', 'task_class', 'several_in_document', 'document_id'],
+    )
+    listed = ['valid_to', 'valid_from', 'scope_until', 'awaiting', 'document_id', 'reply_date']
+    op.create_index(
+        'ix_task_span_unit_class', 'task_span', ['lead_unit_id', 'task_class', 'deadline', 'task_id', *listed]
+    )
+    op.create_index(
+        'ix_task_span_class', 'task_span', ['task_class', 'deadline', 'task_id', 'lead_unit_id', *listed]
+    )
     with op.batch_alter_table('data_version') as batch_op:
         batch_op.add_column(sa.Column('spans_rule', sa.Integer(), nullable=False, server_default='0'))
 

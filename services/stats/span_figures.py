@@ -71,11 +71,11 @@ def in_period(period: Period, *, skip_units: Collection[int] = (), unit_id: int 
     return and_(*conditions)
 
 
-def _documents() -> Any:
-    """Distinct documents: a span whose document has no other task of its unit is one document;
-    only the others need the (costly) COUNT(DISTINCT)."""
-    return func.sum(case((span.c.shared_document, 0), else_=1)) + func.count(
-        func.distinct(case((span.c.shared_document, span.c.document_id), else_=None))
+def _documents(several: Any) -> Any:
+    """Distinct documents: a span whose document has no other task (``several`` false) is one
+    document; only the others need the (costly) COUNT(DISTINCT)."""
+    return func.sum(case((several, 0), else_=1)) + func.count(
+        func.distinct(case((several, span.c.document_id), else_=None))
     )
 
 
@@ -87,7 +87,7 @@ def statistics_query(period: Period, *, skip_units: Collection[int] = ()) -> Any
     return (
         select(
             span.c.lead_unit_id,
-            _documents(),
+            _documents(span.c.several_in_unit),
             *(func.sum(case((span.c.task_class == cls.value, 1), else_=0)) for cls in TaskClass),
             func.sum(case((span.c.awaiting, 1), else_=0)),
         )
@@ -116,7 +116,7 @@ def unit_figures(*, session: Session, period: Period, skip_units: Collection[int
         # one assignment document can task several units: count it once in the total row
         total.documents = int(
             session.execute(
-                select(func.count(func.distinct(span.c.document_id)))
+                select(_documents(span.c.several_in_document))
                 .with_hint(span, "INDEXED BY ix_task_span_stab", "sqlite")
                 .where(in_period(period, skip_units=skip_units))
             ).scalar_one()

@@ -87,10 +87,11 @@ def spans_of(facts: TaskFacts) -> list[Span]:
     return spans
 
 
-def span_rows(facts: TaskFacts, *, shared_document: bool) -> list[dict[str, Any]]:
+def span_rows(facts: TaskFacts, *, several_in_unit: bool, several_in_document: bool) -> list[dict[str, Any]]:
     """``task_span`` rows of one task, ready for a bulk insert.
 
-    ``shared_document``: another task of its document has the same lead unit."""
+    ``several_in_unit`` / ``several_in_document``: another task of its document has the same lead
+    unit / exists at all."""
     finished = done_on(facts) or FOREVER
     scope_until = max(facts.assigned_on, finished)  # in_scope: assigned on/after from, or done on/after it
     return [
@@ -101,7 +102,8 @@ def span_rows(facts: TaskFacts, *, shared_document: bool) -> list[dict[str, Any]
             "scope_until": scope_until,
             "lead_unit_id": facts.lead_unit_id,
             "document_id": facts.document_id,
-            "shared_document": shared_document,
+            "several_in_unit": several_in_unit,
+            "several_in_document": several_in_document,
             "task_class": span.state.task_class.value,
             "awaiting": span.state.awaiting_confirmation,
             "deadline": span.state.deadline,
@@ -116,15 +118,14 @@ def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
         yield ids[start : start + size]
 
 
-def _shared(session: Session, document_ids: list[int]) -> set[tuple[int, int]]:
-    """(document, lead unit) pairs with more than one task."""
+def _task_counts(session: Session, document_ids: list[int]) -> dict[tuple[int, int], int]:
+    """How many tasks each (document, lead unit) pair has."""
     query = (
-        select(col(Task.document_id), col(Task.lead_unit_id))
+        select(col(Task.document_id), col(Task.lead_unit_id), func.count())
         .where(col(Task.document_id).in_(document_ids))
         .group_by(col(Task.document_id), col(Task.lead_unit_id))
-        .having(func.count() > 1)
     )
-    return {(document_id, unit_id) for document_id, unit_id in session.exec(query).all()}
+    return {(document_id, unit_id): count for document_id, unit_id, count in session.exec(query).all()}
 
 
 def _write(session: Session, task_ids: list[int]) -> int:
@@ -132,7 +133,10 @@ def _write(session: Session, task_ids: list[int]) -> int:
     written = 0
     for ids in _chunks(task_ids, 900):  # SQLite's bound-parameter limit
         facts = load_facts(session=session, task_ids=ids)
-        shared = _shared(session, sorted({f.document_id for f in facts.values()}))
+        counts = _task_counts(session, sorted({f.document_id for f in facts.values()}))
+        per_document: dict[int, int] = {}
+        for (document_id, _unit), count in counts.items():
+            per_document[document_id] = per_document.get(document_id, 0) + count
         session.execute(delete(TaskSpan).where(col(TaskSpan.task_id).in_(ids)))
         rows = [
             row
@@ -140,7 +144,8 @@ def _write(session: Session, task_ids: list[int]) -> int:
             if task_id in facts
             for row in span_rows(
                 facts[task_id],
-                shared_document=(facts[task_id].document_id, facts[task_id].lead_unit_id) in shared,
+                several_in_unit=counts.get((facts[task_id].document_id, facts[task_id].lead_unit_id), 0) > 1,
+                several_in_document=per_document.get(facts[task_id].document_id, 0) > 1,
             )
         ]
         if rows:
