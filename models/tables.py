@@ -259,7 +259,9 @@ class DataVersion(SQLModel, table=True):
 FOREVER = date(9999, 12, 31)  # a span that has no end yet; a task not (yet) confirmed done
 
 
-_LISTED = ("valid_to", "valid_from", "scope_until", "awaiting", "document_id", "reply_date")
+_LISTED = ("deadline", "task_id", "awaiting", "document_id", "reply_date")
+_STILL_RUNNING = ("valid_to", "valid_from", "scope_until")
+_DONE_SINCE = ("scope_until", "valid_from", "valid_to")
 
 
 class TaskSpan(SQLModel, table=True):
@@ -299,11 +301,14 @@ class TaskSpan(SQLModel, table=True):
             "several_in_document",
             "document_id",
         ),
-        # The lists behind a figure, urgent first: one class of one unit (or of all) in deadline
-        # order, with every column a list reads, so the spans of other dates are passed over in
-        # the index itself (no table read for them).
-        Index("ix_task_span_unit_class", "lead_unit_id", "task_class", "deadline", "task_id", *_LISTED),
-        Index("ix_task_span_class", "task_class", "deadline", "task_id", "lead_unit_id", *_LISTED),
+        # The lists behind a figure, one class of one unit (or of all), with every column a list
+        # reads (no table read for the spans passed over). Open classes: the spans still running
+        # on the as-of date (``valid_to`` first), however long the history; done classes: the
+        # tasks done since the period began (``scope_until`` first).
+        Index("ix_task_span_open_list", "task_class", *_STILL_RUNNING, "lead_unit_id", *_LISTED),
+        Index("ix_task_span_unit_open_list", "lead_unit_id", "task_class", *_STILL_RUNNING, *_LISTED),
+        Index("ix_task_span_done_list", "task_class", *_DONE_SINCE, "lead_unit_id", *_LISTED),
+        Index("ix_task_span_unit_done_list", "lead_unit_id", "task_class", *_DONE_SINCE, *_LISTED),
     )
 
     task_id: int = Field(foreign_key="task.id", primary_key=True)

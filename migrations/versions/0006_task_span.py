@@ -53,13 +53,13 @@ def upgrade() -> None:
         'task_span',
         ['valid_to', 'valid_from', 'scope_until', 'lead_unit_id', 'task_class', 'several_in_document', 'document_id'],
     )
-    listed = ['valid_to', 'valid_from', 'scope_until', 'awaiting', 'document_id', 'reply_date']
-    op.create_index(
-        'ix_task_span_unit_class', 'task_span', ['lead_unit_id', 'task_class', 'deadline', 'task_id', *listed]
-    )
-    op.create_index(
-        'ix_task_span_class', 'task_span', ['task_class', 'deadline', 'task_id', 'lead_unit_id', *listed]
-    )
+    listed = ['deadline', 'task_id', 'awaiting', 'document_id', 'reply_date']
+    still_running = ['valid_to', 'valid_from', 'scope_until']
+    done_since = ['scope_until', 'valid_from', 'valid_to']
+    op.create_index('ix_task_span_open_list', 'task_span', ['task_class', *still_running, 'lead_unit_id', *listed])
+    op.create_index('ix_task_span_unit_open_list', 'task_span', ['lead_unit_id', 'task_class', *still_running, *listed])
+    op.create_index('ix_task_span_done_list', 'task_span', ['task_class', *done_since, 'lead_unit_id', *listed])
+    op.create_index('ix_task_span_unit_done_list', 'task_span', ['lead_unit_id', 'task_class', *done_since, *listed])
     with op.batch_alter_table('data_version') as batch_op:
         batch_op.add_column(sa.Column('spans_rule', sa.Integer(), nullable=False, server_default='0'))
 
@@ -67,8 +67,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('data_version') as batch_op:
         batch_op.drop_column('spans_rule')
-    op.drop_index('ix_task_span_class', table_name='task_span')
-    op.drop_index('ix_task_span_unit_class', table_name='task_span')
+    for name in ('open_list', 'unit_open_list', 'done_list', 'unit_done_list'):
+        op.drop_index(f'ix_task_span_{name}', table_name='task_span')
     op.drop_index('ix_task_span_stab', table_name='task_span')
     op.drop_index('ix_task_span_unit_stab', table_name='task_span')
     op.drop_table('task_span')

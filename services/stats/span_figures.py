@@ -13,7 +13,7 @@ histories and periods, on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -151,38 +151,46 @@ def _chosen(
     return condition
 
 
-def count_tasks(
-    *,
-    session: Session,
-    period: Period,
-    skip_units: Collection[int] = (),
-    unit_id: int | None = None,
-    task_class: TaskClass | None = None,
-) -> int:
-    """How many tasks a list behind a figure holds: the figure itself."""
-    query = (
-        select(func.count())
-        .select_from(span)
-        .with_hint(span, f"INDEXED BY {'ix_task_span_stab' if unit_id is None else 'ix_task_span_unit_stab'}", "sqlite")
-        .where(_chosen(period, skip_units, unit_id, task_class))
-    )
-    return int(session.execute(query).scalar_one())
+@dataclass(frozen=True)
+class _Segment:
+    """A stretch of ``rows.sort_urgent_first``'s order that one index range gives in a few reads."""
+
+    rank: int
+    task_class: TaskClass
+    condition: ColumnElement[bool]
 
 
-def _segments(period: Period, due_soon_days: int) -> list[tuple[int, TaskClass, ColumnElement[bool]]]:
-    """``rows.sort_urgent_first``'s ranks as conditions, each a range of one class's index that is
-    already in deadline order: overdue; due soon (on time, no reply waiting, deadline within
-    ``due_soon_days``); the other open tasks; done (on time, then late, merged by deadline)."""
+def _segments(period: Period, due_soon_days: int) -> list[_Segment]:
+    """``rows.sort_urgent_first``'s ranks as conditions: overdue; due soon (on time, no reply
+    waiting, deadline within ``due_soon_days``); the other open tasks; done (on time and late,
+    merged by deadline)."""
     due_soon_by = _day(period.as_of + timedelta(days=due_soon_days))
     open_on_time = span.c.task_class == TaskClass.OPEN_ON_TIME.value
     due_soon = and_(span.c.awaiting.is_(False), span.c.deadline <= due_soon_by)
     return [
-        (0, TaskClass.OPEN_OVERDUE, span.c.task_class == TaskClass.OPEN_OVERDUE.value),
-        (1, TaskClass.OPEN_ON_TIME, and_(open_on_time, due_soon)),
-        (2, TaskClass.OPEN_ON_TIME, and_(open_on_time, ~due_soon)),
-        (3, TaskClass.DONE_ON_TIME, span.c.task_class == TaskClass.DONE_ON_TIME.value),
-        (3, TaskClass.DONE_LATE, span.c.task_class == TaskClass.DONE_LATE.value),
+        _Segment(0, TaskClass.OPEN_OVERDUE, span.c.task_class == TaskClass.OPEN_OVERDUE.value),
+        _Segment(1, TaskClass.OPEN_ON_TIME, and_(open_on_time, due_soon)),
+        _Segment(2, TaskClass.OPEN_ON_TIME, and_(open_on_time, ~due_soon)),
+        _Segment(3, TaskClass.DONE_ON_TIME, span.c.task_class == TaskClass.DONE_ON_TIME.value),
+        _Segment(3, TaskClass.DONE_LATE, span.c.task_class == TaskClass.DONE_LATE.value),
     ]
+
+
+def _index_for(task_class: TaskClass, unit_id: int | None) -> str:
+    """The index a segment reads on SQLite (named: the planner has no figures to choose by).
+
+    An open task's span that holds the as-of date has not ended by then (``valid_to`` first: only
+    the spans still running are read, however long the history); a done task counts while
+    ``scope_until`` is on or after the period's start (only the period's done tasks are read)."""
+    kind = "done" if task_class in (TaskClass.DONE_ON_TIME, TaskClass.DONE_LATE) else "open"
+    return f"ix_task_span_{'' if unit_id is None else 'unit_'}{kind}_list"
+
+
+_BLOCKS = (  # the classes whose figures add up to each stretch of the order, in order
+    (TaskClass.OPEN_OVERDUE,),
+    (TaskClass.OPEN_ON_TIME,),
+    (TaskClass.DONE_ON_TIME, TaskClass.DONE_LATE),
+)
 
 
 def _page_of_spans(
@@ -190,19 +198,20 @@ def _page_of_spans(
     due_soon_days: int,
     chosen: ColumnElement[bool],
     task_class: TaskClass | None,
+    unit_id: int | None,
     *,
     offset: int,
     limit: int | None,
-) -> Any:
-    """The spans of a list's page, urgent first, as a subquery (task_id, rank, deadline, …).
+    counts: Mapping[TaskClass, int] | None,
+) -> tuple[Any, int]:
+    """The spans of a list's page, urgent first, as a subquery (task_id, rank, deadline, …), and
+    how many rows of the whole order come before the subquery's first.
 
-    A page: each rank's first ``offset + limit`` spans straight from its index range (no sort of
-    the whole list), merged and cut. Every row (``limit`` None, exports): one sort."""
-    parts = [
-        (rank, condition)
-        for rank, segment_class, condition in _segments(period, due_soon_days)
-        if task_class is None or segment_class is task_class
-    ]
+    A page: each rank's first rows from its own index range, merged and cut. With ``counts`` (the
+    table's figures of the classes, which the list adds up to) the stretches wholly outside the
+    page are not read at all: the first page of a province's list is its most overdue tasks,
+    read from the overdue spans alone. Every row (``limit`` None, exports): one sort."""
+    segments = [s for s in _segments(period, due_soon_days) if task_class is None or s.task_class is task_class]
     columns = [
         span.c.task_id,
         span.c.lead_unit_id,
@@ -213,17 +222,31 @@ def _page_of_spans(
         span.c.reply_date,
     ]
     if limit is None:
-        rank = case(*((condition, literal(r)) for r, condition in parts), else_=literal(9))
-        return select(*columns, rank.label("rank")).where(chosen, or_(*(c for _, c in parts))).subquery()
+        rank = case(*((s.condition, literal(s.rank)) for s in segments), else_=literal(9))
+        return select(*columns, rank.label("rank")).where(chosen, or_(*(s.condition for s in segments))).subquery(), 0
+    wanted: list[tuple[_Segment, int]] = []  # each segment to read, with its stretch's first position
+    position = 0
+    for block in _BLOCKS:
+        members = [s for s in segments if s.task_class in block]
+        if not members:
+            continue
+        size = None if counts is None else sum(counts.get(c, 0) for c in block if task_class in (None, c))
+        if size is None or (size and position < offset + limit and position + size > offset):
+            wanted.extend((s, position) for s in members)
+        position += size or 0
+    if not wanted:
+        return select(*columns, literal(0).label("rank")).where(literal(False)).subquery(), 0
+    before = wanted[0][1] if counts is not None else 0
     first = [
-        select(*columns, literal(r).label("rank"))
-        .where(chosen, condition)
+        select(*columns, literal(segment.rank).label("rank"))
+        .with_hint(span, f"INDEXED BY {_index_for(segment.task_class, unit_id)}", "sqlite")
+        .where(chosen, segment.condition)
         .order_by(span.c.deadline, span.c.task_id)
-        .limit(offset + limit)
+        .limit(offset + limit - start)
         .subquery()
-        for r, condition in parts
+        for segment, start in wanted
     ]
-    return union_all(*(select(*part.c) for part in first)).subquery()
+    return union_all(*(select(*part.c) for part in first)).subquery(), before
 
 
 def list_tasks(
@@ -236,13 +259,19 @@ def list_tasks(
     task_class: TaskClass | None = None,
     offset: int = 0,
     limit: int | None = None,
+    counts: Mapping[TaskClass, int] | None = None,
 ) -> list[SpanRow]:
     """The tasks behind a figure, urgent first, sorted and cut by the database; only the page's
-    tasks and documents are read."""
+    tasks and documents are read.
+
+    ``counts``: how many tasks of each class the list holds (the table's figures), so the parts of
+    the order outside the page are skipped; without them every part is read up to the page."""
     chosen = in_period(period, skip_units=skip_units, unit_id=unit_id)
     if task_class is not None:
         chosen = and_(chosen, span.c.task_class == task_class.value)
-    page = _page_of_spans(period, due_soon_days, chosen, task_class, offset=offset, limit=limit)
+    page, before = _page_of_spans(
+        period, due_soon_days, chosen, task_class, unit_id, offset=offset, limit=limit, counts=counts
+    )
     query = (
         select(
             page.c.task_id,
@@ -260,7 +289,7 @@ def list_tasks(
         )
         .select_from(page.join(task, task.c.id == page.c.task_id).join(document, document.c.id == page.c.document_id))
         .order_by(page.c.rank, page.c.deadline, page.c.task_id)
-        .offset(offset)
+        .offset(offset - before)
     )
     if limit is not None:
         query = query.limit(limit)

@@ -164,6 +164,7 @@ def _rows(
     *,
     offset: int = 0,
     limit: int | None = None,
+    counts: dict[TaskClass, int] | None = None,
 ) -> list[TaskRow]:
     names = unit_names(session=session)
     return [
@@ -190,6 +191,7 @@ def _rows(
             task_class=task_class,
             offset=offset,
             limit=limit,
+            counts=counts,
         )
     ]
 
@@ -269,20 +271,16 @@ class Dashboard:
         page: int = 1,
         per_page: int = 50,
     ) -> RowPage:
-        """One page of ``figure_tasks`` (same order, urgent first): the database sorts, counts and
-        cuts; only the page's rows are read."""
+        """One page of ``figure_tasks`` (same order, urgent first): the database sorts and cuts;
+        only the page's rows are read. Its total is the figure the list opens."""
         _check_behind(self.actor, unit_id)
         if page < 1:
             raise InvalidInput("Trang phải từ 1 trở lên.", field="page")
         if not 1 <= per_page <= MAX_PER_PAGE:
             raise InvalidInput(f"Số nhiệm vụ mỗi trang phải từ 1 đến {MAX_PER_PAGE}.", field="per_page")
-        total = span_figures.count_tasks(
-            session=session,
-            period=self.period,
-            skip_units=_offices(session),
-            unit_id=unit_id,
-            task_class=task_class,
-        )
+        # the list adds up to the figure it opens (the page reruns if the data moved meanwhile)
+        counts = {cls: self.figure(unit_id=unit_id, task_class=cls) for cls in TaskClass if task_class in (None, cls)}
+        total = sum(counts.values())
         page = min(page, max(1, -(-total // per_page)))
         items = _rows(
             session,
@@ -292,6 +290,7 @@ class Dashboard:
             task_class,
             offset=(page - 1) * per_page,
             limit=per_page,
+            counts=counts,
         )
         return RowPage(items=items, total=total, page=page, per_page=per_page)
 

@@ -46,7 +46,7 @@ from models import (
 from services.runtime import Runtime
 from services.stats.classify import TaskState, classify, load_facts
 from services.stats.rows import urgency_key
-from services.stats.span_figures import UnitFigures, count_tasks, list_tasks, unit_figures
+from services.stats.span_figures import UnitFigures, list_tasks, unit_figures
 from services.stats.spans import rebuild_spans
 from services.stats.statistics import Period, in_scope, make_period
 
@@ -291,26 +291,18 @@ def _lists_agree_with_classify(session: Session, period: Period, offices: set[in
                 ),
                 key=lambda task_id: urgency_key(task_id, chosen[task_id][1], today=period.as_of, due_soon_days=3),
             )
-            rows = list_tasks(
-                session=session, period=period, due_soon_days=3, skip_units=offices, unit_id=unit, task_class=cls
-            )
+            which: dict[str, Any] = {"period": period, "skip_units": offices, "unit_id": unit, "task_class": cls}
+            rows = list_tasks(session=session, due_soon_days=3, **which)
             assert [r.task_id for r in rows] == expected, (period, unit, cls)
             for r in rows:
                 assert TaskState(r.task_class, r.deadline, r.awaiting, r.reply_date) == chosen[r.task_id][1]
-            assert count_tasks(session=session, period=period, skip_units=offices, unit_id=unit, task_class=cls) == len(
-                expected
-            )
-            page = list_tasks(
-                session=session,
-                period=period,
-                due_soon_days=3,
-                skip_units=offices,
-                unit_id=unit,
-                task_class=cls,
-                offset=2,
-                limit=3,
-            )
+            page = list_tasks(session=session, due_soon_days=3, offset=2, limit=3, **which)
             assert [r.task_id for r in page] == expected[2:5]
+            # with the figures the list adds up to, the stretches outside the page are skipped
+            counts = {c: sum(1 for t in expected if chosen[t][1].task_class is c) for c in TaskClass}
+            for offset in (0, 1, 3, 6):
+                page = list_tasks(session=session, due_soon_days=3, offset=offset, limit=2, counts=counts, **which)
+                assert [r.task_id for r in page] == expected[offset : offset + 2], (period, unit, cls, offset)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
