@@ -56,7 +56,7 @@ from models import (
 )
 from services.access.permissions import Actor, build_actor
 from services.config.loader import AppConfig
-from services.config.workflows import ActorUnit, TransitionDef, WorkflowDef
+from services.config.workflows import ActorUnit, FlowKind, TransitionDef, WorkflowDef
 from services.infra.data_version import bump_data_version
 from services.infra.text import document_code_key
 from services.org.units import list_units, office_unit
@@ -443,6 +443,8 @@ class _TaskState:
 
 @dataclass(frozen=True)
 class _Planned:
+    """An assignment document decided up front, so its number follows the dates of its issuer's year."""
+
     issue_date: date
     issuer: str
     doc_type: str
@@ -451,11 +453,16 @@ class _Planned:
 
 
 class _Generator:
+    """Simulates the histories document by document and buffers their rows, which ``flush``
+    writes in bulk. Ids are given here (from the tables' maxima), so rows can name each other
+    before they are written."""
+
     def __init__(self, session: Session, config: AppConfig, today: date, seed: int, report: GenerateReport) -> None:
         self.session = session
         self.config = config
         self.today = today
         self.report = report
+        self.seed = seed
         self.next_id = {name: self._max_id(name) + 1 for name in _ID_TABLES}
         # another run on the same database continues with other random choices, same seed or not
         self.rng = random.Random(seed * 1_000_003 + self.next_id["task"])
@@ -491,7 +498,7 @@ class _Generator:
         return actor
 
     def _load_world(self) -> None:
-        session, config, rng = self.session, self.config, self.rng
+        session, config = self.session, self.config
         self.tracker = self._actor("vp.theodoi")
         self.office = office_unit(session=session)
         assert self.office.id is not None
@@ -505,6 +512,7 @@ class _Generator:
             others = [k for k in mains if k != default]
             choices = ((default, 0.55), *((k, 0.45 / len(others)) for k in others)) if others else ((default, 1.0),)
             kind_weight = 1.5 if unit.kind is UnitKind.DEPARTMENT else 1.0
+            habits = random.Random(f"{self.seed}:{unit.code}")  # a unit keeps its habits from run to run
             lead = _Unit(
                 id=unit.id,
                 unit=unit,
@@ -514,8 +522,8 @@ class _Generator:
                 mains=mains,
                 choices=choices,
                 subunits=subs,
-                on_time=rng.uniform(0.55, 0.95),
-                weight=kind_weight * rng.uniform(0.4, 2.0),
+                on_time=habits.uniform(0.55, 0.95),
+                weight=kind_weight * habits.uniform(0.4, 2.0),
                 abbr=_abbreviation(unit.short_name),
             )
             for sub in subs:
@@ -525,7 +533,7 @@ class _Generator:
         self.unit_cum = list(accumulate(u.weight for u in self.units))
         self.paths: dict[str, _Path] = {}
         for key, wf in config.workflows.workflows.items():
-            self.paths[key] = _path(key, wf, main=wf.kind.value == "main")
+            self.paths[key] = _path(key, wf, main=wf.kind is FlowKind.MAIN)
         self.commit_cache: dict[tuple[int, str, str, str], bool] = {}
 
     def _subunit(self, unit: OrgUnit) -> _Unit:
