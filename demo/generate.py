@@ -29,7 +29,7 @@ import re
 import time
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -903,7 +903,7 @@ class _Generator:
         if not reply_done:
             return None
         # VP UBND's verdict
-        lag = min(25, int(rng.expovariate(1 / 3)))
+        lag = min(30, int(rng.expovariate(1 / 4)))  # VP UBND reads most replies within the week
         confirmed = cal.next_working(entered + timedelta(days=lag), entered + timedelta(days=lag + 4))
         if confirmed > horizon:
             return None
@@ -977,10 +977,7 @@ class _Generator:
             wf_key = rng.choices(unit.choice_keys, cum_weights=unit.choice_cum)[0]
         path = self.paths[wf_key]
         steps = _with_returns(path, rng)
-        span = max(0, (entered - start).days)
-        first = start + timedelta(days=min(span, rng.choice((0, 0, 1, 1, 2))))
-        rest = sorted(first + timedelta(days=_ri(rng, 0, (entered - first).days)) for _ in steps[1:-1])
-        days = [first, *rest, entered] if len(steps) > 1 else [entered]
+        days = _spread(rng, steps, start, entered)
         planned: list[tuple[date, float, tuple[Any, ...]]] = []
         sub_span: tuple[date, date] | None = None
         started = -1
@@ -1002,8 +999,8 @@ class _Generator:
             chosen_units = planned[started][2][5]
             for number, sub in enumerate(chosen_units):
                 sub_steps = _with_returns(sub_path, rng)
-                width = max(0, (end - begin).days)
-                sub_days = sorted(begin + timedelta(days=_ri(rng, 0, width)) for _ in sub_steps)
+                done_by = end - timedelta(days=_ri(rng, 0, min(3, max(0, (end - begin).days))))
+                sub_days = _spread(rng, sub_steps, begin, done_by)
                 for offset, ((key, tr), day) in enumerate(zip(sub_steps, sub_days, strict=True)):
                     phase = started + 0.1 + number * 0.01 + offset * 0.0001
                     planned.append((day, phase, ("substep", number, sub_key, key, tr, sub)))
@@ -1429,6 +1426,30 @@ class _Generator:
 def _notes(rng: random.Random) -> int:
     roll = rng.random()
     return 0 if roll < 0.75 else 1 if roll < 0.93 else 2
+
+
+_SMALL_GAPS = (0, 0, 1, 1, 1, 2, 3)  # days between two steps that are paperwork
+
+
+def _spread(rng: random.Random, steps: Sequence[tuple[str, TransitionDef]], start: date, end: date) -> list[date]:
+    """The steps' dates from ``start`` to ``end`` (the last step on ``end``): paperwork steps a day
+    or two apart, and the long wait where the work is done, after the step that hands the flow to a
+    specialist (drafting, or sub-units at work) - not months before a leader's bút phê."""
+    span = max(0, (end - start).days)
+    gaps = [rng.choice(_SMALL_GAPS) for _ in steps]
+    handed = next((i + 1 for i, (_, tr) in enumerate(steps[:-1]) if tr.choose_assignee), len(steps) - 1)
+    small = sum(gaps)
+    if small > span:  # a short deadline: everything moves faster
+        gaps = [gap * span // small for gap in gaps]
+    else:
+        gaps[handed] += span - small
+    days: list[date] = []
+    day = start
+    for gap in gaps:
+        day = min(end, day + timedelta(days=gap))
+        days.append(day)
+    days[-1] = end
+    return days
 
 
 def _with_returns(path: _Path, rng: random.Random) -> list[tuple[str, TransitionDef]]:
