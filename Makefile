@@ -72,9 +72,11 @@ hunt: $(VENV)/.dev
 test-postgres: $(VENV)/.dev test-system-deps
 	GIAOVIEC_TEST_BACKEND=postgresql $(BIN)/pytest -q $(PYTEST_WORKERS) tests/services
 
+# Read paths next to their floors, plans, websocket load: SQLite then PostgreSQL, 20 000 and
+# 100 000 tasks (~20 min); figures also in .bench/bench-results.json. `make bench BENCH_ARGS=--quick`.
+BENCH_ARGS ?=
 bench: $(VENV)/.dev test-system-deps
-	$(BIN)/python scripts/bench.py
-	$(BIN)/python scripts/bench.py --postgres
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
