@@ -12,7 +12,7 @@ from models import TaskClass
 from services.infra.clock import fmt_date
 from services.infra.errors import ServiceError
 from services.stats.statistics import Dashboard, RowPage, dashboard, make_period
-from ui.format import chart_frame, fmt_percent, styled_stats_table
+from ui.format import chart_frame, fmt_percent, stats_table
 from ui.public_cache import data_version, public_table
 from ui.runtime import config, db, require_actor, today
 from ui.task_list import first_page, paged_task_list
@@ -87,7 +87,7 @@ for column, task_class in zip(by_class, TaskClass, strict=True):
     column.metric(cfg.class_label(task_class), total.counts[task_class])
 
 st.subheader("Biểu thống kê theo đơn vị")
-st.table(styled_stats_table(report), hide_index=True)
+st.table(stats_table(report), hide_index=True)
 
 frame = chart_frame(report, cfg)
 if not frame.empty:
