@@ -3,7 +3,8 @@
 Why: the read paths (statistics, lists, the task page) must be measured and tried on a province's
 years of history, not on the few dozen tasks of ``demo/seed.py``. Going through the services
 would take hours for a million tasks, so this module simulates what the services would have
-written and bulk-inserts it (Core ``INSERT`` in chunks, explicit ids):
+written and bulk-inserts it (the driver's ``executemany`` in chunks on SQLite, ``COPY`` on
+PostgreSQL, explicit ids, one transaction with the spans):
 
 * assignment documents of the configured issuers, numbered per issuer and year in date order,
   spread over about two years (more in recent months, none after today), most with one task and
@@ -17,8 +18,8 @@ written and bulk-inserts it (Core ``INSERT`` in chunks, explicit ids):
 * ``Task.status``, ``Task.version`` and the flows as they stand on ``today``, and the journal
   entries of every action (each task has its "assigned" or "re-routed" entry).
 
-The spans of the statistics are then rebuilt (``rebuild_all_spans``), the data version bumped
-and the planner given fresh statistics (``ANALYZE``).
+The data version is bumped and the spans of the statistics rebuilt (``rebuild_all_spans``, which
+commits the whole load at once), and the planner gets fresh statistics (``ANALYZE``).
 """
 
 from __future__ import annotations
@@ -304,7 +305,7 @@ def _midnight(day: date) -> datetime:
 
 
 def _ri(rng: random.Random, low: int, high: int) -> int:
-    """``_ri(rng, low, high)`` at a third of its cost (it is drawn millions of times)."""
+    """``rng.randint(low, high)`` at a third of its cost (it is drawn millions of times)."""
     return low + int(rng.random() * (high - low + 1))
 
 
@@ -628,9 +629,9 @@ class _Generator:
         self.buffered += 1
 
     def flush(self) -> None:
-        """Write the buffered rows, parents first, each table in chunks of one ``executemany`` of
-        the driver: the rows are plain values already (no ORM, no per-row SQLAlchemy processing,
-        which costs more than the simulation itself at a million tasks)."""
+        """Write the buffered rows, parents first: SQLite in chunks of one ``executemany`` of the
+        driver, PostgreSQL by ``COPY``. The rows are plain values already (no ORM, no per-row
+        SQLAlchemy processing, which costs more than the simulation itself at a million tasks)."""
         connection = self.session.connection()
         for name in _INSERT_ORDER:
             rows = self.buffers.get(name)
