@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-import altair as alt
 import streamlit as st
 
 from models import TaskClass
 from services.infra.clock import fmt_date
 from services.infra.errors import ServiceError
 from services.stats.statistics import Dashboard, RowPage, dashboard, make_period
-from ui.format import chart_frame, fmt_percent, stats_table
-from ui.public_cache import data_version, public_table
+from ui.format import fmt_percent, stats_table
+from ui.public_cache import data_version, public_chart, public_table
 from ui.runtime import config, db, require_actor, today
 from ui.task_list import first_page, paged_task_list
 from ui.url_state import init_from_url, write_to_url
@@ -89,34 +88,10 @@ for column, task_class in zip(by_class, TaskClass, strict=True):
 st.subheader("Biểu thống kê theo đơn vị")
 st.table(stats_table(report), hide_index=True)
 
-frame = chart_frame(report, cfg)
-if not frame.empty:
-    classes = list(TaskClass)
-    chart = (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            y=alt.Y("unit_name:N", sort=[s.unit_name for s in report.rows], title=None, axis=alt.Axis(labelLimit=260)),
-            x=alt.X("sum(tasks):Q", title="Số nhiệm vụ", axis=alt.Axis(tickMinStep=1)),
-            color=alt.Color(
-                "class_label:N",
-                scale=alt.Scale(
-                    domain=[cfg.class_label(c) for c in classes],
-                    range=[cfg.app.task_classes[c].color for c in classes],
-                ),
-                legend=alt.Legend(orient="bottom", title=None, labelLimit=300),
-            ),
-            order=alt.Order("class_order:Q"),
-            tooltip=[
-                alt.Tooltip("unit_name:N", title="Đơn vị"),
-                alt.Tooltip("class_label:N", title="Nhóm"),
-                alt.Tooltip("tasks:Q", title="Số nhiệm vụ"),
-            ],
-        )
-        .properties(height=alt.Step(32))  # 32 px per unit, whatever the number of units
-    )
+spec = public_chart(period, version)
+if spec is not None:
     st.subheader("Biểu đồ theo đơn vị")
-    st.altair_chart(chart, width="stretch")
+    st.vega_lite_chart(spec=spec, width="stretch")
 
 st.subheader("Nhiệm vụ quá hạn" + ("" if board.lists_unit is None else f" của {actor.unit_name}"))
 
