@@ -138,13 +138,15 @@ def test_every_kind_of_history_occurs(session: Session, report: GenerateReport) 
     assert {"truong_hop_1_truc_thuoc", "truong_hop_2_truc_thuoc"} <= set(workflows)  # sub-units at work
 
 
-def test_statuses_flows_and_versions_agree_with_the_history(session: Session) -> None:
+def test_statuses_flows_and_versions_agree_with_the_history(runtime: Runtime, session: Session) -> None:
     """Status from the facts, one active main flow per live task (none once closed), the journal
     opens every task, replies follow the services' date rules, and the version counts the actions."""
     facts = load_facts(session=session)
     flows: dict[int, list[Flow]] = defaultdict(list)
+    workflows = runtime.config.workflows.workflows
     for flow in session.exec(select(Flow)).all():
         flows[flow.task_id].append(flow)
+        assert flow.state in workflows[flow.workflow].states, (flow.id, flow.workflow, flow.state)
     events: dict[int, list[TaskEvent]] = defaultdict(list)
     for event in session.exec(select(TaskEvent)).all():
         events[event.task_id].append(event)
