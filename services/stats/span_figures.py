@@ -246,6 +246,8 @@ def _page_of_spans(
         .subquery()
         for segment, start in wanted
     ]
+    if len(first) == 1:  # a page within one stretch (the first page of most lists): no union
+        return first[0], before
     return union_all(*(select(*part.c) for part in first)).subquery(), before
 
 

@@ -305,7 +305,7 @@ def _lists_agree_with_classify(session: Session, period: Period, offices: set[in
                 assert [r.task_id for r in page] == expected[offset : offset + 2], (period, unit, cls, offset)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(plans=st.lists(tasks, min_size=1, max_size=10), chosen=st.lists(periods(), min_size=1, max_size=4))
 def test_span_figures_equal_classify(
     world: tuple[Session, list[int], set[int]], plans: list[TaskPlan], chosen: list[Period]
