@@ -17,8 +17,9 @@ a fresh database is filled by ``demo.generate.generate_tasks`` (demo accounts in
    writes, an assignment and a confirmation (target ≤ 15 ms each);
 3. the plan of each hot statement (SQLite ``EXPLAIN QUERY PLAN``, PostgreSQL ``EXPLAIN (ANALYZE,
    BUFFERS)``), the statement captured as the service runs it, compiled with literal binds;
-4. the websocket load on Giám sát as the tracker ``vp.theodoi``: SQLite, one ``streamlit run``;
-   PostgreSQL, ``scripts/serve.py`` with one process and with two behind nginx.
+4. the websocket load on Giám sát as the tracker ``vp.theodoi``, one login per session (nginx
+   keeps a login on one process): SQLite, one ``streamlit run``; PostgreSQL, ``scripts/serve.py``
+   with one process and with two behind nginx, so the second process's gain shows.
 
 Output: plain-text tables on stdout, the same figures as JSON (``--json``, default
 ``.bench/bench-results.json``). ``--quick``: 20 000 tasks, SQLite, no websocket. Exit 1 when an
@@ -28,6 +29,7 @@ answer differs from its floor's.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import platform
@@ -53,7 +55,10 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import event, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session, col, select  # noqa: E402
-from ws_load import LevelResult, load  # noqa: E402  (scripts/ is first on sys.path)
+
+# scripts/ is first on sys.path. ``_level`` is ws_load's one concurrency level with a given login
+# cookie: the bench needs one login per session (see ``spread_level``), which ``load`` does not offer.
+from ws_load import RUN_TIMEOUT_S, LevelResult, _level, login, percentile, server_cpu_s, server_rss  # noqa: E402
 
 from demo.generate import GenerateReport, generate_tasks  # noqa: E402
 from demo.seed import DEMO_PASSWORD  # noqa: E402
@@ -135,19 +140,26 @@ class WsLevel:
     first_error: str | None
 
     @classmethod
-    def of(cls, level: LevelResult) -> WsLevel:
+    def merged(cls, parts: list[LevelResult], *, cpu_s: float | None, rss: int | None) -> WsLevel:
+        """One level from its sessions' own results (each ran with its own login, all at once):
+        runs/s over the longest session's wall time, percentiles over every run."""
+        latencies = [x for part in parts for x in part.latencies_s]
+        completed = sum(part.completed for part in parts)
+        attempted = sum(part.page_runs_attempted for part in parts)
+        wall = max((part.wall_s for part in parts), default=0.0)
+        errors = [e for part in parts for e in part.first_errors]
         return cls(
-            sessions=level.sessions,
-            runs=level.runs,
-            completed=level.completed,
-            errors=level.errors,
-            runs_per_s=level.runs_per_s,
-            p50_ms=level.p50_s * 1000,
-            p95_ms=level.p95_s * 1000,
-            kib_per_run=level.bytes_per_run / 1024,
-            rss_mib=level.server_rss_bytes / 2**20 if level.server_rss_bytes is not None else None,
-            cpu_ms_per_run=level.server_cpu_ms_per_run,
-            first_error=level.first_error,
+            sessions=sum(part.sessions for part in parts),
+            runs=parts[0].runs if parts else 0,
+            completed=completed,
+            errors=sum(part.errors for part in parts),
+            runs_per_s=completed / wall if wall > 0 else 0.0,
+            p50_ms=percentile(latencies, 0.50) * 1000,
+            p95_ms=percentile(latencies, 0.95) * 1000,
+            kib_per_run=sum(part.bytes_received for part in parts) / attempted / 1024 if attempted else 0.0,
+            rss_mib=rss / 2**20 if rss is not None else None,
+            cpu_ms_per_run=cpu_s * 1000 / attempted if cpu_s is not None and attempted else None,
+            first_error=errors[0] if errors else None,
         )
 
 
@@ -156,9 +168,10 @@ class WsServer:
     """The load on one server layout, after one cold page run (reported apart)."""
 
     layout: str
-    cold_run_ms: float | None
+    cold_run_ms: float | None  # the slowest of the first page runs (each process's first included)
     levels: list[WsLevel] = field(default_factory=list)
     error: str = ""
+    sessions_per_process: dict[str, int] = field(default_factory=dict)  # nginx's access log: upstream → websockets
 
 
 @dataclass
@@ -651,8 +664,17 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=10)
 
 
+@dataclass(frozen=True)
+class Served:
+    """A running server layout: where to connect, whose process tree to measure, nginx's log."""
+
+    url: str
+    pid: int
+    access_log: Path | None = None
+
+
 @contextmanager
-def streamlit_server(env: dict[str, str], log: Path) -> Iterator[tuple[str, int]]:
+def streamlit_server(env: dict[str, str], log: Path) -> Iterator[Served]:
     """One ``streamlit run asgi.py`` (the SQLite layout: one process), as ``tests/server.py`` runs it."""
     port = free_block(1)
     command = [
@@ -681,13 +703,13 @@ def streamlit_server(env: dict[str, str], log: Path) -> Iterator[tuple[str, int]
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"streamlit did not start:\n{log.read_text()[-2000:]}")
             time.sleep(0.2)
-        yield url, proc.pid
+        yield Served(url, proc.pid)
     finally:
         stop(proc)
 
 
 @contextmanager
-def serve_layout(env: dict[str, str], processes: int, log: Path) -> Iterator[tuple[str, int]]:
+def serve_layout(env: dict[str, str], processes: int, log: Path) -> Iterator[Served]:
     """``scripts/serve.py --processes N`` (nginx in front), until its ``serve.json`` says ready."""
     port = free_block(1 + processes)
     run_dir = Path(tempfile.mkdtemp(prefix=f"giaoviec-bench-serve{processes}-"))
@@ -709,21 +731,63 @@ def serve_layout(env: dict[str, str], processes: int, log: Path) -> Iterator[tup
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"serve.py did not start:\n{log.read_text()[-2000:]}")
             time.sleep(0.2)
-        yield json.loads(state.read_text())["url"], proc.pid
+        yield Served(json.loads(state.read_text())["url"], proc.pid, run_dir / "access.log")
     finally:
         stop(proc)
 
 
-def ws_load(layout: str, url: str, pid: int, query: str, levels: tuple[tuple[int, int], ...]) -> WsServer:
-    """One cold page run (a fresh server fills its caches), then each level; the server's RSS and
-    CPU are read over all its processes (``pid`` and its descendants)."""
-    common: dict[str, Any] = dict(user=TRACKER, password=DEMO_PASSWORD, page=PAGE, query=query, server_pid=pid)
-    cold = load(url, sessions=1, runs=1, **common).levels[0]
-    server = WsServer(layout, cold.p50_s * 1000 if cold.completed else None)
+async def spread_level(served: Served, cookies: list[str], *, sessions: int, runs: int, query: str) -> WsLevel:
+    """``sessions`` websockets at once, each with its own login, as that many officials' browsers.
+
+    nginx sends every request of one login cookie to the same process (``deploy/nginx.conf.template``,
+    ``hash $giaoviec_affinity``): sessions sharing one login would all land on one process, and a
+    second process would show no gain. The server's CPU and RSS are read over its whole tree."""
+    cpu_before = server_cpu_s(served.pid)
+    parts = await asyncio.gather(
+        *(
+            _level(
+                served.url,
+                cookies[i % len(cookies)],
+                sessions=1,
+                runs=runs,
+                page=PAGE,
+                query=query,
+                browser_cache=True,
+                server_pid=None,
+                run_timeout=RUN_TIMEOUT_S,
+            )
+            for i in range(sessions)
+        )
+    )
+    cpu_after = server_cpu_s(served.pid)
+    cpu = cpu_after - cpu_before if cpu_after is not None and cpu_before is not None else None
+    return WsLevel.merged(list(parts), cpu_s=cpu, rss=server_rss(served.pid))
+
+
+def sessions_per_process(access_log: Path | None) -> dict[str, int]:
+    """How many websockets nginx gave each app process (its log line names the upstream)."""
+    counts: dict[str, int] = {}
+    if access_log is None or not access_log.exists():
+        return counts
+    for line in access_log.read_text(encoding="utf-8", errors="replace").splitlines():
+        if "/_stcore/stream" in line and "upstream=" in line:
+            upstream = line.split("upstream=", 1)[1].split()[0]
+            counts[upstream] = counts.get(upstream, 0) + 1
+    return counts
+
+
+def ws_load(layout: str, served: Served, query: str, levels: tuple[tuple[int, int], ...]) -> WsServer:
+    """Log in once per session of the largest level, run the page once in a few sessions (a fresh
+    process fills its caches; with two processes both must have run it), then each level."""
+    most = max((n for n, _ in levels), default=1)
+    cookies = [login(served.url, user=TRACKER, password=DEMO_PASSWORD) for _ in range(max(most, 4))]
+    cold = asyncio.run(spread_level(served, cookies, sessions=4, runs=1, query=query))
+    server = WsServer(layout, cold.p95_ms if cold.completed else None)
     if cold.errors:
-        server.error = f"cold run: {cold.first_error}"
+        server.error = f"cold runs: {cold.first_error}"
     for sessions, runs in levels:
-        server.levels.append(WsLevel.of(load(url, sessions=sessions, runs=runs, **common).levels[0]))
+        server.levels.append(asyncio.run(spread_level(served, cookies, sessions=sessions, runs=runs, query=query)))
+    server.sessions_per_process = sessions_per_process(served.access_log)
     return server
 
 
@@ -753,8 +817,8 @@ def websocket(backend: str, url: str, folder: Path, today: date, levels: tuple[t
             else serve_layout(env, processes, folder / f"serve{processes}.log")
         )
         try:
-            with starter as (base, pid):
-                servers.append(ws_load(layout, base, pid, query, levels))
+            with starter as served:
+                servers.append(ws_load(layout, served, query, levels))
         except Exception as exc:  # a server that does not start is a figure too: reported, not fatal
             servers.append(WsServer(layout, None, error=f"{type(exc).__name__}: {exc}"[:2000]))
     return servers
@@ -868,7 +932,13 @@ def print_size(r: SizeResult) -> None:
     for name, plan in r.explain.items():
         print(f"-- {name}\n{plan.split(PLAN_SEPARATOR, 1)[-1]}\n")
     for server in r.websocket:
-        print(f"websocket load on Giám sát as {TRACKER}: {server.layout}; cold first run {ms(server.cold_run_ms)} ms")
+        print(
+            f"websocket load on Giám sát as {TRACKER} (one login per session): {server.layout}; "
+            f"slowest first run {ms(server.cold_run_ms)} ms"
+        )
+        if len(server.sessions_per_process) > 1:
+            spread = ", ".join(f"{up} {n}" for up, n in sorted(server.sessions_per_process.items()))
+            print(f"  websockets per app process (nginx): {spread}")
         if server.error:
             print(f"  error: {server.error}")
         if server.levels:
