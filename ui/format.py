@@ -23,13 +23,18 @@ STATS_COLUMNS = [
 ]
 
 
+_AWAITING = "Chờ xác nhận ({})"
+DUE_SOON = "Sắp đến hạn"
+DUE_SOON_COLOUR = "#ef6c00"
+
+
 def situation(row: TaskRow, config: AppConfig) -> str:
     """Where a task stands, short: 'Chờ xác nhận', 'Sắp đến hạn', else the class label (config)."""
     if row.state.awaiting_confirmation:
         answered_in_time = row.state.task_class is TaskClass.OPEN_ON_TIME
-        return f"Chờ xác nhận ({'trả lời đúng hạn' if answered_in_time else 'trả lời trễ'})"
+        return _AWAITING.format("trả lời đúng hạn" if answered_in_time else "trả lời trễ")
     if row.due_soon:
-        return "Sắp đến hạn"
+        return DUE_SOON
     return config.class_label(row.state.task_class)
 
 
@@ -45,36 +50,30 @@ def _days_text(row: TaskRow) -> str:
     return f"còn {row.days_left} ngày"
 
 
-MARK_COLUMN = " "  # the urgency mark's column: no header, the caption explains the colours
+def situation_colours(config: AppConfig) -> dict[str, str]:
+    """Every text of the "Tình trạng" column with its colour: the classes' colours of the chart
+    (config), amber for due soon; a reply waiting is coloured by the class it is counted in."""
+    colours = {config.class_label(c): config.app.task_classes[c].color for c in TaskClass}
+    colours[DUE_SOON] = DUE_SOON_COLOUR
+    colours[_AWAITING.format("trả lời đúng hạn")] = config.app.task_classes[TaskClass.OPEN_ON_TIME].color
+    colours[_AWAITING.format("trả lời trễ")] = config.app.task_classes[TaskClass.OPEN_OVERDUE].color
+    return colours
 
 
 def task_table(rows: list[TaskRow], config: AppConfig) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            MARK_COLUMN: [urgency_mark(r) for r in rows],
             "Mã": [r.task_id for r in rows],
             "Văn bản": [r.document_code for r in rows],
             "Nội dung nhiệm vụ": [r.content for r in rows],
             "Đơn vị chủ trì": [r.lead_unit_name for r in rows],
             "Hạn xử lý": [fmt_date(r.state.deadline) for r in rows],
             "Thời hạn": [_days_text(r) for r in rows],
-            "Tình trạng": [situation(r, config) for r in rows],
+            # one coloured pill per line (a multiselect column of one value): a Styler colouring
+            # the rows cost more than the rest of a Giám sát page run together
+            "Tình trạng": [[situation(r, config)] for r in rows],
         }
     )
-
-
-def urgency_mark(row: TaskRow) -> str:
-    """A coloured mark for a task line: overdue red, due soon amber, done green.
-
-    A mark in its own column rather than a coloured row: styling every cell (a pandas Styler)
-    cost more than the rest of a Giám sát page run together."""
-    if row.state.task_class is TaskClass.OPEN_OVERDUE:
-        return "🔴"
-    if row.due_soon:
-        return "🟡"
-    if row.state.is_done:
-        return "🟢"
-    return ""
 
 
 def fmt_percent(rate: float | None) -> str:

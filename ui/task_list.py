@@ -9,7 +9,7 @@ import streamlit as st
 from services.config.loader import AppConfig
 from services.stats.rows import TaskRow
 from services.stats.statistics import PER_PAGE_CHOICES, RowPage
-from ui.format import MARK_COLUMN, fmt_count, task_table
+from ui.format import fmt_count, situation_colours, task_table
 from ui.url_state import init_from_url, write_to_url
 
 
@@ -18,6 +18,7 @@ def task_list(rows: list[TaskRow], config: AppConfig, *, key: str) -> None:
     if not rows:
         st.info("Không có nhiệm vụ nào.")
         return
+    colours = situation_colours(config)
     event = st.dataframe(
         task_table(rows, config),
         hide_index=True,
@@ -25,17 +26,18 @@ def task_list(rows: list[TaskRow], config: AppConfig, *, key: str) -> None:
         selection_mode="single-row",
         key=key,
         column_config={
-            MARK_COLUMN: st.column_config.TextColumn(width=28),
             "Mã": st.column_config.NumberColumn(width=45, format="%d"),
             "Văn bản": st.column_config.TextColumn(width=100),
-            "Nội dung nhiệm vụ": st.column_config.TextColumn(width=330),
+            "Nội dung nhiệm vụ": st.column_config.TextColumn(width=300),
             "Đơn vị chủ trì": st.column_config.TextColumn(width=120),
             "Hạn xử lý": st.column_config.TextColumn(width=85),
             "Thời hạn": st.column_config.TextColumn(width=90),
-            "Tình trạng": st.column_config.TextColumn(width=165),
+            "Tình trạng": st.column_config.MultiselectColumn(
+                width=200, options=list(colours), color=list(colours.values()), disabled=True
+            ),
         },
     )
-    st.caption("Chọn một dòng để mở nhiệm vụ. 🔴 quá hạn · 🟡 sắp đến hạn · 🟢 đã hoàn thành.")
+    st.caption("Chọn một dòng để mở nhiệm vụ.")
     selected = event.selection.rows if event is not None else []  # type: ignore[union-attr]
     if selected:
         st.switch_page("pages/task_detail.py", query_params={"id": str(rows[selected[0]].task_id)})
