@@ -67,8 +67,9 @@ def moved_since(version: int) -> bool:
 # drawn. If anyone's write lands meanwhile (the version moved by the end of the run), the page
 # runs again, so a list never disagrees with the figure shown next to it.
 version = read_version()
+table = public_table(period, version)  # computed (with its own connection) only once per version
 with db() as session:
-    board = dashboard(session=session, actor=actor, period=period, report=public_table(period, version))
+    board = dashboard(session=session, actor=actor, period=period, report=table)
 report = board.report
 st.caption(
     f"Kỳ báo cáo {fmt_date(period.date_from)} – {fmt_date(period.date_to)}; số liệu tính đến ngày "
