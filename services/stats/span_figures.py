@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.sql.expression import ColumnElement
@@ -24,9 +24,7 @@ from sqlmodel import Session
 
 from models import Document, Task, TaskClass, TaskSpan, TaskStatus
 from models.types import DayNumber
-
-if TYPE_CHECKING:
-    from services.stats.statistics import Period
+from services.stats.period import Period
 
 span = TaskSpan.__table__  # type: ignore[attr-defined]
 task = Task.__table__  # type: ignore[attr-defined]
