@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.enums import (
@@ -288,18 +288,31 @@ class TaskSpan(SQLModel, table=True):
             "task_class",
             "awaiting",
             "several_in_unit",
-            "document_id",
+            "several_in_document",
         ),
-        # The same over every unit (a list's count, the total row's documents).
+        # The spans of documents with several tasks in one unit (resp. in several units): the
+        # only ones whose documents need a COUNT(DISTINCT), read alone.
         Index(
-            "ix_task_span_stab",
+            "ix_task_span_several_in_unit",
+            "lead_unit_id",
+            "valid_to",
+            "valid_from",
+            "scope_until",
+            "document_id",
+            "several_in_unit",  # read by the query's condition: the index covers it
+            sqlite_where=text("several_in_unit = 1"),
+            postgresql_where=text("several_in_unit"),
+        ),
+        Index(
+            "ix_task_span_several_in_document",
             "valid_to",
             "valid_from",
             "scope_until",
             "lead_unit_id",
-            "task_class",
-            "several_in_document",
             "document_id",
+            "several_in_document",
+            sqlite_where=text("several_in_document = 1"),
+            postgresql_where=text("several_in_document"),
         ),
         # The lists behind a figure, one class of one unit (or of all), with every column a list
         # reads (no table read for the spans passed over). Open classes: the spans still running

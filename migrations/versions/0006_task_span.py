@@ -46,12 +46,24 @@ def upgrade() -> None:
     op.create_index(
         'ix_task_span_unit_stab',
         'task_span',
-        ['lead_unit_id', 'valid_to', 'valid_from', 'scope_until', 'task_class', 'awaiting', 'several_in_unit', 'document_id'],
+        [
+            'lead_unit_id', 'valid_to', 'valid_from', 'scope_until', 'task_class', 'awaiting',
+            'several_in_unit', 'several_in_document',
+        ],
     )
     op.create_index(
-        'ix_task_span_stab',
+        'ix_task_span_several_in_unit',
         'task_span',
-        ['valid_to', 'valid_from', 'scope_until', 'lead_unit_id', 'task_class', 'several_in_document', 'document_id'],
+        ['lead_unit_id', 'valid_to', 'valid_from', 'scope_until', 'document_id', 'several_in_unit'],
+        sqlite_where=sa.text('several_in_unit = 1'),
+        postgresql_where=sa.text('several_in_unit'),
+    )
+    op.create_index(
+        'ix_task_span_several_in_document',
+        'task_span',
+        ['valid_to', 'valid_from', 'scope_until', 'lead_unit_id', 'document_id', 'several_in_document'],
+        sqlite_where=sa.text('several_in_document = 1'),
+        postgresql_where=sa.text('several_in_document'),
     )
     listed = ['deadline', 'task_id', 'awaiting', 'document_id', 'reply_date']
     still_running = ['valid_to', 'valid_from', 'scope_until']
@@ -69,6 +81,7 @@ def downgrade() -> None:
         batch_op.drop_column('spans_rule')
     for name in ('open_list', 'unit_open_list', 'done_list', 'unit_done_list'):
         op.drop_index(f'ix_task_span_{name}', table_name='task_span')
-    op.drop_index('ix_task_span_stab', table_name='task_span')
+    op.drop_index('ix_task_span_several_in_document', table_name='task_span')
+    op.drop_index('ix_task_span_several_in_unit', table_name='task_span')
     op.drop_index('ix_task_span_unit_stab', table_name='task_span')
     op.drop_table('task_span')

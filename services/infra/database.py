@@ -14,6 +14,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import event
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -33,10 +34,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 _POOL = {"pool_size": 10, "max_overflow": 20, "pool_timeout": 60}
 
 
+class _SQLiteCompiler(SQLiteCompiler):
+    """SQLite's compiler, rendering a statement's table hints (``with_hint(…, "INDEXED BY ix",
+    "sqlite")``), which SQLAlchemy's own drops: the statistics name the index SQLite must read,
+    since a database that has not been ANALYZEd gives its planner nothing to choose by."""
+
+    def get_from_hint_text(self, table: Any, text: str | None) -> str | None:
+        return text
+
+
 def make_engine(url: str) -> Engine:
-    """Create the engine for ``url``; SQLite gets WAL and enforced foreign keys."""
+    """Create the engine for ``url``; SQLite gets WAL, enforced foreign keys and its index hints."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **_POOL)
+        engine.dialect.statement_compiler = _SQLiteCompiler
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, **_POOL)

@@ -3,7 +3,7 @@
 The same definition as ``in_scope`` + ``classify`` (docs/statistics.md): a task counts for a
 period [from, to] when its span holds the as-of date (so it was assigned by then and not closed)
 and it was assigned in the period or not confirmed done before ``from``; the span says its class.
-Only the spans that hold the as-of date are read (the index ``ix_task_span_stab`` starts with
+Only the spans that hold the as-of date are read (the indexes start with the unit and
 ``valid_to``), so the cost follows the tasks in play, not every task ever entered; nothing but
 one row per unit comes back for the table, and one page of rows for a list.
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, func, literal, or_, select, true, union_all
 from sqlalchemy.sql.expression import ColumnElement
 from sqlmodel import Session
 
@@ -69,23 +69,20 @@ def in_period(period: Period, *, skip_units: Collection[int] = (), unit_id: int 
     return and_(*conditions)
 
 
-def _documents(several: Any) -> Any:
-    """Distinct documents: a span whose document has no other task (``several`` false) is one
-    document; only the others need the (costly) COUNT(DISTINCT)."""
-    return func.sum(case((several, 0), else_=1)) + func.count(
-        func.distinct(case((several, span.c.document_id), else_=None))
-    )
+def _single(several: Any) -> Any:
+    """How many spans are a document of their own (``several`` false): each counts one document."""
+    return func.sum(case((several, 0), else_=1))
 
 
 def statistics_query(period: Period, *, skip_units: Collection[int] = ()) -> Any:
-    """Per unit: distinct documents, the four classes, the replies awaiting a verdict.
-
-    On SQLite the unit-first covering index is named: it hands the spans over unit by unit (no sort
-    for the GROUP BY), and without fresh ANALYZE figures the planner would pick a list index."""
+    """Per unit: the documents with no other task in the unit (resp. at all), the four classes,
+    the replies awaiting a verdict. No COUNT(DISTINCT), so the database aggregates in one pass
+    (PostgreSQL by hashing; SQLite from the unit-first covering index, unit by unit, no sort)."""
     return (
         select(
             span.c.lead_unit_id,
-            _documents(span.c.several_in_unit),
+            _single(span.c.several_in_unit),
+            _single(span.c.several_in_document),
             *(func.sum(case((span.c.task_class == cls.value, 1), else_=0)) for cls in TaskClass),
             func.sum(case((span.c.awaiting, 1), else_=0)),
         )
@@ -95,29 +92,45 @@ def statistics_query(period: Period, *, skip_units: Collection[int] = ()) -> Any
     )
 
 
+def shared_documents_query(period: Period, *, skip_units: Collection[int] = (), per_unit: bool) -> Any:
+    """The documents that task several units (``per_unit`` False, for the total row) or one unit
+    several times (True, per unit), counted once each: only those spans are read (partial indexes)."""
+    several = span.c.several_in_unit if per_unit else span.c.several_in_document
+    index = "ix_task_span_several_in_unit" if per_unit else "ix_task_span_several_in_document"
+    columns = [span.c.lead_unit_id] if per_unit else []
+    query = (
+        select(*columns, func.count(func.distinct(span.c.document_id)))
+        .with_hint(span, f"INDEXED BY {index}", "sqlite")
+        .where(several == true(), in_period(period, skip_units=skip_units))
+    )
+    return query.group_by(span.c.lead_unit_id) if per_unit else query
+
+
 def unit_figures(*, session: Session, period: Period, skip_units: Collection[int] = ()) -> Figures:
-    """The table of ``period``: each unit's line and the total row (two indexed reads)."""
+    """The table of ``period``: each unit's line and the total row (one pass over the spans in
+    play, and two over those of shared documents)."""
     units: dict[int, UnitFigures] = {}
     total = UnitFigures()
-    for unit_id, documents, *rest in session.execute(statistics_query(period, skip_units=skip_units)):
+    for unit_id, single_in_unit, single_in_document, *rest in session.execute(
+        statistics_query(period, skip_units=skip_units)
+    ):
         *counts, awaiting = (int(n or 0) for n in rest)
         line = UnitFigures(
             counts=dict(zip(TaskClass, counts, strict=True)),
-            documents=int(documents or 0),
+            documents=int(single_in_unit or 0),
             awaiting_confirmation=awaiting,
         )
         units[int(unit_id)] = line
         for cls in TaskClass:
             total.counts[cls] += line.counts[cls]
         total.awaiting_confirmation += awaiting
+        total.documents += int(single_in_document or 0)
     if units:
-        # one assignment document can task several units: count it once in the total row
-        total.documents = int(
-            session.execute(
-                select(_documents(span.c.several_in_document))
-                .with_hint(span, "INDEXED BY ix_task_span_stab", "sqlite")
-                .where(in_period(period, skip_units=skip_units))
-            ).scalar_one()
+        for unit_id, shared in session.execute(shared_documents_query(period, skip_units=skip_units, per_unit=True)):
+            units[int(unit_id)].documents += int(shared or 0)
+        # one assignment document can task several units: counted once in the total row
+        total.documents += int(
+            session.execute(shared_documents_query(period, skip_units=skip_units, per_unit=False)).scalar_one() or 0
         )
     return Figures(units=units, total=total)
 
@@ -269,9 +282,13 @@ def list_tasks(
     chosen = in_period(period, skip_units=skip_units, unit_id=unit_id)
     if task_class is not None:
         chosen = and_(chosen, span.c.task_class == task_class.value)
-    page, before = _page_of_spans(
+    spans, before = _page_of_spans(
         period, due_soon_days, chosen, task_class, unit_id, offset=offset, limit=limit, counts=counts
     )
+    order = (spans.c.rank, spans.c.deadline, spans.c.task_id)
+    # the page is cut from the spans first, so only its own tasks and documents are read
+    cut = select(*spans.c).order_by(*order).offset(offset - before)
+    page = (cut if limit is None else cut.limit(limit)).subquery()
     query = (
         select(
             page.c.task_id,
@@ -289,10 +306,7 @@ def list_tasks(
         )
         .select_from(page.join(task, task.c.id == page.c.task_id).join(document, document.c.id == page.c.document_id))
         .order_by(page.c.rank, page.c.deadline, page.c.task_id)
-        .offset(offset - before)
     )
-    if limit is not None:
-        query = query.limit(limit)
     return [
         SpanRow(
             task_id=row[0],

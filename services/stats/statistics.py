@@ -84,17 +84,16 @@ def _offices(session: Session) -> set[int]:
 
 def unit_statistics(*, session: Session, period: Period, include_empty: bool = False) -> StatisticsReport:
     """The official table: one row per unit, a total row. Aggregates are public information."""
-    units = [
-        u
-        for u in session.exec(select(OrgUnit).order_by(OrgUnit.sort_order, OrgUnit.id)).all()  # type: ignore[arg-type]
-        if u.kind is not UnitKind.OFFICE
-    ]
-    offices = _offices(session)
+    listed = session.exec(
+        select(OrgUnit.id, OrgUnit.short_name, OrgUnit.kind).order_by(OrgUnit.sort_order, OrgUnit.id)  # type: ignore[arg-type]
+    ).all()
+    offices = {uid for uid, _, kind in listed if uid is not None and UnitKind(kind) is UnitKind.OFFICE}
+    units = [(uid, name) for uid, name, _ in listed if uid is not None and uid not in offices]
     figures = span_figures.unit_figures(session=session, period=period, skip_units=offices)
     rows: list[UnitStats] = []
-    for unit in units:
-        line = figures.units.get(unit.id or 0)
-        stats = UnitStats(unit.id or 0, unit.short_name)
+    for uid, name in units:
+        line = figures.units.get(uid)
+        stats = UnitStats(uid, name)
         if line is not None:
             stats.documents = line.documents
             stats.counts = dict(line.counts)
