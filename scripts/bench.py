@@ -482,19 +482,21 @@ def statistics_paths(ctx: Context) -> tuple[list[Timing], dict[str, Any]]:
                 "GROUP BY unit, class",
             )
             results.append(timing)
-    # the first two statements sent are this year's table: ours ran before the floors
+    # the first statements sent are this year's table: ours ran before the floors
     grouped = next(s for s in sent if "GROUP BY" in str(s))
-    documents = next(s for s in sent if "GROUP BY" not in str(s))
+    documents = next(s for s in sent if "GROUP BY" not in str(s) and "distinct" in str(s).lower())
+    # the whole total row's count (single documents from the GROUP BY, shared ones apart), timed as
+    # the table computes it
     timing, _ = compare(
         ctx,
         "total row: documents",
-        lambda s: s.execute(documents).scalar_one(),
+        lambda s: unit_statistics(session=s, period=ctx.period).total.documents,
         int,
         lambda s: floor_documents(s, ctx.period, offices),
         "count(DISTINCT document_id)",
     )
     results.append(timing)
-    return results, {"statistics (GROUP BY unit)": grouped, "total row: documents": documents}
+    return results, {"statistics (GROUP BY unit)": grouped, "total row: shared documents": documents}
 
 
 def reads(ctx: Context) -> tuple[list[Timing], dict[str, Any]]:
