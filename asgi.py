@@ -7,8 +7,8 @@ session cookie), the redirect of anonymous page loads to the login form, and the
 
 import streamlit as st
 from starlette.middleware import Middleware
-from streamlit.runtime.pages_manager import PagesManager
 from starlette.routing import Mount
+from streamlit.runtime.pages_manager import PagesManager
 
 from web.api.app import API_PREFIX, api
 from web.auth_routes import LoginRedirectMiddleware, routes
