@@ -649,6 +649,12 @@ class _Generator:
             rows.clear()
         self.buffered = 0
 
+    def _office_event(
+        self, task: _TaskState, at: datetime, action: EventAction, *, note: str, to_unit: int | None
+    ) -> None:
+        """A journal entry VP UBND's tracker writes to the task's unit (assign, verdict, extension…)."""
+        self._event(task, at, action, self.tracker, note=note, from_unit=self.tracker.unit_id, to_unit=to_unit)
+
     def _event(
         self,
         task: _TaskState,
@@ -745,13 +751,11 @@ class _Generator:
             note = f"Văn bản {planned.code}; hạn xử lý {_fmt(own_deadline)}"
             if task.coordinators:
                 note += "; phối hợp: " + ", ".join(u.unit.short_name for u in task.coordinators)
-            self._event(
+            self._office_event(
                 task,
                 created_at,
                 EventAction.ASSIGNED,
-                self.tracker,
                 note=note,
-                from_unit=self.tracker.unit_id,
                 to_unit=unit.id,
             )
             self._life(task, fate)
@@ -885,13 +889,11 @@ class _Generator:
                 at = task.clock.at(granted)
                 reason = rng.choice(_UPDATE)
                 self._extension(task, granted, new_deadline, f"Cập nhật nhiệm vụ: {reason}", None, at)
-                self._event(
+                self._office_event(
                     task,
                     at,
                     EventAction.UPDATED,
-                    self.tracker,
                     note=f"hạn xử lý → {_fmt(new_deadline)}. Lý do: {reason}",
-                    from_unit=self.tracker.unit_id,
                     to_unit=unit.id,
                 )
                 task.version += 1
@@ -944,25 +946,21 @@ class _Generator:
         for old in task.flows:
             if old.active:
                 old.active, old.updated_at = False, at
-        self._event(
+        self._office_event(
             task,
             at,
             EventAction.CONFIRMED_NOT_DONE,
-            self.tracker,
             note=f"Chưa hoàn thành: {reason}",
-            from_unit=self.tracker.unit_id,
             to_unit=unit.id,
         )
         new_deadline = cal.next_working(confirmed + timedelta(days=_ri(rng, 5, 30)), confirmed + timedelta(days=40))
         self._extension(task, confirmed, new_deadline, reason, confirmation_id, at)
         task.deadlines.append((confirmed, new_deadline))
-        self._event(
+        self._office_event(
             task,
             at,
             EventAction.EXTENDED,
-            self.tracker,
             note=f"Gia hạn đến {_fmt(new_deadline)}: {reason}",
-            from_unit=self.tracker.unit_id,
             to_unit=unit.id,
         )
         return confirmed
@@ -1232,13 +1230,11 @@ class _Generator:
         request.update(
             status=RequestStatus.REFUSED.value, decided_by=self.tracker.user_id, decided_at=at, decision_note=note
         )
-        self._event(
+        self._office_event(
             task,
             at,
             EventAction.WRONG_UNIT_REFUSED,
-            self.tracker,
             note=note,
-            from_unit=self.tracker.unit_id,
             to_unit=task.unit.id,
         )
         task.version += 1
@@ -1279,13 +1275,11 @@ class _Generator:
         if fate == "revoked":
             reason = rng.choice(_REVOKE)
             self._close(task, CloseReason.REVOKED, day, at)
-            self._event(
+            self._office_event(
                 task,
                 at,
                 EventAction.REVOKED,
-                self.tracker,
                 note=reason,
-                from_unit=self.tracker.unit_id,
                 to_unit=task.unit.id,
             )
             return None
@@ -1294,22 +1288,18 @@ class _Generator:
         unit = task.unit if rng.random() < 0.6 else self._distinct_units(1)[0]
         deadline = self.calendar.add_working_days(day, rng.choice((7, 10, 15, 20)))
         new = self._successor(task, unit, day, at, deadline, f"{task.content} (điều chỉnh)")
-        self._event(
+        self._office_event(
             task,
             at,
             EventAction.REPLACED,
-            self.tracker,
             note=f"Thay thế bằng nhiệm vụ #{new.id}. Lý do: {reason}",
-            from_unit=self.tracker.unit_id,
             to_unit=task.unit.id,
         )
-        self._event(
+        self._office_event(
             new,
             at,
             EventAction.ASSIGNED,
-            self.tracker,
             note=f"Thay thế nhiệm vụ #{task.id}; hạn xử lý {_fmt(deadline)}",
-            from_unit=self.tracker.unit_id,
             to_unit=unit.id,
         )
         return new
@@ -1355,23 +1345,19 @@ class _Generator:
             },
         )
         self.report.requests += 1
-        self._event(
+        self._office_event(
             task,
             at,
             EventAction.WRONG_UNIT_ACCEPTED,
-            self.tracker,
             note=f"Đã hoàn thành về thủ tục (không tính cho đơn vị); chuyển {target.unit.short_name} "
             f"(nhiệm vụ #{new.id}).",
-            from_unit=self.tracker.unit_id,
             to_unit=unit.id,
         )
-        self._event(
+        self._office_event(
             new,
             at,
             EventAction.REROUTED,
-            self.tracker,
             note=f"Chuyển từ nhiệm vụ #{task.id} (không đúng đơn vị); hạn xử lý {_fmt(deadline)}",
-            from_unit=self.tracker.unit_id,
             to_unit=target.id,
         )
         archived = decided + timedelta(days=_ri(rng, 0, 10))
