@@ -33,15 +33,11 @@ import asyncio
 import json
 import os
 import platform
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -83,6 +79,7 @@ from services.stats.statistics import (  # noqa: E402
 )
 from services.tasks.assignment import create_assignment  # noqa: E402
 from services.tasks.queries import list_unit_tasks  # noqa: E402
+from tests.server import free_block, stop_group, streamlit_process  # noqa: E402
 from ui.format import chart_frame  # noqa: E402
 
 T = TypeVar("T")
@@ -626,46 +623,6 @@ def generation(report: GenerateReport) -> dict[str, float | int]:
 # --- the real server under websocket load --------------------------------------------------------
 
 
-def free_block(size: int) -> int:
-    """A port P with P … P + size - 1 free on 127.0.0.1 (nginx's, then the app processes')."""
-    for _ in range(100):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            first = int(probe.getsockname()[1])
-        if first + size < 65536 and all(bindable(p) for p in range(first, first + size)):
-            return first
-    raise RuntimeError("no block of free ports")
-
-
-def bindable(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-            return bool(response.read().decode().strip() == "ok")
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return False
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the process group we started (the server and its children), SIGKILL if it lingers."""
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
-    except ProcessLookupError:
-        pass
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-
-
 @dataclass(frozen=True)
 class Served:
     """A running server layout: where to connect, whose process tree to measure, nginx's log."""
@@ -677,37 +634,9 @@ class Served:
 
 @contextmanager
 def streamlit_server(env: dict[str, str], log: Path) -> Iterator[Served]:
-    """One ``streamlit run asgi.py`` (the SQLite layout: one process), as ``tests/server.py`` runs it."""
-    port = free_block(1)
-    command = [
-        str(Path(sys.executable).parent / "streamlit"),
-        "run",
-        "asgi.py",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_S
-        while not healthy(url):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start:\n{log.read_text()[-2000:]}")
-            time.sleep(0.2)
-        yield Served(url, proc.pid)
-    finally:
-        stop(proc)
+    """One ``streamlit run asgi.py`` (the SQLite layout: one process), as the tests run it."""
+    with streamlit_process(env, log, timeout_s=SERVER_START_S) as (url, pid):
+        yield Served(url, pid)
 
 
 @contextmanager
@@ -735,7 +664,7 @@ def serve_layout(env: dict[str, str], processes: int, log: Path) -> Iterator[Ser
             time.sleep(0.2)
         yield Served(json.loads(state.read_text())["url"], proc.pid, run_dir / "access.log")
     finally:
-        stop(proc)
+        stop_group(proc)
 
 
 async def spread_level(served: Served, cookies: list[str], *, sessions: int, runs: int, query: str) -> WsLevel:

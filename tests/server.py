@@ -1,5 +1,6 @@
-"""The real server for the tests that speak HTTP: `streamlit run asgi.py` on 127.0.0.1 and a free
-port, waited for until healthy, and stopped (its whole process group) afterwards."""
+"""The real server for the tests (and the benchmark) that speak HTTP: `streamlit run asgi.py` on
+127.0.0.1 and a free port, waited for until healthy, and stopped (its whole process group)
+afterwards; free blocks of ports for layouts of several processes."""
 
 from __future__ import annotations
 
@@ -15,12 +16,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
-
 from services.infra.settings import ROOT
 
 VENV_BIN = Path(sys.executable).parent
-HEALTH_POLLS = 300  # x 0.1 s
+START_TIMEOUT_S = 30.0
+
+
+class ServerError(RuntimeError):
+    """The server exited or did not become healthy; the message ends with its log."""
 
 
 def free_port() -> int:
@@ -29,57 +32,99 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def bindable(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def free_block(size: int) -> int:
+    """A port P with P … P + size - 1 all free on 127.0.0.1 (nginx's port, then the app ports)."""
+    for _ in range(100):
+        first = free_port()
+        if first + size < 65536 and all(not listening(p) and bindable(p) for p in range(first, first + size)):
+            return first
+    raise RuntimeError("no block of free ports")
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+            return bool(response.read().decode().strip() == "ok")
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
+def streamlit_command(port: int) -> list[str]:
+    """How the tests and the benchmark start one app process."""
+    return [
+        str(VENV_BIN / "streamlit"),
+        "run",
+        "asgi.py",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        # Without this, a source file saved while the test runs (someone editing) makes
+        # Streamlit re-import the models, and the next rerun of an open session fails with
+        # "Table 'org_unit' is already defined for this MetaData instance".
+        "--server.fileWatcherType",
+        "none",
+    ]
+
+
+def stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the process group we started (the server and its children), SIGKILL if it lingers."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
 @contextmanager
-def running_server(env: dict[str, str], log_path: Path) -> Iterator[str]:
-    """Start the app with ``env``; yield its base URL; the log goes to ``log_path``."""
+def streamlit_process(
+    env: dict[str, str], log_path: Path, *, timeout_s: float = START_TIMEOUT_S
+) -> Iterator[tuple[str, int]]:
+    """Start one app process with ``env``; yield its base URL and pid once healthy (``ServerError``
+    if it exits or is not healthy in time); the log goes to ``log_path``."""
     port = free_port()
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [
-                str(VENV_BIN / "streamlit"),
-                "run",
-                "asgi.py",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-                # Without this, a source file saved while the test runs (someone editing) makes
-                # Streamlit re-import the models, and the next rerun of an open session fails with
-                # "Table 'org_unit' is already defined for this MetaData instance".
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            streamlit_command(port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(HEALTH_POLLS):
+        deadline = time.monotonic() + timeout_s
+        while not healthy(base_url):
             if proc.poll() is not None:
-                pytest.fail(f"server exited with {proc.returncode}:\n{log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=1) as response:
-                    if response.read().decode().strip() == "ok":
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
+                raise ServerError(f"server exited with {proc.returncode}:\n{log_path.read_text()}")
+            if time.monotonic() > deadline:
+                raise ServerError(f"server not healthy after {timeout_s:.0f} s:\n{log_path.read_text()}")
             time.sleep(0.1)
-        else:
-            pytest.fail(f"server not healthy after {HEALTH_POLLS / 10:.0f} s:\n{log_path.read_text()}")
-        yield base_url
+        yield base_url, proc.pid
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=10)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        stop_group(proc)
+
+
+@contextmanager
+def running_server(env: dict[str, str], log_path: Path) -> Iterator[str]:
+    """Start the app with ``env``; yield its base URL; the log goes to ``log_path``."""
+    with streamlit_process(env, log_path) as (base_url, _pid):
+        yield base_url

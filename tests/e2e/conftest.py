@@ -29,6 +29,7 @@ from models import Role
 from services.access.accounts import create_user
 from services.infra.settings import Settings
 from services.runtime import Runtime, start
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.server import running_server
 
 from .accounts import CLI_ACCOUNTS, SERVICE_ACCOUNTS, Account
@@ -36,17 +37,6 @@ from .ui import login
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 TIMEOUT_MS = 20_000  # Streamlit renders asynchronously: every wait is on a text, bounded by this
 

@@ -22,7 +22,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -46,6 +45,7 @@ from services.access.tokens import create_token
 from services.infra.settings import Settings
 from services.runtime import start
 from tests.postgres_server import PostgresServer, start_server
+from tests.server import free_block, listening
 
 from .accounts import Account
 from .ui import login, metric, open_page, settle, shot, sidebar, vn_today, wait_clear_of_midnight
@@ -126,32 +126,6 @@ def demo(postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> 
     finally:
         runtime.engine.dispose()
     return Demo(env=env, token=secret, folder=folder)
-
-
-def free_block(size: int) -> int:
-    """A port P with P … P + size - 1 all free on 127.0.0.1 (nginx's port, then the app ports)."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            first = int(probe.getsockname()[1])
-        if first + size < 65536 and all(not listening(p) and bindable(p) for p in range(first, first + size)):
-            return first
-    raise RuntimeError("no block of free ports")
-
-
-def bindable(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
-def listening(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.settimeout(1)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def alive(pid: int) -> bool:

@@ -61,20 +61,9 @@ def test_any_session_write_rebuilds_the_spans_and_a_rollback_keeps_them(
     the same write rolled back leaves them as they were."""
     _, task_id = _one_task(runtime, session, actors["tracker"])
     before = _spans(session, task_id)
-    extension = Extension(
-        task_id=task_id,
-        new_deadline=date(2026, 3, 20),
-        granted_on=date(2026, 3, 5),
-        reason="Gia hạn",
-        actor_id=actors["tracker"].user_id,
-        created_at=at(date(2026, 3, 5)),
-    )
-    session.add(extension)
-    session.flush()
-    session.rollback()
-    assert _spans(session, task_id) == before
-    session.add(
-        Extension(
+
+    def extension() -> Extension:
+        return Extension(
             task_id=task_id,
             new_deadline=date(2026, 3, 20),
             granted_on=date(2026, 3, 5),
@@ -82,7 +71,12 @@ def test_any_session_write_rebuilds_the_spans_and_a_rollback_keeps_them(
             actor_id=actors["tracker"].user_id,
             created_at=at(date(2026, 3, 5)),
         )
-    )
+
+    session.add(extension())
+    session.flush()
+    session.rollback()
+    assert _spans(session, task_id) == before
+    session.add(extension())
     session.commit()
     assert _overdue_on(session, date(2026, 3, 15)) == 0  # the new deadline holds from 5 March
     assert _spans(session, task_id)[-1] == (date(2026, 3, 21), date(9999, 12, 31), TaskClass.OPEN_OVERDUE)
