@@ -153,15 +153,6 @@ class SpanRow:
     summary: str
 
 
-def _chosen(
-    period: Period, skip_units: Collection[int], unit_id: int | None, task_class: TaskClass | None
-) -> ColumnElement[bool]:
-    condition = in_period(period, skip_units=skip_units, unit_id=unit_id)
-    if task_class is not None:
-        condition = and_(condition, span.c.task_class == task_class.value)
-    return condition
-
-
 @dataclass(frozen=True)
 class _Segment:
     """A stretch of ``rows.sort_urgent_first``'s order that one index range gives in a few reads."""
