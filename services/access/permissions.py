@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from models import Flow, OrgUnit, Permission, Role, Task, TaskCoordinator, UnitKind, User
@@ -32,26 +34,35 @@ class Actor:
         return permission in self.permissions
 
 
+_users = User.__table__  # type: ignore[attr-defined]
+_units = OrgUnit.__table__  # type: ignore[attr-defined]
+# one plain query (no ORM objects): every page run of every user starts with it
+_ACTOR = (
+    sa_select(
+        _users.c.username, _users.c.full_name, _users.c.role, _units.c.id, _units.c.short_name, _units.c.kind
+    )
+    .join_from(_users, _units, _units.c.id == _users.c.unit_id)
+    .where(_users.c.id == bindparam("user_id"), _users.c.active.is_(True), _units.c.active.is_(True))
+)
+
+
 def build_actor(*, session: Session, config: AppConfig, user_id: int) -> Actor | None:
     """The actor for an active user of an active unit, or None."""
-    user = session.get(User, user_id)
-    if user is None or not user.active or user.id is None:
+    row = session.execute(_ACTOR, {"user_id": user_id}).first()
+    if row is None:
         return None
-    unit = session.get(OrgUnit, user.unit_id)
-    if unit is None or not unit.active or unit.id is None:
-        return None
-    at_office = unit.kind is UnitKind.OFFICE
-    role_cfg = config.roles.roles[user.role]
-    perms = frozenset(role_cfg.at_office if at_office else role_cfg.at_unit)
+    username, full_name, role, unit_id, unit_name, kind = row
+    at_office = UnitKind(kind) is UnitKind.OFFICE
+    role_cfg = config.roles.roles[Role(role)]
     return Actor(
-        user_id=user.id,
-        username=user.username,
-        full_name=user.full_name,
-        role=user.role,
-        unit_id=unit.id,
-        unit_name=unit.short_name,
+        user_id=user_id,
+        username=username,
+        full_name=full_name,
+        role=Role(role),
+        unit_id=unit_id,
+        unit_name=unit_name,
         at_office=at_office,
-        permissions=perms,
+        permissions=frozenset(role_cfg.at_office if at_office else role_cfg.at_unit),
     )
 
 

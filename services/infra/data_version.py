@@ -9,8 +9,8 @@ of its own short transaction).
 
 from __future__ import annotations
 
-from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlalchemy import select, update
+from sqlmodel import Session, col
 
 from models import DataVersion
 
@@ -25,7 +25,11 @@ def bump_data_version(*, session: Session) -> None:
     )
 
 
+_table = DataVersion.__table__  # type: ignore[attr-defined]
+_CURRENT = select(_table.c.version).where(_table.c.id == 1)  # plain SQL, no ORM: read on every page run
+
+
 def current_data_version(*, session: Session) -> int:
     """The version now: one indexed read of one row."""
-    version = session.exec(select(col(DataVersion.version)).where(col(DataVersion.id) == 1)).first()
+    version = session.execute(_CURRENT).scalar()
     return int(version or 0)

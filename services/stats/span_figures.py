@@ -13,12 +13,13 @@ histories and periods, on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select, true, union_all
+from sqlalchemy import Integer, and_, bindparam, case, func, literal, or_, select, true, union_all
 from sqlalchemy.sql.expression import ColumnElement
 from sqlmodel import Session
 
@@ -46,26 +47,29 @@ class Figures:
     total: UnitFigures
 
 
-def _day(value: date) -> Any:
-    return literal(value, DayNumber())
+def _day(key: str, value: date) -> Any:
+    """A date parameter (a day number in the database), named so a statement built once can be run
+    again with other dates (``_list_query``)."""
+    return bindparam(key, value, type_=DayNumber())
 
 
 def in_period(period: Period, *, skip_units: Collection[int] = (), unit_id: int | None = None) -> ColumnElement[bool]:
     """The spans of the tasks a report of ``period`` counts, as they stood on its as-of date.
 
     ``skip_units``: lead units left out of the table (VP UBND itself); ``unit_id``: one unit only.
+    Parameters: ``as_of``, ``date_from``, ``skip_units``, ``unit_id``.
     """
-    as_of = _day(period.as_of)
+    as_of = _day("as_of", period.as_of)
     conditions: list[ColumnElement[bool]] = [
         span.c.valid_to >= as_of,
         span.c.valid_from <= as_of,
         # assigned in the period, or not confirmed done before it began
-        span.c.scope_until >= _day(period.date_from),
+        span.c.scope_until >= _day("date_from", period.date_from),
     ]
     if skip_units:
-        conditions.append(span.c.lead_unit_id.not_in(sorted(skip_units)))
+        conditions.append(span.c.lead_unit_id.not_in(bindparam("skip_units", sorted(skip_units), expanding=True)))
     if unit_id is not None:
-        conditions.append(span.c.lead_unit_id == unit_id)
+        conditions.append(span.c.lead_unit_id == bindparam("unit_id", unit_id))
     return and_(*conditions)
 
 
@@ -164,9 +168,9 @@ class _Segment:
 
 def _segments(period: Period, due_soon_days: int) -> list[_Segment]:
     """``rows.sort_urgent_first``'s ranks as conditions: overdue; due soon (on time, no reply
-    waiting, deadline within ``due_soon_days``); the other open tasks; done (on time and late,
-    merged by deadline)."""
-    due_soon_by = _day(period.as_of + timedelta(days=due_soon_days))
+    waiting, deadline within ``due_soon_days``: parameter ``due_soon_by``); the other open tasks;
+    done (on time and late, merged by deadline)."""
+    due_soon_by = _day("due_soon_by", period.as_of + timedelta(days=due_soon_days))
     open_on_time = span.c.task_class == TaskClass.OPEN_ON_TIME.value
     due_soon = and_(span.c.awaiting.is_(False), span.c.deadline <= due_soon_by)
     return [
@@ -178,14 +182,14 @@ def _segments(period: Period, due_soon_days: int) -> list[_Segment]:
     ]
 
 
-def _index_for(task_class: TaskClass, unit_id: int | None) -> str:
+def _index_for(task_class: TaskClass, one_unit: bool) -> str:
     """The index a segment reads on SQLite (named: the planner has no figures to choose by).
 
     An open task's span that holds the as-of date has not ended by then (``valid_to`` first: only
     the spans still running are read, however long the history); a done task counts while
     ``scope_until`` is on or after the period's start (only the period's done tasks are read)."""
     kind = "done" if task_class in (TaskClass.DONE_ON_TIME, TaskClass.DONE_LATE) else "open"
-    return f"ix_task_span_{'' if unit_id is None else 'unit_'}{kind}_list"
+    return f"ix_task_span_{'unit_' if one_unit else ''}{kind}_list"
 
 
 _BLOCKS = (  # the classes whose figures add up to each stretch of the order, in order
@@ -195,25 +199,60 @@ _BLOCKS = (  # the classes whose figures add up to each stretch of the order, in
 )
 
 
-def _page_of_spans(
-    period: Period,
-    due_soon_days: int,
-    chosen: ColumnElement[bool],
-    task_class: TaskClass | None,
-    unit_id: int | None,
-    *,
-    offset: int,
-    limit: int | None,
-    counts: Mapping[TaskClass, int] | None,
-) -> tuple[Any, int]:
-    """The spans of a list's page, urgent first, as a subquery (task_id, rank, deadline, …), and
-    how many rows of the whole order come before the subquery's first.
+def _wanted(
+    task_class: TaskClass | None, *, offset: int, limit: int, counts: Mapping[TaskClass, int] | None
+) -> tuple[tuple[tuple[int, int], ...], int]:
+    """Which segments (by position in ``_segments``) a page reads, each with the position in the
+    whole order where its stretch begins, and how many rows come before the first of them.
 
-    A page: each rank's first rows from its own index range, merged and cut. With ``counts`` (the
-    table's figures of the classes, which the list adds up to) the stretches wholly outside the
-    page are not read at all: the first page of a province's list is its most overdue tasks,
-    read from the overdue spans alone. Every row (``limit`` None, exports): one sort."""
-    segments = [s for s in _segments(period, due_soon_days) if task_class is None or s.task_class is task_class]
+    With ``counts`` (the table's figures of the classes, which the list adds up to) the stretches
+    wholly outside the page are not read at all: the first page of a province's list is its most
+    overdue tasks, read from the overdue spans alone."""
+    wanted: list[tuple[int, int]] = []
+    position = 0
+    for block in _BLOCKS:
+        members = [i for i, cls in enumerate(_SEGMENT_CLASSES) if cls in block and task_class in (None, cls)]
+        if not members:
+            continue
+        size = None if counts is None else sum(counts.get(c, 0) for c in block if task_class in (None, c))
+        if size is None or (size and position < offset + limit and position + size > offset):
+            wanted.extend((i, position) for i in members)
+        position += size or 0
+    before = wanted[0][1] if wanted and counts is not None else 0
+    return tuple(wanted), before
+
+
+_SEGMENT_CLASSES = (  # the class of each of ``_segments``, in order
+    TaskClass.OPEN_OVERDUE,
+    TaskClass.OPEN_ON_TIME,
+    TaskClass.OPEN_ON_TIME,
+    TaskClass.DONE_ON_TIME,
+    TaskClass.DONE_LATE,
+)
+_SAMPLE = Period(date_from=date(2000, 1, 1), date_to=date(2000, 1, 1), as_of=date(2000, 1, 1))
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What a list's statement depends on, apart from its parameters (dates, units, cuts)."""
+
+    task_class: TaskClass | None
+    one_unit: bool
+    skips: bool
+    segments: tuple[int, ...] | None  # read for a page (positions in ``_segments``); None: every row
+
+
+@functools.lru_cache(maxsize=512)
+def _list_query(shape: _Shape) -> Any:
+    """The list's statement, built once per shape (building it costs more than SQLite runs it).
+
+    Parameters: those of ``in_period`` and ``_segments``; a page's ``offset`` and ``limit`` (of
+    the whole order, past the rows before the first segment read) and ``limit_<i>`` of each
+    segment read (how many of its rows the page may need)."""
+    segments = _segments(_SAMPLE, 0)
+    chosen = in_period(_SAMPLE, skip_units=(0,) if shape.skips else (), unit_id=0 if shape.one_unit else None)
+    if shape.task_class is not None:
+        chosen = and_(chosen, span.c.task_class == shape.task_class.value)
     columns = [
         span.c.task_id,
         span.c.lead_unit_id,
@@ -223,34 +262,48 @@ def _page_of_spans(
         span.c.deadline,
         span.c.reply_date,
     ]
-    if limit is None:
-        rank = case(*((s.condition, literal(s.rank)) for s in segments), else_=literal(9))
-        return select(*columns, rank.label("rank")).where(chosen, or_(*(s.condition for s in segments))).subquery(), 0
-    wanted: list[tuple[_Segment, int]] = []  # each segment to read, with its stretch's first position
-    position = 0
-    for block in _BLOCKS:
-        members = [s for s in segments if s.task_class in block]
-        if not members:
-            continue
-        size = None if counts is None else sum(counts.get(c, 0) for c in block if task_class in (None, c))
-        if size is None or (size and position < offset + limit and position + size > offset):
-            wanted.extend((s, position) for s in members)
-        position += size or 0
-    if not wanted:
-        return select(*columns, literal(0).label("rank")).where(literal(False)).subquery(), 0
-    before = wanted[0][1] if counts is not None else 0
-    first = [
-        select(*columns, literal(segment.rank).label("rank"))
-        .with_hint(span, f"INDEXED BY {_index_for(segment.task_class, unit_id)}", "sqlite")
-        .where(chosen, segment.condition)
-        .order_by(span.c.deadline, span.c.task_id)
-        .limit(offset + limit - start)
-        .subquery()
-        for segment, start in wanted
-    ]
-    if len(first) == 1:  # a page within one stretch (the first page of most lists): no union
-        return first[0], before
-    return union_all(*(select(*part.c) for part in first)).subquery(), before
+    if shape.segments is None:  # every row (exports): one sort
+        mine = [s for s in segments if shape.task_class in (None, s.task_class)]
+        rank = case(*((s.condition, literal(s.rank)) for s in mine), else_=literal(9))
+        spans = select(*columns, rank.label("rank")).where(chosen, or_(*(s.condition for s in mine))).subquery()
+    else:  # each segment's first rows from its own index range, merged and cut
+        first = [
+            select(*columns, literal(segments[i].rank).label("rank"))
+            .with_hint(span, f"INDEXED BY {_index_for(segments[i].task_class, shape.one_unit)}", "sqlite")
+            .where(chosen, segments[i].condition)
+            .order_by(span.c.deadline, span.c.task_id)
+            .limit(bindparam(f"limit_{i}", type_=Integer))
+            .subquery()
+            for i in shape.segments
+        ]
+        if not first:
+            spans = select(*columns, literal(0).label("rank")).where(literal(False)).subquery()
+        elif len(first) == 1:  # a page within one stretch (the first page of most lists): no union
+            spans = first[0]
+        else:
+            spans = union_all(*(select(*part.c) for part in first)).subquery()
+    order = (spans.c.rank, spans.c.deadline, spans.c.task_id)
+    # the page is cut from the spans first, so only its own tasks and documents are read
+    cut = select(*spans.c).order_by(*order).offset(bindparam("offset", type_=Integer))
+    page = (cut if shape.segments is None else cut.limit(bindparam("limit", type_=Integer))).subquery()
+    return (
+        select(
+            page.c.task_id,
+            page.c.document_id,
+            page.c.lead_unit_id,
+            page.c.task_class,
+            page.c.awaiting,
+            page.c.deadline,
+            page.c.reply_date,
+            task.c.content,
+            task.c.status,
+            document.c.code,
+            document.c.issue_date,
+            document.c.summary,
+        )
+        .select_from(page.join(task, task.c.id == page.c.task_id).join(document, document.c.id == page.c.document_id))
+        .order_by(page.c.rank, page.c.deadline, page.c.task_id)
+    )
 
 
 def list_tasks(
@@ -270,34 +323,24 @@ def list_tasks(
 
     ``counts``: how many tasks of each class the list holds (the table's figures), so the parts of
     the order outside the page are skipped; without them every part is read up to the page."""
-    chosen = in_period(period, skip_units=skip_units, unit_id=unit_id)
-    if task_class is not None:
-        chosen = and_(chosen, span.c.task_class == task_class.value)
-    spans, before = _page_of_spans(
-        period, due_soon_days, chosen, task_class, unit_id, offset=offset, limit=limit, counts=counts
-    )
-    order = (spans.c.rank, spans.c.deadline, spans.c.task_id)
-    # the page is cut from the spans first, so only its own tasks and documents are read
-    cut = select(*spans.c).order_by(*order).offset(offset - before)
-    page = (cut if limit is None else cut.limit(limit)).subquery()
-    query = (
-        select(
-            page.c.task_id,
-            page.c.document_id,
-            page.c.lead_unit_id,
-            page.c.task_class,
-            page.c.awaiting,
-            page.c.deadline,
-            page.c.reply_date,
-            task.c.content,
-            task.c.status,
-            document.c.code,
-            document.c.issue_date,
-            document.c.summary,
-        )
-        .select_from(page.join(task, task.c.id == page.c.task_id).join(document, document.c.id == page.c.document_id))
-        .order_by(page.c.rank, page.c.deadline, page.c.task_id)
-    )
+    params: dict[str, Any] = {
+        "as_of": period.as_of,
+        "date_from": period.date_from,
+        "due_soon_by": period.as_of + timedelta(days=due_soon_days),
+    }
+    if skip_units:
+        params["skip_units"] = sorted(skip_units)
+    if unit_id is not None:
+        params["unit_id"] = unit_id
+    if limit is None:
+        segments, before = None, 0
+    else:
+        wanted, before = _wanted(task_class, offset=offset, limit=limit, counts=counts)
+        segments = tuple(i for i, _ in wanted)
+        params.update({f"limit_{i}": offset + limit - start for i, start in wanted})
+        params["limit"] = limit
+    params["offset"] = offset - before
+    query = _list_query(_Shape(task_class, unit_id is not None, bool(skip_units), segments))
     return [
         SpanRow(
             task_id=row[0],
@@ -313,5 +356,5 @@ def list_tasks(
             document_date=row[10],
             summary=row[11],
         )
-        for row in session.execute(query)
+        for row in session.execute(query, params)
     ]

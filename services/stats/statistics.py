@@ -9,6 +9,7 @@ the lists behind them are read from the task spans they were sampled into
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
@@ -16,7 +17,6 @@ from sqlmodel import Session, select
 from models import OrgUnit, Permission, TaskClass, UnitKind
 from services.access.permissions import Actor, require
 from services.infra.errors import InvalidInput, PermissionDenied
-from services.org.units import unit_names
 from services.stats import span_figures
 from services.stats.classify import TaskState
 from services.stats.period import Period, in_scope, make_period, period_or_default
@@ -71,24 +71,36 @@ class StatisticsReport:
     period: Period
     rows: list[UnitStats]  # units with at least one task, in org order
     total: UnitStats
+    # read with the table, so a page of a list names its units without another query
+    unit_names: Mapping[int, str] = field(default_factory=dict)  # every unit, inactive ones too
+    offices: frozenset[int] = frozenset()  # VP UBND's own units: it assigns and tracks, not in the table
 
 
-def _offices(session: Session) -> set[int]:
-    """VP UBND's own units: it assigns and tracks, it is not in the table."""
-    return {
-        uid
-        for uid, kind in session.exec(select(OrgUnit.id, OrgUnit.kind)).all()
-        if uid is not None and UnitKind(kind) is UnitKind.OFFICE
-    }
+@dataclass(frozen=True)
+class _Org:
+    """The units as the table and its lists need them."""
+
+    ordered: list[tuple[int, str]]  # units of the table, in org order
+    names: dict[int, str]
+    offices: frozenset[int]
+
+
+def _org(session: Session) -> _Org:
+    listed = session.exec(
+        select(OrgUnit.id, OrgUnit.short_name, OrgUnit.kind).order_by(OrgUnit.sort_order, OrgUnit.id)  # type: ignore[arg-type]
+    ).all()
+    offices = frozenset(uid for uid, _, kind in listed if uid is not None and UnitKind(kind) is UnitKind.OFFICE)
+    return _Org(
+        ordered=[(uid, name) for uid, name, _ in listed if uid is not None and uid not in offices],
+        names={uid: name for uid, name, _ in listed if uid is not None},
+        offices=offices,
+    )
 
 
 def unit_statistics(*, session: Session, period: Period, include_empty: bool = False) -> StatisticsReport:
     """The official table: one row per unit, a total row. Aggregates are public information."""
-    listed = session.exec(
-        select(OrgUnit.id, OrgUnit.short_name, OrgUnit.kind).order_by(OrgUnit.sort_order, OrgUnit.id)  # type: ignore[arg-type]
-    ).all()
-    offices = {uid for uid, _, kind in listed if uid is not None and UnitKind(kind) is UnitKind.OFFICE}
-    units = [(uid, name) for uid, name, _ in listed if uid is not None and uid not in offices]
+    org = _org(session)
+    offices, units = org.offices, org.ordered
     figures = span_figures.unit_figures(session=session, period=period, skip_units=offices)
     rows: list[UnitStats] = []
     for uid, name in units:
@@ -111,6 +123,8 @@ def unit_statistics(*, session: Session, period: Period, include_empty: bool = F
             counts=dict(total.counts),
             awaiting_confirmation=total.awaiting_confirmation,
         ),
+        unit_names=org.names,
+        offices=org.offices,
     )
 
 
@@ -128,7 +142,8 @@ def tasks_behind(
     Units see their own tasks only; VP UBND and admin see all.
     """
     _check_behind(actor, unit_id)
-    return _rows(session, period, due_soon_days, unit_id, task_class)
+    org = _org(session)
+    return _rows(session, period, due_soon_days, unit_id, task_class, names=org.names, offices=org.offices)
 
 
 def _rows(
@@ -138,11 +153,12 @@ def _rows(
     unit_id: int | None,
     task_class: TaskClass | None,
     *,
+    names: Mapping[int, str],
+    offices: frozenset[int],
     offset: int = 0,
     limit: int | None = None,
     counts: dict[TaskClass, int] | None = None,
 ) -> list[TaskRow]:
-    names = unit_names(session=session)
     return [
         task_row(
             task_id=r.task_id,
@@ -162,7 +178,7 @@ def _rows(
             session=session,
             period=period,
             due_soon_days=due_soon_days,
-            skip_units=_offices(session),
+            skip_units=offices,
             unit_id=unit_id,
             task_class=task_class,
             offset=offset,
@@ -223,8 +239,10 @@ class Dashboard:
     def figure(self, *, unit_id: int | None = None, task_class: TaskClass | None = None) -> int:
         """The figure of the table a list opens: a unit's (None: the total row) class (None: all)."""
         _check_behind(self.actor, unit_id)
-        stats = self.report.total if unit_id is None else next(
-            (row for row in self.report.rows if row.unit_id == unit_id), None
+        stats = (
+            self.report.total
+            if unit_id is None
+            else next((row for row in self.report.rows if row.unit_id == unit_id), None)
         )
         if stats is None:
             return 0
@@ -235,7 +253,16 @@ class Dashboard:
     ) -> list[TaskRow]:
         """Like ``tasks_behind``, with the same permission rule: every row (exports)."""
         _check_behind(self.actor, unit_id)
-        return _rows(session, self.period, due_soon_days, unit_id, task_class)
+        names, offices = self._org(session)
+        return _rows(session, self.period, due_soon_days, unit_id, task_class, names=names, offices=offices)
+
+    def _org(self, session: Session) -> tuple[Mapping[int, str], frozenset[int]]:
+        """The units' names and VP UBND's units: the table's own, or read now (a table built by
+        hand in a test has none)."""
+        if self.report.unit_names:
+            return self.report.unit_names, self.report.offices
+        org = _org(session)
+        return org.names, org.offices
 
     def figure_page(
         self,
@@ -258,12 +285,15 @@ class Dashboard:
         counts = {cls: self.figure(unit_id=unit_id, task_class=cls) for cls in TaskClass if task_class in (None, cls)}
         total = sum(counts.values())
         page = min(page, max(1, -(-total // per_page)))
+        names, offices = self._org(session)
         items = _rows(
             session,
             self.period,
             due_soon_days,
             unit_id,
             task_class,
+            names=names,
+            offices=offices,
             offset=(page - 1) * per_page,
             limit=per_page,
             counts=counts,
@@ -271,9 +301,7 @@ class Dashboard:
         return RowPage(items=items, total=total, page=page, per_page=per_page)
 
 
-def dashboard(
-    *, session: Session, actor: Actor, period: Period, report: StatisticsReport | None = None
-) -> Dashboard:
+def dashboard(*, session: Session, actor: Actor, period: Period, report: StatisticsReport | None = None) -> Dashboard:
     """The table (``report``: the caller's copy of this period's public table) and the lists behind
     its figures."""
     require(actor, Permission.DASHBOARD_VIEW, _NO_DASHBOARD)
