@@ -9,32 +9,55 @@ yet: nothing stale is shown. Per-user lists are never cached here.
 
 from __future__ import annotations
 
+import functools
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
-import streamlit as st
+import pandas as pd
 from sqlmodel import Session
+from streamlit import dataframe_util
 
 from services.infra.data_version import current_data_version
 from services.stats import statistics as stats
 from ui.charts import unit_chart
 from ui.runtime import db, runtime
 
+# functools.lru_cache rather than st.cache_data: st.cache_data copies (unpickles) its value on
+# every call and inspects the function's signature each time, a tenth of a cached Giám sát run.
+# The values here are only read, and the keys hold the data version, so sharing them is safe.
 
-@st.cache_data(max_entries=64, show_spinner=False)
+
+@functools.lru_cache(maxsize=64)
 def _public_table(database: str, date_from: date, date_to: date, as_of: date, version: int) -> stats.StatisticsReport:
     """``database`` and ``version`` only key the cache (a test process opens several databases)."""
     with db() as session:
         return stats.unit_statistics(session=session, period=stats.Period(date_from, date_to, as_of))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _public_chart(database: str, date_from: date, date_to: date, as_of: date, version: int) -> dict[str, Any] | None:
+@functools.lru_cache(maxsize=64)
+def _public_chart(
+    database: str, date_from: date, date_to: date, as_of: date, version: int
+) -> MappingProxyType[str, Any] | None:
     """The chart's Vega-Lite spec, validated once per (period, data version) rather than on each run
-    (Altair's schema check was a sixth of a page run)."""
+    (Altair's schema check was a sixth of a page run), its data already in Arrow (as st.vega_lite_chart
+    would convert it on every run)."""
     report = _public_table(database, date_from, date_to, as_of, version)
     chart = unit_chart(report, runtime().config)
-    return None if chart is None else chart.to_dict()
+    if chart is None:
+        return None
+    spec = chart.to_dict()
+    spec["datasets"] = {
+        name: dataframe_util.convert_anything_to_arrow_bytes(pd.DataFrame(values))
+        for name, values in spec.get("datasets", {}).items()
+    }
+    return MappingProxyType(spec)
+
+
+def clear() -> None:
+    """Forget every cached table and chart (tests that open a fresh database)."""
+    _public_table.cache_clear()
+    _public_chart.cache_clear()
 
 
 def data_version(session: Session) -> int:
@@ -42,9 +65,11 @@ def data_version(session: Session) -> int:
 
 
 def public_chart(period: stats.Period, version: int) -> dict[str, Any] | None:
-    """The chart of ``public_table(period, version)`` as a Vega-Lite spec; None with no task."""
+    """The chart of ``public_table(period, version)`` as a Vega-Lite spec (a copy of the top level:
+    Streamlit moves the datasets out of the spec it is given); None with no task."""
     database = runtime().engine.url.render_as_string(hide_password=True)
-    return _public_chart(database, period.date_from, period.date_to, period.as_of, version)
+    spec = _public_chart(database, period.date_from, period.date_to, period.as_of, version)
+    return None if spec is None else dict(spec)
 
 
 def public_table(period: stats.Period, version: int) -> stats.StatisticsReport:

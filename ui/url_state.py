@@ -33,6 +33,8 @@ def init_from_url(key: str, param: str, default: T, parse: Callable[[str], T]) -
 
 
 def write_to_url(key: str, param: str, text: str) -> None:
-    """Put the widget's value in the URL and remember that the page wrote it."""
-    st.query_params[param] = text
+    """Put the widget's value in the URL and remember that the page wrote it (each write sends the
+    browser a message, so only a change is written)."""
+    if st.query_params.get(param) != text:
+        st.query_params[param] = text
     st.session_state[_marker(key)] = text

@@ -55,6 +55,7 @@ from services.runtime import Runtime, get_runtime, start
 from services.tasks.assignment import create_assignment
 from tests.actions import confirm_task, fire
 from tests.conftest import FINANCE, HEALTH, OFFICE, PASSWORD, PLEIKU, at
+from ui import public_cache
 from ui.runtime import TOKEN_STATE_KEY
 
 SECRET = "pages-test-secret"
@@ -100,7 +101,8 @@ def clear_caches() -> None:
     settings_module.get_settings.cache_clear()
     get_runtime.cache_clear()
     st.cache_resource.clear()
-    st.cache_data.clear()  # Giám sát's public table (keyed by database too; cleared for a clean start)
+    st.cache_data.clear()
+    public_cache.clear()  # Giám sát's public table (keyed by database too; cleared for a clean start)
 
 
 @dataclass

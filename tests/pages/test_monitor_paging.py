@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from models import TaskClass
 from services.stats import statistics as stats
 from services.stats.statistics import make_period, tasks_behind
 from tests.pages.conftest import World, by_label, values
+from ui import public_cache
 
 PAGE = "pages/monitor.py"
 
@@ -131,7 +131,7 @@ def test_a_write_while_the_lists_are_read_gives_one_reading_for_table_and_lists(
     times in a row), and a list still adds up to its figure (the version here moves at every read)."""
     versions = iter(range(1000, 2000))
     monkeypatch.setattr("ui.public_cache.data_version", lambda session: next(versions))
-    st.cache_data.clear()
+    public_cache.clear()
     at = _open(world, per_page="5")
     assert "8 nhiệm vụ" in values(at.caption)
     assert "Hiển thị 1–5 / 8 nhiệm vụ" in values(at.caption)
@@ -152,7 +152,7 @@ def test_the_public_table_is_computed_once_per_data_version(world: World, monkey
         return real(**kwargs)
 
     monkeypatch.setattr(stats, "unit_statistics", counted)
-    st.cache_data.clear()
+    public_cache.clear()
     at = _open(world)
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Hoàn thành đúng hạn"], metrics["Đã trả lời, chờ xác nhận"]) == ("1", "1")
