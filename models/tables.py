@@ -51,6 +51,9 @@ class User(SQLModel, table=True):
     role: Role = Field(sa_type=enum_type(Role))
     unit_id: int = Field(foreign_key="org_unit.id", index=True)
     active: bool = True
+    # Every login session begun before this moment is over: set when the password changes, the
+    # account is locked, or the admin ends all its sessions (UTC; None: never).
+    sessions_valid_after: datetime | None = None
 
 
 class Document(SQLModel, table=True):

@@ -6,6 +6,9 @@ Create Date: 2026-11-26 06:10:00
 """
 from __future__ import annotations
 
+import sqlalchemy as sa
+from alembic import op
+
 revision = '0007'
 down_revision = '0006'
 branch_labels = None
@@ -13,8 +16,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table('app_user', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('sessions_valid_after', sa.DateTime(), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('app_user', schema=None) as batch_op:
+        batch_op.drop_column('sessions_valid_after')
