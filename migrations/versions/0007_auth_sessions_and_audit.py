@@ -7,6 +7,7 @@ Create Date: 2026-11-26 06:10:00
 from __future__ import annotations
 
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
 revision = '0007'
@@ -17,7 +18,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table('app_user', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('sessions_valid_after', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('sessions_valid_after', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
