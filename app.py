@@ -9,7 +9,9 @@ from __future__ import annotations
 import streamlit as st
 
 from models import Permission
-from ui.runtime import config, current_actor, runtime
+from ui.errors import run_page
+from ui.format import md_escape
+from ui.runtime import config, current_actor, logout_csrf_token, runtime
 
 st.set_page_config(page_title="Giao việc", page_icon=":material/assignment_turned_in:", layout="wide")
 runtime()  # validates config and migrates; shows the errors and stops if config is bad
@@ -37,6 +39,12 @@ PAGES = {
         visibility="hidden",
     ),
     "api_tokens": st.Page("pages/api_tokens.py", title="Khóa API", icon=":material/key:", url_path="khoa-api"),
+    "security_log": st.Page(
+        "pages/security_log.py",
+        title="Nhật ký đăng nhập",
+        icon=":material/security:",
+        url_path="nhat-ky-dang-nhap",
+    ),
 }
 
 actor = current_actor()
@@ -67,16 +75,20 @@ else:
     sections = {"Theo dõi": monitor, "Công việc": work} if office_viewer else {"Công việc": work, "Theo dõi": monitor}
     sections["Khác"] = [home, PAGES["task"], PAGES["api_tokens"]]
     if actor.can(Permission.ADMIN):
-        sections["Quản trị"] = [PAGES["workflows"]]
+        sections["Quản trị"] = [PAGES["workflows"], PAGES["security_log"]]
     nav = st.navigation({name: pages for name, pages in sections.items() if pages})
     with st.sidebar:
-        st.markdown(f"**{actor.full_name}**  \n{config().role_label(actor.role)} · {actor.unit_name}")
-        # A real POST form: the HttpOnly cookie can only be cleared by the server route.
+        st.markdown(
+            f"**{md_escape(actor.full_name)}**  \n{config().role_label(actor.role)} · {md_escape(actor.unit_name)}"
+        )
+        # A real POST form: the HttpOnly cookie can only be cleared (and the session ended) by the
+        # server route; it checks the form's CSRF token, an HMAC of the session the script reads.
         st.html(
             '<form method="post" action="/auth/logout">'
+            f'<input type="hidden" name="csrf" value="{logout_csrf_token()}">'
             '<button type="submit" class="gv-logout">Đăng xuất</button></form>'
             "<style>.gv-logout{border:1px solid #ccc;background:#fff;border-radius:6px;"
             "padding:.35rem .9rem;cursor:pointer}"
             ".gv-logout:hover{border-color:#b71c1c;color:#b71c1c}</style>"
         )
-nav.run()
+run_page(nav.run)  # an unexpected error: an incident id on the page, the trace in the server log

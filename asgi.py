@@ -1,8 +1,9 @@
 """Server entry: ``streamlit run asgi.py``.
 
 Wraps the Streamlit script ``app.py`` in ``st.App`` to add the login/logout routes (HttpOnly
-session cookie), the redirect of anonymous page loads to the login form, and the JSON API
-(FastAPI, ``web/api``) mounted at ``/api/v1``: one process, one start-up.
+session cookie), the redirect of anonymous page loads to the login form, the security headers on
+every answer (and ``/_stcore/metrics`` closed), and the JSON API (FastAPI, ``web/api``) mounted
+at ``/api/v1``: one process, one start-up.
 """
 
 import streamlit as st
@@ -12,6 +13,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from web.api.app import API_PREFIX, api
 from web.auth_routes import LoginRedirectMiddleware, routes
+from web.security_headers import SecurityHeadersMiddleware
 
 # app.py declares its pages with st.navigation. Streamlit, seeing a ``pages/`` folder next to it,
 # would take the first session of each process for an old folder-based app and answer a deep
@@ -22,5 +24,6 @@ PagesManager.uses_pages_directory = False
 app = st.App(
     "app.py",
     routes=[*routes, Mount(API_PREFIX, app=api)],
-    middleware=[Middleware(LoginRedirectMiddleware)],
+    # The first is the outermost: every answer gets the headers, the login redirects included.
+    middleware=[Middleware(SecurityHeadersMiddleware), Middleware(LoginRedirectMiddleware)],
 )

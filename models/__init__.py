@@ -1,5 +1,6 @@
 """SQLModel tables and enums of Giao việc."""
 
+from models.auth import AuthEvent, AuthEventKind, AuthSession, LoginThrottle, SessionEndReason, ThrottleScope
 from models.enums import (
     ActionKey,
     CloseReason,
@@ -32,6 +33,9 @@ from models.tables import (
 __all__ = [
     "ActionKey",
     "ApiToken",
+    "AuthEvent",
+    "AuthEventKind",
+    "AuthSession",
     "CloseReason",
     "ConfirmOutcome",
     "Confirmation",
@@ -41,16 +45,19 @@ __all__ = [
     "EventAction",
     "Extension",
     "Flow",
+    "LoginThrottle",
     "OrgUnit",
     "Permission",
     "RequestStatus",
     "Role",
+    "SessionEndReason",
     "Task",
     "TaskClass",
     "TaskCoordinator",
     "TaskEvent",
     "TaskSpan",
     "TaskStatus",
+    "ThrottleScope",
     "UnitKind",
     "User",
     "WrongUnitRequest",

@@ -48,6 +48,7 @@ import argparse
 import asyncio
 import math
 import os
+import re
 import sys
 import time
 import urllib.error
@@ -202,15 +203,42 @@ def _origin(base_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def login(base_url: str, *, user: str, password: str, timeout: float = 30.0) -> str:
-    """POST the login form; return the ``Cookie`` header value for the websockets.
+def _set_cookies(user: str, headers: Any) -> SimpleCookie:
+    jar: SimpleCookie = SimpleCookie()
+    for raw in headers.get_all("Set-Cookie") or []:
+        try:
+            jar.load(raw)
+        except CookieError as exc:
+            raise LoadError(f"login as {user!r}: unreadable Set-Cookie {raw!r}") from exc
+    return jar
 
-    The route has no CSRF token (the cookie is SameSite=Strict); a same-origin ``Origin`` is sent
-    anyway, as a browser would. Success is the 303 redirect that sets the session cookie; the
-    form again with 401 means a wrong user name or password.
+
+def login(base_url: str, *, user: str, password: str, timeout: float = 30.0) -> str:
+    """GET the login form, POST it back; return the ``Cookie`` header value for the websockets.
+
+    As a browser does: the form's CSRF token is bound to the cookie the form sets, so both go
+    back with the POST, with a same-origin ``Origin`` (the route refuses a form without them).
+    Success is the 303 redirect that sets the session cookie; the form again with 401 means a
+    wrong user name or password, 429 too many recent failures.
     """
     base = base_url.rstrip("/")
-    body = urllib.parse.urlencode({"username": user, "password": password, "next": "/"}).encode()
+    # No proxy: the server under load is local, and an HTTP_PROXY in the environment must not
+    # sit between the client and it.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
+    try:
+        with opener.open(
+            urllib.request.Request(f"{base}{LOGIN_PATH}", headers={"Accept": "text/html"}), timeout=timeout
+        ) as response:
+            form, form_headers = response.read().decode("utf-8", "replace"), response.headers
+    except (urllib.error.URLError, OSError) as exc:
+        raise LoadError(f"cannot reach {base}{LOGIN_PATH}: {exc}") from exc
+    token = re.search(r'name="csrf" value="([^"]+)"', form)
+    if token is None:
+        raise LoadError(f"the login form of {base}{LOGIN_PATH} has no CSRF token")
+    form_cookie = "; ".join(f"{n}={m.value}" for n, m in _set_cookies(user, form_headers).items() if m.value)
+    body = urllib.parse.urlencode(
+        {"username": user, "password": password, "next": "/", "csrf": token.group(1)}
+    ).encode()
     request = urllib.request.Request(
         f"{base}{LOGIN_PATH}",
         data=body,
@@ -219,11 +247,9 @@ def login(base_url: str, *, user: str, password: str, timeout: float = 30.0) -> 
             "Content-Type": "application/x-www-form-urlencoded",
             "Origin": _origin(base),
             "Accept": "text/html",
+            "Cookie": form_cookie,
         },
     )
-    # No proxy: the server under load is local, and an HTTP_PROXY in the environment must not
-    # sit between the client and it.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
     try:
         with opener.open(request, timeout=timeout) as response:
             status, headers = response.status, response.headers
@@ -234,14 +260,11 @@ def login(base_url: str, *, user: str, password: str, timeout: float = 30.0) -> 
         raise LoadError(f"cannot reach {base}{LOGIN_PATH}: {exc}") from exc
     if status == 401:
         raise LoadError(f"login as {user!r} refused (HTTP 401): wrong user name or password")
+    if status == 429:
+        raise LoadError(f"login as {user!r} refused (HTTP 429): too many recent failed logins, try later")
     if status not in (301, 302, 303, 307):
         raise LoadError(f"login as {user!r} failed: HTTP {status} from {base}{LOGIN_PATH} (expected a 303 redirect)")
-    jar: SimpleCookie = SimpleCookie()
-    for raw in headers.get_all("Set-Cookie") or []:
-        try:
-            jar.load(raw)
-        except CookieError as exc:
-            raise LoadError(f"login as {user!r}: unreadable Set-Cookie {raw!r}") from exc
+    jar = _set_cookies(user, headers)
     cookie = "; ".join(f"{name}={morsel.value}" for name, morsel in jar.items() if morsel.value)
     if not cookie:
         raise LoadError(f"login as {user!r} answered HTTP {status} but set no session cookie")

@@ -13,13 +13,15 @@ from datetime import date
 import streamlit as st
 from sqlmodel import Session
 
-from services.access.auth import SESSION_COOKIE, read_session_token
+from services.access.auth import SESSION_COOKIE, CsrfPurpose, csrf_token, read_session_token
 from services.access.permissions import Actor, build_actor
+from services.access.sessions import SessionLimits, session_user
 from services.config.loader import AppConfig, ConfigError
 from services.infra.clock import local_date, now_utc
 from services.runtime import Runtime, get_runtime
 
-# AppTest cannot send cookies: a test puts the same signed token in session_state instead.
+# AppTest cannot send cookies: a test puts the same signed token in session_state instead
+# (``services.access.sessions.make_session_token``, which opens a real session row).
 TOKEN_STATE_KEY = "gv_session_token"
 
 
@@ -48,18 +50,46 @@ def today() -> date:
     return local_date(now_utc())
 
 
-def current_actor() -> Actor | None:
-    """The logged-in user from the signed HttpOnly cookie (or a test's token), else None."""
-    rt = runtime()
+def _session_token() -> str | None:
+    """The login cookie's value (HttpOnly: the browser sends it with the websocket), or a test's."""
     token = st.context.cookies.get(SESSION_COOKIE) if st.context.cookies else None
-    token = token or st.session_state.get(TOKEN_STATE_KEY)
-    uid = read_session_token(
-        token=token, secret=rt.settings.resolved_secret_key(), max_age_seconds=rt.settings.session_hours * 3600
+    return token or st.session_state.get(TOKEN_STATE_KEY)
+
+
+def _session_id(rt: Runtime) -> str | None:
+    return read_session_token(
+        token=_session_token(),
+        secret=rt.settings.resolved_secret_key(),
+        max_age_seconds=rt.config.app.login.session_max_hours * 3600,
     )
-    if uid is None:
+
+
+def current_actor() -> Actor | None:
+    """The logged-in user of a valid server-side session, else None.
+
+    Asked on every page run: a session ended by logout, by an admin, by a password change
+    (``User.sessions_valid_after``) or by its timeouts is refused from the next click on."""
+    rt = runtime()
+    session_id = _session_id(rt)
+    if session_id is None:
         return None
     with db() as session:
+        uid = session_user(
+            session=session, session_id=session_id, limits=SessionLimits.of(rt.config.app.login), now=now_utc()
+        )
+        if uid is None:
+            return None
         return build_actor(session=session, config=rt.config, user_id=uid)
+
+
+def logout_csrf_token() -> str:
+    """The logout form's CSRF token: the HMAC of this browser's session secret, which the server
+    route computes again from the cookie (a page of another site can compute neither)."""
+    rt = runtime()
+    session_id = _session_id(rt)
+    if session_id is None:
+        return ""
+    return csrf_token(purpose=CsrfPurpose.LOGOUT, binding=session_id, secret=rt.settings.resolved_secret_key())
 
 
 def require_actor() -> Actor:

@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from models.enums import ActionKey, CloseReason, EventAction, Permission, Role, TaskClass, TaskStatus, UnitKind
 from services.config.errors import ConfigError
 from services.config.workflows import WorkflowsConfig, load_workflows
 from services.config.yaml_lines import compose, line_of
 
-__all__ = ["AppConfig", "ConfigError", "load_config"]
+__all__ = ["AppConfig", "ConfigError", "LoginConfig", "load_config"]
 
 UNIT_CODE_PATTERN = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
 
@@ -64,19 +64,64 @@ class ClassStyle(_Strict):
     color: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
 
 
+class LoginConfig(_Strict):
+    """``login:`` of app.yaml: how many wrong passwords are let through, how long a login lasts.
+
+    Failures are counted per account name and per client address; the address gets more room,
+    since the officials of a department often share one NAT address."""
+
+    failure_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    free_failures_per_account: int = Field(default=3, ge=0, le=100)
+    free_failures_per_address: int = Field(default=10, ge=0, le=1000)
+    first_delay_seconds: int = Field(default=2, ge=1, le=3600)
+    max_delay_seconds: int = Field(default=60, ge=1, le=3600)
+    max_failures_per_account: int = Field(default=10, ge=1, le=100)
+    max_failures_per_address: int = Field(default=50, ge=1, le=10000)
+    lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    session_idle_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    session_max_hours: int = Field(default=12, ge=1, le=31 * 24)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> LoginConfig:
+        if self.free_failures_per_account >= self.max_failures_per_account:
+            raise ValueError("free_failures_per_account phải nhỏ hơn max_failures_per_account")
+        if self.free_failures_per_address >= self.max_failures_per_address:
+            raise ValueError("free_failures_per_address phải nhỏ hơn max_failures_per_address")
+        if self.first_delay_seconds > self.max_delay_seconds:
+            raise ValueError("first_delay_seconds không được lớn hơn max_delay_seconds")
+        if self.session_idle_minutes > self.session_max_hours * 60:
+            raise ValueError("session_idle_minutes không được dài hơn session_max_hours")
+        return self
+
+
 class AppSettingsConfig(_Strict):
     app_name: str = "Giao việc"
     issuers: dict[str, str] = Field(min_length=1)
     document_types: dict[str, str] = Field(min_length=1)
     due_soon_days: int = Field(default=3, ge=0, le=60)
+    # A reply dated more than this many days before it is entered needs a reason and is flagged
+    # (a typed date decides "on time": services.actions.steps.prepare_reply).
+    reply_backdate_limit_days: int = Field(default=3, ge=0, le=60)
     extra_days_off: list[date] = []
     extra_working_days: list[date] = []
+    # Every date a person enters (document, reply, deadline, extension) lies between 1 January of
+    # earliest_year and years_ahead years after today: 01/01/0001 or 31/12/9999 is a typing slip.
+    earliest_year: int = Field(default=2000, ge=1900)
+    years_ahead: int = Field(default=10, ge=1, le=100)
+
+    @field_validator("earliest_year")
+    @classmethod
+    def _earliest_year_passed(cls, value: int) -> int:
+        if value > date.today().year:
+            raise ValueError(f"earliest_year {value} sau năm nay: mọi ngày nhập vào sẽ bị từ chối")
+        return value
     task_classes: dict[TaskClass, ClassStyle]
     task_statuses: dict[TaskStatus, str]
     event_actions: dict[EventAction, str]
     close_reasons: dict[CloseReason, str]
     unit_kinds: dict[UnitKind, str]
     task_actions: dict[ActionKey, str]
+    login: LoginConfig = LoginConfig()
 
 
 class AppConfig(_Strict):

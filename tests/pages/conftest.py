@@ -1,10 +1,10 @@
 """AppTest fixtures: a seeded SQLite world per test module, and ``app_as(username)``.
 
 The real server reads a signed HttpOnly cookie; AppTest cannot send cookies, so the same signed
-token goes into ``st.session_state[TOKEN_STATE_KEY]``. The app builds its runtime from the
-environment (``GIAOVIEC_*``), cached by ``get_settings`` (lru_cache) and ``st.cache_resource``;
-a world points the environment at its own directory and clears both caches when it becomes
-active, and again when it is torn down.
+token (of a real session row, ``make_session_token``) goes into ``st.session_state[TOKEN_STATE_KEY]``.
+The app builds its runtime from the environment (``GIAOVIEC_*``), cached by ``get_settings``
+(lru_cache) and ``st.cache_resource``; a world points the environment at its own directory and
+clears both caches when it becomes active, and again when it is torn down.
 
 Dates are relative to today (the pages use today): ``T`` below is today in Vietnam.
 
@@ -46,8 +46,8 @@ from demo.seed import UnitStaff, process_in_unit
 from models import ConfirmOutcome, Document, Flow, OrgUnit, Role, Task, TaskEvent
 from models.schemas import AssignmentCreate, ConfirmationCreate, ReplyCreate, TaskCreate
 from services.access.accounts import create_user
-from services.access.auth import make_session_token
 from services.access.permissions import Actor, build_actor
+from services.access.sessions import make_session_token
 from services.infra import settings as settings_module
 from services.infra.clock import local_date, now_utc
 from services.infra.settings import ROOT
@@ -165,7 +165,9 @@ class World:
                 self.user_ids[username] = user.id
 
     def token(self, username: str) -> str:
-        return make_session_token(user_id=self.user_ids[username], secret=SECRET)
+        """A new login session of ``username`` (a real ``auth_session`` row), as the cookie's value."""
+        with self.session() as s:
+            return make_session_token(session=s, user_id=self.user_ids[username], secret=SECRET)
 
     def app_as(self, username: str | None, page: str | None = None, query: dict[str, str] | None = None) -> AppTest:
         """The app run once as ``username`` (None: anonymous), then on ``page`` if given."""

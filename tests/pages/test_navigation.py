@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from services.access.auth import make_session_token
+from services.access.sessions import make_session_token
 from services.infra.settings import ROOT
 from tests.pages.conftest import World, values
 from ui.runtime import TOKEN_STATE_KEY
 
 WORLD_USERS = ["vp.lanhdao", "admin"]
 
-ASSIGN, CONFIRM, INBOX, UNIT_TASKS, MONITOR, DETAIL, WORKFLOWS, TOKENS, LOGIN = (
+ASSIGN, CONFIRM, INBOX, UNIT_TASKS, MONITOR, DETAIL, WORKFLOWS, TOKENS, SECURITY_LOG, LOGIN = (
     "pages/assign.py",
     "pages/confirm.py",
     "pages/inbox.py",
@@ -21,6 +21,7 @@ ASSIGN, CONFIRM, INBOX, UNIT_TASKS, MONITOR, DETAIL, WORKFLOWS, TOKENS, LOGIN = 
     "pages/task_detail.py",
     "pages/workflows.py",
     "pages/api_tokens.py",
+    "pages/security_log.py",
     "pages/login.py",
 )
 TITLES = {
@@ -32,6 +33,7 @@ TITLES = {
     DETAIL: "Chi tiết nhiệm vụ",
     WORKFLOWS: "Quy trình xử lý trong đơn vị",
     TOKENS: "Khóa API",
+    SECURITY_LOG: "Nhật ký đăng nhập",
 }
 APP_PAGES = list(TITLES)
 OFFICE_PAGES = {UNIT_TASKS, MONITOR, DETAIL, TOKENS}
@@ -49,14 +51,14 @@ ROLES: dict[str, tuple[str, set[str], str]] = {
     "stc.lanhdao": (INBOX, UNIT_PAGES, "Lãnh đạo · Sở Tài chính"),
     "stc.chuyenvien": (INBOX, UNIT_PAGES, "Chuyên viên · Sở Tài chính"),
     "pleiku.lanhdao": (INBOX, UNIT_PAGES, "Lãnh đạo · UBND TP Pleiku"),
-    "admin": (MONITOR, {*OFFICE_PAGES, WORKFLOWS}, "Quản trị hệ thống · Sở TT&TT"),
+    "admin": (MONITOR, {*OFFICE_PAGES, WORKFLOWS, SECURITY_LOG}, "Quản trị hệ thống · Sở TT&TT"),
 }
 # the visible pages in menu order (sections "Công việc"/"Theo dõi"/"Khác"/"Quản trị"; "/" and the
 # detail page are hidden). AppTest's registry keeps the order but not the section headers.
 MENUS: dict[str, list[str]] = {
     "vp.theodoi": ["Giao nhiệm vụ", "Xác nhận kết quả", "Nhiệm vụ của đơn vị", "Giám sát công việc", "Khóa API"],
     "stc.vanthu": ["Việc chờ tôi xử lý", "Nhiệm vụ của đơn vị", "Giám sát công việc", "Khóa API"],
-    "admin": ["Giám sát công việc", "Nhiệm vụ của đơn vị", "Khóa API", "Quy trình xử lý"],
+    "admin": ["Giám sát công việc", "Nhiệm vụ của đơn vị", "Khóa API", "Quy trình xử lý", "Nhật ký đăng nhập"],
 }
 
 
@@ -80,7 +82,8 @@ def test_anonymous_sees_only_the_login_page(world: World) -> None:
 def test_token_signed_with_another_secret_is_anonymous(world: World) -> None:
     world.activate()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    forged = make_session_token(user_id=world.user_ids["vp.theodoi"], secret="some-other-secret")
+    with world.session() as session:
+        forged = make_session_token(session=session, user_id=world.user_ids["vp.theodoi"], secret="some-other-secret")
     at.session_state[TOKEN_STATE_KEY] = forged
     at.run()
     _assert_login_page(at)

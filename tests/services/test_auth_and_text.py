@@ -1,5 +1,6 @@
 """Accounts and the login cookie (services.access.auth, web.auth_routes), and accent-insensitive text
-(services.infra.text)."""
+(services.infra.text). The throttle, the sessions and the forms' CSRF have their own files
+(test_login_throttle.py, test_login_sessions.py, test_login_http.py)."""
 
 from __future__ import annotations
 
@@ -11,29 +12,25 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlmodel import Session
-from starlette.applications import Starlette
-from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse
-from starlette.routing import Route
 from starlette.testclient import TestClient
 
 import services.access.auth
-import web.auth_routes
 from models import Role, User
 from services.access.auth import (
     SESSION_COOKIE,
     authenticate,
     hash_password,
-    make_session_token,
     read_session_token,
+    sign_session_id,
     verify_password,
 )
 from services.access.permissions import Actor
+from services.access.sessions import SessionLimits, make_session_token, session_user
+from services.infra.clock import now_utc
 from services.infra.text import clean_text, fold, matches
 from services.runtime import Runtime
 from tests.conftest import FINANCE, PASSWORD
-from web.auth_routes import LoginRedirectMiddleware, routes
+from tests.services.login_http import HTML, login, logout, make_client
 
 SECRET = "test-secret"
 TWELVE_HOURS = 12 * 3600
@@ -85,51 +82,52 @@ def test_inactive_user_cannot_log_in(session: Session, clerk: Actor) -> None:
 
 
 def test_session_token_round_trip() -> None:
-    token = make_session_token(user_id=42, secret=SECRET)
-    assert read_session_token(token=token, secret=SECRET, max_age_seconds=TWELVE_HOURS) == 42
+    token = sign_session_id(session_id="phien-ngau-nhien", secret=SECRET)
+    assert read_session_token(token=token, secret=SECRET, max_age_seconds=TWELVE_HOURS) == "phien-ngau-nhien"
 
 
 @pytest.mark.parametrize("where", [0, 5, 16, -3])
 def test_tampered_token_is_refused(where: int) -> None:
-    token = make_session_token(user_id=42, secret=SECRET)
+    token = sign_session_id(session_id="phien-ngau-nhien", secret=SECRET)
     chars = list(token)
     chars[where] = "A" if chars[where] != "A" else "B"
     assert read_session_token(token="".join(chars), secret=SECRET, max_age_seconds=TWELVE_HOURS) is None
 
 
 def test_token_of_another_secret_or_empty_is_refused() -> None:
-    token = make_session_token(user_id=42, secret="other-secret")
+    token = sign_session_id(session_id="phien-ngau-nhien", secret="other-secret")
     assert read_session_token(token=token, secret=SECRET, max_age_seconds=TWELVE_HOURS) is None
     assert read_session_token(token=None, secret=SECRET, max_age_seconds=TWELVE_HOURS) is None
     assert read_session_token(token="", secret=SECRET, max_age_seconds=TWELVE_HOURS) is None
     assert read_session_token(token="rac.rac.rac", secret=SECRET, max_age_seconds=TWELVE_HOURS) is None
 
 
-def test_signed_payload_without_integer_uid_is_refused() -> None:
-    """A validly signed token whose payload is not {'uid': int} gives no user."""
+def test_signed_payload_without_a_session_id_is_refused() -> None:
+    """A validly signed token whose payload is not {'sid': non-empty str} gives no session; the
+    old cookies (``{'uid': 42}``, the user id itself) are refused too."""
     signer = URLSafeTimedSerializer(SECRET, salt=services.access.auth._SALT)
-    for payload in ([42], {"uid": "42"}, {"user": 42}, "42"):
+    for payload in ([42], {"uid": 42}, {"sid": 42}, {"sid": ""}, "42"):
         token = signer.dumps(payload)
         assert read_session_token(token=token, secret=SECRET, max_age_seconds=TWELVE_HOURS) is None, payload
 
 
 def test_expired_token_is_refused() -> None:
-    token = make_session_token(user_id=42, secret=SECRET)
+    token = sign_session_id(session_id="phien-ngau-nhien", secret=SECRET)
     assert read_session_token(token=token, secret=SECRET, max_age_seconds=-1) is None
 
 
-def _token_signed_hours_ago(monkeypatch: pytest.MonkeyPatch, hours: float, user_id: int) -> str:
+def _signed_hours_ago(monkeypatch: pytest.MonkeyPatch, hours: float, make: Callable[[], str]) -> str:
     signed_at = int(time.time() - hours * 3600)
     with monkeypatch.context() as patch:
         patch.setattr(TimestampSigner, "get_timestamp", lambda self: signed_at)
-        return make_session_token(user_id=user_id, secret=SECRET)
+        return make()
 
 
 def test_token_expires_after_max_age(monkeypatch: pytest.MonkeyPatch) -> None:
     """Signed 13 hours ago: dead for a 12-hour session, alive for a 14-hour one."""
-    token = _token_signed_hours_ago(monkeypatch, 13, 42)
+    token = _signed_hours_ago(monkeypatch, 13, lambda: sign_session_id(session_id="abc", secret=SECRET))
     assert read_session_token(token=token, secret=SECRET, max_age_seconds=TWELVE_HOURS) is None
-    assert read_session_token(token=token, secret=SECRET, max_age_seconds=14 * 3600) == 42
+    assert read_session_token(token=token, secret=SECRET, max_age_seconds=14 * 3600) == "abc"
 
 
 # --- text -------------------------------------------------------------------------------
@@ -175,24 +173,12 @@ def test_clean_text_stores_composed_unicode() -> None:
 # --- HTTP login routes and middleware ---------------------------------------------------
 
 
-async def _page(request: Request) -> PlainTextResponse:
-    return PlainTextResponse(f"trang {request.url.path}")
-
-
 @pytest.fixture
 def client(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    """The auth routes and middleware around two stand-in pages, on the test database."""
+    """The auth routes and middlewares around two stand-in pages, on the test database."""
     assert runtime.settings.resolved_secret_key() == SECRET
-    monkeypatch.setattr(web.auth_routes, "runtime", lambda: runtime)
-    app = Starlette(
-        routes=[*routes, Route("/giam-sat", _page), Route("/_stcore/health", _page)],
-        middleware=[Middleware(LoginRedirectMiddleware)],
-    )
-    with TestClient(app, follow_redirects=False) as test_client:
+    with make_client(runtime, monkeypatch) as test_client:
         yield test_client
-
-
-HTML = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
 
 def _hidden_next(body: str) -> str:
@@ -214,28 +200,24 @@ def test_login_form_is_vietnamese(client: TestClient) -> None:
 
 
 def test_login_with_wrong_password(client: TestClient, clerk: Actor) -> None:
-    response = client.post(
-        "/auth/login", data={"username": "stc.vanthu", "password": "mat-khau-sai", "next": "/giam-sat"}
-    )
+    response = login(client, "stc.vanthu", "mat-khau-sai", "/giam-sat")
     assert response.status_code == 401
     assert "Tên đăng nhập hoặc mật khẩu không đúng." in response.text
-    assert "set-cookie" not in response.headers
+    assert SESSION_COOKIE not in response.headers.get("set-cookie", "")
     assert 'value="stc.vanthu"' in response.text  # the username is kept, the password is not
     assert "mat-khau-sai" not in response.text
     assert _hidden_next(response.text) == "/giam-sat"
 
 
 def test_login_error_page_escapes_the_username(client: TestClient) -> None:
-    response = client.post("/auth/login", data={"username": '"><script>alert(1)</script>', "password": "x"})
+    response = login(client, '"><script>alert(1)</script>', "x")
     assert response.status_code == 401
     assert "<script>alert(1)</script>" not in response.text
     assert "&lt;script&gt;" in response.text
 
 
-def test_login_with_right_password_sets_a_safe_cookie(client: TestClient, clerk: Actor) -> None:
-    response = client.post(
-        "/auth/login", data={"username": "stc.vanthu", "password": PASSWORD, "next": "/giam-sat?don_vi=5"}
-    )
+def test_login_with_right_password_sets_a_safe_cookie(runtime: Runtime, client: TestClient, clerk: Actor) -> None:
+    response = login(client, "stc.vanthu", PASSWORD, "/giam-sat?don_vi=5")
     assert response.status_code == 303
     assert response.headers["location"] == "/giam-sat?don_vi=5"
     [cookie] = response.headers.get_list("set-cookie")
@@ -246,8 +228,14 @@ def test_login_with_right_password_sets_a_safe_cookie(client: TestClient, clerk:
     assert flags.get("httponly") is True
     assert str(flags.get("samesite")).lower() == "strict"
     assert flags.get("path") == "/"
-    assert flags.get("max-age") == str(TWELVE_HOURS)
-    assert read_session_token(token=value, secret=SECRET, max_age_seconds=TWELVE_HOURS) == clerk.user_id
+    assert flags.get("max-age") == str(TWELVE_HOURS)  # config/app.yaml login.session_max_hours
+    assert "secure" not in flags  # plain HTTP here (test_login_http.py: HTTPS and COOKIE_SECURE)
+    # the cookie holds a session's secret, and that session is the clerk's
+    session_id = read_session_token(token=value, secret=SECRET, max_age_seconds=TWELVE_HOURS)
+    assert session_id is not None
+    limits = SessionLimits.of(runtime.config.app.login)
+    with Session(runtime.engine) as session:
+        assert session_user(session=session, session_id=session_id, limits=limits, now=now_utc()) == clerk.user_id
 
 
 @pytest.mark.parametrize(
@@ -263,17 +251,16 @@ def test_login_with_right_password_sets_a_safe_cookie(client: TestClient, clerk:
     ],
 )
 def test_next_refuses_open_redirects(client: TestClient, clerk: Actor, target: str, expected: str) -> None:
-    response = client.post("/auth/login", data={"username": "stc.vanthu", "password": PASSWORD, "next": target})
+    response = login(client, "stc.vanthu", PASSWORD, target)
     assert response.status_code == 303
     assert response.headers["location"] == expected
     assert _hidden_next(client.get("/auth/login", params={"next": target}).text) == expected
 
 
-@pytest.mark.parametrize("method", ["GET", "POST"])
-def test_logout_deletes_the_cookie(client: TestClient, clerk: Actor, method: str) -> None:
-    client.post("/auth/login", data={"username": "stc.vanthu", "password": PASSWORD})
+def test_logout_deletes_the_cookie(client: TestClient, clerk: Actor) -> None:
+    login(client, "stc.vanthu", PASSWORD)
     assert client.cookies.get(SESSION_COOKIE)
-    response = client.request(method, "/auth/logout")
+    response = logout(client)
     assert response.status_code == 303
     assert response.headers["location"] == "/auth/login"
     cookie = response.headers["set-cookie"].lower()
@@ -299,21 +286,27 @@ def test_page_without_cookie_goes_to_login(client: TestClient) -> None:
 
 
 def test_page_with_valid_cookie_passes(client: TestClient, clerk: Actor) -> None:
-    client.post("/auth/login", data={"username": "stc.vanthu", "password": PASSWORD})
+    login(client, "stc.vanthu", PASSWORD)
     response = client.get("/giam-sat", headers=HTML)
     assert response.status_code == 200
     assert response.text == "trang /giam-sat"
 
 
 def test_page_with_bad_or_expired_cookie_goes_to_login(
-    client: TestClient, clerk: Actor, monkeypatch: pytest.MonkeyPatch
+    session: Session, client: TestClient, clerk: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client.cookies.set(SESSION_COOKIE, make_session_token(user_id=clerk.user_id, secret="other-secret"))
+    def token(secret: str = SECRET) -> str:
+        return make_session_token(session=session, user_id=clerk.user_id, secret=secret)
+
+    client.cookies.set(SESSION_COOKIE, token("other-secret"))
     assert client.get("/giam-sat", headers=HTML).status_code == 303
-    client.cookies.set(SESSION_COOKIE, _token_signed_hours_ago(monkeypatch, 13, clerk.user_id))
+    client.cookies.set(SESSION_COOKIE, _signed_hours_ago(monkeypatch, 13, token))
     assert client.get("/giam-sat", headers=HTML).status_code == 303
-    client.cookies.set(SESSION_COOKIE, _token_signed_hours_ago(monkeypatch, 1, clerk.user_id))
+    client.cookies.set(SESSION_COOKIE, _signed_hours_ago(monkeypatch, 1, token))
     assert client.get("/giam-sat", headers=HTML).status_code == 200
+    # a genuine signature of a session id the database does not know
+    client.cookies.set(SESSION_COOKIE, sign_session_id(session_id="khong-co-phien-nay", secret=SECRET))
+    assert client.get("/giam-sat", headers=HTML).status_code == 303
 
 
 def test_streamlit_endpoints_pass_without_cookie(client: TestClient) -> None:
