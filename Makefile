@@ -3,12 +3,14 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
+# Where the server listens: loopback unless told (GIAOVIEC_BIND_ADDRESS=0.0.0.0 in a container).
+ADDRESS ?= $(or $(GIAOVIEC_BIND_ADDRESS),127.0.0.1)
 # pytest on two workers (the machine has two cores); a test file stays on one worker, so a
 # browser test's server and its module fixtures start once. `make test PYTEST_WORKERS=` runs serially.
 PYTEST_WORKERS ?= -n 2 --dist loadfile
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-postgres lint typecheck unit e2e hunt bench migrate seed system-deps test-system-deps clean
+.PHONY: run start serve backup test test-postgres lint typecheck unit e2e hunt bench migrate seed system-deps test-system-deps clean
 
 # --- environments -------------------------------------------------------------------
 system-deps:
@@ -34,14 +36,24 @@ migrate: $(VENV)/.runtime
 seed: migrate
 	$(BIN)/python manage.py seed-demo
 
+# The demo: demo accounts (password in the README) and demo tasks. Never for real use.
 run: seed
-	$(BIN)/streamlit run asgi.py --server.port $(PORT)
+	$(BIN)/streamlit run asgi.py --server.port $(PORT) --server.address $(ADDRESS)
 
-# Production layout: PROCESSES app processes behind nginx on PORT (PostgreSQL only), docs/deploy.md.
+# Going live, one process (SQLite or PostgreSQL): migrate, refuse the demo accounts, no demo data.
+start: $(VENV)/.runtime
+	$(BIN)/python manage.py serve --port $(PORT) --address $(ADDRESS)
+
+# Production layout: PROCESSES app processes behind nginx on PORT (PostgreSQL only), docs/deploy.md;
+# migrates and refuses the demo accounts too. Both: README "Going live".
 # DATABASE_URL=postgresql+psycopg://user:pw@127.0.0.1:5432/giaoviec make serve PROCESSES=3
 PROCESSES ?= 2
 serve: $(VENV)/.runtime
-	$(BIN)/python scripts/serve.py --processes $(PROCESSES) --port $(PORT)
+	$(BIN)/python scripts/serve.py --processes $(PROCESSES) --port $(PORT) --host $(ADDRESS)
+
+# A dated, private copy of the database in GIAOVIEC_BACKUP_DIR (data/backups), the newest 14 kept.
+backup: $(VENV)/.runtime
+	$(BIN)/python manage.py backup
 
 # --- checks -------------------------------------------------------------------------
 lint: $(VENV)/.dev

@@ -645,7 +645,7 @@ def serve_layout(env: dict[str, str], processes: int, log: Path) -> Iterator[Ser
     port = free_block(1 + processes)
     run_dir = Path(tempfile.mkdtemp(prefix=f"giaoviec-bench-serve{processes}-"))
     run_dir.chmod(0o755)  # nginx's workers (nobody, when run as root) write in here
-    command = [sys.executable, "scripts/serve.py", "--processes", str(processes), "--port", str(port)]
+    command = [sys.executable, "scripts/serve.py", "--processes", str(processes), "--port", str(port), "--allow-demo"]
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [*command, "--runtime-dir", str(run_dir)],

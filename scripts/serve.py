@@ -6,12 +6,15 @@
    writers would queue on one file lock, and the processes would not share it safely);
 2. makes sure there is one secret key for the login cookie (``GIAOVIEC_SECRET_KEY``, else the
    file in the data directory, created here once), because a cookie signed by one process must be
-   accepted by all of them, and runs ``manage.py migrate`` once;
+   accepted by all of them, and runs ``manage.py check`` once: the migration, then a refusal to
+   go live while any account still has the demo password of the README (``--allow-demo`` skips
+   that check, for trying the layout on demo data, the tests and the benchmark);
 3. starts the N app processes on 127.0.0.1 and consecutive internal ports (``--app-port``,
    default ``--port`` + 1), waits for their ``/_stcore/health`` and opens each one's login form
    once, so a bad config or an unreachable database stops the start here, not at a user's login;
 4. writes ``deploy/nginx.conf.template`` filled in into the runtime directory and runs Debian's
-   nginx in the foreground on ``--host``:``--port`` (127.0.0.1 unless told ``--host 0.0.0.0``);
+   nginx in the foreground on ``--host``:``--port`` (``GIAOVIEC_BIND_ADDRESS``, 127.0.0.1 unless
+   told ``--host 0.0.0.0``);
 5. writes ``serve.json`` (nginx's address, each process's port and pid) into the runtime
    directory and prints the same, then watches: SIGTERM, SIGINT (Ctrl-C) or SIGHUP stops nginx,
    then every app process, and exits 0.
@@ -87,7 +90,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--processes", type=int, default=2, help="số tiến trình streamlit (mặc định 2)")
     parser.add_argument("--port", type=int, default=8501, help="cổng nginx (mặc định 8501)")
     parser.add_argument(
-        "--host", default="127.0.0.1", help="địa chỉ nginx lắng nghe (mặc định 127.0.0.1; 0.0.0.0 để mở ra mạng)"
+        "--host",
+        default=get_settings().bind_address,
+        help="địa chỉ nginx lắng nghe (mặc định GIAOVIEC_BIND_ADDRESS hoặc 127.0.0.1; 0.0.0.0 để mở ra mạng)",
     )
     parser.add_argument(
         "--app-port", type=int, default=None, help="cổng nội bộ của tiến trình đầu tiên (mặc định --port + 1)"
@@ -100,6 +105,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--max-upload-mb", type=int, default=200, help="dung lượng tải lên tối đa, MB (mặc định 200)")
     parser.add_argument("--nginx", default=NGINX, help=f"chương trình nginx (mặc định {NGINX})")
+    parser.add_argument(
+        "--allow-demo",
+        action="store_true",
+        help="cho phép tài khoản còn mật khẩu mẫu (chỉ để thử, kiểm thử, đo hiệu năng; không khi chạy thật)",
+    )
     args = parser.parse_args(argv)
     if args.processes < 1:
         parser.error("--processes phải ít nhất là 1")
@@ -174,11 +184,14 @@ def check_free(host: str, port: int) -> None:
             raise ServeError(f"Cổng {host}:{port} đang được dùng ({exc.strerror}).") from exc
 
 
-def migrate() -> None:
-    """``manage.py migrate`` once, before the processes start (each would only find nothing to do)."""
-    done = subprocess.run([sys.executable, "manage.py", "migrate"], cwd=ROOT, check=False)
+def migrate(*, allow_demo: bool) -> None:
+    """``manage.py check`` once, before the processes start: the migration (each process would
+    only find nothing to do), then the refusal of the demo accounts, which says itself which
+    accounts and what to do. ``manage.py migrate`` alone with ``--allow-demo``."""
+    command = "migrate" if allow_demo else "check"
+    done = subprocess.run([sys.executable, "manage.py", command], cwd=ROOT, check=False)
     if done.returncode != 0:
-        raise ServeError(f"manage.py migrate thất bại (mã {done.returncode}); không khởi động.")
+        raise ServeError(f"manage.py {command} thất bại (mã {done.returncode}); không khởi động.")
 
 
 def _die_with_parent() -> None:
@@ -340,8 +353,8 @@ def serve(args: argparse.Namespace) -> int:
         check_free("127.0.0.1", p)
     folder = runtime_dir(args.runtime_dir, args.port)
     (folder / STATE_FILE).unlink(missing_ok=True)
-    say("Cập nhật cơ sở dữ liệu (manage.py migrate)…")
-    migrate()
+    say(f"Cập nhật cơ sở dữ liệu (manage.py {'migrate' if args.allow_demo else 'check'})…")
+    migrate(allow_demo=args.allow_demo)
 
     children: list[Child] = []
     try:

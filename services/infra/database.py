@@ -1,7 +1,8 @@
 """Engine creation and migrations.
 
-SQLite is the embedded default (WAL, foreign keys on); ``DATABASE_URL`` selects PostgreSQL.
-The schema is owned by Alembic: ``migrate()`` runs at start and in tests.
+SQLite is the embedded default (WAL, foreign keys on, the file private to the app's user);
+``DATABASE_URL`` selects PostgreSQL. The schema is owned by Alembic: ``migrate()`` runs at start
+and in tests.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import event
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
+
+from services.infra.private_files import create_private, tighten
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,9 +46,32 @@ class _SQLiteCompiler(SQLiteCompiler):
         return text
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of an SQLite URL; None for another database or an in-memory one."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    if parsed.database.startswith("file:") or parsed.query.get("mode") == "memory":
+        return None
+    return Path(parsed.database)
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """Create the database file with mode 0600 before SQLite does (SQLite would use the umask,
+    0644: every user of the machine could read the password hashes), and narrow an older one.
+    SQLite gives its ``-wal`` and ``-shm`` files the mode of the database file."""
+    if not create_private(path):
+        for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            tighten(file)
+
+
 def make_engine(url: str) -> Engine:
-    """Create the engine for ``url``; SQLite gets WAL, enforced foreign keys and its index hints."""
+    """Create the engine for ``url``; SQLite gets WAL, enforced foreign keys, its index hints and
+    a file only the app's user may read."""
     if url.startswith("sqlite"):
+        path = sqlite_path(url)
+        if path is not None and path.parent.is_dir():
+            _private_sqlite_file(path)
         engine = create_engine(url, connect_args={"check_same_thread": False}, **_POOL)
         engine.dialect.statement_compiler = _SQLiteCompiler
         event.listen(engine, "connect", _sqlite_pragmas)

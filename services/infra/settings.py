@@ -12,6 +12,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.infra.private_files import private_dir, write_private_once
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -26,6 +28,10 @@ class Settings(BaseSettings):
     cookie_secure: bool = False  # set true behind HTTPS
     api_rate_limit: int = Field(default=120, ge=1)  # JSON API: requests per token per window
     api_rate_window_seconds: int = Field(default=60, ge=1)  # ... of this many seconds
+    # Where the server listens: loopback unless told (0.0.0.0 in a container behind its proxy).
+    bind_address: str = "127.0.0.1"
+    backup_dir: Path | None = None  # ``manage.py backup``; empty: <data_dir>/backups
+    backup_keep: int = Field(default=14, ge=1)  # ... keeps the newest this many
 
     def resolved_database_url(self) -> str:
         import os
@@ -33,18 +39,20 @@ class Settings(BaseSettings):
         url = self.database_url or os.environ.get("DATABASE_URL", "")
         if url:
             return url
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.data_dir)
         return f"sqlite:///{self.data_dir / 'giaoviec.db'}"
 
     def resolved_secret_key(self) -> str:
+        """``GIAOVIEC_SECRET_KEY``, else the key in ``<data_dir>/secret.key``, created the first
+        time with mode 0600 (never readable by others, not even for a moment)."""
         if self.secret_key:
             return self.secret_key
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        key_file = self.data_dir / "secret.key"
-        if not key_file.exists():
-            key_file.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-            key_file.chmod(0o600)
-        return key_file.read_text(encoding="utf-8").strip()
+        key_file = private_dir(self.data_dir) / "secret.key"
+        return write_private_once(key_file, secrets.token_urlsafe(48)).strip()
+
+    def resolved_backup_dir(self) -> Path:
+        """Where ``manage.py backup`` writes: ``GIAOVIEC_BACKUP_DIR``, else ``<data_dir>/backups``."""
+        return self.backup_dir or self.data_dir / "backups"
 
 
 @lru_cache(maxsize=1)

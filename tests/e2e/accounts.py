@@ -32,7 +32,7 @@ CLERK = Account("stc.vanthu", "Trần Văn Thư", "clerk", FINANCE, "Van-thu-202
 
 
 def _acc(username: str, name: str, role: str, unit: str) -> Account:
-    return Account(username, name, role, unit, f"{username}-Mk2026!")
+    return Account(username, name, role, unit, f"Mk2026!-{username.replace('.', '-')}")  # not the username
 
 
 STC_LEADER = _acc("stc.lanhdao", "Phạm Quốc Bảo", "leader", FINANCE)

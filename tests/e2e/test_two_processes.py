@@ -150,7 +150,7 @@ def serving(demo: Demo, name: str, processes: int = 2) -> Iterator[Served]:
 
     def launch() -> tuple[subprocess.Popen[bytes], int]:
         port = free_block(1 + processes)
-        command = [PYTHON, "scripts/serve.py", "--processes", str(processes), "--port", str(port)]
+        command = [PYTHON, "scripts/serve.py", "--processes", str(processes), "--port", str(port), "--allow-demo"]
         with log.open("wb") as out:
             proc = subprocess.Popen(
                 [*command, "--runtime-dir", str(run_dir)], cwd=ROOT, env=demo.env, stdout=out, stderr=subprocess.STDOUT
