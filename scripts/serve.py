@@ -130,7 +130,7 @@ def require_postgresql() -> str:
         raise ServeError(
             "Chưa đặt DATABASE_URL. Chạy nhiều tiến trình cần PostgreSQL, ví dụ "
             "DATABASE_URL=postgresql+psycopg://giaoviec:matkhau@127.0.0.1:5432/giaoviec make serve. "
-            "SQLite chỉ dùng cho một tiến trình: make run."
+            "SQLite chỉ dùng cho một tiến trình: make start (make run để thử với dữ liệu mẫu)."
         )
     try:
         backend = make_url(url).get_backend_name()
@@ -139,7 +139,7 @@ def require_postgresql() -> str:
     if backend != "postgresql":
         raise ServeError(
             f"DATABASE_URL trỏ tới {backend}, không phải PostgreSQL. SQLite chỉ dùng cho một tiến trình "
-            "(make run); chạy nhiều tiến trình sau nginx cần PostgreSQL."
+            "(make start); chạy nhiều tiến trình sau nginx cần PostgreSQL."
         )
     return url
 
@@ -365,7 +365,7 @@ def serve(args: argparse.Namespace) -> int:
         children.extend(apps)
         say(f"Khởi động {len(apps)} tiến trình ứng dụng trên cổng nội bộ {', '.join(map(str, app_ports))}…")
         wait_healthy(apps, {c.name: f"http://127.0.0.1:{c.port}" for c in apps}, HEALTH_TIMEOUT_S)
-        # All at once: manage.py migrate has just synced the org tree and the task spans, so their
+        # All at once: manage.py check (or migrate) has just synced the org tree and the task spans, so their
         # start-ups only read.
         with ThreadPoolExecutor(max_workers=len(apps)) as pool:
             list(pool.map(warm_up, apps))
