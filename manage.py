@@ -22,9 +22,11 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from models import Role
@@ -262,6 +264,9 @@ def main(argv: list[str] | None = None) -> int:
             return restore_command(args)
     except ServiceError as exc:
         print(exc.message, file=sys.stderr)
+        return 1
+    except (DBAPIError, sqlite3.Error) as exc:  # no server, a wrong password, a file that is not SQLite
+        print(f"Không đọc/ghi được cơ sở dữ liệu: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 1
     try:
         runtime = start()

@@ -323,3 +323,21 @@ def test_backup_and_restore_commands(
             assert connection.execute(text("SELECT code FROM document")).scalars().all() == ["1/UBND"]
     finally:
         engine.dispose()
+
+
+def test_an_unreachable_database_is_one_sentence_without_the_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("GIAOVIEC_DATABASE_URL", "postgresql+psycopg://giaoviec:bi-mat-lam@127.0.0.1:1/giaoviec")
+    monkeypatch.setenv("GIAOVIEC_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    try:
+        assert manage.main(["backup", "--dir", str(tmp_path / "b")]) == 1
+    finally:
+        get_settings.cache_clear()
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("Không đọc/ghi được cơ sở dữ liệu: (psycopg.OperationalError) connection failed")
+    assert "bi-mat-lam" not in err and err.count("\n") == 1
+    assert backups_in(tmp_path / "b") == [] and list((tmp_path / "b").iterdir()) == []
