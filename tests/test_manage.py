@@ -204,5 +204,6 @@ def test_the_layout_behind_nginx_refuses_the_demo_accounts_before_starting_anyth
         assert "Khởi động 1 tiến trình" not in done.stdout
         assert not listening(port) and not listening(port + 1)
         assert sorted(p.name for p in run_dir.iterdir()) == []  # no nginx config written
+        run_dir.rmdir()
     finally:
         server.stop()
