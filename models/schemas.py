@@ -1,18 +1,43 @@
 """Input models of the services (the "Create" members of each model family).
 
-They carry raw user input; the services validate it and answer in Vietnamese.
+They carry raw user input; the services validate it and answer in Vietnamese. Every string
+field is normalised as it enters (``_Input``): whatever way the text came (a page, the JSON API, a
+script), control and invisible characters never reach a service or the database.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from models.enums import ConfirmOutcome, TaskClass, TaskStatus
+from models.text import normalise_text
+
+# One-line fields: codes, names, keys. A line break or tab in them becomes a space; every other
+# string field is a text area's (notes, reasons, content), where line breaks and tabs stay.
+_ONE_LINE_FIELDS = frozenset(
+    {"code", "signer", "issuer", "doc_type", "lead_unit_code", "coordinating_unit_codes", "new_lead_unit_code"}
+    | {"transition", "workflow", "unit", "q"}
+)
 
 
-class TaskCreate(BaseModel):
+class _Input(BaseModel):
+    """Base of the input models: every ``str`` (and list of ``str``) field through
+    ``normalise_text``, so no control, format or invisible character is ever stored."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _normalised(cls, value: object, info: ValidationInfo) -> object:
+        multiline = info.field_name not in _ONE_LINE_FIELDS
+        if type(value) is str:  # not the str enums (ConfirmOutcome …): they are exact already
+            return normalise_text(value, multiline=multiline)
+        if isinstance(value, list):
+            return [normalise_text(v, multiline=multiline) if type(v) is str else v for v in value]
+        return value
+
+
+class TaskCreate(_Input):
     content: str
     lead_unit_code: str = ""  # mã định danh of the one lead unit
     coordinating_unit_codes: list[str] = Field(default_factory=list)
@@ -20,7 +45,7 @@ class TaskCreate(BaseModel):
     working_days: int | None = None  # ... or N working days after the document date
 
 
-class AssignmentCreate(BaseModel):
+class AssignmentCreate(_Input):
     code: str  # số/ký hiệu
     issue_date: date
     issuer: str  # key of config app.yaml issuers
@@ -30,7 +55,7 @@ class AssignmentCreate(BaseModel):
     tasks: list[TaskCreate]
 
 
-class ReplyCreate(BaseModel):
+class ReplyCreate(_Input):
     code: str
     issue_date: date
     summary: str
@@ -38,7 +63,7 @@ class ReplyCreate(BaseModel):
     signer: str = ""
 
 
-class ConfirmationCreate(BaseModel):
+class ConfirmationCreate(_Input):
     outcome: ConfirmOutcome
     reason: str = ""
     new_deadline: date | None = None
@@ -47,15 +72,15 @@ class ConfirmationCreate(BaseModel):
 # --- inputs of the task actions (services.actions.registry), one model per action -------------
 
 
-class NoteInput(BaseModel):
+class NoteInput(_Input):
     note: str
 
 
-class ContributionInput(BaseModel):
+class ContributionInput(_Input):
     note: str
 
 
-class StepInput(BaseModel):
+class StepInput(_Input):
     """One workflow transition of one flow: what the step form sends."""
 
     flow_id: int
@@ -72,35 +97,35 @@ class ReplyInput(ReplyCreate):
     note: str = ""
 
 
-class WrongUnitRequestInput(BaseModel):
+class WrongUnitRequestInput(_Input):
     reason: str
 
 
-class WrongUnitAcceptInput(BaseModel):
+class WrongUnitAcceptInput(_Input):
     new_lead_unit_code: str = ""
     new_deadline: date | None = None  # empty: the deadline in force today
     note: str = ""
 
 
-class WrongUnitRefuseInput(BaseModel):
+class WrongUnitRefuseInput(_Input):
     note: str
 
 
-class ArchiveInput(BaseModel):
+class ArchiveInput(_Input):
     pass
 
 
-class RevokeInput(BaseModel):
+class RevokeInput(_Input):
     reason: str
 
 
-class UpdateInput(BaseModel):
+class UpdateInput(_Input):
     reason: str
     content: str | None = None
     deadline: date | None = None
 
 
-class ReplaceInput(BaseModel):
+class ReplaceInput(_Input):
     reason: str
     content: str
     lead_unit_code: str
@@ -110,7 +135,7 @@ class ReplaceInput(BaseModel):
 # --- reading ---------------------------------------------------------------------------------
 
 
-class TaskFilters(BaseModel):
+class TaskFilters(_Input):
     """What a task search asks for (``services.tasks.queries.search_tasks``; the API's query string).
 
     With a period (``from``/``to``, either one) the scope is the statistics' one: tasks assigned

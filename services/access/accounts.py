@@ -23,6 +23,7 @@ from services.access.audit import record_event
 from services.access.auth import hash_password, normalise_username, verify_password
 from services.access.sessions import end_user_sessions
 from services.infra.errors import Conflict, InvalidInput, NotFound
+from services.infra.text import clean_text
 from services.org.units import unit_by_code
 
 MIN_PASSWORD_LENGTH = 10
@@ -81,6 +82,7 @@ def create_user(
     it (``accounts_with_password``).
     """
     name = normalise_username(username)
+    full_name = clean_text(full_name, label="Họ tên", field="full_name", max_len=255, multiline=False)
     if not name or session.exec(select(User).where(User.username == name)).first() is not None:
         raise InvalidInput(f"Tên đăng nhập '{username}' trống hoặc đã tồn tại.", field="username")
     if password_hash is None:

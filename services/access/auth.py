@@ -22,6 +22,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlmodel import Session, select
 
 from models import User
+from models.text import normalise_text
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so both cases take the same time.
@@ -51,8 +52,9 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 def normalise_username(username: str) -> str:
-    """How user names are stored and looked up: trimmed, lower case."""
-    return username.strip().lower()
+    """How user names are stored and looked up: invisible and control characters removed (a NUL
+    typed into the login form must not reach PostgreSQL), trimmed, lower case."""
+    return normalise_text(username, multiline=False).lower()
 
 
 def authenticate(*, session: Session, username: str, password: str) -> User | None:

@@ -23,6 +23,7 @@ from services.config.loader import AppConfig
 from services.infra.clock import VN_TZ, now_utc
 from services.infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.infra.text import clean_text
+from services.infra.validation import DateLimits, check_date
 
 SECRET_PREFIX = "gv_"
 PREFIX_LENGTH = 10  # "gv_" and 7 characters of the secret: enough to tell tokens apart in a list
@@ -59,6 +60,8 @@ def hash_secret(secret: str) -> str:
 
 def expiry_at_end_of(day: date) -> datetime:
     """A token "valid until ``day``" expires at midnight after that day, Vietnam time (as UTC)."""
+    if day >= date.max - timedelta(days=1):  # no midnight after it to expire at
+        raise InvalidInput(f"Ngày hết hạn {day:%d/%m}/{day.year:04d} không hợp lệ.", field="expires_at")
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=VN_TZ).astimezone(UTC)
 
 
@@ -91,6 +94,7 @@ def create_token(
     name: str,
     expires_at: datetime | None,
     now: datetime | None = None,
+    limits: DateLimits | None = None,
 ) -> tuple[ApiToken, str]:
     """Create a token for ``owner_user_id`` (the actor's own; an admin's for anyone) and commit.
 
@@ -104,12 +108,15 @@ def create_token(
         raise InvalidInput(f"Không có tài khoản #{owner_user_id}.", field="owner_user_id")
     if not owner.active:
         raise InvalidInput(f"Tài khoản “{owner.username}” đã ngừng hoạt động.", field="owner_user_id")
-    clean_name = clean_text(name, label="Tên khóa", field="name", max_len=120)
+    clean_name = clean_text(name, label="Tên khóa", field="name", max_len=120, multiline=False)
     if expires_at is not None:
         if expires_at.tzinfo is None:
             raise InvalidInput("Thời điểm hết hạn phải có múi giờ.", field="expires_at")
         if expires_at <= now:
             raise InvalidInput("Ngày hết hạn phải sau thời điểm hiện tại.", field="expires_at")
+        if limits is not None:  # config/app.yaml's range of typed dates (the page passes it)
+            today = now.astimezone(VN_TZ).date()
+            check_date(last_valid_day(expires_at), label="Ngày hết hạn", field="expires_at", today=today, limits=limits)
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=owner.id,

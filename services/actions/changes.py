@@ -15,6 +15,7 @@ from services.actions.base import ActionContext, ActionOutcome, Scope, TaskActio
 from services.infra.clock import fmt_date
 from services.infra.errors import Conflict, InvalidInput, ServiceError
 from services.infra.text import clean_text
+from services.infra.validation import check_date
 from services.journal.events import record_event
 from services.org.units import resolve_lead_unit
 from services.tasks.requests import drop_pending_request
@@ -73,6 +74,7 @@ def _apply_update(ctx: ActionContext, data: UpdateInput) -> ActionOutcome:
     if data.deadline is not None:
         if data.deadline < ctx.today:
             raise InvalidInput(f"Hạn xử lý mới {fmt_date(data.deadline)} đã qua.", field="deadline")
+        check_date(data.deadline, label="Hạn xử lý mới", field="deadline", today=ctx.today, limits=ctx.config.app)
         ctx.session.add(
             Extension(
                 task_id=ctx.task_id,
@@ -110,6 +112,7 @@ def _apply_replace(ctx: ActionContext, data: ReplaceInput) -> ActionOutcome:
     lead = resolve_lead_unit(session=ctx.session, code=data.lead_unit_code, label="Đơn vị chủ trì")
     if data.deadline is None or data.deadline < ctx.today:
         raise InvalidInput("Nhập hạn xử lý của nhiệm vụ thay thế, từ hôm nay trở đi.", field="deadline")
+    check_date(data.deadline, label="Hạn xử lý", field="deadline", today=ctx.today, limits=ctx.config.app)
     _close(ctx, CloseReason.REPLACED)
     new = Task(
         document_id=old.document_id,

@@ -28,6 +28,7 @@ from services.actions.base import ActionContext, ActionOutcome, Scope, TaskActio
 from services.infra.clock import fmt_date, local_date
 from services.infra.errors import Conflict, InvalidInput, ServiceError
 from services.infra.text import clean_text
+from services.infra.validation import check_date
 from services.journal.events import record_event
 from services.org.units import unit_names
 from services.stats.classify import classify, load_facts
@@ -117,6 +118,9 @@ def _apply_confirm(ctx: ActionContext, data: ConfirmationCreate) -> ActionOutcom
         raise InvalidInput("Chỉ gia hạn khi xác nhận chưa hoàn thành.", field="new_deadline")
     if data.new_deadline is not None and data.new_deadline < today:
         raise InvalidInput(f"Hạn mới {fmt_date(data.new_deadline)} không được trước hôm nay.", field="new_deadline")
+    if data.new_deadline is not None:
+        limits = ctx.config.app
+        check_date(data.new_deadline, label="Gia hạn đến ngày", field="new_deadline", today=today, limits=limits)
 
     confirmation = Confirmation(
         task_id=ctx.task_id,

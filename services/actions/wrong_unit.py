@@ -26,6 +26,7 @@ from services.actions.base import ActionContext, ActionOutcome, Scope, TaskActio
 from services.infra.clock import fmt_date
 from services.infra.errors import Conflict, InvalidInput, ServiceError
 from services.infra.text import clean_text
+from services.infra.validation import check_date
 from services.journal.events import record_event
 from services.org.units import office_unit, resolve_lead_unit
 from services.stats.classify import deadline_as_of, load_facts
@@ -112,6 +113,7 @@ def _apply_accept(ctx: ActionContext, data: WrongUnitAcceptInput) -> ActionOutco
     deadline = data.new_deadline or in_force
     if deadline < today:
         raise InvalidInput(f"Hạn xử lý mới {fmt_date(deadline)} đã qua; chọn hạn từ hôm nay.", field="new_deadline")
+    check_date(deadline, label="Hạn xử lý mới", field="new_deadline", today=today, limits=ctx.config.app)
     old_unit = task.lead_unit_id
     task.status = TaskStatus.CLOSED
     task.closed_reason = CloseReason.WRONG_UNIT

@@ -1,4 +1,4 @@
-"""Pydantic's validation errors, said in Vietnamese and naming the field (an ``InvalidInput``).
+"""Input checks that are not business rules: pydantic's errors in Vietnamese, dates in range.
 
 Pydantic explains a refused value in English ("Input should be a valid date"); the people
 reading the message are Vietnamese officials, so each error type the inputs can produce gets a
@@ -8,7 +8,8 @@ Vietnamese sentence, and the location becomes a dotted field name (``tasks.0.dea
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from datetime import date
+from typing import Any, Protocol
 
 from services.infra.errors import InvalidInput
 
@@ -71,3 +72,44 @@ def invalid_input(errors: Sequence[Mapping[str, Any]]) -> InvalidInput:
     field = "body" if first.get("type") == "json_invalid" else field_name(loc)
     reason = _reason(str(first.get("type", "")), first.get("ctx") or {})
     return InvalidInput(f"Dữ liệu không hợp lệ ở trường “{field}”: {reason}.", field=field)
+
+
+class DateLimits(Protocol):
+    """Where a typed date may lie (``config/app.yaml``: ``earliest_year``, ``years_ahead``)."""
+
+    @property
+    def earliest_year(self) -> int: ...
+
+    @property
+    def years_ahead(self) -> int: ...
+
+
+def _dd_mm_yyyy(day: date) -> str:
+    # strftime("%Y") writes year 1 as "1"; the message should show what was typed: 01/01/0001
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
+
+
+def date_bounds(*, today: date, limits: DateLimits) -> tuple[date, date]:
+    """The first and the last date a person may enter today."""
+    year = min(today.year + limits.years_ahead, date.max.year)
+    try:
+        latest = today.replace(year=year)
+    except ValueError:  # 29 February, and that year has none
+        latest = date(year, 2, 28)
+    return date(limits.earliest_year, 1, 1), latest
+
+
+def check_date(value: date, *, label: str, field: str, today: date, limits: DateLimits) -> date:
+    """``value``, or InvalidInput naming the field when it lies outside ``date_bounds``.
+
+    01/01/0001 or 31/12/9999 is a slip of the keyboard or the date picker, never a document's or a
+    deadline's date; refused here, it cannot reach the statistics (a deadline in year 9999 would
+    also overflow the day-after arithmetic of the class spans)."""
+    earliest, latest = date_bounds(today=today, limits=limits)
+    if not earliest <= value <= latest:
+        raise InvalidInput(
+            f"{label} {_dd_mm_yyyy(value)} không hợp lệ: chỉ nhận ngày từ {_dd_mm_yyyy(earliest)} "
+            f"đến {_dd_mm_yyyy(latest)}.",
+            field=field,
+        )
+    return value

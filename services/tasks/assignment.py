@@ -15,6 +15,7 @@ from services.infra.clock import fmt_date, local_date, now_utc
 from services.infra.data_version import bump_data_version
 from services.infra.errors import InvalidInput
 from services.infra.text import clean_text, document_code_key
+from services.infra.validation import check_date
 from services.journal.events import record_event
 from services.org.units import resolve_lead_unit
 from services.tasks.workdays import add_working_days
@@ -24,6 +25,8 @@ from services.workflow.engine import start_main_flow
 def ensure_unique_code(*, session: Session, issuer: str, year: int, code: str, label: str) -> str:
     """Raise when số/ký hiệu already exists for this issuer and year; return its key."""
     key = document_code_key(code)
+    if len(key) > 100:  # compatibility forms can spell out longer than typed ("㍿"): the column holds 100
+        raise InvalidInput(f"{label} dài quá 100 ký tự.", field="code")
     clash = session.exec(
         select(Document.id).where(Document.issuer == issuer, Document.issue_year == year, Document.code_key == key)
     ).first()
@@ -64,15 +67,16 @@ def create_assignment(
     require(actor, Permission.TASK_ASSIGN, "Chỉ chuyên viên theo dõi của Văn phòng UBND tỉnh được giao nhiệm vụ.")
     now = now or now_utc()
     today = local_date(now)
-    code = clean_text(data.code, label="Số/ký hiệu", field="code", max_len=100)
+    code = clean_text(data.code, label="Số/ký hiệu", field="code", max_len=100, multiline=False)
     if data.issuer not in config.app.issuers:
         raise InvalidInput("Cơ quan ban hành không hợp lệ.", field="issuer")
     if data.doc_type not in config.app.document_types:
         raise InvalidInput("Loại văn bản không hợp lệ.", field="doc_type")
+    check_date(data.issue_date, label="Ngày ban hành", field="issue_date", today=today, limits=config.app)
     if data.issue_date > today:
         raise InvalidInput(f"Ngày ban hành {fmt_date(data.issue_date)} sau ngày hôm nay.", field="issue_date")
     summary = clean_text(data.summary, label="Trích yếu", field="summary")
-    signer = clean_text(data.signer, label="Người ký", field="signer", max_len=255)
+    signer = clean_text(data.signer, label="Người ký", field="signer", max_len=255, multiline=False)
     if not data.tasks:
         raise InvalidInput("Văn bản phải có ít nhất một nhiệm vụ.", field="tasks")
     code_key = ensure_unique_code(
@@ -99,7 +103,13 @@ def create_assignment(
             )
         else:
             assert task.deadline is not None
-            deadline = task.deadline
+            deadline = check_date(
+                task.deadline,
+                label=f"Nhiệm vụ {number}: hạn xử lý",
+                field=f"tasks.{number}.deadline",
+                today=today,
+                limits=config.app,
+            )
         if deadline < data.issue_date:
             raise InvalidInput(
                 f"Nhiệm vụ {number}: hạn xử lý {fmt_date(deadline)} trước ngày ban hành {fmt_date(data.issue_date)}.",

@@ -201,10 +201,8 @@ def test_inactive_account_or_unit_is_nobody(runtime: Runtime, session: Session, 
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("<script>alert(1)</script>", "Tên khóa không được chứa mã HTML"),
-        ("Khóa &amp; báo cáo", "Tên khóa không được chứa mã HTML"),
-        ("=HYPERLINK(1)", "Tên khóa không được bắt đầu bằng ký tự = + - hoặc @"),
         ("   ", "Tên khóa không được để trống"),
+        ("\u200b\u00ad\ufeff", "Tên khóa không được để trống"),  # only invisible characters
         ("x" * 121, "Tên khóa dài quá 120 ký tự"),
     ],
 )

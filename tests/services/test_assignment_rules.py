@@ -138,41 +138,28 @@ REFUSALS = [
     ),
     pytest.param({"issuer": "so_tai_chinh"}, "Cơ quan ban hành không hợp lệ.", id="unknown-issuer"),
     pytest.param({"doc_type": "to_trinh"}, "Loại văn bản không hợp lệ.", id="unknown-doc-type"),
-    pytest.param(
-        {"tasks": [_task(content="<b>x</b>")]},
-        "Nhiệm vụ 1 — nội dung không được chứa mã HTML",
-        id="html-bold-in-content",
-    ),
-    pytest.param(
-        {"tasks": [_task(content="Báo cáo <script>alert(1)</script>")]},
-        "Nhiệm vụ 1 — nội dung không được chứa mã HTML",
-        id="script-in-content",
-    ),
-    pytest.param({"summary": "<b>x</b>"}, "Trích yếu không được chứa mã HTML", id="html-bold-in-summary"),
-    pytest.param({"summary": "<script>"}, "Trích yếu không được chứa mã HTML", id="script-in-summary"),
-    pytest.param({"signer": "Nguyễn &lt;A&gt;"}, "Người ký không được chứa mã HTML", id="html-entity-in-signer"),
-    pytest.param(
-        {"summary": '  =HYPERLINK("http://evil.example")'},
-        "Trích yếu không được bắt đầu bằng ký tự = + - hoặc @.",
-        id="formula-after-spaces-in-summary",
-    ),
 ]
 
-_FORMULAS = {"=": "=1+1", "+": "+84 905 000 000", "-": "-2+3", "@": "@SUM(A1:A2)"}
-_TEXT_FIELDS: dict[str, tuple[Callable[[str], dict[str, Any]], str]] = {
-    "content": (lambda value: {"tasks": [_task(content=value)]}, "Nhiệm vụ 1 — nội dung"),
-    "summary": (lambda value: {"summary": value}, "Trích yếu"),
-    "signer": (lambda value: {"signer": value}, "Người ký"),
+# Ordinary text is never refused for what it contains (README "Bad input"): markup-like
+# brackets, entities and a leading = + - @ are stored as typed and shown escaped.
+ORDINARY_TEXT = {
+    "content": ["- Báo cáo kết quả thực hiện", "Tỷ lệ a <b và c> d", "Báo cáo <script>alert(1)</script>"],
+    "summary": ["<b>x</b>", '=HYPERLINK("http://evil.example")', "+84 905 000 000"],
+    "signer": ["Nguyễn &lt;A&gt;", "@Nguyễn Văn A", "-2+3"],
 }
-REFUSALS += [
-    pytest.param(
-        build(text),
-        f"{label} không được bắt đầu bằng ký tự = + - hoặc @.",
-        id=f"formula-{char}-in-{field}",
-    )
-    for field, (build, label) in _TEXT_FIELDS.items()
-    for char, text in _FORMULAS.items()
-]
+
+
+@pytest.mark.parametrize(
+    ("field", "text"), [(field, text) for field, texts in ORDINARY_TEXT.items() for text in texts]
+)
+def test_ordinary_text_is_stored_as_typed(
+    runtime: Runtime, session: Session, actors: dict[str, Actor], field: str, text: str
+) -> None:
+    """"Tỷ lệ a <b và c> d" and "- Báo cáo …" were refused as HTML and as a formula: now stored as typed."""
+    data = _data(tasks=[_task(content=text)]) if field == "content" else _data(**{field: text})
+    document = create_assignment(session=session, actor=actors["tracker"], config=runtime.config, data=data, now=NOW)
+    stored = session.exec(select(Task).where(Task.document_id == document.id)).one().content
+    assert (stored if field == "content" else getattr(document, field)) == text
 
 
 @pytest.mark.parametrize(("overrides", "fragment"), REFUSALS)

@@ -210,11 +210,8 @@ def test_only_the_lead_units_leader_requests_an_adjustment(
     [
         ("", "Lý do không thuộc chức năng, nhiệm vụ không được để trống."),
         ("  \n ", "Lý do không thuộc chức năng, nhiệm vụ không được để trống."),
-        (
-            "<a href=x>x</a>",
-            "Lý do không thuộc chức năng, nhiệm vụ không được chứa mã HTML (thẻ <...> hoặc ký tự &...;).",
-        ),
-        ("=HYPERLINK(1)", "Lý do không thuộc chức năng, nhiệm vụ không được bắt đầu bằng ký tự = + - hoặc @."),
+        # only invisible characters is empty; markup-like text or a leading "=" is ordinary text now
+        ("\u200b\u202e\x00", "Lý do không thuộc chức năng, nhiệm vụ không được để trống."),
     ],
 )
 def test_request_needs_a_plain_reason(
