@@ -17,8 +17,9 @@ from services.access.tokens import (
 )
 from services.infra.clock import fmt_date, fmt_datetime
 from services.infra.errors import ServiceError
+from services.infra.validation import date_bounds
 from ui.format import md_escape
-from ui.runtime import db, require_actor, today
+from ui.runtime import config, db, require_actor, today
 
 CREATED_KEY = "api_token_created"  # (name, secret): shown on the next run only, then gone
 MESSAGE_KEY = "api_token_message"
@@ -36,13 +37,13 @@ st.caption(
 if created := st.session_state.pop(CREATED_KEY, None):
     name, secret = created
     st.success(
-        f"Đã tạo khóa “{name}”. Hãy sao chép khóa ngay và cất giữ cẩn thận: "
+        f"Đã tạo khóa “{md_escape(name)}”. Hãy sao chép khóa ngay và cất giữ cẩn thận: "
         "khóa chỉ hiện **một lần** này, sau đó không xem lại được."
     )
     st.code(secret, language=None)
     st.caption("Bấm biểu tượng sao chép ở góc phải ô trên để sao chép khóa.")
 if message := st.session_state.pop(MESSAGE_KEY, None):
-    st.success(message)
+    st.success(md_escape(message))  # it quotes the key's name
 
 with db() as session:
     tokens = list_tokens(session=session, actor=actor)
@@ -61,7 +62,11 @@ with st.form("new_api_token", clear_on_submit=True):
         )
     name = st.text_input("Tên khóa", max_chars=120, placeholder="Ví dụ: Báo cáo tự động của Sở")
     expiry = st.date_input(
-        "Dùng được đến hết ngày (bỏ trống: không hết hạn)", value=None, min_value=today(), format="DD/MM/YYYY"
+        "Dùng được đến hết ngày (bỏ trống: không hết hạn)",
+        value=None,
+        min_value=today(),
+        max_value=date_bounds(today=today(), limits=config().app)[1],
+        format="DD/MM/YYYY",
     )
     submitted = st.form_submit_button("Tạo khóa", type="primary")
 if submitted:
@@ -73,9 +78,10 @@ if submitted:
                 owner_user_id=int(owner_id),
                 name=name,
                 expires_at=expiry_at_end_of(expiry) if expiry else None,
+                limits=config().app,
             )
     except ServiceError as exc:
-        st.error(exc.message)
+        st.error(md_escape(exc.message))
     else:
         st.session_state[CREATED_KEY] = (token.name, secret)
         st.rerun()
@@ -112,7 +118,7 @@ if active:
                 with db() as session:
                     revoke_token(session=session, actor=actor, token_id=t.token_id)
             except ServiceError as exc:
-                st.error(exc.message)
+                st.error(md_escape(exc.message))
             else:
                 st.session_state[MESSAGE_KEY] = f"Đã thu hồi khóa “{t.name}”."
                 st.rerun()

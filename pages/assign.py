@@ -9,6 +9,7 @@ from models.schemas import AssignmentCreate, TaskCreate
 from services.infra.errors import ServiceError
 from services.org.units import assignable_units
 from services.tasks.assignment import create_assignment
+from ui.format import md_escape
 from ui.runtime import config, db, require_actor, today
 
 actor = require_actor()
@@ -27,8 +28,8 @@ if "assign_form_version" not in st.session_state:
 version = st.session_state.assign_form_version
 
 if message := st.session_state.pop("assign_success", None):
-    st.success(message)
-    st.toast(message, icon=":material/check_circle:")
+    st.success(md_escape(message))  # it quotes the số/ký hiệu as typed
+    st.toast(md_escape(message), icon=":material/check_circle:")
 
 count = int(
     st.columns([1, 3])[0].number_input(
@@ -114,7 +115,7 @@ if submitted:
         with db() as session:
             document = create_assignment(session=session, actor=actor, config=cfg, data=data)
     except ServiceError as exc:
-        st.error(exc.message)
+        st.error(md_escape(exc.message))  # "Số/ký hiệu '…' đã có …" quotes what was typed
     else:
         st.session_state.assign_success = f"Đã giao {len(data.tasks)} nhiệm vụ theo văn bản {document.code}."
         st.session_state.assign_form_version = version + 1

@@ -12,21 +12,22 @@ from services.actions.registry import perform
 from services.infra.clock import fmt_date
 from services.infra.errors import ServiceError
 from services.tasks.requests import list_pending_requests
-from ui.format import md_escape, shorten
+from ui.format import md_escape, md_line, shorten
 from ui.runtime import config, db, require_actor, today
+from ui.url_state import url_int
 
 actor = require_actor()
 st.title("Xác nhận kết quả")
 if message := st.session_state.pop("confirm_success", None):
-    st.success(message)
-    st.toast(message, icon=":material/check_circle:")
+    st.success(md_escape(message))
+    st.toast(md_escape(message), icon=":material/check_circle:")
 
 try:
     with db() as session:
         pending = list_pending(session=session, actor=actor, today=today())
         requests = list_pending_requests(session=session, actor=actor)
 except ServiceError as exc:  # the services decide who may confirm
-    st.error(exc.message)
+    st.error(md_escape(exc.message))
     st.stop()
 
 if requests:
@@ -34,7 +35,7 @@ if requests:
     for request in requests:
         st.page_link(
             "pages/task_detail.py",
-            label=f"Nhiệm vụ #{request.task_id}: {shorten(request.reason, 90)}",
+            label=f"Nhiệm vụ #{request.task_id}: {md_line(shorten(request.reason, 90))}",  # a label reads Markdown
             icon=":material/swap_horiz:",
             query_params={"id": str(request.task_id)},
         )
@@ -72,9 +73,9 @@ st.dataframe(
 )
 
 by_id = {p.task_id: p for p in pending}
-wanted = st.query_params.get("task", "")
+wanted = url_int(st.query_params.get("task"))  # "²" or twenty digits: the first task, as without one
 ids = list(by_id)
-index = ids.index(int(wanted)) if wanted.isdigit() and int(wanted) in by_id else 0
+index = ids.index(wanted) if wanted in by_id else 0
 task_id = st.selectbox(
     "Nhiệm vụ cần xác nhận",
     ids,
@@ -110,7 +111,7 @@ with st.form("confirm", clear_on_submit=True):
                     data=ConfirmationCreate(outcome=outcome, reason=reason, new_deadline=new_deadline),
                 )
         except ServiceError as exc:
-            st.error(exc.message)
+            st.error(md_escape(exc.message))
         else:
             st.session_state.confirm_success = result.outcome.message
             st.query_params.pop("task", None)

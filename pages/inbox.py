@@ -6,13 +6,14 @@ import streamlit as st
 
 from services.stats.rows import build_rows, sort_urgent_first
 from services.workflow.engine import inbox_task_ids
+from ui.format import md_escape
 from ui.runtime import config, db, require_actor, today
 from ui.task_list import task_list
 
 actor = require_actor()
 cfg = config()
 st.title("Việc chờ tôi xử lý")
-st.caption(f"{actor.full_name} · {cfg.role_label(actor.role)} · {actor.unit_name}")
+st.caption(f"{md_escape(actor.full_name)} · {cfg.role_label(actor.role)} · {md_escape(actor.unit_name)}")
 
 with db() as session:
     ids = inbox_task_ids(session=session, actor=actor, config=cfg)

@@ -15,7 +15,7 @@ from ui.format import fmt_percent, stats_table
 from ui.public_cache import data_version, public_chart, public_table
 from ui.runtime import config, db, require_actor, today
 from ui.task_list import first_page, paged_task_list
-from ui.url_state import init_from_url, write_to_url
+from ui.url_state import init_from_url, parse_url_date, parse_url_int, write_to_url
 
 actor = require_actor()
 cfg = config()
@@ -23,8 +23,8 @@ st.title("Giám sát công việc")
 
 
 now = today()
-init_from_url("monitor_from", "from", date(now.year, 1, 1), date.fromisoformat)
-init_from_url("monitor_to", "to", now, date.fromisoformat)
+init_from_url("monitor_from", "from", date(now.year, 1, 1), parse_url_date)
+init_from_url("monitor_to", "to", now, parse_url_date)
 with st.form("period"):
     c1, c2, c3 = st.columns([1, 1, 1])
     c1.date_input("Từ ngày", format="DD/MM/YYYY", key="monitor_from")
@@ -134,7 +134,7 @@ def drill_down(board: Dashboard, version: int) -> None:
     unit_options = [0, *units] if board.lists_unit is None else list(units)
     # "" is "every class": a None value would show Streamlit's placeholder, not "Tất cả"
     class_options = ["", *(c.value for c in TaskClass)]
-    init_from_url("drill_unit", "unit", unit_options[0], int)
+    init_from_url("drill_unit", "unit", unit_options[0], parse_url_int)
     if st.session_state.drill_unit not in unit_options:  # a unit from an old link, or another unit's
         st.session_state.drill_unit = unit_options[0]
     init_from_url("drill_class", "class", "", lambda raw: TaskClass(raw).value if raw else "")

@@ -10,18 +10,23 @@ from services.infra.clock import fmt_date, fmt_datetime
 from services.infra.errors import ServiceError
 from services.journal.timeline import describe_timeline
 from services.tasks.queries import get_task_detail
-from ui.format import md_escape, situation
+from ui.format import md_escape, md_line, situation
 from ui.runtime import config, db, require_actor, today
 from ui.task_workflow import change_forms, contribution_form, note_form, step_forms, where_now, wrong_unit_forms
+from ui.url_state import url_int
 
 actor = require_actor()
 cfg = config()
 raw_id = st.query_params.get("id", "")
-if not raw_id.isdigit():
+parsed_id = url_int(raw_id)
+if parsed_id is None:  # "²", "1e3", twenty digits: never a traceback, never a database error
     st.title("Chi tiết nhiệm vụ")
-    st.warning("Chưa chọn nhiệm vụ. Hãy mở nhiệm vụ từ danh sách.")
+    if raw_id:
+        st.warning("Đường dẫn không đúng: mã nhiệm vụ phải là một số. Hãy mở nhiệm vụ từ danh sách.")
+    else:
+        st.warning("Chưa chọn nhiệm vụ. Hãy mở nhiệm vụ từ danh sách.")
     st.stop()
-task_id = int(raw_id)
+task_id: int = parsed_id
 
 try:
     with db() as session:
@@ -32,16 +37,16 @@ try:
         timeline = describe_timeline(session=session, config=cfg, entries=detail.timeline)
 except ServiceError as exc:
     st.title("Chi tiết nhiệm vụ")
-    st.error(exc.message)
+    st.error(md_escape(exc.message))
     st.stop()
 
 if message := st.session_state.pop("detail_success", None):
-    st.success(message)
-    st.toast(message, icon=":material/check_circle:")
+    st.success(md_escape(message))  # it may quote what was typed (the reply's số/ký hiệu)
+    st.toast(md_escape(message), icon=":material/check_circle:")
 
 row, doc = detail.row, detail.document
 st.title(f"Nhiệm vụ #{row.task_id}")
-st.markdown(f"### {md_escape(row.content)}")
+st.markdown(f"### {md_line(row.content)}")
 state_text = situation(row, cfg)
 colour = cfg.app.task_classes[row.state.task_class].color
 st.markdown(
@@ -54,13 +59,14 @@ if detail.closed_reason is not None:
 if detail.replaces_task_id:
     st.caption(f"Nhiệm vụ này thay cho nhiệm vụ #{detail.replaces_task_id}.")
 c1, c2, c3 = st.columns(3)
-c1.markdown(f"**Đơn vị chủ trì**  \n{row.lead_unit_name}")
+c1.markdown(f"**Đơn vị chủ trì**  \n{md_escape(row.lead_unit_name)}")
 c2.markdown(f"**Hạn xử lý**  \n{fmt_date(row.state.deadline)}")
-c3.markdown(f"**Đơn vị phối hợp**  \n{', '.join(detail.coordinating_units) or '—'}")
+c3.markdown(f"**Đơn vị phối hợp**  \n{md_escape(', '.join(detail.coordinating_units) or '—')}")
 
 with st.expander("Văn bản giao nhiệm vụ", expanded=True):
     st.markdown(
-        f"**Số/ký hiệu:** {doc.code} &nbsp;·&nbsp; **Ngày ban hành:** {fmt_date(doc.issue_date)} &nbsp;·&nbsp; "
+        f"**Số/ký hiệu:** {md_escape(doc.code)} &nbsp;·&nbsp; "
+        f"**Ngày ban hành:** {fmt_date(doc.issue_date)} &nbsp;·&nbsp; "
         f"**Cơ quan ban hành:** {cfg.app.issuers.get(doc.issuer, doc.issuer)}  \n"
         f"**Loại văn bản:** {cfg.app.document_types.get(doc.doc_type, doc.doc_type)} &nbsp;·&nbsp; "
         f"**Người ký:** {md_escape(doc.signer)}  \n**Trích yếu:** {md_escape(doc.summary)}"
@@ -70,7 +76,7 @@ if detail.replies:
     st.subheader("Văn bản trả lời")
     for answer in detail.replies:
         st.markdown(
-            f"- **{md_escape(answer.code)}** ngày {fmt_date(answer.issue_date)} ({answer.unit_name}): "
+            f"- **{md_escape(answer.code)}** ngày {fmt_date(answer.issue_date)} ({md_escape(answer.unit_name)}): "
             f"{md_escape(answer.summary)}  \n  Kết quả: {md_escape(answer.result)}"
         )
 

@@ -8,9 +8,10 @@ from models import Permission, TaskClass
 from services.infra.errors import ServiceError
 from services.org.units import assignable_units
 from services.tasks.queries import coordinated_tasks, list_unit_tasks, routed_tasks
+from ui.format import md_escape
 from ui.runtime import config, db, require_actor, today
 from ui.task_list import task_list
-from ui.url_state import init_from_url, write_to_url
+from ui.url_state import init_from_url, parse_url_int, write_to_url
 
 actor = require_actor()
 cfg = config()
@@ -22,13 +23,13 @@ if actor.can(Permission.TASKS_VIEW_ALL):
         units = assignable_units(session=session)
     names: dict[int, str] = {u.id: u.short_name for u in units if u.id is not None}
     ids = list(names)
-    init_from_url("unit_tasks_unit", "unit", ids[0], int)
+    init_from_url("unit_tasks_unit", "unit", ids[0], parse_url_int)
     if st.session_state.unit_tasks_unit not in names:
         st.session_state.unit_tasks_unit = ids[0]
     unit_id = st.selectbox("Đơn vị", ids, format_func=lambda u: names[u], key="unit_tasks_unit")
     write_to_url("unit_tasks_unit", "unit", str(unit_id))
 else:
-    st.caption(actor.unit_name)
+    st.caption(md_escape(actor.unit_name))
 
 c1, c2 = st.columns([3, 1])
 init_from_url("unit_tasks_q", "q", "", str)
@@ -60,7 +61,7 @@ try:
             else coordinated_tasks(session=session, actor=actor, today=today(), due_soon_days=cfg.app.due_soon_days)
         )
 except ServiceError as exc:
-    st.error(exc.message)
+    st.error(md_escape(exc.message))
     st.stop()
 
 m1, m2, m3, m4 = st.columns(4)

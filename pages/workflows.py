@@ -6,6 +6,7 @@ import streamlit as st
 
 from services.infra.errors import ServiceError
 from services.workflow.diagram import workflow_diagrams
+from ui.format import md_escape
 from ui.runtime import config, require_actor
 
 actor = require_actor()
@@ -13,7 +14,7 @@ st.title("Quy trình xử lý trong đơn vị")
 try:
     diagrams = workflow_diagrams(actor=actor, config=config())
 except ServiceError as exc:
-    st.error(exc.message)
+    st.error(md_escape(exc.message))
     st.stop()
 st.caption(
     "Điều 5.1.e Quy chế 161/QĐ-STTTT. Sơ đồ được vẽ từ config/workflows.yaml, chính dữ liệu mà phần mềm dùng "

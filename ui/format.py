@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pyarrow as pa
 
@@ -114,9 +116,60 @@ def chart_frame(report: StatisticsReport, config: AppConfig) -> pd.DataFrame:
     return pd.DataFrame(data, columns=["unit_name", "class_label", "class_order", "tasks"])
 
 
+# Escaped wherever they are: emphasis, code, links and images, tables, strikethrough, LaTeX ($),
+# HTML (< > as entities, so no "<img" is left in the markdown at all), entities and escapes.
+_MD_ALWAYS = frozenset("\\`*_{}[]|~$!")
+_MD_ENTITY = re.compile(r"#?[A-Za-z0-9]+;")  # "&lt;" would show "<": its "&" is escaped ("Sở TT&TT" is left)
+_MD_ENTITIES = {"<": "&lt;", ">": "&gt;"}
+# At the start of a line (after spaces): headings, lists, quotes, setext underlines, ordered lists.
+_MD_LINE_START = re.compile(r"^([ \t]*)(?:([#+=-])|(\d+)([.)]))")
+
+
+def _md_line(line: str) -> str:
+    out: list[str] = []
+    for i, ch in enumerate(line):
+        after = line[i + 1] if i + 1 < len(line) else ""
+        if ch in _MD_ENTITIES:
+            out.append(_MD_ENTITIES[ch])
+        elif (
+            ch in _MD_ALWAYS
+            # ":smile:", ":red[…]", ":material/…:" (Streamlit's directives), "http://" (autolinks)
+            or (ch == ":" and after != "" and not after.isspace())
+            # "evil.example", "www.x": no autolink (a sentence's ". " stays as it is)
+            or (ch == "." and after.isalnum())
+            # "](": the "]" is escaped already; the "(" too, so no "](http" is left at all
+            or (ch == "(" and i > 0 and line[i - 1] == "]")
+            or (ch == "&" and _MD_ENTITY.match(line, i + 1) is not None)
+        ):
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    escaped = "".join(out)
+    start = _MD_LINE_START.match(escaped)
+    if start is not None:
+        indent, marker, number, closer = start.groups()
+        rest = escaped[start.end() :]
+        head = "\\" + marker if marker else number + "\\" + closer
+        # leading spaces as no-break spaces: four of them would make a code block
+        escaped = "\u00a0" * len(indent) + head + rest
+    elif line[:1] in (" ", "\t"):
+        stripped = escaped.lstrip(" \t")
+        escaped = "\u00a0" * (len(escaped) - len(stripped)) + stripped
+    return escaped
+
+
 def md_escape(text: str) -> str:
-    """Escape user text shown through st.markdown so it is displayed, never interpreted."""
-    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~" else ch for ch in text)
+    """User text for any element that reads Markdown (st.markdown, st.caption, st.error …, a
+    widget's or a page link's label, an st.table cell), shown exactly as typed, never interpreted:
+    no link, no image fetched from another server, no HTML, no LaTeX, no heading or list. Line
+    breaks stay line breaks. Ordinary punctuation (", ", ". ", "(", "-" inside a line) is left as
+    it is, so a sentence reads the same in the markdown source as on the page."""
+    return "  \n".join(_md_line(line) for line in text.split("\n"))
+
+
+def md_line(text: str) -> str:
+    """``md_escape`` on one line (a heading, a label, a link): line breaks and tabs become spaces."""
+    return _md_line(" ".join(text.replace("\t", " ").split("\n")))
 
 
 def shorten(text: str, limit: int) -> str:

@@ -10,7 +10,7 @@ from services.config.loader import AppConfig
 from services.stats.rows import TaskRow
 from services.stats.statistics import PER_PAGE_CHOICES, RowPage
 from ui.format import fmt_count, situation_colours, task_table
-from ui.url_state import init_from_url, write_to_url
+from ui.url_state import init_from_url, parse_url_int, write_to_url
 
 
 def task_list(rows: list[TaskRow], config: AppConfig, *, key: str) -> None:
@@ -44,14 +44,14 @@ def task_list(rows: list[TaskRow], config: AppConfig, *, key: str) -> None:
 
 
 def _page_number(raw: str) -> int:
-    number = int(raw)
+    number = parse_url_int(raw)
     if number < 1:
         raise ValueError(raw)
     return number
 
 
 def _per_page(raw: str) -> int:
-    number = int(raw)
+    number = parse_url_int(raw)
     if number not in PER_PAGE_CHOICES:
         raise ValueError(raw)
     return number

@@ -34,6 +34,7 @@ from services.actions.registry import perform
 from services.actions.workbench import TaskWorkbench
 from services.config.loader import AppConfig
 from services.infra.errors import ServiceError
+from ui.format import md_escape, md_line
 from ui.runtime import db, today
 
 
@@ -53,7 +54,7 @@ def _perform(
                 expected_version=bench.version,
             )
     except ServiceError as exc:
-        st.error(exc.message)
+        st.error(md_escape(exc.message))  # a refusal may quote what was typed
     else:
         st.session_state.detail_success = result.outcome.message
         st.rerun()
@@ -64,14 +65,15 @@ def where_now(bench: TaskWorkbench) -> None:
     if not bench.flows:
         st.caption("Chưa có luồng xử lý.")
         return
-    # st.table wraps long workflow and step names instead of cutting them off.
+    # st.table wraps long workflow and step names instead of cutting them off; its cells read
+    # Markdown, so the names go in escaped.
     st.table(
         pd.DataFrame(
             {
-                "Đơn vị": [("↳ " if f.parent_flow_id else "") + f.unit_name for f in bench.flows],
-                "Quy trình": [f.workflow_label for f in bench.flows],
-                "Bước hiện tại": [f.state_label for f in bench.flows],
-                "Chuyên viên được giao": [f.assignee_name or "—" for f in bench.flows],
+                "Đơn vị": [("↳ " if f.parent_flow_id else "") + md_line(f.unit_name) for f in bench.flows],
+                "Quy trình": [md_line(f.workflow_label) for f in bench.flows],
+                "Bước hiện tại": [md_line(f.state_label) for f in bench.flows],
+                "Chuyên viên được giao": [md_line(f.assignee_name or "—") for f in bench.flows],
                 "Tình trạng": [
                     "đã dừng" if not f.active else ("đã xong phần việc" if f.final else "đang xử lý")
                     for f in bench.flows
@@ -86,7 +88,7 @@ def _step_form(offer: Offer, bench: TaskWorkbench, actor: Actor, config: AppConf
     assert offer.flow_id is not None and offer.transition is not None
     key = f"act_{offer.flow_id}_{offer.workflow}_{offer.transition}"
     with st.form(key, clear_on_submit=True, border=True):
-        st.markdown(f"**Bước {offer.step}: {offer.label}** · {offer.unit_name}")
+        st.markdown(f"**Bước {offer.step}: {md_line(offer.label)}** · {md_line(offer.unit_name)}")
         assignee: int | str | None = None
         subunits: list[int | str] = []
         if offer.choose_assignee:
@@ -175,7 +177,7 @@ def wrong_unit_forms(bench: TaskWorkbench, actor: Actor, config: AppConfig, task
                     bench, actor, config, task_id, ActionKey.WRONG_UNIT_REQUEST, WrongUnitRequestInput(reason=reason)
                 )
     if bench.pending_wrong_unit is not None:
-        st.warning("Đơn vị đề nghị điều chỉnh: " + bench.pending_wrong_unit.reason)
+        st.warning("Đơn vị đề nghị điều chỉnh: " + md_escape(bench.pending_wrong_unit.reason))
     if bench.can(ActionKey.WRONG_UNIT_ACCEPT) or bench.can(ActionKey.WRONG_UNIT_REFUSE):
         units = {str(c.value): c.label for c in bench.units}
         with st.form("wrong_unit_decide"):

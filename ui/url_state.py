@@ -8,12 +8,42 @@ link, or navigation with query parameters; otherwise the widget's own state wins
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import date
 from typing import TypeVar
 
 import streamlit as st
 
 T = TypeVar("T")
+
+# A URL is typed, pasted and edited by people: only plain ASCII digits are a number (str.isdigit
+# and int() also take "²", "٣" or "1_000", and twenty digits overflow a database integer).
+_ID = re.compile(r"[0-9]{1,9}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def url_int(raw: str | None) -> int | None:
+    """A whole number from the URL (1 to 9 ASCII digits), else None."""
+    return int(raw) if raw is not None and _ID.fullmatch(raw) else None
+
+
+def parse_url_int(raw: str) -> int:
+    """``url_int`` for ``init_from_url``: ValueError (the default is used) when not a number."""
+    number = url_int(raw)
+    if number is None:
+        raise ValueError(raw)
+    return number
+
+
+def parse_url_date(raw: str) -> date:
+    """A date from the URL, YYYY-MM-DD in ASCII digits, from year 1900 to 2999; else ValueError."""
+    if not _ISO_DATE.fullmatch(raw):
+        raise ValueError(raw)
+    day = date.fromisoformat(raw)
+    if not 1900 <= day.year <= 2999:
+        raise ValueError(raw)
+    return day
 
 
 def _marker(key: str) -> str:
@@ -27,7 +57,7 @@ def init_from_url(key: str, param: str, default: T, parse: Callable[[str], T]) -
         return
     try:
         st.session_state[key] = parse(raw) if raw is not None else default
-    except ValueError:
+    except (ValueError, OverflowError):  # a hand-edited link: the default, never a traceback
         st.session_state[key] = default
     st.session_state[_marker(key)] = raw
 

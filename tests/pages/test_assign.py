@@ -221,35 +221,22 @@ def test_duplicate_document_number_is_refused(world: World) -> None:
     )
 
 
-def test_html_in_text_is_refused(world: World) -> None:
-    docs, tasks = world.count(Document), world.count(Task)
+def test_text_that_looks_like_markup_or_a_formula_is_saved_as_typed(world: World) -> None:
+    """"Tỷ lệ a <b và c> d" was refused as HTML and "- Báo cáo …" as a formula: ordinary text now,
+    saved as typed (shown escaped: tests/pages/test_hostile_text.py)."""
     at = world.app_as("vp.theodoi", PAGE)
     fill_and_submit(
         at,
         code="302/UBND-KT",
         issue_date=world.today,
-        summary="<b>Khẩn</b> triển khai ngay",
-        tasks=[TaskInput(deadline=world.day(5))],
+        summary="Tỷ lệ a <b và c> d",
+        tasks=[TaskInput(content="- Báo cáo kết quả thực hiện", deadline=world.day(5))],
     )
-    _assert_refused(world, at, "Trích yếu không được chứa mã HTML (thẻ <...> hoặc ký tự &...;).", docs, tasks)
-
-
-def test_html_in_task_content_is_refused(world: World) -> None:
-    docs, tasks = world.count(Document), world.count(Task)
-    at = world.app_as("vp.theodoi", PAGE)
-    fill_and_submit(
-        at,
-        code="303/UBND-KT",
-        issue_date=world.today,
-        tasks=[TaskInput(content="Xem <b>gấp</b>", deadline=world.day(5))],
-    )
-    _assert_refused(
-        world,
-        at,
-        "Nhiệm vụ 1 — nội dung không được chứa mã HTML (thẻ <...> hoặc ký tự &...;).",
-        docs,
-        tasks,
-    )
+    assert values(at.error) == []
+    assert values(at.success) == ["Đã giao 1 nhiệm vụ theo văn bản 302/UBND-KT."]
+    doc = _document(world, "302/UBND-KT")
+    assert doc is not None and doc.summary == "Tỷ lệ a <b và c> d"
+    assert [t.content for t in _tasks_of(world, doc)] == ["- Báo cáo kết quả thực hiện"]
 
 
 def test_deadline_missing_or_before_issue_date_is_refused(world: World) -> None:
@@ -269,8 +256,11 @@ def test_deadline_missing_or_before_issue_date_is_refused(world: World) -> None:
     )
 
 
-def test_formula_like_document_number_is_refused(world: World) -> None:
-    docs, tasks = world.count(Document), world.count(Task)
+def test_a_code_starting_with_a_formula_sign_is_saved_and_shown_literally(world: World) -> None:
+    """A leading = + - @ is not refused any more (an export cell is made safe instead:
+    services.infra.text.spreadsheet_safe)."""
     at = world.app_as("vp.theodoi", PAGE)
     fill_and_submit(at, code="=1+1", issue_date=world.today, tasks=[TaskInput(deadline=world.day(5))])
-    _assert_refused(world, at, "Số/ký hiệu không được bắt đầu bằng ký tự = + - hoặc @.", docs, tasks)
+    assert values(at.error) == []
+    assert values(at.success) == ["Đã giao 1 nhiệm vụ theo văn bản =1+1."]
+    assert _document(world, "=1+1") is not None
