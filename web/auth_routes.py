@@ -5,8 +5,9 @@ server (``st.App`` in ``asgi.py``), check the login with ``services.access.login
 signed, HttpOnly, SameSite=Strict cookie holding a server-side session's secret, which the
 script reads through ``st.context.cookies`` and checks against the database on every run.
 
-Everything slow or writing (argon2, the throttle, the session and audit rows) runs in the thread
-pool: the event loop also carries every websocket of every user, and must never wait on a hash.
+Everything slow or writing (argon2, the throttle, the session and audit rows) runs in threads:
+the event loop also carries every websocket of every user, and must never wait on a hash (the
+login attempts on their own low-priority threads, the rest in Starlette's thread pool).
 Both forms are protected against cross-site posting twice over: the request must come from this
 site (``Origin``, else ``Referer``) and carry the form's CSRF token (the login form's is the HMAC
 of a random cookie set with the form; the logout form's is the HMAC of the session's secret).
@@ -14,11 +15,17 @@ of a random cookie set with the form; the logout form's is the HMAC of the sessi
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import html
 import math
+import os
 import secrets
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from functools import partial
 from urllib.parse import quote, urlsplit
 
 from sqlmodel import Session
@@ -57,6 +64,24 @@ FOREIGN_ORIGIN = (
 STALE_FORM = "Biểu mẫu đăng nhập đã hết hạn hoặc không hợp lệ. Vui lòng nhập lại tên đăng nhập và mật khẩu."
 STALE_LOGOUT = "Yêu cầu đăng xuất không hợp lệ (thiếu mã xác thực biểu mẫu). Hãy bấm nút Đăng xuất dưới đây."
 _LOGIN_NONCE_MAX_AGE = 24 * 3600
+
+# argon2 takes 64 MiB and all the CPU it can get for a fraction of a second. Logins run on their
+# own few threads, at a lower CPU priority (nice): a flood of logins (from many addresses, so the
+# throttle does not stop it) then waits its turn, bounded in memory, while the event loop and
+# the page runs keep the processor first. Each thread's argon2 lanes inherit its priority.
+LOGIN_THREADS = 2
+LOGIN_NICE = 10
+
+
+def _lower_priority() -> None:
+    """Linux keeps a nice value per thread; elsewhere the logins just run at normal priority."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOGIN_NICE)
+
+
+_login_pool = ThreadPoolExecutor(
+    max_workers=LOGIN_THREADS, thread_name_prefix="giaoviec-login", initializer=_lower_priority
+)
 
 # The one start-up of the process, shared with the Streamlit script (ui/runtime.py) and the API.
 runtime = get_runtime
@@ -236,12 +261,15 @@ async def login(request: Request) -> Response:
         account = normalise_username(username)
         await run_in_threadpool(_journal_refusal, request, username=account, detail="thiếu hoặc sai mã CSRF")
         return _login_page(request, next_path=next_path, username=username, error=STALE_FORM, status=403)
-    result = await run_in_threadpool(
-        _attempt,
-        username=username,
-        password=password,
-        ip=client_ip(request),
-        user_agent=request.headers.get("user-agent", ""),
+    result = await asyncio.get_running_loop().run_in_executor(
+        _login_pool,
+        partial(
+            _attempt,
+            username=username,
+            password=password,
+            ip=client_ip(request),
+            user_agent=request.headers.get("user-agent", ""),
+        ),
     )
     if result.outcome is not LoginOutcome.OK or result.session_id is None:
         status = 429 if result.outcome is LoginOutcome.REFUSED else 401
