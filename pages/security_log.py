@@ -110,8 +110,9 @@ with st.form("end_sessions"):
 if submitted and chosen is not None:
     try:
         with db() as session:
+            address = st.context.ip_address  # None when unknown (and not a str under AppTest)
             count = end_sessions_by_admin(
-                session=session, actor=actor, user_id=int(chosen), ip=st.context.ip_address or ""
+                session=session, actor=actor, user_id=int(chosen), ip=address if isinstance(address, str) else ""
             )
     except ServiceError as exc:
         st.error(exc.message)
