@@ -7,7 +7,15 @@ import re
 from pydantic import BaseModel
 
 from models import Permission, Role
-from services.config.loader import AppSettingsConfig, ClassStyle, OrgConfig, RoleConfig, RolesConfig, UnitConfig
+from services.config.loader import (
+    AppSettingsConfig,
+    ClassStyle,
+    LoginConfig,
+    OrgConfig,
+    RoleConfig,
+    RolesConfig,
+    UnitConfig,
+)
 from services.config.workflows import StateDef, TransitionDef, WorkflowDef, WorkflowsConfig
 from services.infra.settings import ROOT, Settings
 
@@ -27,6 +35,7 @@ def test_every_config_key_is_documented() -> None:
         RoleConfig,
         AppSettingsConfig,
         ClassStyle,
+        LoginConfig,
         WorkflowsConfig,
         WorkflowDef,
         StateDef,
