@@ -58,6 +58,7 @@ from models import (
 from services.access.permissions import Actor, build_actor
 from services.config.loader import AppConfig
 from services.config.workflows import ActorUnit, FlowKind, TransitionDef, WorkflowDef
+from services.infra.clock import VN_TZ
 from services.infra.data_version import bump_data_version
 from services.infra.text import document_code_key
 from services.org.units import list_units, office_unit
@@ -134,6 +135,8 @@ _RESULTS = (
     "Đã tham mưu dự thảo văn bản, kính trình UBND tỉnh xem xét.",
     "Đã phối hợp các đơn vị liên quan xử lý dứt điểm.",
 )
+# a reply entered long after its date (nobody answered for weeks): the reason its văn thư gives
+_BACKDATE_REASON = "Văn bản đã ký đúng ngày, vào sổ và nhập phần mềm chậm."
 _NOT_DONE = (
     "Báo cáo chưa có số liệu cụ thể theo từng xã.",
     "Chưa đánh giá đầy đủ nguyên nhân, đề xuất giải pháp.",
@@ -725,6 +728,8 @@ class _Generator:
                 "task_id": None,
                 "created_by": self.tracker.user_id,
                 "created_at": created_at,
+                "entered_on": None,  # a reply's columns (migration 0009)
+                "backdate_reason": None,
             },
         )
         self.report.documents += 1
@@ -853,7 +858,7 @@ class _Generator:
         entered = replied + timedelta(days=rng.choice((0, 0, 0, 0, 0, 1, 2, 3)))  # some replies backdated
         if hold and entered <= horizon:
             entered = horizon + timedelta(days=_ri(rng, 1, 20))
-        events = self._plan_steps(task, flow, start, entered)
+        events = self._plan_steps(task, flow, start, entered, replied)
         timeline: list[tuple[date, float, int, tuple[Any, ...]]] = [
             (day, phase, n, what) for n, (day, phase, what) in enumerate(events)
         ]
@@ -966,7 +971,7 @@ class _Generator:
         return confirmed
 
     def _plan_steps(
-        self, task: _TaskState, flow: _FlowRow, start: date, entered: date
+        self, task: _TaskState, flow: _FlowRow, start: date, entered: date, replied: date
     ) -> list[tuple[date, float, tuple[Any, ...]]]:
         """The round's steps with their dates: the main flow's (a returned draft now and then),
         and the sub flows' between the step that starts them and the one that waits for them."""
@@ -977,6 +982,9 @@ class _Generator:
         path = self.paths[wf_key]
         steps = _with_returns(path, rng)
         days = _spread(rng, steps, start, entered)
+        # every step before the one that issues the reply is taken by the reply's date: the services
+        # refuse a reply dated before the approval of its draft (a backdated reply is entered later)
+        days = [min(day, replied) for day in days[:-1]] + days[-1:]
         planned: list[tuple[date, float, tuple[Any, ...]]] = []
         sub_span: tuple[date, date] | None = None
         started = -1
@@ -1157,6 +1165,11 @@ class _Generator:
                 "task_id": task.id,
                 "created_by": actor.user_id,
                 "created_at": at,
+                # the day it was entered; dated back beyond the limit, with the reason the services ask for
+                "entered_on": at.astimezone(VN_TZ).date(),
+                "backdate_reason": _BACKDATE_REASON
+                if (at.astimezone(VN_TZ).date() - replied).days > self.config.app.reply_backdate_limit_days
+                else None,
             },
         )
         self.report.replies += 1

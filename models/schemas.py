@@ -61,6 +61,9 @@ class ReplyCreate(_Input):
     summary: str
     result: str
     signer: str = ""
+    # Lý do ghi lùi ngày: required when issue_date is more than reply_backdate_limit_days before
+    # the day the reply is entered (config/app.yaml); the reply is then flagged as backdated.
+    backdate_reason: str = ""
 
 
 class ConfirmationCreate(_Input):

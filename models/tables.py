@@ -95,6 +95,12 @@ class Document(SQLModel, table=True):
     )
     created_by: int = Field(foreign_key="app_user.id")
     created_at: datetime
+    # A reply: the day it was entered (Vietnam), kept beside its own date because only the two
+    # together show a backdated reply; and, when it is dated more than ``reply_backdate_limit_days``
+    # (config/app.yaml) before that day, the clerk's reason: the flag VP UBND sees before judging.
+    # None on assignments (and on replies written before migration 0009 filled it: see created_at).
+    entered_on: date | None = None
+    backdate_reason: str | None = Field(default=None, max_length=2000)
 
 
 class Task(SQLModel, table=True):

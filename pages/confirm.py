@@ -11,6 +11,7 @@ from services.actions.confirmation import list_pending
 from services.actions.registry import perform
 from services.infra.clock import fmt_date
 from services.infra.errors import ServiceError
+from services.stats.rows import BACKDATED_REPLY
 from services.tasks.requests import list_pending_requests
 from ui.format import md_escape, md_line, shorten
 from ui.runtime import config, db, require_actor, today
@@ -56,7 +57,10 @@ st.dataframe(
             "Nội dung nhiệm vụ": [p.content for p in pending],
             "Hạn xử lý": [fmt_date(p.deadline) for p in pending],
             "Văn bản trả lời": [f"{p.reply_code} ({fmt_date(p.reply_date)})" for p in pending],
-            "Trả lời": ["đúng hạn" if p.on_time else "trễ hạn" for p in pending],
+            "Trả lời": [
+                ("đúng hạn" if p.on_time else "trễ hạn") + (f" · {BACKDATED_REPLY.lower()}" if p.backdated else "")
+                for p in pending
+            ],
         }
     ),
     hide_index=True,
@@ -85,9 +89,17 @@ task_id = st.selectbox(
 chosen = by_id[task_id]
 st.markdown(f"**Kết quả đơn vị báo cáo:** {md_escape(chosen.result)}")
 st.markdown(
-    f"Văn bản trả lời ngày {fmt_date(chosen.reply_date)}, hạn xử lý {fmt_date(chosen.deadline)}: "
+    f"Văn bản trả lời ngày {fmt_date(chosen.reply_date)}, nhập ngày {fmt_date(chosen.entered_on)}, "
+    f"hạn xử lý {fmt_date(chosen.deadline)}: "
     f"nếu xác nhận hoàn thành, nhiệm vụ được tính **{'đúng hạn' if chosen.on_time else 'trễ hạn'}**."
 )
+if chosen.backdated:  # judged by a date the clerk typed far back: both dates and the reason, first
+    st.warning(
+        f"**{BACKDATED_REPLY}**: ngày văn bản trả lời {fmt_date(chosen.reply_date)}, ngày nhập "
+        f"{fmt_date(chosen.entered_on)} ({(chosen.entered_on - chosen.reply_date).days} ngày sau).  \n"
+        f"Lý do ghi lùi ngày: {md_escape(chosen.backdate_reason or '')}",
+        icon=":material/history:",
+    )
 with st.form("confirm", clear_on_submit=True):
     outcome = st.radio(
         "Kết quả xác nhận",

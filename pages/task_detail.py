@@ -9,6 +9,7 @@ from services.actions.workbench import task_workbench
 from services.infra.clock import fmt_date, fmt_datetime
 from services.infra.errors import ServiceError
 from services.journal.timeline import describe_timeline
+from services.stats.rows import BACKDATED_REPLY
 from services.tasks.queries import get_task_detail
 from ui.format import md_escape, md_line, situation
 from ui.runtime import config, db, require_actor, today
@@ -53,6 +54,8 @@ st.markdown(
     f"<span style='background:{colour};color:#fff;padding:.2rem .6rem;border-radius:4px'>{state_text}</span>",
     unsafe_allow_html=True,
 )
+if row.backdated_reply:
+    st.caption(f":violet-badge[{BACKDATED_REPLY}] Văn bản trả lời được tính thống kê ghi lùi ngày (xem bên dưới).")
 if detail.closed_reason is not None:
     why = cfg.app.close_reasons[detail.closed_reason]
     st.info(f"Nhiệm vụ đã đóng: {why}; không tính vào thống kê của đơn vị.")
@@ -79,6 +82,13 @@ if detail.replies:
             f"- **{md_escape(answer.code)}** ngày {fmt_date(answer.issue_date)} ({md_escape(answer.unit_name)}): "
             f"{md_escape(answer.summary)}  \n  Kết quả: {md_escape(answer.result)}"
         )
+        if answer.backdated:  # both dates and the clerk's reason (user text: escaped)
+            st.warning(
+                f"**{BACKDATED_REPLY}**: văn bản {md_escape(answer.code)} ngày {fmt_date(answer.issue_date)}, "
+                f"nhập ngày {fmt_date(answer.entered_on)}.  \nLý do ghi lùi ngày: "
+                f"{md_escape(answer.backdate_reason or '')}",
+                icon=":material/history:",
+            )
 
 if bench.can(ActionKey.CONFIRM):
     st.page_link(

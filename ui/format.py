@@ -10,7 +10,7 @@ import pyarrow as pa
 from models import TaskClass
 from services.config.loader import AppConfig
 from services.infra.clock import fmt_date
-from services.stats.rows import TaskRow
+from services.stats.rows import BACKDATED_REPLY, TaskRow
 from services.stats.statistics import StatisticsReport
 
 STATS_COLUMNS = [
@@ -29,6 +29,7 @@ STATS_COLUMNS = [
 _AWAITING = "Chờ xác nhận ({})"
 DUE_SOON = "Sắp đến hạn"
 DUE_SOON_COLOUR = "#ef6c00"
+BACKDATED_COLOUR = "#6a1b9a"  # the marker of a reply dated back with a reason (its own colour)
 
 
 def situation(row: TaskRow, config: AppConfig) -> str:
@@ -58,6 +59,7 @@ def situation_colours(config: AppConfig) -> dict[str, str]:
     (config), amber for due soon; a reply waiting is coloured by the class it is counted in."""
     colours = {config.class_label(c): config.app.task_classes[c].color for c in TaskClass}
     colours[DUE_SOON] = DUE_SOON_COLOUR
+    colours[BACKDATED_REPLY] = BACKDATED_COLOUR
     colours[_AWAITING.format("trả lời đúng hạn")] = config.app.task_classes[TaskClass.OPEN_ON_TIME].color
     colours[_AWAITING.format("trả lời trễ")] = config.app.task_classes[TaskClass.OPEN_OVERDUE].color
     return colours
@@ -76,7 +78,11 @@ def task_table(rows: list[TaskRow], config: AppConfig) -> pa.Table:
             "Thời hạn": pa.array([_days_text(r) for r in rows], pa.string()),
             # one coloured pill per line (a multiselect column of one value): a Styler colouring
             # the rows cost more than the rest of a Giám sát page run together
-            "Tình trạng": pa.array([[situation(r, config)] for r in rows], pa.list_(pa.string())),
+            # a reply dated back (with the clerk's reason) is named beside it: "Trả lời ghi lùi ngày"
+            "Tình trạng": pa.array(
+                [[situation(r, config), *([BACKDATED_REPLY] if r.backdated_reply else [])] for r in rows],
+                pa.list_(pa.string()),
+            ),
         }
     )
 

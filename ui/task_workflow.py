@@ -120,6 +120,13 @@ def _step_form(offer: Offer, bench: TaskWorkbench, actor: Actor, config: AppConf
             reply["signer"] = r3.text_input("Người ký", key=f"{key}_signer")
             reply["summary"] = st.text_input("Trích yếu văn bản trả lời", key=f"{key}_summary")
             reply["result"] = st.text_area("Kết quả thực hiện", height=90, key=f"{key}_result")
+            limit = config.app.reply_backdate_limit_days
+            reply["backdate_reason"] = st.text_input(
+                "Lý do ghi lùi ngày",
+                key=f"{key}_backdate_reason",
+                help=f"Bắt buộc khi ngày văn bản sớm hơn hôm nay quá {limit} ngày. Văn bản trả lời ghi lùi "
+                "ngày được đánh dấu; Văn phòng UBND tỉnh thấy ngày văn bản, ngày nhập và lý do khi xác nhận.",
+            )
         note = st.text_area(
             "Ý kiến" + (" (bắt buộc)" if offer.note_required else " (không bắt buộc)"), height=68, key=f"{key}_note"
         )

@@ -50,6 +50,13 @@ class PendingReply:
     result: str
     age_days: int
     on_time: bool
+    entered_on: date  # the day the reply was entered: beside reply_date, it shows a backdated reply
+    backdate_reason: str | None  # the clerk's "Lý do ghi lùi ngày": the reply is flagged (None: it is not)
+
+    @property
+    def backdated(self) -> bool:
+        """Dated further back than the configuration lets a reply be without a reason."""
+        return self.backdate_reason is not None
 
 
 def _latest_unconfirmed_reply(session: Session, task_id: int) -> Document | None:
@@ -88,9 +95,19 @@ def list_pending(*, session: Session, actor: Actor, today: date) -> list[Pending
                 result=reply.result,
                 age_days=(today - local_date(reply.created_at)).days,
                 on_time=reply.issue_date <= state.deadline,
+                entered_on=reply.entered_on or local_date(reply.created_at),
+                backdate_reason=reply.backdate_reason,
             )
         )
     return sorted(pending, key=lambda p: (-p.age_days, p.task_id))
+
+
+def _backdated_words(reply: Document) -> str:
+    """The verdict on a backdated reply says so: the figure it makes rests on the clerk's reason."""
+    if reply.backdate_reason is None:
+        return ""
+    entered = reply.entered_on or local_date(reply.created_at)
+    return f"; trả lời ghi lùi ngày, nhập ngày {fmt_date(entered)}"
 
 
 def _check_confirm(ctx: ActionContext, data: ConfirmationCreate | None) -> ServiceError | None:
@@ -144,7 +161,7 @@ def _apply_confirm(ctx: ActionContext, data: ConfirmationCreate) -> ActionOutcom
             action=EventAction.CONFIRMED_DONE,
             at=now,
             note=f"Hoàn thành {verdict} (văn bản {reply.code} ngày {fmt_date(reply.issue_date)}, "
-            f"hạn {fmt_date(state.deadline)}). {reason}".strip(),
+            f"hạn {fmt_date(state.deadline)}{_backdated_words(reply)}). {reason}".strip(),
         )
         message = f"Đã xác nhận nhiệm vụ #{ctx.task_id}: hoàn thành {verdict}."
     else:

@@ -8,7 +8,7 @@ its assignment ("trên chính luồng").
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
@@ -28,15 +28,25 @@ from models import (
 from models.schemas import ReplyCreate, ReplyInput, StepInput
 from services.access.permissions import Actor
 from services.actions.base import ActionContext, ActionOutcome, Offer, Scope, TaskAction
+from services.config.loader import AppConfig
 from services.config.workflows import TransitionDef
 from services.infra.clock import fmt_date, local_date
 from services.infra.errors import Conflict, InvalidInput, PermissionDenied, ServiceError
 from services.infra.text import clean_text
+from services.infra.validation import check_date
 from services.journal.events import record_event
 from services.org.units import office_unit
+from services.stats.rows import BACKDATED_REPLY
 from services.tasks.assignment import ensure_unique_code
 from services.tasks.requests import drop_pending_request
-from services.workflow.engine import StepOption, apply_step, available_steps, main_flow, resolve_step
+from services.workflow.engine import (
+    StepOption,
+    apply_step,
+    available_steps,
+    draft_approval,
+    main_flow,
+    resolve_step,
+)
 
 
 def _offer(key: ActionKey, option: StepOption) -> Offer:
@@ -144,19 +154,59 @@ def _check_reply(ctx: ActionContext, data: ReplyInput | None) -> ServiceError | 
     return Conflict(f"Chưa đến bước ban hành văn bản trả lời: nhiệm vụ đang ở bước “{where}”.")
 
 
-def prepare_reply(*, session: Session, actor: Actor, task: Task, data: ReplyCreate, now: datetime) -> Document:
-    """Validate the reply and build its document, linked to the task and its assignment."""
+def _backdate_reason(*, config: AppConfig, data: ReplyCreate, today: date) -> str | None:
+    """The reason a reply dated well before the day it is entered must carry, else None.
+
+    Whether a task counts as done on time follows from the reply's date, and the clerk types it:
+    a reply entered today with a date before the deadline turns a task overdue for weeks into
+    "đúng hạn". Within ``reply_backdate_limit_days`` (a letter signed on Friday, entered on
+    Monday) nothing is asked; beyond it the reply is refused without "Lý do ghi lùi ngày" and
+    flagged with it, so the person who judges the figure sees both dates and the reason.
+    """
+    limit = config.app.reply_backdate_limit_days
+    behind = (today - data.issue_date).days
+    reason = clean_text(data.backdate_reason, label="Lý do ghi lùi ngày", field="backdate_reason", required=False)
+    if behind <= limit:
+        return None
+    if not reason:
+        raise InvalidInput(
+            f"Văn bản trả lời ghi lùi ngày: ngày văn bản {fmt_date(data.issue_date)} sớm hơn ngày nhập "
+            f"{fmt_date(today)} {behind} ngày (quá {limit} ngày). Nhập “Lý do ghi lùi ngày”: Văn phòng UBND "
+            "tỉnh sẽ thấy cả hai ngày và lý do khi xác nhận kết quả.",
+            field="backdate_reason",
+        )
+    return reason
+
+
+def prepare_reply(
+    *, session: Session, actor: Actor, config: AppConfig, task: Task, flow: Flow, data: ReplyCreate, now: datetime
+) -> Document:
+    """Validate the reply and build its document, linked to the task and its assignment.
+
+    Its date is typed, and it decides the figures, so it may not lie before anything the
+    journal says happened first: the assignment (or the day a re-routed task was given to this
+    unit), a "not done" verdict, the approval of its draft; and far behind the day it is
+    entered only with a reason, which flags it (``_backdate_reason``).
+    """
     today = local_date(now)
     assignment = session.get(Document, task.document_id)
     unit = session.get(OrgUnit, actor.unit_id)
     assert assignment is not None and assignment.id is not None and unit is not None and task.id is not None
-    code = clean_text(data.code, label="Số/ký hiệu văn bản trả lời", field="code", max_len=100)
+    code = clean_text(data.code, label="Số/ký hiệu văn bản trả lời", field="code", max_len=100, multiline=False)
+    check_date(data.issue_date, label="Ngày văn bản trả lời", field="issue_date", today=today, limits=config.app)
     if data.issue_date > today:
         raise InvalidInput(f"Ngày văn bản trả lời {fmt_date(data.issue_date)} sau ngày hôm nay.", field="issue_date")
     if data.issue_date < assignment.issue_date:
         raise InvalidInput(
             f"Ngày văn bản trả lời {fmt_date(data.issue_date)} trước ngày văn bản giao "
             f"{fmt_date(assignment.issue_date)}.",
+            field="issue_date",
+        )
+    given_on = local_date(task.created_at)  # a re-routed or replacing task is assigned the day it is created
+    if task.replaces_task_id is not None and data.issue_date < given_on:
+        raise InvalidInput(
+            f"Ngày văn bản trả lời {fmt_date(data.issue_date)} trước ngày nhiệm vụ được giao cho đơn vị "
+            f"({fmt_date(given_on)}).",
             field="issue_date",
         )
     last_verdict = session.exec(
@@ -170,9 +220,20 @@ def prepare_reply(*, session: Session, actor: Actor, task: Task, data: ReplyCrea
             f"chưa hoàn thành ({fmt_date(last_verdict)}); văn bản trả lời mới phải ban hành từ ngày đó.",
             field="issue_date",
         )
+    approval = draft_approval(session=session, config=config, flow=flow)
+    if approval is not None and data.issue_date < approval.on:
+        raise InvalidInput(
+            f"Ngày văn bản trả lời {fmt_date(data.issue_date)} trước ngày dự thảo được duyệt: "
+            f"Bước {approval.step} · {approval.label} ngày {fmt_date(approval.on)}. Văn bản trả lời "
+            "chỉ ban hành được từ ngày đó.",
+            field="issue_date",
+        )
+    backdate_reason = _backdate_reason(config=config, data=data, today=today)
     summary = clean_text(data.summary, label="Trích yếu", field="summary")
     result = clean_text(data.result, label="Kết quả thực hiện", field="result", max_len=4000)
-    signer = clean_text(data.signer, label="Người ký", field="signer", required=False, max_len=255)
+    signer = clean_text(
+        data.signer, label="Người ký", field="signer", required=False, max_len=255, multiline=False
+    )
     key = ensure_unique_code(
         session=session, issuer=unit.code, year=data.issue_date.year, code=code, label="Số/ký hiệu văn bản trả lời"
     )
@@ -191,13 +252,26 @@ def prepare_reply(*, session: Session, actor: Actor, task: Task, data: ReplyCrea
         task_id=task.id,
         created_by=actor.user_id,
         created_at=now,
+        entered_on=today,
+        backdate_reason=backdate_reason,
+    )
+
+
+def backdate_note(reply: Document) -> str:
+    """The flag of a backdated reply in words: both dates and the clerk's reason (the journal)."""
+    entered = reply.entered_on or local_date(reply.created_at)
+    return (
+        f"{BACKDATED_REPLY}: văn bản ngày {fmt_date(reply.issue_date)}, nhập ngày {fmt_date(entered)} "
+        f"({(entered - reply.issue_date).days} ngày sau). Lý do ghi lùi ngày: {reply.backdate_reason}"
     )
 
 
 def _apply_reply(ctx: ActionContext, data: ReplyInput) -> ActionOutcome:
     option = next(o for o in _options(ctx) if o.issue_reply)
     flow, workflow, tr = _resolve(ctx, option.flow_id, option.transition, option.workflow)
-    reply = prepare_reply(session=ctx.session, actor=ctx.actor, task=ctx.task, data=data, now=ctx.now)
+    reply = prepare_reply(
+        session=ctx.session, actor=ctx.actor, config=ctx.config, task=ctx.task, flow=flow, data=data, now=ctx.now
+    )
     note = clean_text(data.note, label="Ý kiến xử lý", field="note", required=tr.note_required)
     applied = apply_step(
         session=ctx.session,
@@ -226,7 +300,9 @@ def _apply_reply(ctx: ActionContext, data: ReplyInput) -> ActionOutcome:
         task=ctx.task,
         action=EventAction.REPLIED,
         at=ctx.now,
-        note=f"Văn bản {reply.code} ngày {fmt_date(reply.issue_date)}: {reply.result}" + (f"\n{note}" if note else ""),
+        note=f"Văn bản {reply.code} ngày {fmt_date(reply.issue_date)}: {reply.result}"
+        + (f"\n{backdate_note(reply)}" if reply.backdate_reason is not None else "")
+        + (f"\n{note}" if note else ""),
         from_unit_id=ctx.actor.unit_id,
         to_unit_id=office_unit(session=ctx.session).id,
         flow_id=flow.id,
@@ -234,8 +310,9 @@ def _apply_reply(ctx: ActionContext, data: ReplyInput) -> ActionOutcome:
         step=tr.step,
         from_state=applied.from_state,
     )
+    flagged = f" ({BACKDATED_REPLY.lower()}, đã ghi lý do)" if reply.backdate_reason is not None else ""
     return ActionOutcome(
-        f"Đã ban hành văn bản trả lời {reply.code}; chờ Văn phòng UBND tỉnh xác nhận.", document_id=reply.id
+        f"Đã ban hành văn bản trả lời {reply.code}{flagged}; chờ Văn phòng UBND tỉnh xác nhận.", document_id=reply.id
     )
 
 

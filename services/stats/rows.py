@@ -7,7 +7,7 @@ is built here, so a row always shows the class the statistics count it in.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import select as sa_select
@@ -16,6 +16,8 @@ from sqlmodel import Session, col
 from models import Document, Task, TaskClass, TaskStatus
 from services.org.units import unit_names
 from services.stats.classify import TaskFacts, TaskState, classify, load_facts
+
+BACKDATED_REPLY = "Trả lời ghi lùi ngày"  # the flag's name wherever a backdated reply is shown
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,9 @@ class TaskRow:
     state: TaskState
     due_soon: bool
     days_left: int  # negative when overdue
+    # The reply that decides the class was dated back beyond reply_backdate_limit_days, with the
+    # clerk's reason: the lists name it ("Trả lời ghi lùi ngày") so a report can.
+    backdated_reply: bool = False
 
 
 
@@ -51,6 +56,7 @@ def task_row(
     state: TaskState,
     today: date,
     due_soon_days: int,
+    backdated_reply: bool = False,
 ) -> TaskRow:
     """A list line for a task in ``state`` as of ``today`` (days left and "due soon" from its deadline)."""
     days_left = (state.deadline - today).days
@@ -67,7 +73,38 @@ def task_row(
         state=state,
         due_soon=_due_soon(state, days_left, due_soon_days),
         days_left=days_left,
+        backdated_reply=backdated_reply,
     )
+
+
+def backdated_reply_dates(*, session: Session, task_ids: Collection[int]) -> dict[int, set[date]]:
+    """task id -> the dates of its replies flagged as backdated (entered with "Lý do ghi lùi ngày").
+
+    One indexed read per 900 ids of the tasks a list shows (a page), never a whole table.
+    """
+    ids = sorted(set(task_ids))
+    flagged: dict[int, set[date]] = {}
+    for start in range(0, len(ids), 900):
+        query = sa_select(col(Document.task_id), col(Document.issue_date)).where(
+            col(Document.task_id).in_(ids[start : start + 900]), col(Document.backdate_reason).is_not(None)
+        )
+        for task_id, issued in session.execute(query):
+            flagged.setdefault(task_id, set()).add(issued)
+    return flagged
+
+
+def mark_backdated(*, session: Session, rows: list[TaskRow]) -> list[TaskRow]:
+    """The rows, each marked when the reply that decides its class is flagged as backdated."""
+    flagged = (
+        backdated_reply_dates(session=session, task_ids=[r.task_id for r in rows])
+        if len(rows) <= _WHOLE_TABLE_FROM
+        else _flagged_everywhere(session)
+    )
+    if not flagged:
+        return rows
+    return [
+        replace(r, backdated_reply=True) if r.state.reply_date in flagged.get(r.task_id, ()) else r for r in rows
+    ]
 
 
 def _due_soon(state: TaskState, days_left: int, due_soon_days: int) -> bool:
@@ -111,11 +148,18 @@ def build_rows(
         if len(ids) > _WHOLE_TABLE_FROM
         else [base.where(col(Task.id).in_(ids[start : start + 900])) for start in range(0, len(ids), 900)]
     )
+    # replies flagged as backdated: those of the ids, or (many ids) every flagged one, few in all
+    flagged = (
+        backdated_reply_dates(session=session, task_ids=ids)
+        if len(ids) <= _WHOLE_TABLE_FROM
+        else _flagged_everywhere(session)
+    )
     for query in queries:
         for task_id, content, status, code, issued, summary in session.execute(query):
             if task_id not in wanted:
                 continue
             fact = facts[task_id]
+            state = classify(fact, today)
             rows.append(
                 task_row(
                     task_id=task_id,
@@ -127,12 +171,22 @@ def build_rows(
                     lead_unit_id=fact.lead_unit_id,
                     lead_unit_name=units.get(fact.lead_unit_id, "?"),
                     status=TaskStatus(status),
-                    state=classify(fact, today),
+                    state=state,
                     today=today,
                     due_soon_days=due_soon_days,
+                    backdated_reply=state.reply_date in flagged.get(task_id, ()),
                 )
             )
     return rows
+
+
+def _flagged_everywhere(session: Session) -> dict[int, set[date]]:
+    """Every flagged reply's task and date: few rows (a flag is the exception), read in one pass."""
+    flagged: dict[int, set[date]] = {}
+    query = sa_select(col(Document.task_id), col(Document.issue_date)).where(col(Document.backdate_reason).is_not(None))
+    for task_id, issued in session.execute(query):
+        flagged.setdefault(task_id, set()).add(issued)
+    return flagged
 
 
 def _urgency(state: TaskState, due_soon: bool, days_left: int, task_id: int) -> tuple[int, int, int]:

@@ -20,7 +20,7 @@ from services.infra.errors import InvalidInput, PermissionDenied
 from services.stats import span_figures
 from services.stats.classify import TaskState
 from services.stats.period import Period, in_scope, make_period, period_or_default
-from services.stats.rows import TaskRow, task_row
+from services.stats.rows import TaskRow, mark_backdated, task_row
 
 __all__ = [  # the period and its scope live in services.stats.period; readers find them here too
     "Dashboard",
@@ -159,7 +159,7 @@ def _rows(
     limit: int | None = None,
     counts: dict[TaskClass, int] | None = None,
 ) -> list[TaskRow]:
-    return [
+    rows = [
         task_row(
             task_id=r.task_id,
             document_id=r.document_id,
@@ -186,6 +186,7 @@ def _rows(
             counts=counts,
         )
     ]
+    return mark_backdated(session=session, rows=rows)  # the page's replies dated back, named in the list
 
 
 @dataclass(frozen=True)

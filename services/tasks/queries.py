@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from models import CloseReason, Document, Flow, OrgUnit, Permission, Task, TaskCoordinator
 from models.schemas import TaskFilters
 from services.access.permissions import Actor, can_view_task, visible_task_ids
+from services.infra.clock import local_date
 from services.infra.errors import InvalidInput, NotFound, PermissionDenied
 from services.infra.text import matches
 from services.journal.events import TimelineEntry, events_of
@@ -32,6 +33,12 @@ class ReplyInfo:
     result: str
     signer: str
     unit_name: str
+    entered_on: date | None = None  # the day it was entered (its own date is typed)
+    backdate_reason: str | None = None  # "Lý do ghi lùi ngày": the reply is flagged as backdated
+
+    @property
+    def backdated(self) -> bool:
+        return self.backdate_reason is not None
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,8 @@ def get_task_detail(*, session: Session, actor: Actor, task_id: int, today: date
             result=d.result,
             signer=d.signer,
             unit_name=units.get(d.unit_id or 0, "?"),
+            entered_on=d.entered_on or local_date(d.created_at),
+            backdate_reason=d.backdate_reason,
         )
         for d in session.exec(
             select(Document).where(Document.task_id == task_id).order_by(Document.issue_date, Document.id)  # type: ignore[arg-type]

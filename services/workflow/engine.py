@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from models import EventAction, Flow, OrgUnit, Role, Task, TaskStatus, User
+from models import EventAction, Flow, OrgUnit, Role, Task, TaskEvent, TaskStatus, User
 from services.access.permissions import Actor
 from services.config.loader import AppConfig
 from services.config.workflows import ActorUnit, TransitionDef, WorkflowDef
+from services.infra.clock import local_date
 from services.infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.infra.text import clean_text
 from services.journal.events import record_event
@@ -210,6 +211,38 @@ def main_flow(*, session: Session, task_id: int) -> Flow | None:
     return session.exec(
         select(Flow).where(Flow.task_id == task_id, col(Flow.parent_flow_id).is_(None)).order_by(col(Flow.id).desc())
     ).first()
+
+
+@dataclass(frozen=True)
+class DraftApproval:
+    """The step that put a flow where its reply is issued: the leader's approval of the draft
+    (duyệt, phê duyệt ban hành), as the journal recorded it."""
+
+    on: date  # the day it was taken (Vietnam)
+    step: int
+    label: str
+
+
+def draft_approval(*, session: Session, config: AppConfig, flow: Flow) -> DraftApproval | None:
+    """When the draft of the reply issued on ``flow`` was approved, from the journal.
+
+    Only a step moves a flow, and each step writes one STEP row on that flow (sub flows started
+    or closed by it write rows on their own flows), so the latest STEP row of the flow is the
+    step into the state the reply is issued from, whatever a unit's own workflow calls it. A
+    reply dated before it would be a document issued before anybody approved it.
+    """
+    if flow.id is None:
+        return None
+    event = session.exec(
+        select(TaskEvent)
+        .where(TaskEvent.flow_id == flow.id, TaskEvent.action == EventAction.STEP)
+        .order_by(col(TaskEvent.at).desc(), col(TaskEvent.id).desc())
+    ).first()
+    if event is None or event.transition is None:
+        return None
+    tr = _workflow(config, flow.workflow).transitions.get(event.transition)
+    label = tr.label if tr is not None else event.transition
+    return DraftApproval(on=local_date(event.at), step=event.step or (tr.step if tr else 0), label=label)
 
 
 def unit_holds_task(*, session: Session, unit_id: int, task_id: int) -> bool:

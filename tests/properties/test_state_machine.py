@@ -40,6 +40,7 @@ from models import (
     ConfirmOutcome,
     Document,
     DocumentKind,
+    EventAction,
     Extension,
     Flow,
     RequestStatus,
@@ -57,6 +58,7 @@ from models.schemas import (
 )
 from services.access.permissions import Actor, build_actor
 from services.actions.registry import REGISTRY, ActionResult, offers, perform, refusal_of
+from services.infra.clock import local_date
 from services.infra.errors import InvalidInput, NotFound, ServiceError
 from services.stats.statistics import make_period, unit_statistics
 from services.tasks.assignment import create_assignment
@@ -275,16 +277,34 @@ class TaskLives(RuleBasedStateMachine):
             inputs["reply"] = self.draw_reply(data, task_id)
         return inputs
 
-    def draw_reply(self, data: st.DataObject, task_id: int) -> ReplyCreate:
+    def draw_reply(self, data: st.DataObject, task_id: int, *, reason: bool = True) -> ReplyCreate:
+        """A reply dated between the earliest day the rules allow and today: not before the task
+        was assigned, the last "not done" verdict, nor the approval of its draft (the step that
+        brought the main flow to the reply); dated back further than ``reply_backdate_limit_days``
+        it carries "Lý do ghi lùi ngày" (unless ``reason`` is False: then it must be refused)."""
         m = self.model[task_id]
-        earliest = max(m.assigned_on, m.not_done_on or m.assigned_on)
+        earliest = max(m.assigned_on, m.not_done_on or m.assigned_on, self.approved_on(task_id) or m.assigned_on)
         back = data.draw(st.integers(0, max(0, (self.today - earliest).days)), label="reply age")
+        behind = back > self.config.app.reply_backdate_limit_days
         return ReplyCreate(
             code=f"{self.next_number()}/BC",
             issue_date=self.today - timedelta(days=back),
             summary="Báo cáo kết quả",
             result="Đã thực hiện",
+            backdate_reason="Văn bản ký trước, vào sổ sau" if behind and reason else "",
         )
+
+    def approved_on(self, task_id: int) -> date | None:
+        """The day of the latest step on the task's active main flow, as the journal has it."""
+        mains = self.active_main(task_id)
+        if not mains:
+            return None
+        moment = self.session.exec(
+            select(TaskEvent.at)
+            .where(TaskEvent.flow_id == mains[-1].id, TaskEvent.action == EventAction.STEP)
+            .order_by(col(TaskEvent.at).desc(), col(TaskEvent.id).desc())
+        ).first()
+        return local_date(moment) if moment is not None else None
 
     # --- what a successful action changes in the model (the precise rules and any_action) ---------
 
@@ -523,10 +543,14 @@ class TaskLives(RuleBasedStateMachine):
             for flow in self.active_main(task_id)
             for wf_key, key in self.candidates(flow)
         )
-        data_reply = self.draw_reply(data, task_id)
+        withhold = data.draw(st.integers(0, 4), label="withhold the backdate reason?") == 0
+        data_reply = self.draw_reply(data, task_id, reason=not withhold)
+        unexplained = (self.today - data_reply.issue_date).days > self.config.app.reply_backdate_limit_days and (
+            not data_reply.backdate_reason
+        )
         done = self.attempt(
             "issue_reply",
-            m.status == OPEN and at_last_step,
+            m.status == OPEN and at_last_step and not unexplained,
             lambda: issue_reply(
                 session=self.session,
                 actor=actor,

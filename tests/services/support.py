@@ -212,17 +212,22 @@ def reply_data(code: str, on: date) -> ReplyCreate:
 def reply(
     runtime: Runtime, session: Session, task_id: int, *, code: str, on: date, entered: date | None = None
 ) -> Document:
-    """Walk the lead unit's flow and have its clerk issue a reply dated ``on`` (steps and reply
-    entered into the system on ``entered``, default the same day)."""
-    now = at(entered or on)
-    team = walk_to_issue(runtime, session, task_id, now=now)
+    """Walk the lead unit's flow and have its clerk issue a reply dated ``on``, entered into the
+    system on ``entered`` (default the same day). The steps still to take before it are taken on
+    ``on`` (a reply is never dated before its draft was approved); a reply entered more than
+    ``reply_backdate_limit_days`` after its date carries a reason ("Lý do ghi lùi ngày")."""
+    entered = entered or on
+    team = walk_to_issue(runtime, session, task_id, now=at(on))
+    behind = (entered - on).days > runtime.config.app.reply_backdate_limit_days
     return issue_reply(
         session=session,
         actor=team.clerk,
         config=runtime.config,
         task_id=task_id,
-        now=now,
-        data=reply_data(code, on),
+        now=at(entered),
+        data=reply_data(code, on).model_copy(
+            update={"backdate_reason": "Văn bản ký trước, vào sổ sau" if behind else ""}
+        ),
     )
 
 
