@@ -36,7 +36,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from models import AuthEventKind, SessionEndReason
-from services.access.audit import record_event
+from services.access.audit import record_refusal
 from services.access.auth import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -207,7 +207,7 @@ def _login_page(
 def _journal_refusal(request: Request, *, username: str, detail: str) -> None:
     rt = runtime()
     with Session(rt.engine) as session:
-        record_event(
+        record_refusal(
             session=session,
             kind=AuthEventKind.CSRF_REFUSED,
             at=clock(),

@@ -63,6 +63,42 @@ def record_event(
     return event
 
 
+REPEAT_QUIET = timedelta(minutes=1)
+
+
+def record_refusal(
+    *,
+    session: Session,
+    kind: AuthEventKind,
+    at: datetime,
+    username: str = "",
+    user_id: int | None = None,
+    ip: str = "",
+    detail: str = "",
+) -> bool:
+    """Journal a refused request (a throttled attempt, a form refused for CSRF) unless the same
+    kind for the same name from the same address was journalled within ``REPEAT_QUIET``; commits.
+
+    The log only grows and cannot be cleaned: somebody hammering a locked account, or a page of
+    another site posting in a loop, must not write a row per request. Failures, lockouts, logins
+    and logouts are always journalled (``record_event``). Returns whether a row was written."""
+    name, address = username.strip().lower()[:64], ip[:64]
+    recent = session.exec(
+        select(AuthEvent.id)
+        .where(
+            AuthEvent.kind == kind,
+            AuthEvent.username == name,
+            AuthEvent.ip == address,
+            col(AuthEvent.at) > at - REPEAT_QUIET,
+        )
+        .limit(1)
+    ).first()
+    if recent is not None:
+        return False
+    record_event(session=session, kind=kind, at=at, username=name, user_id=user_id, ip=address, detail=detail)
+    return True
+
+
 @dataclass(frozen=True)
 class AuthEventRow:
     """One event as the admin page lists it."""

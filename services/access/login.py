@@ -13,7 +13,7 @@ from enum import StrEnum
 from sqlmodel import Session, select
 
 from models import AuthEventKind, User
-from services.access.audit import record_event
+from services.access.audit import record_event, record_refusal
 from services.access.auth import authenticate, normalise_username
 from services.access.sessions import start_session
 from services.access.throttle import Refusal, check, record_failure, record_success
@@ -43,7 +43,7 @@ def _user(session: Session, account: str) -> User | None:
 
 def _refused(session: Session, refusal: Refusal, account: str, ip: str, now: datetime) -> LoginResult:
     known = _user(session, account)
-    record_event(
+    record_refusal(
         session=session,
         kind=AuthEventKind.THROTTLED,
         at=now,
@@ -67,7 +67,8 @@ def attempt_login(
 ) -> LoginResult:
     """Check the throttle, then the password; on success open a session. Everything is
     journalled in the audit log and committed. A throttled attempt is refused without looking
-    at the password (a correct one during a lockout is refused too) and is not counted."""
+    at the password (a correct one during a lockout is refused too) and is not counted; the
+    same name refused from the same address is journalled once a minute at most."""
     account = normalise_username(username)
     refusal = check(session=session, account=account, address=ip, rules=rules, now=now)
     if refusal is not None:

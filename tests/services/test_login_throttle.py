@@ -208,3 +208,18 @@ def test_parallel_failures_are_all_counted(runtime: Runtime, session: Session) -
     assert failures(session, ThrottleScope.ADDRESS, "10.0.0.99") == threads
     # the account's lock (at 6) and the address's (at 12) each began in exactly one thread
     assert sum(started) == 2
+
+
+def test_hammering_a_locked_name_writes_a_row_a_minute_not_a_row_a_request(session: Session, clerk: Actor) -> None:
+    """The log cannot be cleaned, so refusals of one name from one address are journalled once a
+    minute; every real failure still is."""
+    for i in range(6):
+        attempt(session, s(100 * i))  # locked at s(500) until s(1400)
+    for second in range(0, 150, 5):  # 30 refused attempts over two and a half minutes
+        assert attempt(session, s(600 + second), PASSWORD).outcome is LoginOutcome.REFUSED
+    attempt(session, s(700), ip="10.0.0.8")  # another address: journalled on its own
+    throttled = session.exec(
+        select(AuthEvent.at, AuthEvent.ip).where(AuthEvent.kind == AuthEventKind.THROTTLED).order_by(col(AuthEvent.id))
+    ).all()
+    assert [(at, ip) for at, ip in throttled] == [(s(600), IP), (s(660), IP), (s(720), IP), (s(700), "10.0.0.8")]
+    assert kinds(session).count(AuthEventKind.LOGIN_FAILED) == 6
