@@ -37,6 +37,7 @@ class Permission(StrEnum):
     TASK_REPLY = "task.reply"
     TASK_WRONG_UNIT = "task.wrong_unit"
     TASK_CONTRIBUTE = "task.contribute"
+    TASK_ARCHIVE = "task.archive"  # lưu kết thúc a task VP UBND took back as wrong unit
     DASHBOARD_VIEW = "dashboard.view"
     ADMIN = "admin"
 

@@ -1,7 +1,7 @@
 """Wrong unit (Điều 4.2): the unit says the task is not within its remit; VP UBND decides.
 
 Accepted: the task is completed administratively (closed, counted for nobody from that day),
-the unit may archive-close it, and VP UBND re-routes it as a new task of the same document to
+the unit's clerk may archive-close it, and VP UBND re-routes it as a new task of the same document to
 the right unit, linked to the old one. Refused: the unit keeps it, with VP UBND's reason.
 """
 
@@ -169,7 +169,7 @@ def _apply_accept(ctx: ActionContext, data: WrongUnitAcceptInput) -> ActionOutco
     )
 
 
-# --- the former lead unit's lưu kết thúc ----------------------------------------------------------
+# --- the former lead unit's lưu kết thúc (its văn thư: task.archive in config/roles.yaml) ------------
 
 
 def _check_archive(ctx: ActionContext, data: ArchiveInput | None) -> ServiceError | None:
@@ -229,7 +229,9 @@ WRONG_UNIT_REFUSE = TaskAction(
 ARCHIVE = TaskAction(
     key=ActionKey.ARCHIVE,
     input_model=ArchiveInput,
-    permission=Permission.UNIT_TASKS_VIEW,
+    # the roles config/roles.yaml grants it (the văn thư, who keeps the register), not everyone
+    # who may read the unit's tasks: filing a document away is a step of its own
+    permission=Permission.TASK_ARCHIVE,
     scope=Scope.LEAD_UNIT,  # the former lead unit of a task closed as wrong unit
     denied="Vai trò của bạn không lưu kết thúc văn bản.",
     outside="Chỉ đơn vị đã được giao lưu kết thúc văn bản này.",

@@ -126,6 +126,33 @@ def _unfinished_children(session: Session, config: AppConfig, flow: Flow) -> lis
     return [c for c in _children(session, flow) if not _workflow(config, c.workflow).states[c.state].final]
 
 
+def _archivable(session: Session, config: AppConfig, flow: Flow, tr: TransitionDef) -> list[tuple[Flow, TransitionDef]]:
+    """The sub flows a step's ``archive_subflows`` closes, each with its lưu kết thúc transition."""
+    if tr.archive_subflows is None:
+        return []
+    found = []
+    for child in _children(session, flow):
+        sub_tr = _workflow(config, child.workflow).transitions.get(tr.archive_subflows)
+        if sub_tr is not None and child.state in sub_tr.from_states:
+            found.append((child, sub_tr))
+    return found
+
+
+def _archive_refused(session: Session, config: AppConfig, actor: Actor, flow: Flow, tr: TransitionDef) -> str | None:
+    """Why the actor may not lưu kết thúc a sub flow this step would close, else None.
+
+    Lưu kết thúc is a transition of its own in workflows.yaml, with its own ``roles`` and
+    ``actor_unit``; fired as the effect of a parent step it must still be fired by whom it names,
+    or a step offered to one role would close documents the configuration reserves for another.
+    """
+    for child, sub_tr in _archivable(session, config, flow, tr):
+        if not _actor_may(session, actor, child, sub_tr):
+            roles = ", ".join(config.role_label(r) for r in sub_tr.roles)
+            where = "đơn vị cha" if sub_tr.actor_unit is ActorUnit.PARENT else "đơn vị đang xử lý"
+            return f"Bước “{tr.label}” lưu kết thúc văn bản của đơn vị trực thuộc, việc dành cho {roles} của {where}."
+    return None
+
+
 def _task_open(task: Task, flow: Flow) -> bool:
     if not flow.active or task.status in (TaskStatus.DONE, TaskStatus.CLOSED):
         return False
@@ -160,6 +187,8 @@ def available_steps(*, session: Session, actor: Actor, config: AppConfig, task_i
             if not _actor_may(session, actor, flow, tr):
                 continue
             if tr.wait_subflows and _unfinished_children(session, config, flow):
+                continue
+            if _archive_refused(session, config, actor, flow, tr) is not None:
                 continue
             assert flow.id is not None
             actions.append(
@@ -338,6 +367,9 @@ def resolve_step(
         if waiting:
             names = ", ".join(u.short_name for u in (session.get(OrgUnit, c.unit_id) for c in waiting) if u)
             raise Conflict(f"Còn phòng, đơn vị trực thuộc chưa xử lý xong: {names}.")
+    archive_refusal = _archive_refused(session, config, actor, flow, tr)
+    if archive_refusal is not None:
+        raise PermissionDenied(archive_refusal)
     return flow, wf_key, tr
 
 
@@ -440,10 +472,7 @@ def apply_step(
                 step=tr.step,
             )
     if tr.archive_subflows is not None:
-        for child in _children(session, flow):
-            sub_tr = _workflow(config, child.workflow).transitions.get(tr.archive_subflows)
-            if sub_tr is None or child.state not in sub_tr.from_states:
-                continue
+        for child, sub_tr in _archivable(session, config, flow, tr):
             archived_from = child.state
             child.state = sub_tr.to
             child.updated_at = now

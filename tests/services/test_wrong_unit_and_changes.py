@@ -551,7 +551,7 @@ def test_accepted_wrong_unit_closes_the_task_and_reroutes_it(
         session,
         Conflict,
         "Văn bản đã được lưu kết thúc.",
-        lambda: archive_wrong_unit(session=session, actor=fin_staff.leader, task_id=old_id, now=at(date(2026, 3, 12))),
+        lambda: archive_wrong_unit(session=session, actor=fin_staff.clerk, task_id=old_id, now=at(date(2026, 3, 12))),
     )
     bench = task_workbench(session=session, actor=fin_staff.clerk, config=runtime.config, task_id=old_id)
     assert bench.can(ActionKey.ARCHIVE) is False
