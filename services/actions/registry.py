@@ -86,6 +86,13 @@ def parse_input(action: AnyAction, data: BaseModel | Mapping[str, Any] | None) -
 
 
 def _context(*, session: Session, actor: Actor, config: AppConfig, task_id: int, now: datetime) -> ActionContext:
+    """The task, if the actor may see it (``can_view_task``); else NotFound, and nothing else.
+
+    This runs before anything that reads the task's state: the input, ``expected_version``, the
+    guard (its "already done", "not at this step yet", a flow's state), so a task the actor may
+    not see answers exactly as a task that does not exist, whatever state it is in and whatever
+    flow or input the request names. Nobody learns from a refusal where another unit's task stands.
+    """
     task = get_visible_task(session=session, actor=actor, task_id=task_id)
     return ActionContext(session=session, actor=actor, config=config, task=task, now=now)
 
