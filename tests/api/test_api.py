@@ -253,6 +253,7 @@ def test_task_search_filters_and_visibility(world: World) -> None:
         "due_soon": False,
         "awaiting_confirmation": False,
         "reply_date": None,
+        "backdated_reply": False,
     }
 
     def ids(**params: Any) -> list[int]:
@@ -438,6 +439,9 @@ def test_a_whole_task_loop_through_the_api(world: World) -> None:
     assert isinstance(answer["document_id"], int)
     assert answer["task"]["status"] == "replied" and answer["task"]["awaiting_confirmation"] is True
     assert [(r["code"], r["result"]) for r in answer["task"]["replies"]] == [("45/BC-STC", "Đã giải ngân 92% kế hoạch")]
+    # entered the day it is dated: not dated back, no flag
+    assert [(r["entered_on"], r["backdate_reason"]) for r in answer["task"]["replies"]] == [(TODAY.isoformat(), None)]
+    assert answer["task"]["backdated_reply"] is False
 
     # 6. VP UBND confirms: done on time
     bad = tracker.post(f"/tasks/{task_id}/actions/confirm", json={"outcome": "xong"})

@@ -72,6 +72,10 @@ class TaskItem(_Out):
     due_soon: bool
     awaiting_confirmation: bool = Field(description="Đã trả lời, chờ Văn phòng UBND xác nhận")
     reply_date: date | None
+    backdated_reply: bool = Field(
+        description="Văn bản trả lời quyết định loại thống kê là trả lời ghi lùi ngày (nhập muộn quá "
+        "reply_backdate_limit_days ngày so với ngày văn bản, có lý do)"
+    )
 
 
 class TaskList(_Out):
@@ -102,6 +106,8 @@ class ReplyOut(_Out):
     result: str
     signer: str
     unit_name: str
+    entered_on: date | None = Field(description="Ngày nhập văn bản trả lời vào phần mềm")
+    backdate_reason: str | None = Field(description="Lý do ghi lùi ngày; có: trả lời ghi lùi ngày")
 
 
 class FlowOut(_Out):
@@ -250,6 +256,7 @@ def task_item(row: TaskRow, codes: dict[int, str]) -> TaskItem:
         due_soon=row.due_soon,
         awaiting_confirmation=row.state.awaiting_confirmation,
         reply_date=row.state.reply_date,
+        backdated_reply=row.backdated_reply,
     )
 
 
@@ -321,6 +328,8 @@ def task_detail(
                 result=r.result,
                 signer=r.signer,
                 unit_name=r.unit_name,
+                entered_on=r.entered_on,
+                backdate_reason=r.backdate_reason,
             )
             for r in detail.replies
         ],
