@@ -72,7 +72,7 @@ st.dataframe(
         "Nội dung nhiệm vụ": st.column_config.TextColumn(width=260),
         "Hạn xử lý": st.column_config.TextColumn(width=85),
         "Văn bản trả lời": st.column_config.TextColumn(width=165),
-        "Trả lời": st.column_config.TextColumn(width=75),
+        "Trả lời": st.column_config.TextColumn(width=150),  # "… · trả lời ghi lùi ngày" fits
     },
 )
 

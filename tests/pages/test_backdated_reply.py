@@ -45,8 +45,9 @@ def bw(tmp_path: Path) -> Iterator[World]:
 
 
 def _unescaped(text: str) -> str:
-    """What the reader sees of escaped markdown: the backslash escapes and HTML entities undone."""
-    return html.unescape(re.sub(r"\\(.)", r"\1", text))
+    """What the reader sees of escaped markdown: the backslash escapes, HTML entities and invisible
+    word joiners (which break autolinks) undone."""
+    return html.unescape(re.sub(r"\\(.)", r"\1", text)).replace("\u2060", "")
 
 
 def _not_interpreted(raw: str) -> None:
