@@ -11,12 +11,13 @@ import streamlit as st
 
 from models import AuthEventKind
 from services.access.audit import KIND_LABELS, list_events
+from services.access.auth import normalise_username
 from services.access.sessions import SessionLimits, accounts_with_sessions, end_sessions_by_admin
 from services.infra.clock import fmt_datetime
 from services.infra.errors import ServiceError
 from ui.format import md_escape
 from ui.runtime import config, db, require_actor, today
-from ui.url_state import init_from_url, write_to_url
+from ui.url_state import init_from_url, parse_url_date, write_to_url
 
 MESSAGE_KEY = "security_log_message"
 ALL_KINDS = ""
@@ -33,8 +34,8 @@ if message := st.session_state.pop(MESSAGE_KEY, None):
 now = today()
 init_from_url("security_log_user", "user", "", str)
 init_from_url("security_log_kind", "kind", ALL_KINDS, lambda raw: AuthEventKind(raw).value if raw else ALL_KINDS)
-init_from_url("security_log_from", "from", now - timedelta(days=7), date.fromisoformat)
-init_from_url("security_log_to", "to", now, date.fromisoformat)
+init_from_url("security_log_from", "from", now - timedelta(days=7), parse_url_date)
+init_from_url("security_log_to", "to", now, parse_url_date)
 with st.form("security_log_filters"):
     c1, c2, c3, c4 = st.columns([1.2, 1.2, 1, 1])
     c1.text_input("Tên đăng nhập", key="security_log_user", placeholder="Tất cả")
@@ -47,7 +48,7 @@ with st.form("security_log_filters"):
     c3.date_input("Từ ngày", format="DD/MM/YYYY", key="security_log_from")
     c4.date_input("Đến ngày", format="DD/MM/YYYY", key="security_log_to")
     st.form_submit_button("Lọc", type="primary")
-username: str = st.session_state.security_log_user.strip().lower()
+username: str = normalise_username(st.session_state.security_log_user)  # a NUL from the URL: removed
 kind_value: str = st.session_state.security_log_kind
 date_from: date = st.session_state.security_log_from
 date_to: date = st.session_state.security_log_to
@@ -71,7 +72,7 @@ try:
         )
         accounts = accounts_with_sessions(session=session, actor=actor, limits=SessionLimits.of(config().app.login))
 except ServiceError as exc:
-    st.error(exc.message)
+    st.error(md_escape(exc.message))
     st.stop()
 
 if not events:
@@ -115,7 +116,7 @@ if submitted and chosen is not None:
                 session=session, actor=actor, user_id=int(chosen), ip=address if isinstance(address, str) else ""
             )
     except ServiceError as exc:
-        st.error(exc.message)
+        st.error(md_escape(exc.message))
     else:
         name = next((a.username for a in accounts if a.user_id == chosen), str(chosen))
         st.session_state[MESSAGE_KEY] = f"Đã kết thúc {count} phiên đăng nhập của tài khoản {md_escape(name)}."

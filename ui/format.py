@@ -125,6 +125,10 @@ def chart_frame(report: StatisticsReport, config: AppConfig) -> pd.DataFrame:
 # Escaped wherever they are: emphasis, code, links and images, tables, strikethrough, LaTeX ($),
 # HTML (< > as entities, so no "<img" is left in the markdown at all), entities and escapes.
 _MD_ALWAYS = frozenset("\\`*_{}[]|~$!")
+# GFM turns "http://…", "www.…" and "a@b.vn" into links, and Streamlit ":smile:" into an emoji,
+# after parsing: no escape stops them. A word joiner (U+2060, invisible, never stored: models/text.py
+# removes it from input) inside the pattern does.
+_JOINER = "\u2060"
 _MD_ENTITY = re.compile(r"#?[A-Za-z0-9]+;")  # "&lt;" would show "<": its "&" is escaped ("Sở TT&TT" is left)
 _MD_ENTITIES = {"<": "&lt;", ">": "&gt;"}
 # At the start of a line (after spaces): headings, lists, quotes, setext underlines, ordered lists.
@@ -137,17 +141,21 @@ def _md_line(line: str) -> str:
         after = line[i + 1] if i + 1 < len(line) else ""
         if ch in _MD_ENTITIES:
             out.append(_MD_ENTITIES[ch])
+        elif ch == ":" and after != "" and not after.isspace():
+            # ":red[…]" (a directive: the escape), ":smile:", ":material/…:" and "http://" (found in
+            # the text after parsing, escapes or not: the invisible word joiner breaks them)
+            out.append("\\:" + _JOINER)
         elif (
             ch in _MD_ALWAYS
-            # ":smile:", ":red[…]", ":material/…:" (Streamlit's directives), "http://" (autolinks)
-            or (ch == ":" and after != "" and not after.isspace())
-            # "evil.example", "www.x": no autolink (a sentence's ". " stays as it is)
-            or (ch == "." and after.isalnum())
             # "](": the "]" is escaped already; the "(" too, so no "](http" is left at all
             or (ch == "(" and i > 0 and line[i - 1] == "]")
             or (ch == "&" and _MD_ENTITY.match(line, i + 1) is not None)
         ):
             out.append("\\" + ch)
+        elif ch == "@" and (after.isalnum() or after == "_"):  # "a@b.vn" is not turned into a mailto link
+            out.append("@" + _JOINER)
+        elif ch == "." and line[max(0, i - 3) : i].lower() == "www":  # nor "www.x" into a link
+            out.append(_JOINER + ".")
         else:
             out.append(ch)
     escaped = "".join(out)
@@ -167,9 +175,11 @@ def _md_line(line: str) -> str:
 def md_escape(text: str) -> str:
     """User text for any element that reads Markdown (st.markdown, st.caption, st.error …, a
     widget's or a page link's label, an st.table cell), shown exactly as typed, never interpreted:
-    no link, no image fetched from another server, no HTML, no LaTeX, no heading or list. Line
-    breaks stay line breaks. Ordinary punctuation (", ", ". ", "(", "-" inside a line) is left as
-    it is, so a sentence reads the same in the markdown source as on the page."""
+    no link (not even a bare URL), no image fetched from another server, no HTML, no LaTeX, no
+    emoji or icon code, no heading or list. Line breaks stay line breaks. Ordinary punctuation
+    (", ", ". ", "(", "-" inside a line) is left as it is, so a sentence reads the same in the
+    markdown source as on the page; a URL or an e-mail address shows with an invisible word joiner
+    in it (see ``_JOINER``)."""
     return "  \n".join(_md_line(line) for line in text.split("\n"))
 
 

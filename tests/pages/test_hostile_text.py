@@ -229,7 +229,7 @@ ESCAPED_SHORT = md_escape(SHORT)
 
 def test_the_escape_round_trips() -> None:
     """What the checks look for is the payload escaped, not the payload changed: unescaping gives it back."""
-    unescaped = re.sub(r"\\(.)", r"\1", ESCAPED).replace("&lt;", "<").replace("&gt;", ">")
+    unescaped = re.sub(r"\\(.)", r"\1", ESCAPED).replace("&lt;", "<").replace("&gt;", ">").replace("\u2060", "")
     assert unescaped == PAYLOAD
     for pattern in FORBIDDEN:
         assert pattern.search(PAYLOAD), pattern.pattern  # each check would catch the raw payload
@@ -345,8 +345,9 @@ def test_a_refusal_quoting_the_typed_code_is_escaped(hostile: World) -> None:
         ("    mã", "\u00a0\u00a0\u00a0\u00a0mã"),
         ("Tỷ lệ a <b và c> d", "Tỷ lệ a &lt;b và c&gt; d"),
         ("$x^2$ ~~a~~ `c` |t|", "\\$x^2\\$ \\~\\~a\\~\\~ \\`c\\` \\|t\\|"),
-        (":red[x] :smile: a: b", "\\:red\\[x\\] \\:smile: a: b"),
-        ("www.evil.example http://x.y", "www\\.evil\\.example http\\://x\\.y"),
+        (":red[x] :smile: a: b", "\\:\u2060red\\[x\\] \\:\u2060smile: a: b"),
+        # bare URLs and e-mail addresses: GFM links them after parsing, a word joiner stops it
+        ("www.evil.example http://x.y a@b.vn", "www\u2060.evil.example http\\:\u2060//x.y a@\u2060b.vn"),
         ("[a](b) ![i](c)", "\\[a\\]\\(b) \\!\\[i\\]\\(c)"),
         ("a\\b", "a\\\\b"),
     ],
