@@ -24,7 +24,6 @@ class Settings(BaseSettings):
     data_dir: Path = ROOT / "data"
     config_dir: Path = ROOT / "config"
     secret_key: str = ""  # signs the login cookie; empty: generated once into data_dir
-    session_hours: int = 12
     cookie_secure: bool = False  # set true behind HTTPS
     api_rate_limit: int = Field(default=120, ge=1)  # JSON API: requests per token per window
     api_rate_window_seconds: int = Field(default=60, ge=1)  # ... of this many seconds
