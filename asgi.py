@@ -11,6 +11,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount
 from streamlit.runtime.pages_manager import PagesManager
 
+from ui.errors import on_script_error
 from web.api.app import API_PREFIX, api
 from web.auth_routes import LoginRedirectMiddleware, routes
 from web.security_headers import SecurityHeadersMiddleware
@@ -26,4 +27,6 @@ app = st.App(
     routes=[*routes, Mount(API_PREFIX, app=api)],
     # The first is the outermost: every answer gets the headers, the login redirects included.
     middleware=[Middleware(SecurityHeadersMiddleware), Middleware(LoginRedirectMiddleware)],
+    # an error run_page (app.py) cannot catch still becomes an incident id, never a traceback
+    on_script_error=on_script_error,
 )

@@ -17,6 +17,7 @@ again as ``FragmentHandledException``: it is logged here with an id as well.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 from collections.abc import Callable
@@ -36,12 +37,29 @@ def new_incident_id() -> str:
     return secrets.token_hex(4)
 
 
+_REPORTED = "giaoviec_incident"  # set on an exception once reported, so it is never shown twice
+
+
 def report_incident(exc: BaseException) -> str:
     """Log ``exc`` with its full trace under a new incident id; show the id; return it."""
+    known = getattr(exc, _REPORTED, None)
+    if isinstance(known, str):
+        return known
     incident = new_incident_id()
     LOGGER.error("Sự cố %s: lỗi không mong muốn khi chạy trang", incident, exc_info=exc)
     st.error(INCIDENT_MESSAGE.format(incident=incident))
+    with contextlib.suppress(AttributeError):  # a type with __slots__: it is reported once anyway
+        setattr(exc, _REPORTED, incident)
     return incident
+
+
+def on_script_error(exc: Exception) -> bool:
+    """``st.App(on_script_error=…)``: what ``run_page`` cannot catch, in the server. A widget
+    callback's error, an error before the page runs (reading the user), and an error in a
+    fragment's own rerun (Giám sát's drill-down) are reported the same way. True: Streamlit draws
+    nothing of its own."""
+    report_incident(exc)
+    return True
 
 
 def run_page(run: Callable[[], object]) -> None:

@@ -150,3 +150,34 @@ def test_streamlit_control_flow_is_not_an_incident(world: World, caplog: pytest.
     assert not at.exception and values(at.error) == []
     _page(world, "stc.vanthu", DETAIL, {"id": "²"})  # st.stop
     assert [r for r in caplog.records if r.name == "giaoviec.incident"] == []
+
+
+def _reported_through_the_server_hook() -> None:
+    """What Streamlit does with ``st.App(on_script_error=…)`` (asgi.py) for an error run_page
+    cannot catch (a widget callback, a fragment's own rerun); then run_page meets the same error
+    again (a fragment's error re-raised in a full run)."""
+    import streamlit as st
+
+    from ui.errors import on_script_error, run_page
+
+    error = RuntimeError("lỗi trong một fragment")
+    st.session_state["suppressed"] = on_script_error(error)
+
+    def page() -> None:
+        raise error
+
+    run_page(page)
+
+
+def test_an_error_seen_by_the_server_hook_is_one_incident(caplog: pytest.LogCaptureFixture) -> None:
+    import asgi
+    from ui.errors import on_script_error
+
+    caplog.set_level(logging.ERROR, logger="giaoviec.incident")
+    at = AppTest.from_function(_reported_through_the_server_hook).run()
+    assert not at.exception
+    assert at.session_state["suppressed"] is True  # Streamlit draws nothing of its own
+    (message,) = values(at.error)  # one message, not one per report
+    assert INCIDENT.fullmatch(message) is not None
+    assert len([r for r in caplog.records if r.name == "giaoviec.incident"]) == 1
+    assert asgi.app._on_script_error is on_script_error  # the server really has the hook
