@@ -53,14 +53,16 @@ st.dataframe(
             "Mã": [p.task_id for p in pending],
             "Chờ (ngày)": [p.age_days for p in pending],
             "Đơn vị": [p.unit_name for p in pending],
-            "Văn bản giao": [p.assignment_code for p in pending],
-            "Nội dung nhiệm vụ": [p.content for p in pending],
-            "Hạn xử lý": [fmt_date(p.deadline) for p in pending],
-            "Văn bản trả lời": [f"{p.reply_code} ({fmt_date(p.reply_date)})" for p in pending],
+            # how the reply would count, and a backdated reply's flag, before the long texts: on a
+            # narrow screen the last columns are cut off
             "Trả lời": [
                 ("đúng hạn" if p.on_time else "trễ hạn") + (f" · {BACKDATED_REPLY.lower()}" if p.backdated else "")
                 for p in pending
             ],
+            "Văn bản giao": [p.assignment_code for p in pending],
+            "Nội dung nhiệm vụ": [p.content for p in pending],
+            "Hạn xử lý": [fmt_date(p.deadline) for p in pending],
+            "Văn bản trả lời": [f"{p.reply_code} ({fmt_date(p.reply_date)})" for p in pending],
         }
     ),
     hide_index=True,
@@ -68,11 +70,11 @@ st.dataframe(
         "Mã": st.column_config.NumberColumn(width=45, format="%d"),
         "Chờ (ngày)": st.column_config.NumberColumn(width=75),
         "Đơn vị": st.column_config.TextColumn(width=120),
+        "Trả lời": st.column_config.TextColumn(width=215),  # "đúng hạn · trả lời ghi lùi ngày" fits
         "Văn bản giao": st.column_config.TextColumn(width=105),
-        "Nội dung nhiệm vụ": st.column_config.TextColumn(width=260),
+        "Nội dung nhiệm vụ": st.column_config.TextColumn(width=220),
         "Hạn xử lý": st.column_config.TextColumn(width=85),
         "Văn bản trả lời": st.column_config.TextColumn(width=165),
-        "Trả lời": st.column_config.TextColumn(width=150),  # "… · trả lời ghi lùi ngày" fits
     },
 )
 
