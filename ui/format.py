@@ -27,13 +27,22 @@ STATS_COLUMNS = [
 
 
 _AWAITING = "Chờ xác nhận ({})"
+# VP UBND's last verdict was "Chưa hoàn thành": the pill says so, in the colour of the class the
+# task counts in now (its words short enough for the lists' "Tình trạng" column).
+SENT_BACK_ON_TIME = "Bị trả lại · trong hạn"
+SENT_BACK_DUE_SOON = "Bị trả lại · sắp đến hạn"
+SENT_BACK_OVERDUE = "Bị trả lại · quá hạn"
 DUE_SOON = "Sắp đến hạn"
 DUE_SOON_COLOUR = "#ef6c00"
 BACKDATED_COLOUR = "#6a1b9a"  # the marker of a reply dated back with a reason (its own colour)
 
 
 def situation(row: TaskRow, config: AppConfig) -> str:
-    """Where a task stands, short: 'Chờ xác nhận', 'Sắp đến hạn', else the class label (config)."""
+    """Where a task stands, short: 'Chờ xác nhận', 'Bị trả lại', 'Sắp đến hạn', else the class label."""
+    if row.sent_back:
+        if row.state.task_class is TaskClass.OPEN_OVERDUE:
+            return SENT_BACK_OVERDUE
+        return SENT_BACK_DUE_SOON if row.due_soon else SENT_BACK_ON_TIME
     if row.state.awaiting_confirmation:
         answered_in_time = row.state.task_class is TaskClass.OPEN_ON_TIME
         return _AWAITING.format("trả lời đúng hạn" if answered_in_time else "trả lời trễ")
@@ -62,6 +71,9 @@ def situation_colours(config: AppConfig) -> dict[str, str]:
     colours[BACKDATED_REPLY] = BACKDATED_COLOUR
     colours[_AWAITING.format("trả lời đúng hạn")] = config.app.task_classes[TaskClass.OPEN_ON_TIME].color
     colours[_AWAITING.format("trả lời trễ")] = config.app.task_classes[TaskClass.OPEN_OVERDUE].color
+    colours[SENT_BACK_ON_TIME] = config.app.task_classes[TaskClass.OPEN_ON_TIME].color
+    colours[SENT_BACK_DUE_SOON] = DUE_SOON_COLOUR
+    colours[SENT_BACK_OVERDUE] = config.app.task_classes[TaskClass.OPEN_OVERDUE].color
     return colours
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
+from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from models import Document, Task, TaskClass, TaskStatus
+from models import Confirmation, ConfirmOutcome, Document, Task, TaskClass, TaskStatus
 from services.org.units import unit_names
 from services.stats.classify import TaskFacts, TaskState, classify, load_facts
 
@@ -39,7 +40,9 @@ class TaskRow:
     # The reply that decides the class was dated back beyond reply_backdate_limit_days, with the
     # clerk's reason: the lists name it ("Trả lời ghi lùi ngày") so a report can.
     backdated_reply: bool = False
-
+    # VP UBND's last verdict (as of the list's date) was "Chưa hoàn thành" and no new reply waits:
+    # the unit works on it again, and the list says so instead of a plain "đang thực hiện".
+    sent_back: bool = False
 
 
 def task_row(
@@ -57,6 +60,7 @@ def task_row(
     today: date,
     due_soon_days: int,
     backdated_reply: bool = False,
+    sent_back: bool = False,
 ) -> TaskRow:
     """A list line for a task in ``state`` as of ``today`` (days left and "due soon" from its deadline)."""
     days_left = (state.deadline - today).days
@@ -74,6 +78,19 @@ def task_row(
         due_soon=_due_soon(state, days_left, due_soon_days),
         days_left=days_left,
         backdated_reply=backdated_reply,
+        sent_back=sent_back,
+    )
+
+
+def is_sent_back(facts: TaskFacts, state: TaskState, as_of: date) -> bool:
+    """VP UBND's last verdict dated on or before ``as_of`` was "not done", and the task is neither
+    done, nor waiting for a verdict on a newer reply, nor closed: it is back with the unit."""
+    if state.is_done or state.awaiting_confirmation or (facts.closed_on is not None and facts.closed_on <= as_of):
+        return False
+    replied = {r.reply_id for r in facts.replies if r.reply_date <= as_of}
+    return any(
+        c.outcome is ConfirmOutcome.NOT_DONE and c.confirmed_on <= as_of and c.reply_id in replied
+        for c in facts.confirmations
     )
 
 
@@ -93,8 +110,50 @@ def backdated_reply_dates(*, session: Session, task_ids: Collection[int]) -> dic
     return flagged
 
 
+def _first_rejections(session: Session, task_ids: Collection[int]) -> dict[int, tuple[date, date | None]]:
+    """task id -> (the day of its first "Chưa hoàn thành" verdict, the day it was closed) for the
+    tasks of ``task_ids`` VP UBND ever sent back: few rows, read per 900 ids or in one pass."""
+    ids = sorted(set(task_ids))
+    query = (
+        sa_select(col(Confirmation.task_id), func.min(col(Confirmation.confirmed_on)), col(Task.closed_on))
+        .join(Task, col(Task.id) == col(Confirmation.task_id))
+        .where(col(Confirmation.outcome) == ConfirmOutcome.NOT_DONE)
+        .group_by(col(Confirmation.task_id), col(Task.closed_on))
+    )
+    groups = (
+        [query]
+        if len(ids) > _WHOLE_TABLE_FROM
+        else [query.where(col(Confirmation.task_id).in_(ids[i : i + 900])) for i in range(0, len(ids), 900)]
+    )
+    return {task_id: (first, closed) for q in groups for task_id, first, closed in session.execute(q)}
+
+
+def mark_sent_back(*, session: Session, rows: list[TaskRow]) -> list[TaskRow]:
+    """The rows, each marked ``sent_back`` as ``is_sent_back`` would from its facts, for lists read
+    from the spans (a row's as-of date is its deadline less its days left)."""
+    live = [r for r in rows if not (r.state.is_done or r.state.awaiting_confirmation)]
+    rejected = _first_rejections(session, [r.task_id for r in live]) if live else {}
+    if not rejected:
+        return rows
+    marked = []
+    for r in rows:
+        as_of = r.state.deadline - timedelta(days=r.days_left)
+        first, closed = rejected.get(r.task_id, (None, None))
+        back = (
+            first is not None
+            and first <= as_of
+            and not (r.state.is_done or r.state.awaiting_confirmation)
+            and (closed is None or closed > as_of)
+        )
+        marked.append(replace(r, sent_back=True) if back else r)
+    return marked
+
+
 def mark_backdated(*, session: Session, rows: list[TaskRow]) -> list[TaskRow]:
-    """The rows, each marked when the reply that decides its class is flagged as backdated."""
+    """The rows with the marks a list reads beside the class: each marked when the reply that
+    decides its class is flagged as backdated, and when VP UBND sent it back (``mark_sent_back``:
+    every list read from the spans passes here)."""
+    rows = mark_sent_back(session=session, rows=rows)
     flagged = (
         backdated_reply_dates(session=session, task_ids=[r.task_id for r in rows])
         if len(rows) <= _WHOLE_TABLE_FROM
@@ -175,6 +234,7 @@ def build_rows(
                     today=today,
                     due_soon_days=due_soon_days,
                     backdated_reply=state.reply_date in flagged.get(task_id, ()),
+                    sent_back=is_sent_back(fact, state, today),
                 )
             )
     return rows

@@ -11,7 +11,18 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from models import CloseReason, Document, Flow, OrgUnit, Permission, Task, TaskCoordinator
+from models import (
+    CloseReason,
+    Confirmation,
+    ConfirmOutcome,
+    Document,
+    Extension,
+    Flow,
+    OrgUnit,
+    Permission,
+    Task,
+    TaskCoordinator,
+)
 from models.schemas import TaskFilters
 from services.access.permissions import Actor, can_view_task, visible_task_ids
 from services.infra.clock import local_date
@@ -36,9 +47,22 @@ class ReplyInfo:
     entered_on: date | None = None  # the day it was entered (its own date is typed)
     backdate_reason: str | None = None  # "Lý do ghi lùi ngày": the reply is flagged as backdated
 
+    rejected_on: date | None = None  # VP UBND judged it "Chưa hoàn thành" that day: the list marks it
+
     @property
     def backdated(self) -> bool:
         return self.backdate_reason is not None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """VP UBND's judgement of one reply (Xác nhận kết quả), with the deadline it granted, if any."""
+
+    outcome: ConfirmOutcome
+    confirmed_on: date
+    reason: str
+    reply_code: str
+    new_deadline: date | None  # "Gia hạn đến": the extension granted with a "not done" verdict
 
 
 @dataclass(frozen=True)
@@ -51,6 +75,17 @@ class TaskDetail:
     timeline: list[TimelineEntry]
     closed_reason: CloseReason | None
     replaces_task_id: int | None
+    last_verdict: Verdict | None = None  # the latest confirmation of any of its replies
+
+    @property
+    def sent_back(self) -> bool:
+        """VP UBND's last word was "Chưa hoàn thành" and the task is still live: the page says so
+        at the top, with the reason, because the unit is working on it again."""
+        return (
+            self.last_verdict is not None
+            and self.last_verdict.outcome is ConfirmOutcome.NOT_DONE
+            and self.closed_reason is None
+        )
 
 
 def list_unit_tasks(
@@ -102,6 +137,10 @@ def get_task_detail(*, session: Session, actor: Actor, task_id: int, today: date
     coordinators = [
         units[c.unit_id] for c in session.exec(select(TaskCoordinator).where(TaskCoordinator.task_id == task_id)).all()
     ]
+    verdicts = list(
+        session.exec(select(Confirmation).where(Confirmation.task_id == task_id).order_by(col(Confirmation.id))).all()
+    )
+    rejected = {v.reply_id: v.confirmed_on for v in verdicts if v.outcome is ConfirmOutcome.NOT_DONE}
     replies = [
         ReplyInfo(
             reply_id=d.id or 0,
@@ -113,6 +152,7 @@ def get_task_detail(*, session: Session, actor: Actor, task_id: int, today: date
             unit_name=units.get(d.unit_id or 0, "?"),
             entered_on=d.entered_on or local_date(d.created_at),
             backdate_reason=d.backdate_reason,
+            rejected_on=rejected.get(d.id or 0),
         )
         for d in session.exec(
             select(Document).where(Document.task_id == task_id).order_by(Document.issue_date, Document.id)  # type: ignore[arg-type]
@@ -128,6 +168,22 @@ def get_task_detail(*, session: Session, actor: Actor, task_id: int, today: date
         timeline=events_of(session=session, task_id=task_id),
         closed_reason=task.closed_reason,
         replaces_task_id=task.replaces_task_id,
+        last_verdict=_verdict(session, verdicts[-1], replies) if verdicts else None,
+    )
+
+
+def _verdict(session: Session, confirmation: Confirmation, replies: list[ReplyInfo]) -> Verdict:
+    """The confirmation in words, with the extension granted with it (``Extension.confirmation_id``)."""
+    extension = session.exec(
+        select(Extension).where(Extension.confirmation_id == confirmation.id).order_by(col(Extension.id).desc())
+    ).first()
+    codes = {r.reply_id: r.code for r in replies}
+    return Verdict(
+        outcome=confirmation.outcome,
+        confirmed_on=confirmation.confirmed_on,
+        reason=confirmation.reason,
+        reply_code=codes.get(confirmation.reply_id, ""),
+        new_deadline=extension.new_deadline if extension is not None else None,
     )
 
 
