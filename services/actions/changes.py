@@ -7,15 +7,16 @@ counts for nobody from the day it was closed; a new deadline is an extension wit
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from models import ActionKey, CloseReason, EventAction, Extension, Permission, Task, TaskStatus
+from models import ActionKey, CloseReason, EventAction, Extension, OrgUnit, Permission, Task, TaskStatus
 from models.schemas import ReplaceInput, RevokeInput, UpdateInput
 from services.actions.base import ActionContext, ActionOutcome, Scope, TaskAction
 from services.infra.clock import fmt_date
 from services.infra.errors import Conflict, InvalidInput, ServiceError
 from services.infra.text import clean_text
-from services.infra.validation import check_date
+from services.infra.validation import FieldErrors, check_date, date_bounds
 from services.journal.events import record_event
 from services.org.units import resolve_lead_unit
 from services.tasks.requests import drop_pending_request
@@ -62,19 +63,38 @@ def _apply_revoke(ctx: ActionContext, data: RevokeInput) -> ActionOutcome:
     return ActionOutcome("Đã thu hồi nhiệm vụ.")
 
 
+def _future_deadline(ctx: ActionContext, day: date | None, *, label: str, field: str) -> None:
+    """A new deadline from today to the configured limit, or InvalidInput naming the field and
+    the dates it may take."""
+    assert day is not None
+    if day < ctx.today:
+        latest = date_bounds(today=ctx.today, limits=ctx.config.app)[1]
+        raise InvalidInput(
+            f"{label} {fmt_date(day)} đã qua: chỉ nhận ngày từ hôm nay ({fmt_date(ctx.today)}) đến {fmt_date(latest)}.",
+            field=field,
+        )
+    check_date(day, label=label, field=field, today=ctx.today, limits=ctx.config.app)
+
+
 def _apply_update(ctx: ActionContext, data: UpdateInput) -> ActionOutcome:
     """Correct the content and/or the deadline; a new deadline is kept as an extension."""
     task = ctx.task
-    text = clean_text(data.reason, label="Lý do cập nhật", field="reason")
+    errors = FieldErrors()  # every field refused together
+    text = errors.take(lambda: clean_text(data.reason, label="Lý do cập nhật", field="reason"), "")
     changes: list[str] = []
-    new_content = clean_text(data.content, label="Nội dung nhiệm vụ", field="content", required=False, max_len=4000)
+    new_content = errors.take(
+        lambda: clean_text(data.content, label="Nội dung nhiệm vụ", field="content", required=False, max_len=4000),
+        "",
+    )
+    if data.deadline is not None:
+        errors.take(lambda: _future_deadline(ctx, data.deadline, label="Hạn xử lý mới", field="deadline"), None)
+    if errors.ok("content", "deadline") and data.deadline is None and (not new_content or new_content == task.content):
+        errors.add("Không có thay đổi nào để cập nhật.", field="content")
+    errors.raise_any()
     if new_content and new_content != task.content:
         changes.append(f"nội dung: “{task.content}” → “{new_content}”")
         task.content = new_content
     if data.deadline is not None:
-        if data.deadline < ctx.today:
-            raise InvalidInput(f"Hạn xử lý mới {fmt_date(data.deadline)} đã qua.", field="deadline")
-        check_date(data.deadline, label="Hạn xử lý mới", field="deadline", today=ctx.today, limits=ctx.config.app)
         ctx.session.add(
             Extension(
                 task_id=ctx.task_id,
@@ -86,8 +106,6 @@ def _apply_update(ctx: ActionContext, data: UpdateInput) -> ActionOutcome:
             )
         )
         changes.append(f"hạn xử lý → {fmt_date(data.deadline)}")
-    if not changes:
-        raise InvalidInput("Không có thay đổi nào để cập nhật.", field="content")
     ctx.session.add(task)
     record_event(
         session=ctx.session,
@@ -105,14 +123,24 @@ def _apply_update(ctx: ActionContext, data: UpdateInput) -> ActionOutcome:
 def _apply_replace(ctx: ActionContext, data: ReplaceInput) -> ActionOutcome:
     """Replace a task by a new one of the same document (linked to it); the old one closes."""
     old = ctx.task
-    text = clean_text(data.reason, label="Lý do thay thế", field="reason")
-    content = clean_text(data.content, label="Nội dung nhiệm vụ mới", field="content", max_len=4000)
+    errors = FieldErrors()  # every field refused together
+    text = errors.take(lambda: clean_text(data.reason, label="Lý do thay thế", field="reason"), "")
+    content = errors.take(
+        lambda: clean_text(data.content, label="Nội dung nhiệm vụ mới", field="content", max_len=4000), ""
+    )
+    lead: OrgUnit | None = None
     if not data.lead_unit_code.strip():
-        raise InvalidInput("Nhiệm vụ thay thế phải có đúng một đơn vị chủ trì.", field="lead")
-    lead = resolve_lead_unit(session=ctx.session, code=data.lead_unit_code, label="Đơn vị chủ trì")
-    if data.deadline is None or data.deadline < ctx.today:
-        raise InvalidInput("Nhập hạn xử lý của nhiệm vụ thay thế, từ hôm nay trở đi.", field="deadline")
-    check_date(data.deadline, label="Hạn xử lý", field="deadline", today=ctx.today, limits=ctx.config.app)
+        errors.add("Nhiệm vụ thay thế phải có đúng một đơn vị chủ trì.", field="lead")
+    else:
+        lead = errors.take(
+            lambda: resolve_lead_unit(session=ctx.session, code=data.lead_unit_code, label="Đơn vị chủ trì"), None
+        )
+    if data.deadline is None:
+        errors.add("Nhập hạn xử lý của nhiệm vụ thay thế, từ hôm nay trở đi.", field="deadline")
+    else:
+        errors.take(lambda: _future_deadline(ctx, data.deadline, label="Hạn xử lý", field="deadline"), None)
+    errors.raise_any()
+    assert lead is not None and data.deadline is not None
     _close(ctx, CloseReason.REPLACED)
     new = Task(
         document_id=old.document_id,

@@ -26,9 +26,9 @@ from models.schemas import ConfirmationCreate
 from services.access.permissions import Actor, require
 from services.actions.base import ActionContext, ActionOutcome, Scope, TaskAction
 from services.infra.clock import fmt_date, local_date
-from services.infra.errors import Conflict, InvalidInput, ServiceError
+from services.infra.errors import Conflict, ServiceError
 from services.infra.text import clean_text
-from services.infra.validation import check_date
+from services.infra.validation import FieldErrors, check_date, date_bounds
 from services.journal.events import record_event
 from services.org.units import unit_names
 from services.stats.classify import classify, load_facts
@@ -125,19 +125,31 @@ def _apply_confirm(ctx: ActionContext, data: ConfirmationCreate) -> ActionOutcom
     session, actor, task, now, today = ctx.session, ctx.actor, ctx.task, ctx.now, ctx.today
     reply = _latest_unconfirmed_reply(session, ctx.task_id)
     assert reply is not None and reply.id is not None
-    reason = clean_text(
-        data.reason,
-        label="Lý do",
-        field="reason",
-        required=data.outcome is ConfirmOutcome.NOT_DONE,
+    errors = FieldErrors()  # the reason and the new deadline, refused together
+    reason = errors.take(
+        lambda: clean_text(
+            data.reason, label="Lý do", field="reason", required=data.outcome is ConfirmOutcome.NOT_DONE
+        ),
+        "",
     )
     if data.outcome is ConfirmOutcome.DONE and data.new_deadline is not None:
-        raise InvalidInput("Chỉ gia hạn khi xác nhận chưa hoàn thành.", field="new_deadline")
-    if data.new_deadline is not None and data.new_deadline < today:
-        raise InvalidInput(f"Hạn mới {fmt_date(data.new_deadline)} không được trước hôm nay.", field="new_deadline")
-    if data.new_deadline is not None:
+        errors.add("Chỉ gia hạn khi xác nhận chưa hoàn thành.", field="new_deadline")
+    elif data.new_deadline is not None and data.new_deadline < today:
+        latest = date_bounds(today=today, limits=ctx.config.app)[1]
+        errors.add(
+            f"Gia hạn đến ngày {fmt_date(data.new_deadline)} đã qua: chỉ nhận ngày từ hôm nay "
+            f"({fmt_date(today)}) đến {fmt_date(latest)}.",
+            field="new_deadline",
+        )
+    elif data.new_deadline is not None:
         limits = ctx.config.app
-        check_date(data.new_deadline, label="Gia hạn đến ngày", field="new_deadline", today=today, limits=limits)
+        errors.take(
+            lambda: check_date(
+                data.new_deadline or today, label="Gia hạn đến ngày", field="new_deadline", today=today, limits=limits
+            ),
+            None,
+        )
+    errors.raise_any()
 
     confirmation = Confirmation(
         task_id=ctx.task_id,
@@ -177,8 +189,15 @@ def _apply_confirm(ctx: ActionContext, data: ConfirmationCreate) -> ActionOutcom
             from_unit_id=actor.unit_id,
             to_unit_id=task.lead_unit_id,
         )
-        message = f"Đã xác nhận nhiệm vụ #{ctx.task_id}: chưa hoàn thành."
-        if data.new_deadline is not None:
+        if data.new_deadline is None:  # said outright: no date was dropped on the way
+            in_force = classify(load_facts(session=session, task_ids=[ctx.task_id])[ctx.task_id], today).deadline
+            message = (
+                f"Đã xác nhận nhiệm vụ #{ctx.task_id}: chưa hoàn thành, không gia hạn "
+                f"(hạn xử lý vẫn là {fmt_date(in_force)})."
+            )
+        else:
+            extended = fmt_date(data.new_deadline)
+            message = f"Đã xác nhận nhiệm vụ #{ctx.task_id}: chưa hoàn thành, gia hạn đến {extended}."
             session.add(
                 Extension(
                     task_id=ctx.task_id,
@@ -200,7 +219,6 @@ def _apply_confirm(ctx: ActionContext, data: ConfirmationCreate) -> ActionOutcom
                 from_unit_id=actor.unit_id,
                 to_unit_id=task.lead_unit_id,
             )
-            message += f" Gia hạn đến {fmt_date(data.new_deadline)}."
     session.add(task)
     return ActionOutcome(message)
 

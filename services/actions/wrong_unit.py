@@ -13,6 +13,7 @@ from models import (
     ActionKey,
     CloseReason,
     EventAction,
+    OrgUnit,
     Permission,
     RequestStatus,
     Task,
@@ -24,9 +25,9 @@ from models import (
 from models.schemas import ArchiveInput, WrongUnitAcceptInput, WrongUnitRefuseInput, WrongUnitRequestInput
 from services.actions.base import ActionContext, ActionOutcome, Scope, TaskAction
 from services.infra.clock import fmt_date
-from services.infra.errors import Conflict, InvalidInput, ServiceError
+from services.infra.errors import Conflict, ServiceError
 from services.infra.text import clean_text
-from services.infra.validation import check_date
+from services.infra.validation import FieldErrors, check_date, date_bounds
 from services.journal.events import record_event
 from services.org.units import office_unit, resolve_lead_unit
 from services.stats.classify import deadline_as_of, load_facts
@@ -103,17 +104,37 @@ def _apply_accept(ctx: ActionContext, data: WrongUnitAcceptInput) -> ActionOutco
     session, actor, task, now, today = ctx.session, ctx.actor, ctx.task, ctx.now, ctx.today
     request = pending_request(session=session, task_id=ctx.task_id)
     assert request is not None
-    text = clean_text(data.note, label="Ý kiến của Văn phòng UBND tỉnh", field="note", required=False)
+    errors = FieldErrors()  # every field refused together
+    text = errors.take(
+        lambda: clean_text(data.note, label="Ý kiến của Văn phòng UBND tỉnh", field="note", required=False), ""
+    )
+    new_lead: OrgUnit | None = None
     if not data.new_lead_unit_code:
-        raise InvalidInput("Chọn đơn vị đúng chức năng để chuyển nhiệm vụ.", field="new_lead")
-    new_lead = resolve_lead_unit(session=session, code=data.new_lead_unit_code, label="Đơn vị chuyển đến")
-    if new_lead.id == task.lead_unit_id:
-        raise InvalidInput("Đơn vị chuyển đến phải khác đơn vị đã đề nghị điều chỉnh.", field="new_lead")
+        errors.add("Chọn đơn vị đúng chức năng để chuyển nhiệm vụ.", field="new_lead")
+    else:
+        new_lead = errors.take(
+            lambda: resolve_lead_unit(session=session, code=data.new_lead_unit_code, label="Đơn vị chuyển đến"), None
+        )
+    if new_lead is not None and new_lead.id == task.lead_unit_id:
+        errors.add("Đơn vị chuyển đến phải khác đơn vị đã đề nghị điều chỉnh.", field="new_lead")
     in_force = deadline_as_of(load_facts(session=session, task_ids=[ctx.task_id])[ctx.task_id], today)
     deadline = data.new_deadline or in_force
     if deadline < today:
-        raise InvalidInput(f"Hạn xử lý mới {fmt_date(deadline)} đã qua; chọn hạn từ hôm nay.", field="new_deadline")
-    check_date(deadline, label="Hạn xử lý mới", field="new_deadline", today=today, limits=ctx.config.app)
+        latest = date_bounds(today=today, limits=ctx.config.app)[1]
+        errors.add(
+            f"Hạn xử lý mới {fmt_date(deadline)} đã qua; chọn hạn từ hôm nay ({fmt_date(today)}) "
+            f"đến {fmt_date(latest)}.",
+            field="new_deadline",
+        )
+    else:
+        errors.take(
+            lambda: check_date(
+                deadline, label="Hạn xử lý mới", field="new_deadline", today=today, limits=ctx.config.app
+            ),
+            None,
+        )
+    errors.raise_any()
+    assert new_lead is not None
     old_unit = task.lead_unit_id
     task.status = TaskStatus.CLOSED
     task.closed_reason = CloseReason.WRONG_UNIT

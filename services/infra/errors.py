@@ -6,6 +6,8 @@ has to compare Vietnamese messages.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import ClassVar
 
 
@@ -21,11 +23,35 @@ class ServiceError(Exception):
         self.field = field
 
 
+@dataclass(frozen=True)
+class FieldError:
+    """One refused field of an input: its name (``tasks.2.deadline``) and the Vietnamese reason."""
+
+    field: str
+    message: str
+
+
 class InvalidInput(ServiceError):
-    """The input breaks a validation rule (``field`` names the input)."""
+    """The input breaks a validation rule (``field`` names the input).
+
+    ``errors`` holds every refused field of the input, not only the first: a form shows each one
+    next to its field at once, so a person corrects them all in one round (``message`` and
+    ``field`` are the whole and the first, for the API and for callers that want one)."""
 
     code = "invalid_input"
     status = 422
+
+    def __init__(self, message: str, *, field: str | None = None, errors: Sequence[FieldError] = ()) -> None:
+        super().__init__(message, field=field)
+        self.errors: tuple[FieldError, ...] = tuple(errors) or (FieldError(field or "input", message),)
+
+    @classmethod
+    def of(cls, errors: Sequence[FieldError]) -> InvalidInput:
+        """One refusal for several fields: the messages one after another, the first field named."""
+        assert errors, "InvalidInput.of needs at least one error"
+        if len(errors) == 1:
+            return cls(errors[0].message, field=errors[0].field)
+        return cls(" ".join(e.message for e in errors), field=errors[0].field, errors=errors)
 
 
 class PermissionDenied(ServiceError):

@@ -1,4 +1,5 @@
-"""Input checks that are not business rules: pydantic's errors in Vietnamese, dates in range.
+"""Input checks that are not business rules: pydantic's errors in Vietnamese, dates in range,
+a date as people type it, and every refused field of one input collected at once.
 
 Pydantic explains a refused value in English ("Input should be a valid date"); the people
 reading the message are Vietnamese officials, so each error type the inputs can produce gets a
@@ -7,11 +8,15 @@ Vietnamese sentence, and the location becomes a dotted field name (``tasks.0.dea
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import calendar
+import re
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from services.infra.errors import InvalidInput
+from services.infra.errors import FieldError, InvalidInput
+
+T = TypeVar("T")
 
 _LOCATIONS = ("query", "body", "path", "header", "cookie")
 
@@ -64,14 +69,49 @@ def field_name(loc: Sequence[int | str]) -> str:
 
 
 def invalid_input(errors: Sequence[Mapping[str, Any]]) -> InvalidInput:
-    """The first error as an ``InvalidInput`` with a Vietnamese message and the field's name."""
+    """Every error as one ``InvalidInput``: a Vietnamese message per field, the first field named."""
     if not errors:
         return InvalidInput("Dữ liệu không hợp lệ.", field="input")
-    first = errors[0]
-    loc = first.get("loc", ())
-    field = "body" if first.get("type") == "json_invalid" else field_name(loc)
-    reason = _reason(str(first.get("type", "")), first.get("ctx") or {})
-    return InvalidInput(f"Dữ liệu không hợp lệ ở trường “{field}”: {reason}.", field=field)
+    found: list[FieldError] = []
+    for error in errors:
+        field = "body" if error.get("type") == "json_invalid" else field_name(error.get("loc", ()))
+        reason = _reason(str(error.get("type", "")), error.get("ctx") or {})
+        found.append(FieldError(field, f"Dữ liệu không hợp lệ ở trường “{field}”: {reason}."))
+    return InvalidInput.of(found)
+
+
+class FieldErrors:
+    """The refusals of one input, collected so that all of them are reported at once.
+
+    A service checks each field in turn; a check that raises ``InvalidInput`` is recorded here and
+    the next one runs, so a person who left three fields wrong reads three messages in one round
+    instead of one message per submit. A check that depends on another field (a deadline before
+    the document date) runs only when that field was accepted (``ok``). ``raise_any`` ends the
+    checks: nothing is written while one of them failed.
+    """
+
+    def __init__(self) -> None:
+        self.errors: list[FieldError] = []
+
+    def add(self, message: str, *, field: str) -> None:
+        self.errors.append(FieldError(field, message))
+
+    def take(self, check: Callable[[], T], default: T) -> T:
+        """The check's value, or ``default`` when it refused (its errors are kept)."""
+        try:
+            return check()
+        except InvalidInput as refused:
+            self.errors.extend(refused.errors)
+            return default
+
+    def ok(self, *fields: str) -> bool:
+        """No error so far on any of these fields (or their sub-fields: ``tasks.1`` covers
+        ``tasks.1.deadline``)."""
+        return not any(e.field == f or e.field.startswith(f + ".") for e in self.errors for f in fields)
+
+    def raise_any(self) -> None:
+        if self.errors:
+            raise InvalidInput.of(self.errors)
 
 
 class DateLimits(Protocol):
@@ -113,3 +153,41 @@ def check_date(value: date, *, label: str, field: str, today: date, limits: Date
             field=field,
         )
     return value
+
+
+# What people type: 5/11/2026, 05/11/2026, 05-11-2026, 05.11.2026 (day first, a four-digit year).
+_TYPED_DATE = re.compile(r"([0-9]{1,2})\s*[/.-]\s*([0-9]{1,2})\s*[/.-]\s*([0-9]{4})")
+
+
+def parse_day(text: str, *, label: str, field: str) -> date | None:
+    """The date typed as ngày/tháng/năm, None when nothing was typed, else InvalidInput.
+
+    A date picker silently turns 31/02/2027 into 28/02/2027 and drops a date outside its range;
+    a typed date is read exactly as typed or refused, naming the field and what is wrong with it
+    (the range is the services' ``check_date``)."""
+    typed = text.strip()
+    if not typed:
+        return None
+    found = _TYPED_DATE.fullmatch(typed)
+    if found is None:
+        raise InvalidInput(
+            f"{label} “{typed}” không đọc được: nhập ngày/tháng/năm bằng số, ví dụ 05/11/2026.", field=field
+        )
+    day, month, year = (int(g) for g in found.groups())
+    if not 1 <= month <= 12:
+        raise InvalidInput(f"{label} {typed} không có thật: tháng phải từ 1 đến 12.", field=field)
+    if year < 1:
+        raise InvalidInput(f"{label} {typed} không có thật: không có năm 0000.", field=field)
+    last = calendar.monthrange(year, month)[1]
+    if day < 1:
+        raise InvalidInput(f"{label} {typed} không có thật: ngày phải từ 1 đến {last}.", field=field)
+    if day > last:
+        raise InvalidInput(
+            f"{label} {typed} không có thật: tháng {month:02d}/{year:04d} chỉ có {last} ngày.", field=field
+        )
+    return date(year, month, day)
+
+
+def fmt_day(day: date) -> str:
+    """A date as ``parse_day`` reads it and people write it: 05/11/2026 (year 1 as 0001)."""
+    return _dd_mm_yyyy(day)

@@ -19,8 +19,9 @@ from services.access.permissions import Actor
 from services.config.loader import AppConfig
 from services.config.workflows import ActorUnit, TransitionDef, WorkflowDef
 from services.infra.clock import local_date
-from services.infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from services.infra.errors import Conflict, NotFound, PermissionDenied
 from services.infra.text import clean_text
+from services.infra.validation import FieldErrors
 from services.journal.events import record_event
 
 ASSIGNEE_ROLES = (Role.SPECIALIST, Role.TRACKER)
@@ -394,25 +395,26 @@ def apply_step(
     ``journal=False``: the caller journals the step itself (the reply is one entry, not two).
     """
     assert flow.id is not None and task.id is not None
-    text = clean_text(note, label="Ý kiến xử lý", field="note", required=tr.note_required)
+    errors = FieldErrors()  # the note, the specialist and the sub-units, refused together
+    text = errors.take(lambda: clean_text(note, label="Ý kiến xử lý", field="note", required=tr.note_required), "")
     assignee: User | None = None
     if tr.choose_assignee:
         candidates = {u.id: u for u in assignee_candidates(session=session, unit_id=flow.unit_id)}
         if assignee_id is None or assignee_id not in candidates:
-            raise InvalidInput("Chọn chuyên viên của đơn vị để chuyển xử lý.", field="assignee")
-        assignee = candidates[assignee_id]
+            errors.add("Chọn chuyên viên của đơn vị để chuyển xử lý.", field="assignee")
+        else:
+            assignee = candidates[assignee_id]
     subunits: list[OrgUnit] = []
     if tr.start_subflows is not None:
         children = {u.id: u for u in subunits_of(session=session, unit_id=flow.unit_id)}
         chosen = list(dict.fromkeys(subunit_ids))
         if not chosen:
-            raise InvalidInput(
-                "Chọn ít nhất một phòng, đơn vị trực thuộc để chuyển liên thông nội bộ.", field="subunits"
-            )
-        unknown = [u for u in chosen if u not in children]
-        if unknown:
-            raise InvalidInput("Chỉ chuyển được cho phòng, đơn vị trực thuộc của đơn vị mình.", field="subunits")
-        subunits = [children[u] for u in chosen]
+            errors.add("Chọn ít nhất một phòng, đơn vị trực thuộc để chuyển liên thông nội bộ.", field="subunits")
+        elif any(u not in children for u in chosen):
+            errors.add("Chỉ chuyển được cho phòng, đơn vị trực thuộc của đơn vị mình.", field="subunits")
+        else:
+            subunits = [children[u] for u in chosen]
+    errors.raise_any()
 
     previous = flow.state
     if not flow.committed and flow.parent_flow_id is None:

@@ -191,7 +191,7 @@ def test_new_deadline_in_the_past_is_refused(
         flow["fin1"],
         ConfirmationCreate(outcome=ConfirmOutcome.NOT_DONE, reason="Thiếu số liệu", new_deadline=date(2026, 3, 11)),
         InvalidInput,
-        "Hạn mới 11/03/2026 không được trước hôm nay.",
+        "Gia hạn đến ngày 11/03/2026 đã qua: chỉ nhận ngày từ hôm nay (12/03/2026) đến 12/03/2036.",
         day=date(2026, 3, 12),
     )
 

@@ -357,7 +357,10 @@ def test_acceptance_is_validated(runtime: Runtime, session: Session, actors: dic
         ({"new_lead_unit_code": FINANCE}, "Đơn vị chuyển đến phải khác đơn vị đã đề nghị điều chỉnh."),
         ({"new_lead_unit_code": OFFICE}, "Đơn vị chuyển đến: không giao nhiệm vụ cho chính Văn phòng UBND tỉnh."),
         ({"new_lead_unit_code": "000.00.99.H21"}, "Đơn vị chuyển đến: không có đơn vị mã '000.00.99.H21'."),
-        ({"new_deadline": date(2026, 3, 9)}, "Hạn xử lý mới 09/03/2026 đã qua; chọn hạn từ hôm nay."),
+        (
+            {"new_deadline": date(2026, 3, 9)},
+            "Hạn xử lý mới 09/03/2026 đã qua; chọn hạn từ hôm nay (10/03/2026) đến 10/03/2036.",
+        ),
     ):
         _refused(session, InvalidInput, message, lambda o=overrides: _accept(runtime, session, actors, rid, **o))
     assert session.get(WrongUnitRequest, rid).status is RequestStatus.PENDING  # type: ignore[union-attr]
@@ -812,7 +815,7 @@ def test_update_content_and_deadline(runtime: Runtime, session: Session, actors:
     _refused(
         session,
         InvalidInput,
-        "Hạn xử lý mới 09/03/2026 đã qua.",
+        "Hạn xử lý mới 09/03/2026 đã qua: chỉ nhận ngày từ hôm nay (10/03/2026) đến 10/03/2036.",
         lambda: update_task(
             session=session, actor=tracker, task_id=fin, reason="Sửa", deadline=date(2026, 3, 9), now=at(DECIDED)
         ),
@@ -913,9 +916,10 @@ def test_replace_closes_the_old_task_and_creates_a_linked_one(
     _refused(
         session,
         InvalidInput,
-        "Nhập hạn xử lý của nhiệm vụ thay thế, từ hôm nay trở đi.",
+        "Hạn xử lý 09/03/2026 đã qua: chỉ nhận ngày từ hôm nay (10/03/2026) đến 10/03/2036.",
         replace(deadline=date(2026, 3, 9)),
     )
+    _refused(session, InvalidInput, "Nhập hạn xử lý của nhiệm vụ thay thế, từ hôm nay trở đi.", replace(deadline=None))
     _refused(session, InvalidInput, "Nội dung nhiệm vụ mới không được để trống.", replace(content=""))
     start = _last_event_id(session)
     new = replace()()
