@@ -9,12 +9,28 @@ from __future__ import annotations
 import streamlit as st
 
 from models import Permission
+from services.tasks.counters import WaitingCounts, waiting_counts
 from ui.errors import run_page
 from ui.format import md_escape
-from ui.runtime import config, current_actor, logout_csrf_token, runtime
+from ui.runtime import config, current_actor, db, logout_csrf_token, runtime
 
 st.set_page_config(page_title="Giao việc", page_icon=":material/assignment_turned_in:", layout="wide")
 runtime()  # validates config and migrates; shows the errors and stops if config is bad
+
+
+def counted(title: str, count: int, requests: int = 0) -> str:
+    """A menu title with the work waiting there, "Việc chờ tôi xử lý (3)", "Xác nhận kết quả (7 · 1 đề
+    nghị)" (replies, then "not our remit" requests); nothing waiting: the bare title."""
+    parts = ([str(count)] if count else []) + ([f"{requests} đề nghị"] if requests else [])
+    return f"{title} ({' · '.join(parts)})" if parts else title
+
+
+actor = current_actor()
+# The waiting work beside the menu's pages: per user, read on every run (never cached across users).
+waiting = WaitingCounts()
+if actor is not None:
+    with db() as session:
+        waiting = waiting_counts(session=session, actor=actor, config=config())
 
 PAGES = {
     "monitor": st.Page(
@@ -23,8 +39,19 @@ PAGES = {
     "assign": st.Page(
         "pages/assign.py", title="Giao nhiệm vụ", icon=":material/assignment_add:", url_path="giao-nhiem-vu"
     ),
-    "confirm": st.Page("pages/confirm.py", title="Xác nhận kết quả", icon=":material/fact_check:", url_path="xac-nhan"),
-    "inbox": st.Page("pages/inbox.py", title="Việc chờ tôi xử lý", icon=":material/inbox:", url_path="viec-cho-toi"),
+    "confirm": st.Page(
+        "pages/confirm.py",
+        # "not our remit" requests are decided from this page too: counted beside the replies
+        title=counted("Xác nhận kết quả", waiting.replies, waiting.wrong_unit),
+        icon=":material/fact_check:",
+        url_path="xac-nhan",
+    ),
+    "inbox": st.Page(
+        "pages/inbox.py",
+        title=counted("Việc chờ tôi xử lý", waiting.inbox),
+        icon=":material/inbox:",
+        url_path="viec-cho-toi",
+    ),
     "workflows": st.Page(
         "pages/workflows.py", title="Quy trình xử lý", icon=":material/account_tree:", url_path="quy-trinh"
     ),
@@ -47,7 +74,6 @@ PAGES = {
     ),
 }
 
-actor = current_actor()
 if actor is None:
     nav = st.navigation([st.Page("pages/login.py", title="Đăng nhập", icon=":material/login:", url_path="dang-nhap")])
 else:

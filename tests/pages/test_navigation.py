@@ -55,9 +55,12 @@ ROLES: dict[str, tuple[str, set[str], str]] = {
 }
 # the visible pages in menu order (sections "Công việc"/"Theo dõi"/"Khác"/"Quản trị"; "/" and the
 # detail page are hidden). AppTest's registry keeps the order but not the section headers.
+# The work waiting for the user is counted beside its page: c3's reply for VP UBND, a1, b1 and b2
+# waiting for Sở Tài chính's văn thư to vào sổ (tests/pages/test_waiting_work.py follows the counts).
 MENUS: dict[str, list[str]] = {
-    "vp.theodoi": ["Giao nhiệm vụ", "Xác nhận kết quả", "Nhiệm vụ của đơn vị", "Giám sát công việc", "Khóa API"],
-    "stc.vanthu": ["Việc chờ tôi xử lý", "Nhiệm vụ của đơn vị", "Giám sát công việc", "Khóa API"],
+    "vp.theodoi": ["Giao nhiệm vụ", "Xác nhận kết quả (1)", "Nhiệm vụ của đơn vị", "Giám sát công việc", "Khóa API"],
+    "stc.vanthu": ["Việc chờ tôi xử lý (3)", "Nhiệm vụ của đơn vị", "Giám sát công việc", "Khóa API"],
+    "stc.lanhdao": ["Việc chờ tôi xử lý", "Nhiệm vụ của đơn vị", "Giám sát công việc", "Khóa API"],
     "admin": ["Giám sát công việc", "Nhiệm vụ của đơn vị", "Khóa API", "Quy trình xử lý", "Nhật ký đăng nhập"],
 }
 
