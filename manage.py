@@ -179,8 +179,11 @@ def backup_command(args: argparse.Namespace) -> int:
         folder=args.dir or settings.resolved_backup_dir(),
         keep=settings.backup_keep if args.keep is None else args.keep,
         now=now_utc(),
+        files_dir=settings.resolved_files_dir(),
     )
     print(f"Đã sao lưu vào {result.path} ({result.size / 1_048_576:.1f} MB): {result.contents.describe()}.")
+    if result.files_archive is not None:
+        print(f"Tệp đính kèm: {result.files} tệp vào {result.files_archive.name}.")
     if result.removed:
         print(f"Đã xoá {len(result.removed)} bản cũ: {', '.join(p.name for p in result.removed)}.")
     return 0
@@ -191,13 +194,15 @@ def restore_command(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     url = settings.resolved_database_url()
-    result = restore(database_url=url, source=args.file)
+    result = restore(database_url=url, source=args.file, files_dir=settings.resolved_files_dir())
     if result.differences:
         print("Đã khôi phục nhưng KHÔNG khớp với bản sao lưu:", file=sys.stderr)
         for line in result.differences:
             print(f"  {line}", file=sys.stderr)
         return 1
     print(f"Đã khôi phục {args.file.name}. Đối chiếu với bản sao lưu: khớp — {result.actual.describe()}.")
+    if result.files_restored:
+        print(f"Đã chép lại {result.files_restored} tệp đính kèm vào {settings.resolved_files_dir()}.")
     print("Khởi động lại ứng dụng (nó nâng cấp CSDL nếu bản sao lưu cũ hơn phiên bản đang chạy).")
     return 0
 

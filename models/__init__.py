@@ -1,5 +1,6 @@
 """SQLModel tables and enums of Giao việc."""
 
+from models.attachments import Attachment, AttachmentDownload, AttachmentOwner, FileType, IncomingEntry
 from models.auth import AuthEvent, AuthEventKind, AuthSession, LoginThrottle, SessionEndReason, ThrottleScope
 from models.enums import (
     ActionKey,
@@ -33,6 +34,9 @@ from models.tables import (
 __all__ = [
     "ActionKey",
     "ApiToken",
+    "Attachment",
+    "AttachmentDownload",
+    "AttachmentOwner",
     "AuthEvent",
     "AuthEventKind",
     "AuthSession",
@@ -44,7 +48,9 @@ __all__ = [
     "DocumentKind",
     "EventAction",
     "Extension",
+    "FileType",
     "Flow",
+    "IncomingEntry",
     "LoginThrottle",
     "OrgUnit",
     "Permission",

@@ -7,9 +7,21 @@ script), control and invisible characters never reach a service or the database.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import date
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 
 from models.enums import ConfirmOutcome, TaskClass, TaskStatus
 from models.text import normalise_text
@@ -18,7 +30,7 @@ from models.text import normalise_text
 # string field is a text area's (notes, reasons, content), where line breaks and tabs stay.
 _ONE_LINE_FIELDS = frozenset(
     {"code", "signer", "issuer", "doc_type", "lead_unit_code", "coordinating_unit_codes", "new_lead_unit_code"}
-    | {"transition", "workflow", "unit", "q"}
+    | {"transition", "workflow", "unit", "q", "file_name"}
 )
 
 
@@ -37,6 +49,32 @@ class _Input(BaseModel):
         return value
 
 
+def _file_bytes(value: object) -> object:
+    """Bytes as they are (a page hands the uploaded file over); text is base64 (the JSON API)."""
+    if isinstance(value, str):
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("Nội dung tệp phải được mã hóa base64.") from None
+    return value
+
+
+FileBytes = Annotated[
+    bytes,
+    BeforeValidator(_file_bytes),
+    PlainSerializer(lambda data: base64.b64encode(data).decode("ascii"), return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "contentEncoding": "base64", "description": "Nội dung tệp, mã hóa base64"}),
+]
+
+
+class AttachmentUpload(_Input):
+    """One file to attach, as its uploader's computer named it; ``services.attachments`` checks
+    its type from its first bytes, its size and its name, and stores it by its SHA-256."""
+
+    file_name: str
+    content: FileBytes = Field(repr=False)  # never printed whole: a log line is not 20 MB
+
+
 class TaskCreate(_Input):
     content: str
     lead_unit_code: str = ""  # mã định danh of the one lead unit
@@ -53,6 +91,7 @@ class AssignmentCreate(_Input):
     summary: str  # trích yếu
     signer: str
     tasks: list[TaskCreate]
+    attachments: list[AttachmentUpload] = Field(default_factory=list)  # files of the document itself
 
 
 class ReplyCreate(_Input):
@@ -77,6 +116,7 @@ class ConfirmationCreate(_Input):
 
 class NoteInput(_Input):
     note: str
+    attachments: list[AttachmentUpload] = Field(default_factory=list)
 
 
 class ContributionInput(_Input):
@@ -92,12 +132,17 @@ class StepInput(_Input):
     note: str = ""
     assignee_id: int | None = None  # choose_assignee steps
     subunit_ids: list[int] = Field(default_factory=list)  # start_subflows steps
+    # vào sổ only (the step leaving a main flow's first state): số đến (None: the next number of
+    # the unit's register for the year) and ngày đến (None: today)
+    incoming_number: int | None = None
+    incoming_date: date | None = None
 
 
 class ReplyInput(ReplyCreate):
     """The reply document, issued by the step that has ``issue_reply`` (văn thư ban hành)."""
 
     note: str = ""
+    attachments: list[AttachmentUpload] = Field(default_factory=list)
 
 
 class WrongUnitRequestInput(_Input):

@@ -9,6 +9,7 @@ from models.schemas import AssignmentCreate, TaskCreate
 from services.infra.errors import ServiceError
 from services.org.units import assignable_units
 from services.tasks.assignment import create_assignment
+from ui.attachments import attachment_picker  # issue 9: the document's files
 from ui.format import md_escape
 from ui.runtime import config, db, require_actor, today
 
@@ -49,6 +50,7 @@ with st.form(f"assign{version}"):
     )
     signer = c5.text_input("Người ký")
     summary = st.text_area("Trích yếu", height=80)
+    files = attachment_picker(key=f"files{version}", config=cfg, label="Tệp văn bản giao (bản scan, phụ lục)")
     tasks: list[dict[str, object]] = []
     for number in range(1, count + 1):
         st.subheader(f"Nhiệm vụ {number}")
@@ -100,6 +102,7 @@ if submitted:
         doc_type=doc_type,
         summary=summary,
         signer=signer,
+        attachments=files,
         tasks=[
             TaskCreate(
                 content=str(t["content"] or ""),

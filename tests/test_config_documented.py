@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from models import Permission, Role
 from services.config.loader import (
     AppSettingsConfig,
+    AttachmentsConfig,
     ClassStyle,
     LoginConfig,
     OrgConfig,
@@ -36,6 +37,7 @@ def test_every_config_key_is_documented() -> None:
         AppSettingsConfig,
         ClassStyle,
         LoginConfig,
+        AttachmentsConfig,
         WorkflowsConfig,
         WorkflowDef,
         StateDef,

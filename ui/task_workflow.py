@@ -34,8 +34,8 @@ from services.actions.registry import perform
 from services.actions.workbench import TaskWorkbench
 from services.config.loader import AppConfig
 from services.infra.errors import ServiceError
+from ui.attachments import attachment_picker, incoming_fields  # issue 9: files; số đến at vào sổ
 from ui.format import md_escape, md_line
-from ui.next_step import after_success
 from ui.runtime import db, today
 
 
@@ -58,7 +58,6 @@ def _perform(
         st.error(md_escape(exc.message))  # a refusal may quote what was typed
     else:
         st.session_state.detail_success = result.outcome.message
-        after_success(task_id, key)  # the page then offers the next waiting task (ui/next_step.py)
         st.rerun()
 
 
@@ -129,6 +128,8 @@ def _step_form(offer: Offer, bench: TaskWorkbench, actor: Actor, config: AppConf
                 help=f"Bắt buộc khi ngày văn bản sớm hơn hôm nay quá {limit} ngày. Văn bản trả lời ghi lùi "
                 "ngày được đánh dấu; Văn phòng UBND tỉnh thấy ngày văn bản, ngày nhập và lý do khi xác nhận.",
             )
+            reply["attachments"] = attachment_picker(key=f"{key}_files", config=config)  # issue 9
+        registered = incoming_fields(offer, key=key, today=today())  # vào sổ: số đến, ngày đến (issue 9)
         note = st.text_area(
             "Ý kiến" + (" (bắt buộc)" if offer.note_required else " (không bắt buộc)"), height=68, key=f"{key}_note"
         )
@@ -148,6 +149,7 @@ def _step_form(offer: Offer, bench: TaskWorkbench, actor: Actor, config: AppConf
                     note=note,
                     assignee_id=int(assignee) if assignee is not None else None,
                     subunit_ids=[int(u) for u in subunits],
+                    **registered,
                 )
             _perform(bench, actor, config, task_id, offer.key, data)
 
@@ -173,8 +175,9 @@ def note_form(bench: TaskWorkbench, actor: Actor, config: AppConfig, task_id: in
     with st.form("note", clear_on_submit=True):
         st.subheader("Cập nhật tiến độ")
         note = st.text_area("Nội dung cập nhật", height=80)
+        files = attachment_picker(key="note_files", config=config)  # issue 9
         if st.form_submit_button("Lưu cập nhật"):
-            _perform(bench, actor, config, task_id, ActionKey.NOTE, NoteInput(note=note))
+            _perform(bench, actor, config, task_id, ActionKey.NOTE, NoteInput(note=note, attachments=files))
 
 
 def wrong_unit_forms(bench: TaskWorkbench, actor: Actor, config: AppConfig, task_id: int) -> None:

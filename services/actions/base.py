@@ -62,6 +62,7 @@ class Offer:
     start_subflows: bool = False
     note_required: bool = False
     routing_choice: bool = False
+    register_incoming: bool = False  # vào sổ: the form asks số đến and ngày đến
 
 
 @dataclass(frozen=True)

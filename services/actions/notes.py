@@ -5,9 +5,10 @@ Both are journaled and never counted.
 
 from __future__ import annotations
 
-from models import ActionKey, EventAction, Permission, TaskStatus
+from models import ActionKey, AttachmentOwner, EventAction, Permission, TaskStatus
 from models.schemas import ContributionInput, NoteInput
 from services.actions.base import ActionContext, ActionOutcome, Scope, TaskAction
+from services.attachments import attach, check_uploads, with_journal_line
 from services.infra.errors import Conflict, ServiceError
 from services.infra.text import clean_text
 from services.journal.events import record_event
@@ -26,8 +27,29 @@ def _check_note(ctx: ActionContext, data: NoteInput | None) -> ServiceError | No
 
 
 def _apply_note(ctx: ActionContext, data: NoteInput) -> ActionOutcome:
+    """The note, and its files (``services.attachments``) tied to its journal entry, which names them."""
     text = clean_text(data.note, label="Nội dung cập nhật", field="note")
-    record_event(session=ctx.session, actor=ctx.actor, task=ctx.task, action=EventAction.NOTE, at=ctx.now, note=text)
+    files = check_uploads(data.attachments, limits=ctx.config.app.attachments)
+    event = record_event(
+        session=ctx.session,
+        actor=ctx.actor,
+        task=ctx.task,
+        action=EventAction.NOTE,
+        at=ctx.now,
+        note=with_journal_line(text, files),
+    )
+    if files:
+        ctx.session.flush()
+        attach(
+            session=ctx.session,
+            actor=ctx.actor,
+            files=files,
+            owner=AttachmentOwner.NOTE,
+            now=ctx.now,
+            task_id=ctx.task_id,
+            event_id=event.id,
+        )
+        return ActionOutcome(f"Đã lưu cập nhật tiến độ kèm {len(files)} tệp đính kèm.")
     return ActionOutcome("Đã lưu cập nhật tiến độ.")
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from models import (
     ActionKey,
+    AttachmentOwner,
     Confirmation,
     ConfirmOutcome,
     Document,
@@ -28,6 +29,7 @@ from models import (
 from models.schemas import ReplyCreate, ReplyInput, StepInput
 from services.access.permissions import Actor
 from services.actions.base import ActionContext, ActionOutcome, Offer, Scope, TaskAction
+from services.attachments import attach, check_uploads, with_journal_line
 from services.config.loader import AppConfig
 from services.config.workflows import TransitionDef
 from services.infra.clock import fmt_date, local_date
@@ -38,6 +40,7 @@ from services.journal.events import record_event
 from services.org.units import office_unit
 from services.stats.rows import BACKDATED_REPLY
 from services.tasks.assignment import ensure_unique_code
+from services.tasks.incoming import register_incoming, registers_incoming
 from services.tasks.requests import drop_pending_request
 from services.workflow.engine import (
     StepOption,
@@ -49,7 +52,7 @@ from services.workflow.engine import (
 )
 
 
-def _offer(key: ActionKey, option: StepOption) -> Offer:
+def _offer(key: ActionKey, option: StepOption, *, registers: bool = False) -> Offer:
     return Offer(
         key=key,
         label=option.label,
@@ -62,6 +65,7 @@ def _offer(key: ActionKey, option: StepOption) -> Offer:
         start_subflows=option.start_subflows,
         note_required=option.note_required,
         routing_choice=option.routing_choice,
+        register_incoming=registers,
     )
 
 
@@ -86,8 +90,16 @@ def _resolve(
 # --- step --------------------------------------------------------------------------------------
 
 
+def _registers(ctx: ActionContext, option: StepOption) -> bool:
+    flow = ctx.session.get(Flow, option.flow_id)
+    tr = ctx.config.workflows.workflows[option.workflow].transitions[option.transition]
+    return flow is not None and registers_incoming(config=ctx.config, flow=flow, workflow=option.workflow, tr=tr)
+
+
 def _step_offers(ctx: ActionContext) -> list[Offer]:
-    return [_offer(ActionKey.STEP, o) for o in _options(ctx) if not o.issue_reply]
+    return [
+        _offer(ActionKey.STEP, o, registers=_registers(ctx, o)) for o in _options(ctx) if not o.issue_reply
+    ]
 
 
 def _check_step(ctx: ActionContext, data: StepInput | None) -> ServiceError | None:
@@ -104,6 +116,20 @@ def _check_step(ctx: ActionContext, data: StepInput | None) -> ServiceError | No
 
 def _apply_step(ctx: ActionContext, data: StepInput) -> ActionOutcome:
     flow, workflow, tr = _resolve(ctx, data.flow_id, data.transition, data.workflow)
+    if registers_incoming(config=ctx.config, flow=flow, workflow=workflow, tr=tr):
+        # vào sổ: số đến and ngày đến in the unit's register (the timeline shows them under this step)
+        register_incoming(
+            session=ctx.session,
+            actor=ctx.actor,
+            config=ctx.config,
+            task=ctx.task,
+            flow=flow,
+            number=data.incoming_number,
+            received_on=data.incoming_date,
+            now=ctx.now,
+        )
+    elif data.incoming_number is not None or data.incoming_date is not None:
+        raise InvalidInput("Số đến, ngày đến chỉ ghi ở bước vào sổ.", field="incoming_number")
     apply_step(
         session=ctx.session,
         actor=ctx.actor,
@@ -273,6 +299,7 @@ def _apply_reply(ctx: ActionContext, data: ReplyInput) -> ActionOutcome:
         session=ctx.session, actor=ctx.actor, config=ctx.config, task=ctx.task, flow=flow, data=data, now=ctx.now
     )
     note = clean_text(data.note, label="Ý kiến xử lý", field="note", required=tr.note_required)
+    files = check_uploads(data.attachments, limits=ctx.config.app.attachments)  # all refused before any is kept
     applied = apply_step(
         session=ctx.session,
         actor=ctx.actor,
@@ -294,15 +321,18 @@ def _apply_reply(ctx: ActionContext, data: ReplyInput) -> ActionOutcome:
     ctx.task.status = TaskStatus.REPLIED
     ctx.session.add(ctx.task)
     ctx.session.flush()
-    record_event(
+    event = record_event(
         session=ctx.session,
         actor=ctx.actor,
         task=ctx.task,
         action=EventAction.REPLIED,
         at=ctx.now,
-        note=f"Văn bản {reply.code} ngày {fmt_date(reply.issue_date)}: {reply.result}"
-        + (f"\n{backdate_note(reply)}" if reply.backdate_reason is not None else "")
-        + (f"\n{note}" if note else ""),
+        note=with_journal_line(
+            f"Văn bản {reply.code} ngày {fmt_date(reply.issue_date)}: {reply.result}"
+            + (f"\n{backdate_note(reply)}" if reply.backdate_reason is not None else "")
+            + (f"\n{note}" if note else ""),
+            files,
+        ),
         from_unit_id=ctx.actor.unit_id,
         to_unit_id=office_unit(session=ctx.session).id,
         flow_id=flow.id,
@@ -310,7 +340,20 @@ def _apply_reply(ctx: ActionContext, data: ReplyInput) -> ActionOutcome:
         step=tr.step,
         from_state=applied.from_state,
     )
+    if files:
+        ctx.session.flush()
+        attach(
+            session=ctx.session,
+            actor=ctx.actor,
+            files=files,
+            owner=AttachmentOwner.REPLY,
+            now=ctx.now,
+            document_id=reply.id,
+            task_id=ctx.task_id,
+            event_id=event.id,
+        )
     flagged = f" ({BACKDATED_REPLY.lower()}, đã ghi lý do)" if reply.backdate_reason is not None else ""
+    flagged = (f" kèm {len(files)} tệp đính kèm" if files else "") + flagged
     return ActionOutcome(
         f"Đã ban hành văn bản trả lời {reply.code}{flagged}; chờ Văn phòng UBND tỉnh xác nhận.", document_id=reply.id
     )

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from models.attachments import FileType
 from models.enums import ActionKey, CloseReason, EventAction, Permission, Role, TaskClass, TaskStatus, UnitKind
 from services.config.errors import ConfigError
 from services.config.workflows import WorkflowsConfig, load_workflows
@@ -94,6 +95,23 @@ class LoginConfig(_Strict):
         return self
 
 
+class AttachmentsConfig(_Strict):
+    """``attachments:`` of app.yaml: which files may be attached, how big, how many at once.
+
+    The limits protect the server (a file arrives whole in the server's memory through the page's
+    websocket) and the readers (only documents and scans: what officials exchange); the type is
+    checked on the content too (``services.attachments``), never only on the extension."""
+
+    max_mb: int = Field(default=20, ge=1, le=200)  # per file; Streamlit's own upload limit is 200 MB
+    max_files: int = Field(default=10, ge=1, le=50)  # per form sent
+    types: tuple[FileType, ...] = Field(default=tuple(FileType), min_length=1)
+
+    @field_validator("types")
+    @classmethod
+    def _once_each(cls, value: tuple[FileType, ...]) -> tuple[FileType, ...]:
+        return tuple(dict.fromkeys(value))
+
+
 class AppSettingsConfig(_Strict):
     app_name: str = "Giao việc"
     issuers: dict[str, str] = Field(min_length=1)
@@ -122,6 +140,7 @@ class AppSettingsConfig(_Strict):
     unit_kinds: dict[UnitKind, str]
     task_actions: dict[ActionKey, str]
     login: LoginConfig = LoginConfig()
+    attachments: AttachmentsConfig = AttachmentsConfig()
 
 
 class AppConfig(_Strict):

@@ -16,6 +16,13 @@ backup never looks like one and never counts for the retention. Every file is cr
 A restore goes into an empty database only: restoring over live data would mix two histories of
 the journal, which is append-only. Afterwards the rows of every table and the latest journal
 entry (``task_event``) are read back and compared with what the backup holds.
+
+Attached files live outside the database (``services.attachments``, ``GIAOVIEC_FILES_DIR``), so a
+backup also writes ``<backup>.files.tar``: every stored file, taken *after* the database copy.
+Files are named by their content and never rewritten or deleted, and each is written before the
+row that refers to it is committed, so the archive holds every file the database copy names (and
+perhaps a few newer ones, harmless). The archive goes and comes with its backup (retention,
+restore: its files are put back into the files directory, mode 0600, existing ones kept).
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,7 +46,7 @@ from sqlalchemy.pool import NullPool
 
 from services.infra.database import sqlite_path
 from services.infra.errors import Conflict, InvalidInput, ServiceError
-from services.infra.private_files import create_private, private_dir
+from services.infra.private_files import FILE_MODE, create_private, private_dir
 
 PREFIX = "giaoviec-"
 SQLITE_SUFFIX = ".sqlite3"
@@ -46,6 +54,8 @@ POSTGRES_SUFFIX = ".dump"
 _NAME = re.compile(r"^giaoviec-(\d{4}-\d\d-\d\dT\d{6}Z)(?:-(\d+))?\.(sqlite3|dump)$")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _PGDUMP_MAGIC = b"PGDMP"
+FILES_SUFFIX = ".files.tar"
+_BLOB = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{62}$")  # services.attachments.blob_path, relative
 JOURNAL = "task_event"
 # The tables a person reads the restore's report by, in this order (every table is compared).
 MAIN_TABLES = ("org_unit", "app_user", "document", "task", "task_event", "flow", "confirmation", "extension")
@@ -114,12 +124,15 @@ class BackupResult:
     size: int
     contents: Contents
     removed: list[Path] = field(default_factory=list)
+    files_archive: Path | None = None  # <backup>.files.tar, when a files directory was given
+    files: int = 0  # attached files in it
 
 
 @dataclass(frozen=True)
 class RestoreResult:
     expected: Contents  # what the backup holds
     actual: Contents  # what the restored database holds
+    files_restored: int = 0  # attached files put back from <backup>.files.tar
 
     @property
     def differences(self) -> list[str]:
@@ -159,7 +172,59 @@ def prune(*, folder: Path, keep: int) -> list[Path]:
     old = backups_in(folder)[keep:]
     for path in old:
         path.unlink(missing_ok=True)
+        files_archive_of(path).unlink(missing_ok=True)  # its attached files go with it
     return old
+
+
+# --- attached files -------------------------------------------------------------------------------
+
+
+def files_archive_of(backup_file: Path) -> Path:
+    """``giaoviec-….sqlite3.files.tar``: the attached files taken with that backup."""
+    return backup_file.with_name(backup_file.name + FILES_SUFFIX)
+
+
+def _stored_files(files_dir: Path) -> list[tuple[str, Path]]:
+    """(``ab/cdef…``, path) of every stored file; temporary files of a write under way are skipped."""
+    if not files_dir.is_dir():
+        return []
+    found = []
+    for path in sorted(files_dir.glob("??/*")):
+        name = f"{path.parent.name}/{path.name}"
+        if _BLOB.match(name) and path.is_file():
+            found.append((name, path))
+    return found
+
+
+def archive_files(*, files_dir: Path, target: Path) -> int:
+    """Every stored attached file into the tar ``target`` (mode 0600, written as ``.partial``);
+    the number of files. Called after the database copy (see the module's docstring)."""
+    stored = _stored_files(files_dir)
+    with _partial(target) as partial, tarfile.open(partial, "w") as tar:
+        for name, path in stored:
+            tar.add(path, arcname=name, recursive=False)
+    return len(stored)
+
+
+def restore_files(*, archive: Path, files_dir: Path) -> int:
+    """Put the files of ``archive`` back into ``files_dir`` (0700, files 0600); a file already there
+    is kept (same name, same content). Only names of stored files are read from the archive: no
+    path of the archive is ever followed. The number of files written."""
+    written = 0
+    with tarfile.open(archive, "r") as tar:
+        for member in tar:
+            if not member.isfile() or not _BLOB.match(member.name):
+                continue
+            folder = private_dir(private_dir(files_dir) / member.name[:2])
+            target = folder / member.name[3:]
+            source = tar.extractfile(member)
+            if target.exists() or source is None:
+                continue
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+            with os.fdopen(fd, "wb") as out:
+                shutil.copyfileobj(source, out)
+            written += 1
+    return written
 
 
 # --- reading what a database holds ----------------------------------------------------------------
@@ -405,9 +470,12 @@ def _backup_postgres(url: URL, target: Path, tools: PostgresTools) -> Contents:
     return contents
 
 
-def backup(*, database_url: str, folder: Path, keep: int, now: datetime) -> BackupResult:
-    """Back the database up into ``folder`` (created 0700 if missing) as a dated file (0600),
-    then keep only the ``keep`` newest backups there."""
+def backup(
+    *, database_url: str, folder: Path, keep: int, now: datetime, files_dir: Path | None = None
+) -> BackupResult:
+    """Back the database up into ``folder`` (created 0700 if missing) as a dated file (0600), and
+    the attached files of ``files_dir`` next to it (``<backup>.files.tar``), then keep only the
+    ``keep`` newest backups there."""
     if keep < 1:
         raise InvalidInput("Số bản sao lưu giữ lại phải ít nhất là 1.", field="keep")
     private_dir(folder)
@@ -421,8 +489,19 @@ def backup(*, database_url: str, folder: Path, keep: int, now: datetime) -> Back
             raise InvalidInput(f"Không sao lưu được cơ sở dữ liệu loại {url.get_backend_name()}.", field="database")
         target = backup_name(now=now, suffix=POSTGRES_SUFFIX, folder=folder)
         contents = _backup_postgres(url, target, PostgresTools.find())
+    archive, files = None, 0
+    if files_dir is not None:  # after the database copy: every file it names is there already
+        archive = files_archive_of(target)
+        files = archive_files(files_dir=files_dir, target=archive)
     removed = prune(folder=folder, keep=keep)
-    return BackupResult(path=target, size=target.stat().st_size, contents=contents, removed=removed)
+    return BackupResult(
+        path=target,
+        size=target.stat().st_size,
+        contents=contents,
+        removed=removed,
+        files_archive=archive,
+        files=files,
+    )
 
 
 # --- restore ---------------------------------------------------------------------------------------
@@ -438,8 +517,9 @@ def _refuse_non_empty(contents: Contents, where: str) -> None:
         )
 
 
-def restore(*, database_url: str, source: Path) -> RestoreResult:
-    """Restore ``source`` into the empty database at ``database_url``, then read both back.
+def restore(*, database_url: str, source: Path, files_dir: Path | None = None) -> RestoreResult:
+    """Restore ``source`` into the empty database at ``database_url``, then read both back; and
+    the attached files of ``<source>.files.tar``, if there is one, into ``files_dir``.
 
     Refused: a database that has any table, a backup of the other kind of database."""
     kind = backup_kind(source)
@@ -458,7 +538,11 @@ def restore(*, database_url: str, source: Path) -> RestoreResult:
             with contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as backup_db:
                 backup_db.backup(target)
             target.execute("PRAGMA journal_mode=WAL")
-        return RestoreResult(expected=expected, actual=database_contents(database_url=database_url))
+        return RestoreResult(
+            expected=expected,
+            actual=database_contents(database_url=database_url),
+            files_restored=_restore_files_of(source, files_dir),
+        )
 
     url = make_url(database_url)
     tools = PostgresTools.find()
@@ -483,4 +567,15 @@ def restore(*, database_url: str, source: Path) -> RestoreResult:
     if done.returncode != 0:
         error = done.stderr.decode("utf-8", "replace").strip()
         raise BackupError(f"pg_restore thất bại (mã {done.returncode}), không có gì được ghi: {error}")
-    return RestoreResult(expected=expected, actual=database_contents(database_url=database_url))
+    return RestoreResult(
+        expected=expected,
+        actual=database_contents(database_url=database_url),
+        files_restored=_restore_files_of(source, files_dir),
+    )
+
+
+def _restore_files_of(source: Path, files_dir: Path | None) -> int:
+    archive = files_archive_of(source)
+    if files_dir is None or not archive.is_file():
+        return 0
+    return restore_files(archive=archive, files_dir=files_dir)

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     bind_address: str = "127.0.0.1"
     backup_dir: Path | None = None  # ``manage.py backup``; empty: <data_dir>/backups
     backup_keep: int = Field(default=14, ge=1)  # ... keeps the newest this many
+    files_dir: Path | None = None  # attached files, by content hash; empty: <data_dir>/files
 
     def resolved_database_url(self) -> str:
         import os
@@ -52,6 +53,11 @@ class Settings(BaseSettings):
     def resolved_backup_dir(self) -> Path:
         """Where ``manage.py backup`` writes: ``GIAOVIEC_BACKUP_DIR``, else ``<data_dir>/backups``."""
         return self.backup_dir or self.data_dir / "backups"
+
+    def resolved_files_dir(self) -> Path:
+        """Where attached files are stored (``services.attachments``): ``GIAOVIEC_FILES_DIR``, else
+        ``<data_dir>/files``. Not created here: the first file stored creates it, mode 0700."""
+        return self.files_dir or self.data_dir / "files"
 
 
 @lru_cache(maxsize=1)

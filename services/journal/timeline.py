@@ -16,8 +16,9 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from models import EventAction, Flow
+from models import EventAction, Flow, IncomingEntry
 from services.config.loader import AppConfig
+from services.infra.clock import fmt_date
 from services.journal.events import TimelineEntry
 from services.org.units import unit_names
 
@@ -70,12 +71,17 @@ def describe_timeline(*, session: Session, config: AppConfig, entries: Sequence[
     flows = {
         f.id: f for f in session.exec(select(Flow).where(col(Flow.id).in_(sorted(flow_ids)))).all() if f.id is not None
     }
+    # vào sổ: the register's entry of each flow (issue 9), shown under its step
+    registered = {
+        r.flow_id: r
+        for r in session.exec(select(IncomingEntry).where(col(IncomingEntry.flow_id).in_(sorted(flow_ids)))).all()
+    }
     items: list[TimelineItem] = []
     group: list[TimelineEntry] = []
 
     def flush() -> None:
         if group:
-            items.append(_describe(config, names, flows, group))
+            items.append(_describe(config, names, flows, group, registered))
             group.clear()
 
     for entry in entries:
@@ -87,7 +93,11 @@ def describe_timeline(*, session: Session, config: AppConfig, entries: Sequence[
 
 
 def _describe(
-    config: AppConfig, names: dict[int, str], flows: dict[int, Flow], group: Sequence[TimelineEntry]
+    config: AppConfig,
+    names: dict[int, str],
+    flows: dict[int, Flow],
+    group: Sequence[TimelineEntry],
+    registered: dict[int, IncomingEntry],
 ) -> TimelineItem:
     first = group[0]
     item = TimelineItem(
@@ -105,6 +115,15 @@ def _describe(
             item.title = f"Bước {first.step} · {label}"
     if first.to_user_name:
         item.details.append(f"Chuyển chuyên viên: {first.to_user_name}")
+    entry = registered.get(first.flow_id or 0)
+    flow_of = flows.get(first.flow_id or 0)
+    if (  # the step that left the flow's first state is its vào sổ: số đến, ngày đến
+        entry is not None
+        and flow_of is not None
+        and first.action is EventAction.STEP
+        and first.from_state == config.workflows.workflows[flow_of.workflow].initial
+    ):
+        item.details.append(f"Số đến: {entry.number}, ngày đến: {fmt_date(entry.received_on)}")
     if first.action is EventAction.ARCHIVED and first.transition is not None:
         # Lưu kết thúc closes the sub-units' documents inside the unit: nothing moves.
         archived = [names.get(e.to_unit_id or 0, "?") for e in group]

@@ -7,9 +7,10 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from models import Document, DocumentKind, EventAction, OrgUnit, Permission, Task, TaskCoordinator
+from models import AttachmentOwner, Document, DocumentKind, EventAction, OrgUnit, Permission, Task, TaskCoordinator
 from models.schemas import AssignmentCreate, TaskCreate
 from services.access.permissions import Actor, require
+from services.attachments import attach, check_uploads, with_journal_line
 from services.config.loader import AppConfig
 from services.infra.clock import fmt_date, local_date, now_utc
 from services.infra.data_version import bump_data_version
@@ -116,6 +117,8 @@ def create_assignment(
                 field=f"tasks.{number}.deadline",
             )
         deadlines.append(deadline)
+    # the document's files: every one checked before any is kept (services.attachments)
+    files = check_uploads(data.attachments, limits=config.app.attachments)
 
     document = Document(
         kind=DocumentKind.ASSIGNMENT,
@@ -142,6 +145,9 @@ def create_assignment(
         )
         raise
     assert document.id is not None
+    attach(
+        session=session, actor=actor, files=files, owner=AttachmentOwner.ASSIGNMENT, now=now, document_id=document.id
+    )
     for seq, ((content, lead, coordinators, _), deadline) in enumerate(zip(planned, deadlines, strict=True), start=1):
         assert lead.id is not None
         task_row = Task(
@@ -169,7 +175,7 @@ def create_assignment(
             task=task_row,
             action=EventAction.ASSIGNED,
             at=now,
-            note=note,
+            note=with_journal_line(note, files),  # each task's entry names the document's files
             from_unit_id=actor.unit_id,
             to_unit_id=lead.id,
         )

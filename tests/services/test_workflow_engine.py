@@ -819,7 +819,8 @@ def test_truong_hop_1_eleven_steps(new_case: Callable[[str], Case]) -> None:
     it_name, centre_name = "P. CNTT (Sở TT&TT)", "TT CNTT-TT (Sở TT&TT)"
     assert [(i.title, i.actor_name, i.route, i.details, i.note) for i in items] == [
         ("Giao nhiệm vụ", "Vp.Theodoi", "VP UBND tỉnh → Sở TT&TT", [], "Văn bản 15/UBND-KT; hạn xử lý 20/03/2026"),
-        ("Bước 1 · Vào sổ, chuyển lãnh đạo", "Văn thư Sở TT&TT", "", [], ""),
+        # vào sổ: the register's entry (số đến from 1 in the unit's year, ngày đến today), issue 9
+        ("Bước 1 · Vào sổ, chuyển lãnh đạo", "Văn thư Sở TT&TT", "", ["Số đến: 1, ngày đến: 05/03/2026"], ""),
         (
             "Bước 2 · Bút phê: chuyển chuyên viên theo dõi, đồng thời chuyển đơn vị liên thông nội bộ",
             leader,
