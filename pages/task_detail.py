@@ -13,6 +13,7 @@ from services.stats.rows import BACKDATED_REPLY
 from services.tasks.queries import get_task_detail
 from ui.attachments import attachment_list, incoming_lines  # issue 9: files; số đến / ngày đến
 from ui.format import md_escape, md_line, situation
+from ui.next_step import show_success
 from ui.runtime import config, db, require_actor, today
 from ui.task_workflow import change_forms, contribution_form, note_form, step_forms, where_now, wrong_unit_forms
 from ui.url_state import url_int
@@ -42,12 +43,17 @@ except ServiceError as exc:
     st.error(md_escape(exc.message))
     st.stop()
 
-if message := st.session_state.pop("detail_success", None):
-    st.success(md_escape(message))  # it may quote what was typed (the reply's số/ký hiệu)
-    st.toast(md_escape(message), icon=":material/check_circle:")
+show_success(actor, cfg, task_id)  # after an action: its message, the next waiting task, the list
 
 row, doc = detail.row, detail.document
 st.title(f"Nhiệm vụ #{row.task_id}")
+if detail.sent_back and (verdict := detail.last_verdict) is not None:  # back with the unit: why, first
+    st.warning(
+        f"VP UBND xác nhận chưa hoàn thành ngày {fmt_date(verdict.confirmed_on)} — lý do: {md_escape(verdict.reason)}"
+        f"  \nVăn bản trả lời {md_escape(verdict.reply_code)} không được chấp nhận; "
+        + (f"gia hạn đến {fmt_date(verdict.new_deadline)}." if verdict.new_deadline else "hạn xử lý không đổi."),
+        icon=":material/undo:",
+    )
 st.markdown(f"### {md_line(row.content)}")
 state_text = situation(row, cfg)
 colour = cfg.app.task_classes[row.state.task_class].color
@@ -82,7 +88,9 @@ if detail.replies:
     for answer in detail.replies:
         st.markdown(
             f"- **{md_escape(answer.code)}** ngày {fmt_date(answer.issue_date)} ({md_escape(answer.unit_name)}): "
-            f"{md_escape(answer.summary)}  \n  Kết quả: {md_escape(answer.result)}"
+            f"{md_escape(answer.summary)}"
+            + (f" :red[(không được chấp nhận ngày {fmt_date(answer.rejected_on)})]" if answer.rejected_on else "")
+            + f"  \n  Kết quả: {md_escape(answer.result)}"
         )
         if answer.backdated:  # both dates and the clerk's reason (user text: escaped)
             st.warning(

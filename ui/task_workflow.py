@@ -36,6 +36,7 @@ from services.config.loader import AppConfig
 from services.infra.errors import ServiceError
 from ui.attachments import attachment_picker, incoming_fields  # issue 9: files; số đến at vào sổ
 from ui.format import md_escape, md_line
+from ui.next_step import after_success
 from ui.runtime import db, today
 
 
@@ -58,6 +59,7 @@ def _perform(
         st.error(md_escape(exc.message))  # a refusal may quote what was typed
     else:
         st.session_state.detail_success = result.outcome.message
+        after_success(task_id, key)  # the page then offers the next waiting task (ui/next_step.py)
         st.rerun()
 
 
