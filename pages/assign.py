@@ -1,17 +1,34 @@
-"""Giao nhiệm vụ — VP UBND's tracker enters an assignment document and its tasks."""
+"""Giao nhiệm vụ — VP UBND's tracker enters an assignment document and its tasks.
+
+The form keeps everything typed when it is refused and shows every refusal under its field at
+once (``ui/forms.py``); tasks are added and removed with buttons of the form itself, so nothing
+typed is lost on the way. A deadline given in working days is shown as the date it gives before
+the document is saved.
+"""
 
 from __future__ import annotations
 
-import streamlit as st
+from datetime import date
+from typing import Any
 
-from models import Permission
-from models.schemas import AssignmentCreate, TaskCreate
-from services.infra.errors import ServiceError
+import streamlit as st
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from models import Document, Permission
+from models.schemas import AssignmentCreate
+from services.infra.clock import fmt_date
+from services.infra.errors import InvalidInput
+from services.infra.validation import invalid_input, parse_day
 from services.org.units import assignable_units
-from services.tasks.assignment import create_assignment
+from services.tasks.assignment import create_assignment, working_day_deadline
 from ui.attachments import attachment_picker  # issue 9: the document's files
 from ui.format import md_escape
+from ui.forms import FormErrors, FormRound, TypedInput, date_field, required, required_note, run
 from ui.runtime import config, db, require_actor, today
+
+MAX_TASKS = 20
+WEEKDAYS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 
 actor = require_actor()
 cfg = config()
@@ -24,102 +41,169 @@ with db() as session:
     units = assignable_units(session=session)
 unit_label = {u.code: f"{u.short_name} ({u.code})" for u in units}
 
-if "assign_form_version" not in st.session_state:
-    st.session_state.assign_form_version = 0
-version = st.session_state.assign_form_version
-
+rounds = FormRound("assign")  # a document saved, the next one starts on an empty form
+k = rounds.key
 if message := st.session_state.pop("assign_success", None):
     st.success(md_escape(message))  # it quotes the số/ký hiệu as typed
     st.toast(md_escape(message), icon=":material/check_circle:")
 
-count = int(
-    st.columns([1, 3])[0].number_input(
-        "Số nhiệm vụ trong văn bản", min_value=1, max_value=20, value=1, step=1, key=f"count{version}"
-    )
-)
+count_key = k("assign_count")
+count: int = st.session_state.setdefault(count_key, 1)
+seen_key = k("assign_deadlines_seen")
+seen_before: dict[int, tuple[date, int, date]] = st.session_state.get(seen_key, {})
 
-with st.form(f"assign{version}"):
+
+def _working_days_preview(number: int, issue_text: str, days: int | None, where: Any) -> tuple[date, int, date] | None:
+    """Under "số ngày làm việc": the date it gives, as of the values the form last sent."""
+    if days is None:
+        return None
+    try:
+        issued = parse_day(issue_text, label="Ngày ban hành", field="issue_date")
+    except InvalidInput:
+        issued = None
+    if issued is None:
+        where.caption("Hạn xử lý tính từ ngày ban hành: nhập ngày ban hành.")
+        return None
+    deadline = working_day_deadline(issue_date=issued, working_days=days, config=cfg)
+    where.caption(
+        f"→ Hạn xử lý: **{fmt_date(deadline)}** ({WEEKDAYS[deadline.weekday()]}), {days} ngày làm việc "
+        f"sau {fmt_date(issued)} (không tính thứ Bảy, Chủ nhật, ngày lễ, Tết)."
+    )
+    return (issued, days, deadline)
+
+
+with st.form(k("assign"), clear_on_submit=False, enter_to_submit=False):
     st.subheader("Văn bản giao nhiệm vụ")
+    required_note()
+    form, typed = FormErrors(), TypedInput()
     c1, c2, c3 = st.columns(3)
-    code = c1.text_input("Số/ký hiệu", placeholder="vd. 1234/UBND-KT")
-    issue_date = c2.date_input("Ngày ban hành", value=today(), max_value=today(), format="DD/MM/YYYY")
-    issuer = c3.selectbox("Cơ quan ban hành", list(cfg.app.issuers), format_func=lambda k: cfg.app.issuers[k])
+    code = c1.text_input(required("Số/ký hiệu"), placeholder="vd. 1234/UBND-KT", key=k("assign_code"))
+    form.slot("code", "Số/ký hiệu", c1)
+    issue_text = date_field(
+        "Ngày ban hành", key=k("assign_issue_date"), config=cfg, where=c2, needed=True, initial=today()
+    )
+    form.slot("issue_date", "Ngày ban hành", c2)
+    issuer = c3.selectbox(
+        required("Cơ quan ban hành"),
+        list(cfg.app.issuers),
+        format_func=lambda key: cfg.app.issuers[key],
+        key=k("assign_issuer"),
+    )
+    form.slot("issuer", "Cơ quan ban hành", c3)
     c4, c5 = st.columns([1, 2])
     doc_type = c4.selectbox(
-        "Loại văn bản", list(cfg.app.document_types), format_func=lambda k: cfg.app.document_types[k]
+        required("Loại văn bản"),
+        list(cfg.app.document_types),
+        format_func=lambda key: cfg.app.document_types[key],
+        key=k("assign_doc_type"),
     )
-    signer = c5.text_input("Người ký")
-    summary = st.text_area("Trích yếu", height=80)
-    files = attachment_picker(key=f"files{version}", config=cfg, label="Tệp văn bản giao (bản scan, phụ lục)")
-    tasks: list[dict[str, object]] = []
+    form.slot("doc_type", "Loại văn bản", c4)
+    signer = c5.text_input(required("Người ký"), key=k("assign_signer"))
+    form.slot("signer", "Người ký", c5)
+    summary = st.text_area(required("Trích yếu"), height=80, key=k("assign_summary"))
+    form.slot("summary", "Trích yếu")
+    files = attachment_picker(key=k("files"), config=cfg, label="Tệp văn bản giao (bản scan, phụ lục)")
+    form.slot("attachments", "Tệp văn bản giao")
+
+    tasks: list[dict[str, Any]] = []
+    previews: dict[int, tuple[date, int, date]] = {}
     for number in range(1, count + 1):
         st.subheader(f"Nhiệm vụ {number}")
-        content = st.text_area("Nội dung nhiệm vụ", key=f"content{version}_{number}", height=80)
+        content = st.text_area(required("Nội dung nhiệm vụ"), key=k(f"content_{number}"), height=80)
+        form.slot(f"tasks.{number}.content", f"Nhiệm vụ {number}: nội dung")
         a, b = st.columns(2)
         lead = a.selectbox(
-            "Đơn vị chủ trì",
+            required("Đơn vị chủ trì"),
             list(unit_label),
             index=None,
             placeholder="Chọn một đơn vị chủ trì",
             format_func=lambda c: unit_label[c],
-            key=f"lead{version}_{number}",
+            key=k(f"lead_{number}"),
         )
+        form.slot(f"tasks.{number}.lead", f"Nhiệm vụ {number}: đơn vị chủ trì", a)
         coordinators = b.multiselect(
             "Đơn vị phối hợp (không tính vào thống kê)",
             list(unit_label),
             format_func=lambda c: unit_label[c],
-            key=f"coord{version}_{number}",
+            select_all=False,  # Streamlit's "Select all" is English, and never meant here
+            key=k(f"coord_{number}"),
             placeholder="Không bắt buộc",
         )
+        form.slot(f"tasks.{number}.coordinators", f"Nhiệm vụ {number}: đơn vị phối hợp", b)
+        st.caption("Hạn xử lý \\*: một ngày cụ thể, hoặc số ngày làm việc kể từ ngày ban hành.")
         d1, d2 = st.columns(2)
-        deadline = d1.date_input(
-            "Hạn xử lý (ngày cụ thể)", value=None, format="DD/MM/YYYY", key=f"deadline{version}_{number}"
-        )
+        deadline_text = date_field("Hạn xử lý (ngày cụ thể)", key=k(f"deadline_{number}"), config=cfg, where=d1)
         working_days = d2.number_input(
             "hoặc số ngày làm việc kể từ ngày ban hành",
             min_value=1,
             max_value=365,
             value=None,
             step=1,
-            key=f"wd{version}_{number}",
+            key=k(f"wd_{number}"),
         )
+        days = int(working_days) if working_days is not None else None
+        preview = _working_days_preview(number, issue_text, days, d2)
+        if preview is not None:
+            previews[number] = preview
+        form.slot(f"tasks.{number}.deadline", f"Nhiệm vụ {number}: hạn xử lý")
         tasks.append(
-            {
-                "content": content,
-                "lead": lead,
-                "coordinators": coordinators,
-                "deadline": deadline,
-                "working_days": working_days,
-            }
+            {"content": content, "lead": lead, "coordinators": coordinators, "deadline": deadline_text, "days": days}
         )
-    submitted = st.form_submit_button("Lưu và giao nhiệm vụ", type="primary")
+    st.session_state[seen_key] = previews  # the dates the person has now seen
+
+    more, fewer, _ = st.columns([1, 1, 2])
+    add = more.form_submit_button("Thêm nhiệm vụ", icon=":material/add:", disabled=count >= MAX_TASKS)
+    drop = fewer.form_submit_button("Bớt nhiệm vụ cuối", icon=":material/remove:", disabled=count <= 1)
+    form.summary_here()
+    notice = st.empty()
+    save, check, _ = st.columns([1, 1, 2])
+    submitted = save.form_submit_button("Lưu và giao nhiệm vụ", type="primary")
+    check.form_submit_button("Xem hạn xử lý tính theo ngày làm việc")  # runs the page: the dates above
+
+if add or drop:  # a button of the form: everything typed was sent with it and stays
+    st.session_state[count_key] = count + (1 if add else -1)
+    st.rerun()
 
 if submitted:
-    data = AssignmentCreate(
-        code=code,
-        issue_date=issue_date,
-        issuer=issuer,
-        doc_type=doc_type,
-        summary=summary,
-        signer=signer,
-        attachments=files,
-        tasks=[
-            TaskCreate(
-                content=str(t["content"] or ""),
-                lead_unit_code=str(t["lead"] or ""),
-                coordinating_unit_codes=list(t["coordinators"]),  # type: ignore[call-overload]
-                deadline=t["deadline"],  # type: ignore[arg-type]
-                working_days=int(t["working_days"]) if t["working_days"] else None,  # type: ignore[call-overload]
-            )
-            for t in tasks
+    unseen = {n: p for n, p in previews.items() if seen_before.get(n) != p}
+    if unseen:  # a date the person has not seen yet is never saved: show it first
+        notice.info(
+            "Hạn xử lý tính theo ngày làm việc: "
+            + "; ".join(f"Nhiệm vụ {n} → {fmt_date(p[2])}" for n, p in sorted(unseen.items()))
+            + ". Kiểm tra rồi bấm “Lưu và giao nhiệm vụ” lần nữa để giao."
+        )
+        st.stop()
+    raw = {
+        "code": code,
+        "issue_date": typed.day(issue_text, label="Ngày ban hành", field="issue_date", needed=True),
+        "issuer": issuer,
+        "doc_type": doc_type,
+        "summary": summary,
+        "signer": signer,
+        "attachments": files,
+        "tasks": [
+            {
+                "content": t["content"] or "",
+                "lead_unit_code": t["lead"] or "",
+                "coordinating_unit_codes": list(t["coordinators"]),
+                "deadline": typed.day(
+                    t["deadline"], label=f"Nhiệm vụ {n}: hạn xử lý", field=f"tasks.{n}.deadline"
+                ),
+                "working_days": t["days"],
+            }
+            for n, t in enumerate(tasks, start=1)
         ],
-    )
-    try:
-        with db() as session:
-            document = create_assignment(session=session, actor=actor, config=cfg, data=data)
-    except ServiceError as exc:
-        st.error(md_escape(exc.message))  # "Số/ký hiệu '…' đã có …" quotes what was typed
-    else:
-        st.session_state.assign_success = f"Đã giao {len(data.tasks)} nhiệm vụ theo văn bản {document.code}."
-        st.session_state.assign_form_version = version + 1
+    }
+
+    def _save(session: Session) -> Document:
+        try:
+            data = AssignmentCreate.model_validate(raw)
+        except ValidationError as exc:
+            raise invalid_input(exc.errors()) from None
+        return create_assignment(session=session, actor=actor, config=cfg, data=data)
+
+    document = run(form, typed, _save)
+    if document is not None:
+        st.session_state.assign_success = f"Đã giao {len(tasks)} nhiệm vụ theo văn bản {document.code}."
+        rounds.next()
         st.rerun()

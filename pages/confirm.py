@@ -6,7 +6,6 @@ import pandas as pd
 import streamlit as st
 
 from models import ActionKey, ConfirmOutcome
-from models.schemas import ConfirmationCreate
 from services.actions.confirmation import list_pending
 from services.actions.registry import perform
 from services.infra.clock import fmt_date
@@ -14,6 +13,7 @@ from services.infra.errors import ServiceError
 from services.stats.rows import BACKDATED_REPLY
 from services.tasks.requests import list_pending_requests
 from ui.format import md_escape, md_line, shorten
+from ui.forms import FormErrors, TypedInput, date_field, required, required_note, run
 from ui.runtime import config, db, require_actor, today
 from ui.url_state import url_int
 
@@ -102,31 +102,50 @@ if chosen.backdated:  # judged by a date the clerk typed far back: both dates an
         f"Lý do ghi lùi ngày: {md_escape(chosen.backdate_reason or '')}",
         icon=":material/history:",
     )
-with st.form("confirm", clear_on_submit=True):
-    outcome = st.radio(
-        "Kết quả xác nhận",
-        [ConfirmOutcome.DONE, ConfirmOutcome.NOT_DONE],
-        format_func=lambda o: "Hoàn thành" if o is ConfirmOutcome.DONE else "Chưa hoàn thành (không đạt yêu cầu)",
-        horizontal=True,
+# The verdict is a choice above its own form: "Chưa hoàn thành" asks a reason and may grant a new
+# deadline, "Hoàn thành" takes an optional remark. Each keeps what was typed and the choice stays as
+# the tracker left it when the form is refused (ui/forms.py).
+outcome = st.radio(
+    "Kết quả xác nhận",
+    [ConfirmOutcome.DONE, ConfirmOutcome.NOT_DONE],
+    format_func=lambda o: "Hoàn thành" if o is ConfirmOutcome.DONE else "Chưa hoàn thành (không đạt yêu cầu)",
+    horizontal=True,
+    key=f"confirm_outcome_{task_id}",
+)
+not_done = outcome is ConfirmOutcome.NOT_DONE
+key = f"confirm_{task_id}_{outcome.value}"
+with st.form(key, clear_on_submit=False, enter_to_submit=False):
+    form, typed = FormErrors(), TypedInput()
+    if not_done:
+        required_note()
+    reason = st.text_area(
+        required("Lý do chưa hoàn thành") if not_done else "Ý kiến (không bắt buộc)", height=80, key=f"{key}_reason"
     )
-    reason = st.text_area("Lý do / ý kiến (bắt buộc khi chưa hoàn thành)", height=80)
-    new_deadline = st.date_input(
-        "Gia hạn đến ngày (nếu chưa hoàn thành và có lý do phù hợp)", value=None, min_value=today(), format="DD/MM/YYYY"
-    )
+    form.slot("reason", "Lý do chưa hoàn thành" if not_done else "Ý kiến")
+    extension = ""
+    if not_done:
+        extension = date_field(
+            "Gia hạn đến ngày",
+            key=f"{key}_new_deadline",
+            config=config(),
+            hint="Để trống: không gia hạn, hạn xử lý giữ nguyên.",
+        )
+        form.slot("new_deadline", "Gia hạn đến ngày")
+    form.summary_here()
     if st.form_submit_button("Xác nhận", type="primary"):
-        try:
-            with db() as session:
-                result = perform(
-                    session=session,
-                    actor=actor,
-                    config=config(),
-                    task_id=task_id,
-                    action=ActionKey.CONFIRM,
-                    data=ConfirmationCreate(outcome=outcome, reason=reason, new_deadline=new_deadline),
-                )
-        except ServiceError as exc:
-            st.error(md_escape(exc.message))
-        else:
+        data = {
+            "outcome": outcome,
+            "reason": reason,
+            "new_deadline": typed.day(extension, label="Gia hạn đến ngày", field="new_deadline"),
+        }
+        result = run(
+            form,
+            typed,
+            lambda session: perform(
+                session=session, actor=actor, config=config(), task_id=task_id, action=ActionKey.CONFIRM, data=data
+            ),
+        )
+        if result is not None:
             st.session_state.confirm_success = result.outcome.message
             st.query_params.pop("task", None)
             st.rerun()

@@ -29,13 +29,13 @@ from models import (
 from models.schemas import ReplyCreate, ReplyInput, StepInput
 from services.access.permissions import Actor
 from services.actions.base import ActionContext, ActionOutcome, Offer, Scope, TaskAction
-from services.attachments import attach, check_uploads, with_journal_line
+from services.attachments import CheckedFile, attach, check_uploads, with_journal_line
 from services.config.loader import AppConfig
 from services.config.workflows import TransitionDef
 from services.infra.clock import fmt_date, local_date
 from services.infra.errors import Conflict, InvalidInput, PermissionDenied, ServiceError
 from services.infra.text import clean_text
-from services.infra.validation import check_date
+from services.infra.validation import FieldErrors, check_date
 from services.journal.events import record_event
 from services.org.units import office_unit
 from services.stats.rows import BACKDATED_REPLY
@@ -204,21 +204,13 @@ def _backdate_reason(*, config: AppConfig, data: ReplyCreate, today: date) -> st
     return reason
 
 
-def prepare_reply(
-    *, session: Session, actor: Actor, config: AppConfig, task: Task, flow: Flow, data: ReplyCreate, now: datetime
-) -> Document:
-    """Validate the reply and build its document, linked to the task and its assignment.
-
-    Its date is typed, and it decides the figures, so it may not lie before anything the
-    journal says happened first: the assignment (or the day a re-routed task was given to this
-    unit), a "not done" verdict, the approval of its draft; and far behind the day it is
-    entered only with a reason, which flags it (``_backdate_reason``).
-    """
-    today = local_date(now)
+def _check_reply_date(
+    *, session: Session, config: AppConfig, task: Task, flow: Flow, data: ReplyCreate, today: date
+) -> None:
+    """The reply's date, or InvalidInput on ``issue_date``: in range, not in the future, and not
+    before anything the journal says happened first (see ``prepare_reply``)."""
     assignment = session.get(Document, task.document_id)
-    unit = session.get(OrgUnit, actor.unit_id)
-    assert assignment is not None and assignment.id is not None and unit is not None and task.id is not None
-    code = clean_text(data.code, label="Số/ký hiệu văn bản trả lời", field="code", max_len=100, multiline=False)
+    assert assignment is not None
     check_date(data.issue_date, label="Ngày văn bản trả lời", field="issue_date", today=today, limits=config.app)
     if data.issue_date > today:
         raise InvalidInput(f"Ngày văn bản trả lời {fmt_date(data.issue_date)} sau ngày hôm nay.", field="issue_date")
@@ -254,15 +246,56 @@ def prepare_reply(
             "chỉ ban hành được từ ngày đó.",
             field="issue_date",
         )
-    backdate_reason = _backdate_reason(config=config, data=data, today=today)
-    summary = clean_text(data.summary, label="Trích yếu", field="summary")
-    result = clean_text(data.result, label="Kết quả thực hiện", field="result", max_len=4000)
-    signer = clean_text(
-        data.signer, label="Người ký", field="signer", required=False, max_len=255, multiline=False
+
+
+def prepare_reply(
+    *, session: Session, actor: Actor, config: AppConfig, task: Task, flow: Flow, data: ReplyCreate, now: datetime
+) -> Document:
+    """Validate the reply and build its document, linked to the task and its assignment.
+
+    Its date is typed, and it decides the figures, so it may not lie before anything the
+    journal says happened first: the assignment (or the day a re-routed task was given to this
+    unit), a "not done" verdict, the approval of its draft; and far behind the day it is
+    entered only with a reason, which flags it (``_backdate_reason``).
+    """
+    today = local_date(now)
+    assignment = session.get(Document, task.document_id)
+    unit = session.get(OrgUnit, actor.unit_id)
+    assert assignment is not None and assignment.id is not None and unit is not None and task.id is not None
+    # Every field is checked and every refusal reported together (the clerk's form shows them all).
+    errors = FieldErrors()
+    code = errors.take(
+        lambda: clean_text(data.code, label="Số/ký hiệu văn bản trả lời", field="code", max_len=100, multiline=False),
+        "",
     )
-    key = ensure_unique_code(
-        session=session, issuer=unit.code, year=data.issue_date.year, code=code, label="Số/ký hiệu văn bản trả lời"
+    errors.take(
+        lambda: _check_reply_date(session=session, config=config, task=task, flow=flow, data=data, today=today),
+        None,
     )
+    backdate_reason: str | None = None
+    if errors.ok("issue_date"):
+        backdate_reason = errors.take(lambda: _backdate_reason(config=config, data=data, today=today), None)
+    summary = errors.take(lambda: clean_text(data.summary, label="Trích yếu", field="summary"), "")
+    result = errors.take(lambda: clean_text(data.result, label="Kết quả thực hiện", field="result", max_len=4000), "")
+    signer = errors.take(
+        lambda: clean_text(
+            data.signer, label="Người ký", field="signer", required=False, max_len=255, multiline=False
+        ),
+        "",
+    )
+    key = ""
+    if errors.ok("code", "issue_date"):
+        key = errors.take(
+            lambda: ensure_unique_code(
+                session=session,
+                issuer=unit.code,
+                year=data.issue_date.year,
+                code=code,
+                label="Số/ký hiệu văn bản trả lời",
+            ),
+            "",
+        )
+    errors.raise_any()
     return Document(
         kind=DocumentKind.REPLY,
         issuer=unit.code,
@@ -295,11 +328,21 @@ def backdate_note(reply: Document) -> str:
 def _apply_reply(ctx: ActionContext, data: ReplyInput) -> ActionOutcome:
     option = next(o for o in _options(ctx) if o.issue_reply)
     flow, workflow, tr = _resolve(ctx, option.flow_id, option.transition, option.workflow)
-    reply = prepare_reply(
-        session=ctx.session, actor=ctx.actor, config=ctx.config, task=ctx.task, flow=flow, data=data, now=ctx.now
+    errors = FieldErrors()  # the reply's fields and the note, refused together
+    reply = errors.take(
+        lambda: prepare_reply(
+            session=ctx.session, actor=ctx.actor, config=ctx.config, task=ctx.task, flow=flow, data=data, now=ctx.now
+        ),
+        None,
     )
-    note = clean_text(data.note, label="Ý kiến xử lý", field="note", required=tr.note_required)
-    files = check_uploads(data.attachments, limits=ctx.config.app.attachments)  # all refused before any is kept
+    note = errors.take(
+        lambda: clean_text(data.note, label="Ý kiến xử lý", field="note", required=tr.note_required), ""
+    )
+    # the files too, all checked before any is kept (services.attachments)
+    no_files: list[CheckedFile] = []
+    files = errors.take(lambda: check_uploads(data.attachments, limits=ctx.config.app.attachments), no_files)
+    errors.raise_any()
+    assert reply is not None
     applied = apply_step(
         session=ctx.session,
         actor=ctx.actor,
@@ -355,7 +398,9 @@ def _apply_reply(ctx: ActionContext, data: ReplyInput) -> ActionOutcome:
     flagged = f" ({BACKDATED_REPLY.lower()}, đã ghi lý do)" if reply.backdate_reason is not None else ""
     flagged = (f" kèm {len(files)} tệp đính kèm" if files else "") + flagged
     return ActionOutcome(
-        f"Đã ban hành văn bản trả lời {reply.code}{flagged}; chờ Văn phòng UBND tỉnh xác nhận.", document_id=reply.id
+        f"Đã ban hành văn bản trả lời {reply.code} ngày {fmt_date(reply.issue_date)}{flagged}; "
+        "chờ Văn phòng UBND tỉnh xác nhận.",
+        document_id=reply.id,
     )
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from functools import partial
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -10,13 +11,13 @@ from sqlmodel import Session, select
 from models import AttachmentOwner, Document, DocumentKind, EventAction, OrgUnit, Permission, Task, TaskCoordinator
 from models.schemas import AssignmentCreate, TaskCreate
 from services.access.permissions import Actor, require
-from services.attachments import attach, check_uploads, with_journal_line
+from services.attachments import CheckedFile, attach, check_uploads, with_journal_line
 from services.config.loader import AppConfig
 from services.infra.clock import fmt_date, local_date, now_utc
 from services.infra.data_version import bump_data_version
 from services.infra.errors import InvalidInput
 from services.infra.text import clean_text, document_code_key
-from services.infra.validation import check_date
+from services.infra.validation import FieldErrors, check_date
 from services.journal.events import record_event
 from services.org.units import resolve_lead_unit
 from services.tasks.workdays import add_working_days
@@ -36,29 +37,88 @@ def ensure_unique_code(*, session: Session, issuer: str, year: int, code: str, l
     return key
 
 
-def _validate_task(session: Session, task: TaskCreate, number: int) -> tuple[str, OrgUnit, list[OrgUnit]]:
+def _validate_task(
+    session: Session, task: TaskCreate, number: int, errors: FieldErrors
+) -> tuple[str, OrgUnit | None, list[OrgUnit]]:
+    """The task's content, lead unit and coordinators; each refusal goes to ``errors``."""
     prefix = f"Nhiệm vụ {number}"
-    content = clean_text(task.content, label=f"{prefix} — nội dung", field=f"tasks.{number}.content", max_len=4000)
-    if not task.lead_unit_code.strip():
-        raise InvalidInput(f"{prefix}: phải chọn đơn vị chủ trì.", field=f"tasks.{number}.lead")
-    lead = resolve_lead_unit(
-        session=session, code=task.lead_unit_code, label=f"{prefix} — đơn vị chủ trì", field=f"tasks.{number}.lead"
+    content = errors.take(
+        lambda: clean_text(task.content, label=f"{prefix} — nội dung", field=f"tasks.{number}.content", max_len=4000),
+        "",
     )
+    lead: OrgUnit | None = None
+    if not task.lead_unit_code.strip():
+        errors.add(f"{prefix}: phải chọn đơn vị chủ trì.", field=f"tasks.{number}.lead")
+    else:
+        lead = errors.take(
+            lambda: resolve_lead_unit(
+                session=session,
+                code=task.lead_unit_code,
+                label=f"{prefix} — đơn vị chủ trì",
+                field=f"tasks.{number}.lead",
+            ),
+            None,
+        )
     coordinators: list[OrgUnit] = []
     for code in dict.fromkeys(task.coordinating_unit_codes):
-        unit = resolve_lead_unit(
-            session=session, code=code, label=f"{prefix} — đơn vị phối hợp", field=f"tasks.{number}.coordinators"
+        unit = errors.take(
+            partial(
+                resolve_lead_unit,
+                session=session,
+                code=code,
+                label=f"{prefix} — đơn vị phối hợp",
+                field=f"tasks.{number}.coordinators",
+            ),
+            None,
         )
-        if unit.id == lead.id:
-            raise InvalidInput(
+        if unit is None:
+            continue
+        if lead is not None and unit.id == lead.id:
+            errors.add(
                 f"{prefix}: đơn vị chủ trì không đồng thời là đơn vị phối hợp.", field=f"tasks.{number}.coordinators"
             )
+            continue
         coordinators.append(unit)
     if (task.deadline is None) == (task.working_days is None):
-        raise InvalidInput(
+        errors.add(
             f"{prefix}: nhập hạn xử lý bằng một ngày cụ thể hoặc số ngày làm việc.", field=f"tasks.{number}.deadline"
         )
     return content, lead, coordinators
+
+
+def working_day_deadline(*, issue_date: date, working_days: int, config: AppConfig) -> date:
+    """N working days after the document date (weekends, public holidays and the configured days
+    off skipped): the deadline a task given in working days gets, shown on the form before saving."""
+    return add_working_days(
+        issue_date,
+        working_days,
+        extra_days_off=config.app.extra_days_off,
+        extra_working_days=config.app.extra_working_days,
+    )
+
+
+def _deadline(task: TaskCreate, number: int, *, issue_date: date | None, today: date, config: AppConfig) -> date | None:
+    """The task's deadline (its date, or working days after the document date), else InvalidInput
+    on ``tasks.N.deadline``. ``issue_date`` None: the document's date was refused (its own error
+    says why), so working days cannot be counted and nothing is compared with it."""
+    field = f"tasks.{number}.deadline"
+    if task.working_days is not None:
+        if task.working_days < 1 or task.working_days > 365:
+            raise InvalidInput(f"Nhiệm vụ {number}: số ngày làm việc phải từ 1 đến 365.", field=field)
+        if issue_date is None:
+            return None
+        deadline = working_day_deadline(issue_date=issue_date, working_days=task.working_days, config=config)
+    else:
+        assert task.deadline is not None
+        deadline = check_date(
+            task.deadline, label=f"Nhiệm vụ {number}: hạn xử lý", field=field, today=today, limits=config.app
+        )
+    if issue_date is not None and deadline < issue_date:
+        raise InvalidInput(
+            f"Nhiệm vụ {number}: hạn xử lý {fmt_date(deadline)} trước ngày ban hành {fmt_date(issue_date)}.",
+            field=field,
+        )
+    return deadline
 
 
 def create_assignment(
@@ -68,57 +128,55 @@ def create_assignment(
     require(actor, Permission.TASK_ASSIGN, "Chỉ chuyên viên theo dõi của Văn phòng UBND tỉnh được giao nhiệm vụ.")
     now = now or now_utc()
     today = local_date(now)
-    code = clean_text(data.code, label="Số/ký hiệu", field="code", max_len=100, multiline=False)
-    if data.issuer not in config.app.issuers:
-        raise InvalidInput("Cơ quan ban hành không hợp lệ.", field="issuer")
-    if data.doc_type not in config.app.document_types:
-        raise InvalidInput("Loại văn bản không hợp lệ.", field="doc_type")
-    check_date(data.issue_date, label="Ngày ban hành", field="issue_date", today=today, limits=config.app)
-    if data.issue_date > today:
-        raise InvalidInput(f"Ngày ban hành {fmt_date(data.issue_date)} sau ngày hôm nay.", field="issue_date")
-    summary = clean_text(data.summary, label="Trích yếu", field="summary")
-    signer = clean_text(data.signer, label="Người ký", field="signer", max_len=255, multiline=False)
-    if not data.tasks:
-        raise InvalidInput("Văn bản phải có ít nhất một nhiệm vụ.", field="tasks")
-    code_key = ensure_unique_code(
-        session=session, issuer=data.issuer, year=data.issue_date.year, code=code, label="Số/ký hiệu"
+    # Every field is checked and every refusal reported together (FieldErrors): the form shows
+    # them all at once. A check that needs another field (the deadline against the document date,
+    # the số/ký hiệu in the document's year) runs only when that field was accepted.
+    errors = FieldErrors()
+    code = errors.take(
+        lambda: clean_text(data.code, label="Số/ký hiệu", field="code", max_len=100, multiline=False), ""
     )
+    if data.issuer not in config.app.issuers:
+        errors.add("Cơ quan ban hành không hợp lệ.", field="issuer")
+    if data.doc_type not in config.app.document_types:
+        errors.add("Loại văn bản không hợp lệ.", field="doc_type")
+    errors.take(
+        lambda: check_date(data.issue_date, label="Ngày ban hành", field="issue_date", today=today, limits=config.app),
+        None,
+    )
+    if errors.ok("issue_date") and data.issue_date > today:
+        errors.add(f"Ngày ban hành {fmt_date(data.issue_date)} sau ngày hôm nay.", field="issue_date")
+    summary = errors.take(lambda: clean_text(data.summary, label="Trích yếu", field="summary"), "")
+    signer = errors.take(
+        lambda: clean_text(data.signer, label="Người ký", field="signer", max_len=255, multiline=False), ""
+    )
+    if not data.tasks:
+        errors.add("Văn bản phải có ít nhất một nhiệm vụ.", field="tasks")
+    code_key = ""
+    if errors.ok("code", "issue_date", "issuer"):
+        code_key = errors.take(
+            lambda: ensure_unique_code(
+                session=session, issuer=data.issuer, year=data.issue_date.year, code=code, label="Số/ký hiệu"
+            ),
+            "",
+        )
 
-    planned: list[tuple[str, OrgUnit, list[OrgUnit], TaskCreate]] = []
+    planned: list[tuple[str, OrgUnit | None, list[OrgUnit], TaskCreate]] = []
     for number, task in enumerate(data.tasks, start=1):
-        content, lead, coordinators = _validate_task(session, task, number)
+        content, lead, coordinators = _validate_task(session, task, number, errors)
         planned.append((content, lead, coordinators, task))
 
-    deadlines = []
+    deadlines: list[date | None] = []
+    issued = data.issue_date if errors.ok("issue_date") else None
     for number, (_, _, _, task) in enumerate(planned, start=1):
-        if task.working_days is not None:
-            if task.working_days < 1 or task.working_days > 365:
-                raise InvalidInput(
-                    f"Nhiệm vụ {number}: số ngày làm việc phải từ 1 đến 365.", field=f"tasks.{number}.deadline"
-                )
-            deadline = add_working_days(
-                data.issue_date,
-                task.working_days,
-                extra_days_off=config.app.extra_days_off,
-                extra_working_days=config.app.extra_working_days,
-            )
-        else:
-            assert task.deadline is not None
-            deadline = check_date(
-                task.deadline,
-                label=f"Nhiệm vụ {number}: hạn xử lý",
-                field=f"tasks.{number}.deadline",
-                today=today,
-                limits=config.app,
-            )
-        if deadline < data.issue_date:
-            raise InvalidInput(
-                f"Nhiệm vụ {number}: hạn xử lý {fmt_date(deadline)} trước ngày ban hành {fmt_date(data.issue_date)}.",
-                field=f"tasks.{number}.deadline",
-            )
-        deadlines.append(deadline)
+        if not errors.ok(f"tasks.{number}.deadline"):  # neither a date nor working days, or both
+            deadlines.append(None)
+            continue
+        judged = partial(_deadline, task, number, issue_date=issued, today=today, config=config)
+        deadlines.append(errors.take(judged, None))
     # the document's files: every one checked before any is kept (services.attachments)
-    files = check_uploads(data.attachments, limits=config.app.attachments)
+    no_files: list[CheckedFile] = []
+    files = errors.take(lambda: check_uploads(data.attachments, limits=config.app.attachments), no_files)
+    errors.raise_any()
 
     document = Document(
         kind=DocumentKind.ASSIGNMENT,
@@ -149,7 +207,7 @@ def create_assignment(
         session=session, actor=actor, files=files, owner=AttachmentOwner.ASSIGNMENT, now=now, document_id=document.id
     )
     for seq, ((content, lead, coordinators, _), deadline) in enumerate(zip(planned, deadlines, strict=True), start=1):
-        assert lead.id is not None
+        assert lead is not None and lead.id is not None and deadline is not None  # else raise_any refused
         task_row = Task(
             document_id=document.id,
             seq=seq,

@@ -3,8 +3,12 @@
 Each step the user may fire is one ``st.form`` keyed ``act_<flow id>_<workflow>_<transition>``;
 its widgets are keyed ``<form key>_assignee`` / ``_subunits`` / ``_code`` / ``_date`` /
 ``_signer`` / ``_summary`` / ``_result`` / ``_note``, and its submit button carries the form
-key as ``form_id``. Several forms can show the same labels (the three bút phê forms, or one
-form per sub-unit flow), so the tests find widgets by these keys, not by label.
+key as ``form_id``. Several forms can show the same labels (one form per sub-unit flow), so the
+tests find widgets by these keys, not by label.
+
+Where the leader chooses the routing case at bút phê (a unit with sub-units), the cases are a
+radio keyed ``route_<flow id>`` and only the chosen case's form is drawn: ``fire_on_page`` picks
+the case of the form it is given first (``choose_case``).
 """
 
 from __future__ import annotations
@@ -21,7 +25,11 @@ from tests.pages.conftest import World
 TABLE_COLUMNS = ["Đơn vị", "Quy trình", "Bước hiện tại", "Chuyên viên được giao", "Tình trạng"]
 PENDING = "Việc chờ bạn xử lý"
 WHERE_NOW = "Đang ở bước"
-CHOOSE_HOW = "Lãnh đạo chọn cách chuyển xử lý (Điều 5.1.e): chọn một trong các cách dưới đây."
+ROUTE = "Cách chuyển xử lý (Điều 5.1.e)"
+CASE_SHORT = "Đơn vị tự xử lý — giao chuyên viên xử lý, không chuyển phòng"
+CASE_TH1 = "Trường hợp 1 — chuyển chuyên viên theo dõi, đồng thời chuyển các phòng, đơn vị trực thuộc"
+CASE_TH2 = "Trường hợp 2 — chuyển thẳng lãnh đạo các phòng, đơn vị trực thuộc"
+MAIN_WORKFLOWS = ("truong_hop_1", "truong_hop_2", "ngan")  # the routing cases' workflows (config)
 
 # labels of the steps (config/workflows.yaml)
 VAO_SO = "Vào sổ, chuyển lãnh đạo"
@@ -34,6 +42,7 @@ DUYET = "Duyệt, chuyển văn thư ban hành"
 BAN_HANH = "Ban hành văn bản trả lời, gửi UBND tỉnh"
 ASSIGNEE = "Chuyển cho chuyên viên"
 SUBUNITS = "Chuyển đơn vị liên thông nội bộ (phòng, đơn vị trực thuộc)"
+REQUIRED = " *"  # a required field's label ends so
 
 
 def flow_id(world: World, task_id: int, unit_code: str | None = None) -> int:
@@ -53,6 +62,19 @@ def step_forms(at: AppTest) -> list[str]:
 def step_buttons(at: AppTest) -> list[str]:
     """The labels of the step forms' submit buttons, in page order."""
     return [b.label for b in at.button if b.form_id.startswith("act_")]
+
+
+def choose_case(at: AppTest, key: str) -> AppTest:
+    """Pick the routing case of the bút phê form ``key`` on its radio, when the page has one."""
+    flow = key.split("_")[1]
+    radios = [r for r in at.radio if r.key == f"route_{flow}"]
+    if not radios or key in step_forms(at):
+        return at
+    rest = key[len(f"act_{flow}_") :]
+    (workflow,) = [w for w in MAIN_WORKFLOWS if rest.startswith(w + "_")]
+    radios[0].set_value(workflow).run()
+    assert not at.exception, at.exception
+    return at
 
 
 def submit(at: AppTest, key: str) -> AppTest:
@@ -77,14 +99,16 @@ def fire_on_page(
     reply: dict[str, Any] | None = None,
 ) -> AppTest:
     """Fill one step form as a person would and press its button."""
+    choose_case(at, key)
     if assignee is not None:
         widget(at, "selectbox", key, "assignee").set_value(assignee)
     if subunits is not None:
         widget(at, "multiselect", key, "subunits").set_value(subunits)
     if reply is not None:
         widget(at, "text_input", key, "code").input(reply["code"])
-        if "date" in reply:
-            widget(at, "date_input", key, "date").set_value(reply["date"])
+        if "date" in reply:  # typed as ngày/tháng/năm (ui/forms.py date_field)
+            day = reply["date"]
+            widget(at, "text_input", key, "date").input(day if isinstance(day, str) else f"{day:%d/%m/%Y}")
         widget(at, "text_input", key, "signer").input(reply.get("signer", ""))
         widget(at, "text_input", key, "summary").input(reply.get("summary", ""))
         widget(at, "text_area", key, "result").input(reply.get("result", ""))

@@ -82,7 +82,8 @@ def test_the_clerk_must_give_a_reason_then_everybody_sees_the_flag(bw: World) ->
     # without a reason: refused with the message, nothing saved
     events = len(bw.events(task_id))
     at = _issue(bw, None)
-    [error] = values(at.error)
+    error, summary = values(at.error)  # under "Lý do ghi lùi ngày", and by the button naming it
+    assert summary == "Chưa lưu. Sửa 1 ô được đánh dấu đỏ ở trên: “Lý do ghi lùi ngày”."
     assert error.startswith(
         f"Văn bản trả lời ghi lùi ngày: ngày văn bản {bw.day(-21):%d/%m/%Y} sớm hơn ngày nhập "
         f"{bw.today:%d/%m/%Y} 21 ngày (quá 3 ngày)."

@@ -22,7 +22,9 @@ from tests.pages.conftest import STAFF, World, by_label, make_world, values
 
 PAGE = "pages/confirm.py"
 SUBMIT = "Xác nhận"
-REASON = "Lý do / ý kiến (bắt buộc khi chưa hoàn thành)"
+OUTCOME = "Kết quả xác nhận"
+REASON = "Lý do chưa hoàn thành *"  # "Chưa hoàn thành" asks it (required: " *")
+EXTEND = "Gia hạn đến ngày"  # typed as ngày/tháng/năm
 EMPTY = "Không có văn bản trả lời nào chờ xác nhận."
 
 
@@ -59,6 +61,11 @@ def _task(w: World, key: str) -> Task:
 def _confirmations(w: World) -> list[Confirmation]:
     with w.session() as s:
         return list(s.exec(select(Confirmation)).all())
+
+
+def required_mark(at: AppTest) -> bool:
+    """The form explains its " *" marks."""
+    return "\\* bắt buộc" in values(at.caption)
 
 
 def open_queue(w: World, query: dict[str, str] | None = None) -> AppTest:
@@ -109,18 +116,119 @@ def test_queue_lists_pending_replies_oldest_first_with_age(cw: World) -> None:
     assert any(m.endswith("nếu xác nhận hoàn thành, nhiệm vụ được tính **trễ hạn**.") for m in _md(at))
 
 
+def _not_done(at: AppTest) -> AppTest:
+    """Choose "Chưa hoàn thành": its form (a reason, a new deadline) replaces the other."""
+    by_label(at.radio, OUTCOME).set_value(ConfirmOutcome.NOT_DONE).run()
+    assert not at.exception
+    return at
+
+
+def _nothing_saved(w: World, events: int) -> None:
+    assert _task(w, "x1").status is TaskStatus.REPLIED
+    assert _confirmations(w) == []
+    with w.session() as s:
+        assert s.exec(select(Extension)).all() == []
+    assert len(w.events(w.tasks["x1"])) == events
+
+
+def _still_typed(at: AppTest, reason: str, day: str) -> None:
+    """The refused form shows the choice, the reason and the date as the tracker left them."""
+    assert by_label(at.radio, OUTCOME).value is ConfirmOutcome.NOT_DONE
+    assert by_label(at.text_area, REASON).value == reason
+    assert by_label(at.text_input, EXTEND).value == day
+    assert [int(i) for i in at.dataframe[0].value["Mã"]] == [int(at.selectbox[0].value)]  # still waiting
+
+
 def test_not_done_without_reason_is_refused_and_changes_nothing(cw: World) -> None:
+    """The finding: the error switched the choice back to "Hoàn thành" and cleared the new
+    deadline, so the next click confirmed the task as done. Now everything stays."""
     events = len(cw.events(cw.tasks["x1"]))
-    at = open_queue(cw)
-    by_label(at.radio, "Kết quả xác nhận").set_value(ConfirmOutcome.NOT_DONE)
+    at = _not_done(open_queue(cw))
+    later = f"{cw.day(10):%d/%m/%Y}"
+    by_label(at.text_input, EXTEND).input(later)
     by_label(at.button, SUBMIT).click().run()
     assert not at.exception
-    assert values(at.error) == ["Lý do không được để trống."]
+    assert values(at.error) == [
+        "Lý do không được để trống.",
+        "Chưa lưu. Sửa 1 ô được đánh dấu đỏ ở trên: “Lý do chưa hoàn thành”.",
+    ]
     assert values(at.success) == []
-    assert _task(cw, "x1").status is TaskStatus.REPLIED
-    assert _confirmations(cw) == []
-    assert len(cw.events(cw.tasks["x1"])) == events
-    assert [int(i) for i in at.dataframe[0].value["Mã"]] == [cw.tasks["x1"]]  # still waiting
+    _nothing_saved(cw, events)
+    _still_typed(at, "", later)
+    # corrected, the same form confirms as "not done" with the date kept
+    by_label(at.text_area, REASON).input("Thiếu số liệu quý III")
+    by_label(at.button, SUBMIT).click().run()
+    assert values(at.success) == [f"Đã xác nhận nhiệm vụ #{cw.tasks['x1']}: chưa hoàn thành, gia hạn đến {later}."]
+    assert _task(cw, "x1").status is TaskStatus.OPEN
+
+
+def test_a_past_extension_is_refused_never_dropped(cw: World) -> None:
+    """The finding: a past "Gia hạn đến ngày" was dropped and the task saved as not done without
+    an extension. Now it is refused, naming the field and the dates allowed, and nothing is saved."""
+    events = len(cw.events(cw.tasks["x1"]))
+    at = _not_done(open_queue(cw))
+    past = f"{cw.day(-3):%d/%m/%Y}"
+    by_label(at.text_area, REASON).input("Thiếu số liệu quý III")
+    by_label(at.text_input, EXTEND).input(past)
+    by_label(at.button, SUBMIT).click().run()
+    assert not at.exception
+    latest = cw.today.replace(year=cw.today.year + 10)
+    assert values(at.error) == [
+        f"Gia hạn đến ngày {past} đã qua: chỉ nhận ngày từ hôm nay ({cw.today:%d/%m/%Y}) đến {latest:%d/%m/%Y}.",
+        "Chưa lưu. Sửa 1 ô được đánh dấu đỏ ở trên: “Gia hạn đến ngày”.",
+    ]
+    _nothing_saved(cw, events)
+    _still_typed(at, "Thiếu số liệu quý III", past)
+
+
+def test_every_error_of_the_form_at_once(cw: World) -> None:
+    events = len(cw.events(cw.tasks["x1"]))
+    at = _not_done(open_queue(cw))
+    by_label(at.text_input, EXTEND).input("31/02/2027")
+    by_label(at.button, SUBMIT).click().run()
+    assert not at.exception
+    assert values(at.error) == [
+        "Lý do không được để trống.",
+        "Gia hạn đến ngày 31/02/2027 không có thật: tháng 02/2027 chỉ có 28 ngày.",
+        "Chưa lưu. Sửa 2 ô được đánh dấu đỏ ở trên: “Lý do chưa hoàn thành”, “Gia hạn đến ngày”.",
+    ]
+    _nothing_saved(cw, events)
+    _still_typed(at, "", "31/02/2027")
+
+
+def test_an_impossible_or_out_of_range_extension_is_refused(cw: World) -> None:
+    events = len(cw.events(cw.tasks["x1"]))
+    at = _not_done(open_queue(cw))
+    by_label(at.text_area, REASON).input("Thiếu số liệu quý III")
+    latest = cw.today.replace(year=cw.today.year + 10)
+    for typed, message in (
+        ("31/02/2027", "Gia hạn đến ngày 31/02/2027 không có thật: tháng 02/2027 chỉ có 28 ngày."),
+        ("15/13/2026", "Gia hạn đến ngày 15/13/2026 không có thật: tháng phải từ 1 đến 12."),
+        ("mai", "Gia hạn đến ngày “mai” không đọc được: nhập ngày/tháng/năm bằng số, ví dụ 05/11/2026."),
+        (
+            "31/12/9999",
+            f"Gia hạn đến ngày 31/12/9999 không hợp lệ: chỉ nhận ngày từ 01/01/2000 đến {latest:%d/%m/%Y}.",
+        ),
+    ):
+        by_label(at.text_input, EXTEND).input(typed)
+        by_label(at.button, SUBMIT).click().run()
+        assert not at.exception
+        assert values(at.error)[0] == message
+        _nothing_saved(cw, events)
+        _still_typed(at, "Thiếu số liệu quý III", typed)
+
+
+def test_not_done_without_extension_says_the_deadline_stays(cw: World) -> None:
+    at = _not_done(open_queue(cw))
+    by_label(at.text_area, REASON).input("Thiếu số liệu quý III")
+    by_label(at.button, SUBMIT).click().run()
+    assert values(at.error) == []
+    assert values(at.success) == [
+        f"Đã xác nhận nhiệm vụ #{cw.tasks['x1']}: chưa hoàn thành, không gia hạn "
+        f"(hạn xử lý vẫn là {cw.day(5):%d/%m/%Y})."
+    ]
+    with cw.session() as s:
+        assert s.exec(select(Extension)).all() == []
 
 
 def test_confirm_done_empties_the_queue(cw: World) -> None:
@@ -149,15 +257,15 @@ def test_confirm_done_empties_the_queue(cw: World) -> None:
 
 
 def test_not_done_with_reason_and_new_deadline_reopens_the_task(cw: World) -> None:
-    at = open_queue(cw)
-    by_label(at.radio, "Kết quả xác nhận").set_value(ConfirmOutcome.NOT_DONE)
+    at = _not_done(open_queue(cw))
+    assert required_mark(at)
     by_label(at.text_area, REASON).input("Thiếu số liệu của quý III")
-    by_label(at.date_input, "Gia hạn đến ngày (nếu chưa hoàn thành và có lý do phù hợp)").set_value(cw.day(10))
+    by_label(at.text_input, EXTEND).input(f"{cw.day(10):%d/%m/%Y}")
     by_label(at.button, SUBMIT).click().run()
     assert not at.exception
     assert values(at.error) == []
     assert values(at.success) == [
-        f"Đã xác nhận nhiệm vụ #{cw.tasks['x1']}: chưa hoàn thành. Gia hạn đến {cw.day(10):%d/%m/%Y}."
+        f"Đã xác nhận nhiệm vụ #{cw.tasks['x1']}: chưa hoàn thành, gia hạn đến {cw.day(10):%d/%m/%Y}."
     ]
     assert values(at.info) == [EMPTY]
 

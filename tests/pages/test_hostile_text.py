@@ -301,12 +301,12 @@ def test_assign_form_with_hostile_text_saves_it_and_shows_it_escaped(hostile: Wo
     (and toast) quotes the code."""
     at_ = _page(hostile, "vp.theodoi", "pages/assign.py")
     code = "3" + SHORT
-    by_label(at_.text_input, "Số/ký hiệu").input(code)
-    by_label(at_.text_input, "Người ký").input(PAYLOAD)
-    by_label(at_.text_area, "Trích yếu").input(PAYLOAD)
-    by_label(at_.text_area, "Nội dung nhiệm vụ").input(PAYLOAD)
-    by_label(at_.selectbox, "Đơn vị chủ trì").select(FINANCE)
-    by_label(at_.date_input, "Hạn xử lý (ngày cụ thể)").set_value(hostile.today + timedelta(days=5))
+    by_label(at_.text_input, "Số/ký hiệu *").input(code)
+    by_label(at_.text_input, "Người ký *").input(PAYLOAD)
+    by_label(at_.text_area, "Trích yếu *").input(PAYLOAD)
+    by_label(at_.text_area, "Nội dung nhiệm vụ *").input(PAYLOAD)
+    by_label(at_.selectbox, "Đơn vị chủ trì *").select(FINANCE)
+    by_label(at_.text_input, "Hạn xử lý (ngày cụ thể)").input(f"{hostile.today + timedelta(days=5):%d/%m/%Y}")
     by_label(at_.button, "Lưu và giao nhiệm vụ").click().run()
     assert [e.value for e in at_.error] == []
     assert_only_escaped(at_, "Đã giao 1 nhiệm vụ theo văn bản " + md_escape(code))
@@ -320,15 +320,15 @@ def test_assign_form_with_hostile_text_saves_it_and_shows_it_escaped(hostile: Wo
 def test_a_refusal_quoting_the_typed_code_is_escaped(hostile: World) -> None:
     """ "Số/ký hiệu '…' đã có …" quotes what was typed: escaped like everything else."""
     at_ = _page(hostile, "vp.theodoi", "pages/assign.py")
-    by_label(at_.text_input, "Số/ký hiệu").input(SHORT)
-    by_label(at_.date_input, "Ngày ban hành").set_value(hostile.day(-5))
-    by_label(at_.text_input, "Người ký").input("A")
-    by_label(at_.text_area, "Trích yếu").input("B")
-    by_label(at_.text_area, "Nội dung nhiệm vụ").input("C")
-    by_label(at_.selectbox, "Đơn vị chủ trì").select(FINANCE)
-    by_label(at_.date_input, "Hạn xử lý (ngày cụ thể)").set_value(hostile.today + timedelta(days=5))
+    by_label(at_.text_input, "Số/ký hiệu *").input(SHORT)
+    by_label(at_.text_input, "Ngày ban hành *").input(f"{hostile.day(-5):%d/%m/%Y}")
+    by_label(at_.text_input, "Người ký *").input("A")
+    by_label(at_.text_area, "Trích yếu *").input("B")
+    by_label(at_.text_area, "Nội dung nhiệm vụ *").input("C")
+    by_label(at_.selectbox, "Đơn vị chủ trì *").select(FINANCE)
+    by_label(at_.text_input, "Hạn xử lý (ngày cụ thể)").input(f"{hostile.today + timedelta(days=5):%d/%m/%Y}")
     by_label(at_.button, "Lưu và giao nhiệm vụ").click().run()
-    assert len(at_.error) == 1
+    assert len(at_.error) == 2  # under the field, and the summary by the button
     assert_only_escaped(at_, ESCAPED_SHORT)
 
 

@@ -19,7 +19,9 @@ from tests.actions import fire
 from tests.conftest import FINANCE
 from tests.pages.conftest import BUDGET, INVESTMENT, World, values
 from tests.pages.steps import (
+    ASSIGNEE,
     BUT_PHE_TH1,
+    SUBUNITS,
     fire_on_page,
     flow_id,
     form_key,
@@ -27,8 +29,10 @@ from tests.pages.steps import (
     step_buttons,
     step_forms,
     steps_now,
+    submit,
     unit_id,
     where_now,
+    widget,
 )
 
 WORLD_USERS = ["qlns.vanthu", "qlns.lanhdao", "qlns.chuyenvien"]
@@ -57,7 +61,10 @@ def test_truong_hop_1_needs_a_sub_unit(world: World) -> None:
     at = open_task(world, "stc.lanhdao", task)
     key = form_key(flow_id(world, task), "truong_hop_1", "but_phe")
     at = fire_on_page(at, key, assignee=world.user_ids["stc.chuyenvien"], subunits=[])
-    assert values(at.error) == ["Chọn ít nhất một phòng, đơn vị trực thuộc để chuyển liên thông nội bộ."]
+    assert values(at.error) == [
+        "Chọn ít nhất một phòng, đơn vị trực thuộc để chuyển liên thông nội bộ.",
+        f"Chưa lưu. Sửa 1 ô được đánh dấu đỏ ở trên: “{SUBUNITS}”.",
+    ]
     assert steps_now(at) == [("Sở Tài chính", "Chờ lãnh đạo bút phê")]
 
 
@@ -143,7 +150,9 @@ def test_truong_hop_1_through_the_page_forms(world: World) -> None:
     at = open_task(world, "stc.vanthu", task)
     assert step_buttons(at) == ["Ban hành văn bản đi, gửi UBND tỉnh"]
     at = fire_on_page(at, form_key(main, "truong_hop_1", "ban_hanh"), reply=reply_fields("71/STC-QLNS", world.today))
-    assert values(at.success) == ["Đã ban hành văn bản trả lời 71/STC-QLNS; chờ Văn phòng UBND tỉnh xác nhận."]
+    assert values(at.success) == [
+        f"Đã ban hành văn bản trả lời 71/STC-QLNS ngày {world.today:%d/%m/%Y}; chờ Văn phòng UBND tỉnh xác nhận."
+    ]
     assert [r["Tình trạng"] for r in where_now(at)] == ["đã xong phần việc"] * 3
     with world.session() as s:
         replied = s.get(Task, task)
@@ -192,7 +201,9 @@ def test_truong_hop_2_through_the_page_forms(world: World) -> None:
     assert steps_now(at)[0] == ("Sở Tài chính", "Chờ văn thư ban hành")
     at = open_task(world, "stc.vanthu", task)
     at = fire_on_page(at, form_key(main, "truong_hop_2", "ban_hanh"), reply=reply_fields("72/STC-QLNS", world.today))
-    assert values(at.success) == ["Đã ban hành văn bản trả lời 72/STC-QLNS; chờ Văn phòng UBND tỉnh xác nhận."]
+    assert values(at.success) == [
+        f"Đã ban hành văn bản trả lời 72/STC-QLNS ngày {world.today:%d/%m/%Y}; chờ Văn phòng UBND tỉnh xác nhận."
+    ]
 
 
 def test_sub_units_documents_are_archived_only_at_step_10(world: World) -> None:
@@ -221,3 +232,74 @@ def test_sub_units_documents_are_archived_only_at_step_10(world: World) -> None:
     assert step_forms(open_task(world, "stc.chuyenvien", task)) == []
     inbox = world.app_as("stc.chuyenvien", "pages/inbox.py")
     assert not inbox.dataframe or task not in [int(v) for v in inbox.dataframe[0].value["Mã"]]
+
+
+def test_but_phe_keeps_its_note_and_sub_units_after_an_error_and_across_cases(world: World) -> None:
+    """The finding: bút phê lost its note and the chosen sub-unit when it showed an error."""
+    task = _task_at_but_phe(world, "Rà soát chi sự nghiệp giáo dục")
+    main = flow_id(world, task)
+    th1, th2 = form_key(main, "truong_hop_1", "but_phe"), form_key(main, "truong_hop_2", "but_phe")
+    budget = unit_id(world, BUDGET)
+    at = open_task(world, "stc.lanhdao", task)
+    at = fire_on_page(at, th1, subunits=[budget], note="P. QLNS chủ trì, báo cáo trước 20/12")
+    assert values(at.error) == [
+        "Chọn chuyên viên của đơn vị để chuyển xử lý.",
+        f"Chưa lưu. Sửa 1 ô được đánh dấu đỏ ở trên: “{ASSIGNEE}”.",
+    ]
+    assert steps_now(at) == [("Sở Tài chính", "Chờ lãnh đạo bút phê")]
+
+    def kept() -> None:
+        assert at.radio(key=f"route_{main}").value == "truong_hop_1"
+        assert widget(at, "multiselect", th1, "subunits").value == [budget]
+        assert widget(at, "text_area", th1, "note").value == "P. QLNS chủ trì, báo cáo trước 20/12"
+        assert widget(at, "selectbox", th1, "assignee").value is None
+
+    kept()
+    # a look at Trường hợp 2 and back: Trường hợp 1 still holds what the leader chose
+    at.radio(key=f"route_{main}").set_value("truong_hop_2").run()
+    assert step_forms(at) == [th2]
+    assert widget(at, "text_area", th2, "note").value == ""  # each case its own values
+    at.radio(key=f"route_{main}").set_value("truong_hop_1").run()
+    kept()
+    # corrected, it goes through with the note and the sub-unit kept
+    at = fire_on_page(at, th1, assignee=world.user_ids["stc.chuyenvien"])
+    assert values(at.error) == []
+    assert values(at.success) == [f"Đã thực hiện: {BUT_PHE_TH1}."]
+    assert [r["Đơn vị"] for r in where_now(at)] == ["Sở Tài chính", f"↳ {QLNS}"]
+    notes = [e.note for e in world.events(task) if e.transition == "but_phe" and e.note]
+    assert notes == ["P. QLNS chủ trì, báo cáo trước 20/12"]  # the leader's note, as typed the first time
+
+
+def test_the_reply_form_keeps_every_field_and_shows_every_error(world: World) -> None:
+    """The finding: the reply form lost trích yếu, kết quả and người ký at each error."""
+    task = world.new_task(FINANCE, "Báo cáo kết quả rà soát nợ đọng")
+    world.walk(task, "ban_hanh")
+    key = form_key(flow_id(world, task), "ngan", "ban_hanh")
+    at = open_task(world, "stc.vanthu", task)
+    widget(at, "text_input", key, "signer").input("Giám đốc Sở")
+    widget(at, "text_input", key, "summary").input("Báo cáo kết quả rà soát")
+    widget(at, "text_area", key, "result").input("Đã rà soát 42 dự án")
+    widget(at, "text_input", key, "date").input("31/02/2026")
+    at = submit(at, key)
+    assert values(at.error) == [
+        "Số/ký hiệu văn bản trả lời không được để trống.",
+        "Ngày văn bản trả lời 31/02/2026 không có thật: tháng 02/2026 chỉ có 28 ngày.",
+        "Chưa lưu. Sửa 2 ô được đánh dấu đỏ ở trên: “Số/ký hiệu văn bản trả lời”, “Ngày văn bản”.",
+    ]
+    assert widget(at, "text_input", key, "signer").value == "Giám đốc Sở"
+    assert widget(at, "text_input", key, "summary").value == "Báo cáo kết quả rà soát"
+    assert widget(at, "text_area", key, "result").value == "Đã rà soát 42 dự án"
+    assert widget(at, "text_input", key, "date").value == "31/02/2026"
+    with world.session() as s:
+        assert s.exec(select(Task).where(Task.id == task)).one().status is TaskStatus.OPEN
+    # a future date is refused too, never replaced by today
+    future = f"{world.day(3):%d/%m/%Y}"
+    widget(at, "text_input", key, "code").input("73/STC-NS")
+    widget(at, "text_input", key, "date").input(future)
+    at = submit(at, key)
+    assert values(at.error)[0] == f"Ngày văn bản trả lời {future} sau ngày hôm nay."
+    widget(at, "text_input", key, "date").input(f"{world.today:%d/%m/%Y}")
+    at = submit(at, key)
+    assert values(at.success) == [
+        f"Đã ban hành văn bản trả lời 73/STC-NS ngày {world.today:%d/%m/%Y}; chờ Văn phòng UBND tỉnh xác nhận."
+    ]

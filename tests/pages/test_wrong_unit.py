@@ -17,7 +17,10 @@ from tests.pages.steps import step_forms
 WORLD_USERS = ["syt.vanthu"]
 PAGE = "pages/task_detail.py"
 EXPANDER = "Nhiệm vụ không thuộc chức năng của đơn vị?"
-REASON = "Lý do (nêu rõ để Văn phòng UBND tỉnh điều chỉnh)"
+REASON = "Lý do (nêu rõ để Văn phòng UBND tỉnh điều chỉnh) *"
+DECISION = "Quyết định"
+RIGHT_UNIT = "Đơn vị đúng chức năng *"
+REMARK = "Ý kiến"  # optional when accepting; "Ý kiến *" when refusing
 SEND = "Gửi đề nghị điều chỉnh"
 DECIDE = "Lưu quyết định"
 ARCHIVE = "Lưu kết thúc văn bản (không thuộc chức năng của đơn vị)"
@@ -88,15 +91,22 @@ def test_tracker_accepts_and_routes_to_the_right_unit(world: World) -> None:
     at = open_task(world, "vp.theodoi", task)
     assert values(at.warning) == [f"Đơn vị đề nghị điều chỉnh: {WHY}"]
     assert "**Xử lý đề nghị điều chỉnh đơn vị**" in values(at.markdown)
-    decision = by_label(at.radio, "Quyết định")
-    assert decision.value is True  # "Chấp nhận: chuyển đúng đơn vị" first
-    # accepting needs the right unit
+    decision = by_label(at.radio, DECISION)
+    assert decision.value is None  # a decision is never preselected
+    assert DECIDE not in [b.label for b in at.button]  # its form comes with the choice
+    decision.set_value(True).run()
+    # accepting needs the right unit; the remark typed stays
+    by_label(at.text_area, REMARK).input("Đồng ý chuyển Sở Y tế")
     by_label(at.button, DECIDE).click().run()
-    assert values(at.error) == ["Chọn đơn vị đúng chức năng để chuyển nhiệm vụ."]
+    assert values(at.error) == [
+        "Chọn đơn vị đúng chức năng để chuyển nhiệm vụ.",
+        "Chưa lưu. Sửa 1 ô được đánh dấu đỏ ở trên: “Đơn vị đúng chức năng”.",
+    ]
     assert _request(world, task).status is RequestStatus.PENDING
+    assert by_label(at.radio, DECISION).value is True
+    assert by_label(at.text_area, REMARK).value == "Đồng ý chuyển Sở Y tế"
 
-    by_label(at.selectbox, "Đơn vị đúng chức năng").set_value(HEALTH)
-    by_label(at.text_area, "Ý kiến (bắt buộc khi không chấp nhận)").input("Đồng ý chuyển Sở Y tế")
+    by_label(at.selectbox, RIGHT_UNIT).set_value(HEALTH)
     by_label(at.button, DECIDE).click().run()
     assert not at.exception
     assert values(at.error) == []
@@ -132,11 +142,12 @@ def test_tracker_refuses_with_a_reason(world: World) -> None:
     task = world.new_task(FINANCE, "Báo cáo tình hình an toàn thực phẩm")
     ask(world, task)
     at = open_task(world, "vp.theodoi", task)
-    by_label(at.radio, "Quyết định").set_value(False)
+    by_label(at.radio, DECISION).set_value(False).run()
+    assert RIGHT_UNIT not in [b.label for b in at.selectbox]  # refusing asks no unit
     by_label(at.button, DECIDE).click().run()
     assert values(at.error) == ["Ý kiến của Văn phòng UBND tỉnh không được để trống."]
-    by_label(at.radio, "Quyết định").set_value(False)
-    by_label(at.text_area, "Ý kiến (bắt buộc khi không chấp nhận)").input("Sở Tài chính chủ trì về kinh phí")
+    assert by_label(at.radio, DECISION).value is False  # the choice stays
+    by_label(at.text_area, REMARK + " *").input("Sở Tài chính chủ trì về kinh phí")
     by_label(at.button, DECIDE).click().run()
     assert values(at.error) == []
     assert values(at.success) == ["Đã trả lời đơn vị: không chấp nhận đề nghị điều chỉnh."]
@@ -145,3 +156,22 @@ def test_tracker_refuses_with_a_reason(world: World) -> None:
     assert _task(world, task).status is TaskStatus.OPEN
     # the unit may ask again (with better reasons)
     assert SEND in [b.label for b in open_task(world, "stc.lanhdao", task).button]
+
+
+def test_accepting_shows_every_error_at_once_and_keeps_the_typed_date(world: World) -> None:
+    task = world.new_task(FINANCE, "Kiểm tra an toàn thực phẩm trường học")
+    ask(world, task)
+    at = open_task(world, "vp.theodoi", task)
+    by_label(at.radio, DECISION).set_value(True).run()
+    past = f"{world.day(-1):%d/%m/%Y}"
+    at.text_input(key=f"wrong_unit_deadline_{task}").input(past)
+    by_label(at.button, DECIDE).click().run()
+    latest = world.today.replace(year=world.today.year + 10)
+    assert values(at.error) == [
+        "Chọn đơn vị đúng chức năng để chuyển nhiệm vụ.",
+        f"Hạn xử lý mới {past} đã qua; chọn hạn từ hôm nay ({world.today:%d/%m/%Y}) đến {latest:%d/%m/%Y}.",
+        "Chưa lưu. Sửa 2 ô được đánh dấu đỏ ở trên: “Đơn vị đúng chức năng”, “Hạn xử lý mới”.",
+    ]
+    assert at.text_input(key=f"wrong_unit_deadline_{task}").value == past
+    assert _request(world, task).status is RequestStatus.PENDING
+    assert _task(world, task).status is TaskStatus.OPEN
