@@ -13,7 +13,7 @@ from services.stats.rows import BACKDATED_REPLY
 from services.tasks.queries import get_task_detail
 from ui.attachments import attachment_list, incoming_lines  # issue 9: files; số đến / ngày đến
 from ui.format import md_escape, md_line, situation
-from ui.next_step import show_success
+from ui.next_step import open_at_top, show_success
 from ui.runtime import config, db, require_actor, today
 from ui.task_workflow import change_forms, contribution_form, note_form, step_forms, where_now, wrong_unit_forms
 from ui.url_state import url_int
@@ -43,9 +43,8 @@ except ServiceError as exc:
     st.error(md_escape(exc.message))
     st.stop()
 
-show_success(actor, cfg, task_id)  # after an action: its message, the next waiting task, the list
-
 row, doc = detail.row, detail.document
+open_at_top(task_id)  # another task than the last one shown (the next waiting task): from its title
 st.title(f"Nhiệm vụ #{row.task_id}")
 if detail.sent_back and (verdict := detail.last_verdict) is not None:  # back with the unit: why, first
     st.warning(
@@ -112,6 +111,9 @@ if bench.can(ActionKey.CONFIRM):
 
 where_now(bench)
 
+# After an action: its message, the next waiting task and the list, where the form was (the page
+# keeps its scroll position, so a message at the top would be out of sight).
+show_success(actor, cfg, task_id)
 step_forms(bench, actor, cfg, task_id)
 note_form(bench, actor, cfg, task_id)
 wrong_unit_forms(bench, actor, cfg, task_id)

@@ -18,6 +18,8 @@ from ui.format import md_escape, md_line, shorten
 from ui.runtime import db, today
 
 _DONE_KEY = "gv_after_action"  # (task id, action key) of the action that just succeeded
+_SHOWN_KEY = "gv_task_shown"  # the task the page showed last in this browser session
+_TOP = "gv-scroll-top"
 NEXT_LABEL = "Việc chờ tiếp theo: Nhiệm vụ #{}"
 BACK_LABEL = "Về danh sách việc chờ"
 NOTHING_LEFT = "Không còn việc nào khác đang chờ bạn xử lý."
@@ -26,6 +28,21 @@ NOTHING_LEFT = "Không còn việc nào khác đang chờ bạn xử lý."
 def after_success(task_id: int, key: ActionKey) -> None:
     """Called by the forms when an action succeeded, just before the page runs again."""
     st.session_state[_DONE_KEY] = (task_id, key.value)
+
+
+def open_at_top(task_id: int) -> None:
+    """Show another task from its title, under its own address: following "Việc chờ tiếp theo" keeps
+    the page (its scroll position, down at the form just used, and the address of the task before),
+    so the browser is told once to scroll to the top and the address gets the task's id."""
+    if st.session_state.get(_SHOWN_KEY) == task_id:
+        return
+    st.session_state[_SHOWN_KEY] = task_id
+    st.query_params["id"] = str(task_id)  # a link to the page it is on leaves the old id in the address bar
+    st.html(
+        f'<style>[data-testid="stElementContainer"]:has(#{_TOP}) {{ display: none; }}</style>'
+        f'<script id="{_TOP}">document.querySelector(\'[data-testid="stMain"]\')?.scrollTo(0, 0);</script>',
+        unsafe_allow_javascript=True,
+    )
 
 
 def _waiting_list(actor: Actor) -> str | None:

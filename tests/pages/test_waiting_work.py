@@ -51,6 +51,11 @@ def send_back(world: World, content: str, *, new_deadline: date | None) -> int:
     return task_id
 
 
+def scrolls_to_top(page: AppTest) -> bool:
+    """The page tells the browser to scroll to the top (ui/next_step.py ``open_at_top``)."""
+    return any("gv-scroll-top" in e.proto.body for e in page.get("html"))
+
+
 def situation_of(frame: Any, task_id: int) -> list[str]:
     """The "Tình trạng" pills of a task's line in a list."""
     [line] = [list(s) for i, s in zip(frame["Mã"], frame["Tình trạng"], strict=True) if int(i) == task_id]
@@ -129,7 +134,9 @@ def test_a_step_moves_the_counts_and_offers_the_next_task(world: World) -> None:
         }
     page = world.app_as("stc.vanthu", DETAIL, {"id": str(task_id)})
     assert menu(page)[0] == f"Việc chờ tôi xử lý ({before['stc.vanthu']})"
+    assert scrolls_to_top(page)  # a task not shown before in this session opens at its title
     fire_on_page(page, form_key(flow_id(world, task_id), "ngan", "vao_so"))
+    assert not scrolls_to_top(page)  # the same task again: the page stays where the form was
     [done] = values(page.success)
     assert done.startswith("Đã thực hiện: Vào sổ, chuyển lãnh đạo")
     # the menu follows at once: one task less for the clerk, one more for the leader
