@@ -20,13 +20,21 @@ from tests.pages.steps import (
     ASSIGNEE,
     BAN_HANH,
     BUT_PHE,
+    BUT_PHE_TH1,
+    BUT_PHE_TH2,
+    CASE_SHORT,
+    CASE_TH1,
+    CASE_TH2,
     DUYET,
     PENDING,
+    REQUIRED,
+    ROUTE,
     SUBUNITS,
     TRA_LAI,
     TRINH,
     VAO_SO,
     WHERE_NOW,
+    choose_case,
     fire_on_page,
     flow_id,
     form_key,
@@ -40,8 +48,8 @@ from tests.pages.steps import (
 
 WORLD_USERS = ["syt.vanthu", "syt.lanhdao", "syt.chuyenvien"]
 PAGE = "pages/task_detail.py"
-NOTE_FIELD = "Nội dung cập nhật"
-REPLY_CODE = "Số/ký hiệu văn bản trả lời"
+NOTE_FIELD = "Nội dung cập nhật *"  # required fields end with " *"
+REPLY_CODE = "Số/ký hiệu văn bản trả lời *"
 
 
 def open_task(world: World, username: str, key: str | int) -> AppTest:
@@ -143,9 +151,11 @@ def test_each_step_fires_from_its_form_as_the_right_person(world: World) -> None
     # 2. the leader: bút phê to the specialist (the short workflow: no sub-unit)
     at = open_task(world, "stc.lanhdao", task)
     key = form_key(flow, "ngan", "but_phe")
-    assert key in step_forms(at)
+    assert step_forms(at) == []  # Sở Tài chính has sub-units: the case is chosen first
+    choose_case(at, key)
+    assert step_forms(at) == [key]
     people = widget(at, "selectbox", key, "assignee")
-    assert people.label == ASSIGNEE
+    assert people.label == ASSIGNEE + REQUIRED
     assert people.value is None  # nobody is chosen for the leader
     assert "Võ Chuyên Viên (Chuyên viên)" in people.options
     at = fire_on_page(at, key, assignee=specialist, note="Đề nghị hoàn thành trước thứ Sáu")
@@ -168,10 +178,10 @@ def test_each_step_fires_from_its_form_as_the_right_person(world: World) -> None
     at = open_task(world, "stc.lanhdao", task)
     assert step_buttons(at) == [TRA_LAI, DUYET]
     returned = form_key(flow, "ngan", "tra_lai_du_thao")
-    assert widget(at, "text_area", returned, "note").label == "Ý kiến (bắt buộc)"
+    assert widget(at, "text_area", returned, "note").label == "Ý kiến *"
     before = len(world.events(task))
     at = fire_on_page(at, returned)
-    assert values(at.error) == ["Ý kiến xử lý không được để trống."]
+    assert values(at.error) == ["Ý kiến xử lý không được để trống."]  # the form's one field: no summary
     assert len(world.events(task)) == before
     at = fire_on_page(at, returned, note="Bổ sung số liệu quý III")
     assert values(at.success) == [f"Đã thực hiện: {TRA_LAI}."]
@@ -188,7 +198,9 @@ def test_each_step_fires_from_its_form_as_the_right_person(world: World) -> None
     assert step_buttons(at) == [BAN_HANH]
     at = fire_on_page(at, form_key(flow, "ngan", "ban_hanh"), reply=reply_fields("51/STC-NS", world.today))
     assert values(at.error) == []
-    assert values(at.success) == ["Đã ban hành văn bản trả lời 51/STC-NS; chờ Văn phòng UBND tỉnh xác nhận."]
+    assert values(at.success) == [
+        f"Đã ban hành văn bản trả lời 51/STC-NS ngày {world.today:%d/%m/%Y}; chờ Văn phòng UBND tỉnh xác nhận."
+    ]
     assert where_now(at)[0]["Bước hiện tại"] == "Đã ban hành văn bản trả lời"
     assert where_now(at)[0]["Tình trạng"] == "đã xong phần việc"
     assert _status(world, task) is TaskStatus.REPLIED
@@ -230,7 +242,10 @@ def test_but_phe_without_a_specialist_is_refused(world: World) -> None:
     world.walk(task, "but_phe")
     at = open_task(world, "stc.lanhdao", task)
     at = fire_on_page(at, form_key(flow_id(world, task), "ngan", "but_phe"))
-    assert values(at.error) == ["Chọn chuyên viên của đơn vị để chuyển xử lý."]
+    assert values(at.error) == [
+        "Chọn chuyên viên của đơn vị để chuyển xử lý.",
+        "Chưa lưu. Sửa 1 ô được đánh dấu đỏ ở trên: “Chuyển cho chuyên viên”.",
+    ]
     assert steps_now(at) == [("Sở Tài chính", "Chờ lãnh đạo bút phê")]
 
 
@@ -239,14 +254,16 @@ def test_lead_clerk_issues_the_reply(world: World) -> None:
     at = open_task(world, "stc.vanthu", "b2")
     key = form_key(flow_id(world, world.tasks["b2"]), "ngan", "ban_hanh")
     by_label(at.text_input, REPLY_CODE).input("45/STC-NS")
-    assert by_label(at.date_input, "Ngày văn bản").value == world.today
+    assert by_label(at.text_input, "Ngày văn bản *").value == f"{world.today:%d/%m/%Y}"  # today, typed
     by_label(at.text_input, "Người ký").input("Giám đốc Sở")
-    by_label(at.text_input, "Trích yếu văn bản trả lời").input("Báo cáo tổng hợp ý kiến")
-    by_label(at.text_area, "Kết quả thực hiện").input("Đã tổng hợp ý kiến của 12 sở")
+    by_label(at.text_input, "Trích yếu văn bản trả lời *").input("Báo cáo tổng hợp ý kiến")
+    by_label(at.text_area, "Kết quả thực hiện *").input("Đã tổng hợp ý kiến của 12 sở")
     by_label(at.button, BAN_HANH).click().run()
     assert not at.exception
     assert values(at.error) == []
-    assert values(at.success) == ["Đã ban hành văn bản trả lời 45/STC-NS; chờ Văn phòng UBND tỉnh xác nhận."]
+    assert values(at.success) == [
+        f"Đã ban hành văn bản trả lời 45/STC-NS ngày {world.today:%d/%m/%Y}; chờ Văn phòng UBND tỉnh xác nhận."
+    ]
     assert _journal(at)[:2] == [f"Bước 5 · {BAN_HANH}", f"Bước 4 · {DUYET}"]
     assert _journal(at)[-1] == "Giao nhiệm vụ"
     assert "Văn bản trả lời" in values(at.subheader)
@@ -275,9 +292,12 @@ def test_reply_without_result_is_refused(world: World) -> None:
     docs = world.count(Document)
     at = open_task(world, "stc.vanthu", task)
     by_label(at.text_input, REPLY_CODE).input("46/STC-NS")
-    by_label(at.text_input, "Trích yếu văn bản trả lời").input("Báo cáo")
+    by_label(at.text_input, "Trích yếu văn bản trả lời *").input("Báo cáo")
     by_label(at.button, BAN_HANH).click().run()
-    assert values(at.error) == ["Kết quả thực hiện không được để trống."]
+    assert values(at.error) == [
+        "Kết quả thực hiện không được để trống.",
+        "Chưa lưu. Sửa 1 ô được đánh dấu đỏ ở trên: “Kết quả thực hiện”.",
+    ]
     assert world.count(Document) == docs
     assert _status(world, task) is TaskStatus.OPEN
     assert steps_now(at) == [("Sở Tài chính", "Chờ văn thư ban hành")]
@@ -294,23 +314,35 @@ def test_reply_form_is_only_for_the_clerk_at_the_last_step(world: World) -> None
 
 
 def test_unit_with_sub_units_leader_chooses_how_to_route(world: World) -> None:
-    """Sở Tài chính has sub-units: the short workflow, Trường hợp 1 and Trường hợp 2 are offered."""
+    """Sở Tài chính has sub-units: the leader picks Trường hợp 1, Trường hợp 2 or the short
+    workflow by name, then fills the one form of that case (one button)."""
     task = world.new_task(FINANCE, "Rà soát các khoản chi thường xuyên")
     world.walk(task, "but_phe")
     flow = flow_id(world, task)
     at = open_task(world, "stc.lanhdao", task)
-    assert "Lãnh đạo chọn cách chuyển xử lý (Điều 5.1.e): chọn một trong các cách dưới đây." in values(at.caption)
+    route = at.radio(key=f"route_{flow}")
+    assert route.label == ROUTE
+    assert route.options == [CASE_TH1, CASE_TH2, CASE_SHORT]  # the regulation's cases first
+    assert route.value is None  # nothing chosen for the leader
+    assert step_forms(at) == []  # no form before a case is chosen
+    assert "Chọn một cách chuyển xử lý để điền bút phê." in values(at.caption)
+
     short, th1 = form_key(flow, "ngan", "but_phe"), form_key(flow, "truong_hop_1", "but_phe")
-    forms = step_forms(at)
-    assert forms[:2] == [short, th1]
-    # short workflow: a specialist only
-    assert widget(at, "selectbox", short, "assignee").label == ASSIGNEE
-    assert not _has(at, "multiselect", f"{short}_subunits")
+    route.set_value("truong_hop_1").run()
+    assert step_forms(at) == [th1]
+    assert step_buttons(at) == [BUT_PHE_TH1]  # one button
     # Trường hợp 1: the tracking specialist and the sub-units
-    assert widget(at, "selectbox", th1, "assignee").label == ASSIGNEE
+    assert widget(at, "selectbox", th1, "assignee").label == ASSIGNEE + REQUIRED
     subunits = widget(at, "multiselect", th1, "subunits")
-    assert subunits.label == SUBUNITS
+    assert subunits.label == SUBUNITS + REQUIRED
     assert subunits.options == ["P. QLNS (Sở Tài chính)", "P. TCĐT (Sở Tài chính)"]
+
+    # the short workflow: a specialist only
+    at.radio(key=f"route_{flow}").set_value("ngan").run()
+    assert step_forms(at) == [short]
+    assert step_buttons(at) == [BUT_PHE]
+    assert widget(at, "selectbox", short, "assignee").label == ASSIGNEE + REQUIRED
+    assert not _has(at, "multiselect", f"{short}_subunits")
 
 
 def _has(at: AppTest, kind: str, key: str) -> bool:
@@ -321,20 +353,19 @@ def _has(at: AppTest, kind: str, key: str) -> bool:
     return True
 
 
-def test_three_but_phe_forms_for_a_unit_with_sub_units(world: World) -> None:
-    """Điều 5.1.e: the leader may also route directly to the sub-units' leaders (Trường hợp 2)."""
+def test_one_but_phe_form_per_routing_case(world: World) -> None:
+    """Điều 5.1.e: the leader may also route directly to the sub-units' leaders (Trường hợp 2):
+    its form has the sub-units and no tracking specialist."""
     task = world.new_task(FINANCE, "Kiểm tra quyết toán vốn các dự án hoàn thành")
     world.walk(task, "but_phe")
     flow = flow_id(world, task)
     at = open_task(world, "stc.lanhdao", task)
     th2 = form_key(flow, "truong_hop_2", "but_phe")
-    assert step_forms(at) == [
-        form_key(flow, "ngan", "but_phe"),
-        form_key(flow, "truong_hop_1", "but_phe"),
-        th2,
-    ]
+    at.radio(key=f"route_{flow}").set_value("truong_hop_2").run()
+    assert step_forms(at) == [th2]
+    assert step_buttons(at) == [BUT_PHE_TH2]
     assert not _has(at, "selectbox", f"{th2}_assignee")  # no tracking specialist in Trường hợp 2
-    assert widget(at, "multiselect", th2, "subunits").label == SUBUNITS
+    assert widget(at, "multiselect", th2, "subunits").label == SUBUNITS + REQUIRED
 
 
 def test_one_but_phe_form_for_a_unit_without_sub_units(world: World) -> None:
@@ -344,7 +375,7 @@ def test_one_but_phe_form_for_a_unit_without_sub_units(world: World) -> None:
     at = open_task(world, "syt.lanhdao", task)
     assert step_buttons(at) == [BUT_PHE]
     assert not at.multiselect
-    assert "Lãnh đạo chọn cách chuyển xử lý (Điều 5.1.e): chọn một trong các cách dưới đây." not in values(at.caption)
+    assert not at.radio  # one way only: no case to choose
     at = fire_on_page(at, form_key(flow_id(world, task), "ngan", "but_phe"), assignee=world.user_ids["syt.chuyenvien"])
     assert values(at.success) == [f"Đã thực hiện: {BUT_PHE}."]
     assert steps_now(at) == [("Sở Y tế", "Chuyên viên đang dự thảo")]
@@ -387,7 +418,7 @@ def test_specialist_may_note_but_has_no_step_before_bút_phê(world: World) -> N
     assert values(at.title) == [f"Nhiệm vụ #{world.tasks['a1']}"]
     labels = _labels(at)
     assert {NOTE_FIELD, "Lưu cập nhật"} <= labels
-    assert not labels & {REPLY_CODE, "Kết quả thực hiện", BAN_HANH, VAO_SO}
+    assert not labels & {REPLY_CODE, "Kết quả thực hiện *", BAN_HANH, VAO_SO}
     assert step_forms(at) == []
     assert any("Đang thực hiện quá hạn" in m for m in _md(at))
 
