@@ -149,15 +149,19 @@ def shot(page: Page, path: Path, *, full_page: bool = False) -> None:
 
 def open_row(page: Page, text: str) -> int:
     """Select the list row containing ``text`` (its check box, left of the first column); return the task id."""
-    frame = page.get_by_test_id("stDataFrame")
+    frame = page.get_by_test_id("stDataFrame").filter(has_text=text).first  # the list holding it (of several)
     rows = grid_rows(frame)
     expect(rows.filter(has_text=text)).to_have_count(1)
-    index = next(i for i, row in enumerate(rows.all_inner_texts()) if text in row)
+    texts = rows.all_inner_texts()
+    index = next(i for i, row in enumerate(texts) if text in row)
     canvas = frame.locator("canvas").first
     expect(canvas).to_be_visible()
     box = canvas.bounding_box()
     assert box is not None
-    header_h = row_h = 35  # glide-data-grid's default row and header heights in Streamlit
+    header_h = 35  # glide-data-grid's header height in Streamlit
+    # rows are 35 px high, or taller where a list wraps its texts ("Việc chờ tôi xử lý"); a list shows
+    # at most ten of them (height "auto")
+    row_h = (box["height"] - header_h) / min(len(texts), 10)
     page.mouse.click(box["x"] + 14, box["y"] + header_h + row_h * index + row_h / 2)
     expect(page.get_by_role("heading", name=re.compile(r"^Nhiệm vụ #\d+$"), level=1)).to_be_visible()
     expect(page).to_have_url(re.compile(r"/chi-tiet\?id=\d+"))
