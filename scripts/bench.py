@@ -78,7 +78,7 @@ from services.stats.statistics import (  # noqa: E402
     unit_statistics,
 )
 from services.tasks.assignment import create_assignment  # noqa: E402
-from services.tasks.queries import list_unit_tasks  # noqa: E402
+from services.tasks.queries import unit_task_page  # noqa: E402
 from tests.server import free_block, stop_group, streamlit_process  # noqa: E402
 from ui.format import chart_frame  # noqa: E402
 
@@ -278,12 +278,6 @@ def floor_total(
     it from the table's figures)."""
     where = holding(period, offices, unit_id, task_class)
     return int(session.execute(text(f"SELECT count(*) FROM task_span WHERE {where}"), binds(period)).scalar_one())
-
-
-def floor_unit_tasks(session: Session, unit_id: int) -> set[int]:
-    return {
-        int(i) for i in session.execute(text("SELECT id FROM task WHERE lead_unit_id = :u"), {"u": unit_id}).scalars()
-    }
 
 
 # --- our answers, in the floors' terms ------------------------------------------------------------
@@ -511,15 +505,48 @@ def reads(ctx: Context) -> tuple[list[Timing], dict[str, Any]]:
         with captured(ctx.engine) as sent:
             results.append(list_page(ctx, board, spec))
         hot[spec.name] = sent[0]
+    # Nhiệm vụ của đơn vị: a page of the unit's tasks that count today (done ones of any year)
+    ever = Period(date(1, 1, 1), ctx.today, ctx.today)
+    timing, result = compare(
+        ctx,
+        f"unit_task_page (unit {unit})",
+        lambda s: unit_task_page(
+            session=s, actor=ctx.tracker, today=ctx.today, due_soon_days=ctx.soon, unit_id=unit, per_page=PER_PAGE
+        ),
+        lambda found: page_ids(found.rows),
+        lambda s: floor_page(s, ever, [], due_soon_days=ctx.soon, unit_id=unit),
+        f"ORDER BY CASE…, deadline LIMIT {PER_PAGE}",
+    )
+    with session_scope(ctx.engine) as session:
+        total = floor_total(session, ever, [], unit_id=unit, task_class=None)
+    if result.rows.total != total:
+        timing.equal = False
+        timing.detail = f"MISMATCH: total ours {result.rows.total} floor count(*) {total}"
+    elif timing.equal:
+        timing.detail = f"{len(result.rows.items)} rows of {result.rows.total}"
+    results.append(timing)
     timing, _ = compare(
         ctx,
-        f"list_unit_tasks (unit {unit})",
-        lambda s: list_unit_tasks(session=s, actor=ctx.tracker, today=ctx.today, due_soon_days=ctx.soon, unit_id=unit),
-        lambda rows: {r.task_id for r in rows},
-        lambda s: floor_unit_tasks(s, unit),
-        "SELECT id FROM task WHERE unit",
+        "unit_task_page (Tất cả đơn vị)",
+        lambda s: unit_task_page(
+            session=s, actor=ctx.tracker, today=ctx.today, due_soon_days=ctx.soon, all_units=True, per_page=PER_PAGE
+        ),
+        lambda found: page_ids(found.rows),
+        lambda s: floor_page(s, ever, [], due_soon_days=ctx.soon),
+        f"ORDER BY CASE…, deadline LIMIT {PER_PAGE}",
     )
     results.append(timing)
+    # a search reads the unit's lines with their texts and matches them in Python (accents ignored)
+    search_ms, found = timed(
+        ctx.read(
+            lambda s: unit_task_page(
+                session=s, actor=ctx.tracker, today=ctx.today, due_soon_days=ctx.soon, unit_id=unit, query="bao cao"
+            )
+        ),
+        ctx.runs,
+    )
+    name = f"unit_task_page search 'bao cao' (unit {unit})"
+    results.append(Timing(name, search_ms, runs=ctx.runs, detail=f"{found.rows.total} found"))
     timing, _ = compare(
         ctx,
         "first screen (table + chart + overdue p.1)",

@@ -199,8 +199,21 @@ _BLOCKS = (  # the classes whose figures add up to each stretch of the order, in
 )
 
 
+_DONE = (TaskClass.DONE_ON_TIME, TaskClass.DONE_LATE)
+
+
+def _listed(cls: TaskClass, task_class: TaskClass | None, open_only: bool) -> bool:
+    """Whether a list of ``task_class`` (None: every class), open tasks only or not, holds ``cls``."""
+    return task_class in (None, cls) and not (open_only and cls in _DONE)
+
+
 def _wanted(
-    task_class: TaskClass | None, *, offset: int, limit: int, counts: Mapping[TaskClass, int] | None
+    task_class: TaskClass | None,
+    *,
+    offset: int,
+    limit: int,
+    counts: Mapping[TaskClass, int] | None,
+    open_only: bool = False,
 ) -> tuple[tuple[tuple[int, int], ...], int]:
     """Which segments (by position in ``_segments``) a page reads, each with the position in the
     whole order where its stretch begins, and how many rows come before the first of them.
@@ -211,10 +224,10 @@ def _wanted(
     wanted: list[tuple[int, int]] = []
     position = 0
     for block in _BLOCKS:
-        members = [i for i, cls in enumerate(_SEGMENT_CLASSES) if cls in block and task_class in (None, cls)]
+        members = [i for i, cls in enumerate(_SEGMENT_CLASSES) if cls in block and _listed(cls, task_class, open_only)]
         if not members:
             continue
-        size = None if counts is None else sum(counts.get(c, 0) for c in block if task_class in (None, c))
+        size = None if counts is None else sum(counts.get(c, 0) for c in block if _listed(c, task_class, open_only))
         if size is None or (size and position < offset + limit and position + size > offset):
             wanted.extend((i, position) for i in members)
         position += size or 0
@@ -240,6 +253,7 @@ class _Shape:
     one_unit: bool
     skips: bool
     segments: tuple[int, ...] | None  # read for a page (positions in ``_segments``); None: every row
+    open_only: bool = False  # the done classes left out (a unit's list without "đã hoàn thành")
 
 
 @functools.lru_cache(maxsize=512)
@@ -263,7 +277,7 @@ def _list_query(shape: _Shape) -> Any:
         span.c.reply_date,
     ]
     if shape.segments is None:  # every row (exports): one sort
-        mine = [s for s in segments if shape.task_class in (None, s.task_class)]
+        mine = [s for s in segments if _listed(s.task_class, shape.task_class, shape.open_only)]
         rank = case(*((s.condition, literal(s.rank)) for s in mine), else_=literal(9))
         spans = select(*columns, rank.label("rank")).where(chosen, or_(*(s.condition for s in mine))).subquery()
     else:  # each segment's first rows from its own index range, merged and cut
@@ -317,12 +331,14 @@ def list_tasks(
     offset: int = 0,
     limit: int | None = None,
     counts: Mapping[TaskClass, int] | None = None,
+    open_only: bool = False,
 ) -> list[SpanRow]:
     """The tasks behind a figure, urgent first, sorted and cut by the database; only the page's
     tasks and documents are read.
 
     ``counts``: how many tasks of each class the list holds (the table's figures), so the parts of
-    the order outside the page are skipped; without them every part is read up to the page."""
+    the order outside the page are skipped; without them every part is read up to the page.
+    ``open_only``: the done classes left out (a unit's list with "Hiện nhiệm vụ đã hoàn thành" off)."""
     params: dict[str, Any] = {
         "as_of": period.as_of,
         "date_from": period.date_from,
@@ -335,12 +351,12 @@ def list_tasks(
     if limit is None:
         segments, before = None, 0
     else:
-        wanted, before = _wanted(task_class, offset=offset, limit=limit, counts=counts)
+        wanted, before = _wanted(task_class, offset=offset, limit=limit, counts=counts, open_only=open_only)
         segments = tuple(i for i, _ in wanted)
         params.update({f"limit_{i}": offset + limit - start for i, start in wanted})
         params["limit"] = limit
     params["offset"] = offset - before
-    query = _list_query(_Shape(task_class, unit_id is not None, bool(skip_units), segments))
+    query = _list_query(_Shape(task_class, unit_id is not None, bool(skip_units), segments, open_only))
     return [
         SpanRow(
             task_id=row[0],
@@ -358,3 +374,56 @@ def list_tasks(
         )
         for row in session.execute(query, params)
     ]
+
+
+@dataclass(frozen=True)
+class ListCounts:
+    """How many tasks of each class a list holds, and its open tasks' flags (a unit's metrics)."""
+
+    counts: dict[TaskClass, int]
+    awaiting: int  # a reply waits for the Office's verdict
+    due_soon: int  # open on time, no reply waiting, deadline within ``due_soon_days``
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def open(self) -> int:
+        return self.counts[TaskClass.OPEN_ON_TIME] + self.counts[TaskClass.OPEN_OVERDUE]
+
+
+def list_counts(
+    *,
+    session: Session,
+    period: Period,
+    due_soon_days: int,
+    skip_units: Collection[int] = (),
+    unit_id: int | None = None,
+) -> ListCounts:
+    """The figures of ``list_tasks`` over the same spans, counted by the database: one row per
+    class, read from the list's own covering index (no task, document or text is read)."""
+    due_soon = and_(
+        span.c.task_class == TaskClass.OPEN_ON_TIME.value,
+        span.c.awaiting.is_(False),
+        span.c.deadline <= _day("due_soon_by", period.as_of + timedelta(days=due_soon_days)),
+    )
+    index = "ix_task_span_unit_open_list" if unit_id is not None else "ix_task_span_open_list"
+    query = (
+        select(
+            span.c.task_class,
+            func.count(),
+            func.sum(case((span.c.awaiting, 1), else_=0)),
+            func.sum(case((due_soon, 1), else_=0)),
+        )
+        .with_hint(span, f"INDEXED BY {index}", "sqlite")
+        .where(in_period(period, skip_units=skip_units, unit_id=unit_id))
+        .group_by(span.c.task_class)
+    )
+    counts = {c: 0 for c in TaskClass}
+    awaiting = soon = 0
+    for task_class, number, waiting, close in session.execute(query):
+        counts[TaskClass(task_class)] = int(number)
+        awaiting += int(waiting or 0)
+        soon += int(close or 0)
+    return ListCounts(counts=counts, awaiting=awaiting, due_soon=soon)

@@ -9,14 +9,17 @@ the lists behind them are read from the task spans they were sampled into
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
 
 from sqlmodel import Session, select
 
 from models import OrgUnit, Permission, TaskClass, UnitKind
 from services.access.permissions import Actor, require
 from services.infra.errors import InvalidInput, PermissionDenied
+from services.infra.text import fold
 from services.stats import span_figures
 from services.stats.classify import TaskState
 from services.stats.period import Period, in_scope, make_period, period_or_default
@@ -27,10 +30,12 @@ __all__ = [  # the period and its scope live in services.stats.period; readers f
     "Period",
     "RowPage",
     "StatisticsReport",
+    "TableOrder",
     "UnitStats",
     "dashboard",
     "in_scope",
     "make_period",
+    "ordered_rows",
     "period_or_default",
     "tasks_behind",
     "unit_statistics",
@@ -43,10 +48,11 @@ MAX_PER_PAGE = 200
 @dataclass
 class UnitStats:
     unit_id: int
-    unit_name: str
+    unit_name: str  # the short name, as the table and the chart's axis show it
     documents: int = 0  # distinct assignment documents
     counts: dict[TaskClass, int] = field(default_factory=lambda: {c: 0 for c in TaskClass})
     awaiting_confirmation: int = 0
+    full_name: str = ""  # the unit's full name (the chart's tooltip); "" for the total row
 
     @property
     def total(self) -> int:
@@ -76,23 +82,69 @@ class StatisticsReport:
     offices: frozenset[int] = frozenset()  # VP UBND's own units: it assigns and tracks, not in the table
 
 
+class TableOrder(StrEnum):
+    """How the official table's unit lines may be ordered (Giám sát's "Sắp xếp theo", in the URL
+    as ``sort``). What matters first: the units with the most overdue tasks; the total row is apart.
+    Ties go to the unit with more tasks, then to the order of ``config/org.yaml``."""
+
+    OVERDUE = "overdue"  # Chưa hoàn thành — Quá hạn, most first (the default)
+    TOTAL = "total"  # Tổng số nhiệm vụ, most first
+    DOCUMENTS = "documents"  # Tổng số văn bản, most first
+    DONE_ON_TIME = "done_on_time"
+    DONE_LATE = "done_late"
+    OPEN_ON_TIME = "open_on_time"
+    RATE = "rate"  # Tỷ lệ hoàn thành đúng hạn, lowest first (a unit with no task last)
+    RATE_DESC = "rate_desc"  # highest first
+    NAME = "name"  # Cơ quan thực hiện, A–Z ignoring accents
+    ORG = "org"  # the order of config/org.yaml
+
+
+def ordered_rows(report: StatisticsReport, order: TableOrder) -> list[UnitStats]:
+    """The table's unit lines in ``order`` (a new list; the report keeps the org order)."""
+    position = {row.unit_id: i for i, row in enumerate(report.rows)}
+
+    def tie(row: UnitStats) -> tuple[int, int]:
+        return (-row.total, position[row.unit_id])
+
+    classes = {
+        TableOrder.OVERDUE: TaskClass.OPEN_OVERDUE,
+        TableOrder.DONE_ON_TIME: TaskClass.DONE_ON_TIME,
+        TableOrder.DONE_LATE: TaskClass.DONE_LATE,
+        TableOrder.OPEN_ON_TIME: TaskClass.OPEN_ON_TIME,
+    }
+    rows = report.rows
+    if order in classes:
+        cls = classes[order]
+        return sorted(rows, key=lambda r: (-r.counts[cls], *tie(r)))
+    if order is TableOrder.TOTAL:
+        return sorted(rows, key=lambda r: (-r.total, -r.counts[TaskClass.OPEN_OVERDUE], position[r.unit_id]))
+    if order is TableOrder.DOCUMENTS:
+        return sorted(rows, key=lambda r: (-r.documents, *tie(r)))
+    if order in (TableOrder.RATE, TableOrder.RATE_DESC):
+        sign = 1 if order is TableOrder.RATE else -1
+        return sorted(rows, key=lambda r: (r.rate is None, sign * (r.rate or 0.0), *tie(r)))
+    if order is TableOrder.NAME:
+        return sorted(rows, key=lambda r: (fold(r.unit_name), position[r.unit_id]))
+    return list(rows)
+
+
 @dataclass(frozen=True)
 class _Org:
     """The units as the table and its lists need them."""
 
-    ordered: list[tuple[int, str]]  # units of the table, in org order
+    ordered: list[tuple[int, str, str]]  # units of the table (id, short name, full name), in org order
     names: dict[int, str]
     offices: frozenset[int]
 
 
 def _org(session: Session) -> _Org:
     listed = session.exec(
-        select(OrgUnit.id, OrgUnit.short_name, OrgUnit.kind).order_by(OrgUnit.sort_order, OrgUnit.id)  # type: ignore[arg-type]
+        select(OrgUnit.id, OrgUnit.short_name, OrgUnit.name, OrgUnit.kind).order_by(OrgUnit.sort_order, OrgUnit.id)  # type: ignore[arg-type]
     ).all()
-    offices = frozenset(uid for uid, _, kind in listed if uid is not None and UnitKind(kind) is UnitKind.OFFICE)
+    offices = frozenset(uid for uid, _, _, kind in listed if uid is not None and UnitKind(kind) is UnitKind.OFFICE)
     return _Org(
-        ordered=[(uid, name) for uid, name, _ in listed if uid is not None and uid not in offices],
-        names={uid: name for uid, name, _ in listed if uid is not None},
+        ordered=[(uid, short, full) for uid, short, full, _ in listed if uid is not None and uid not in offices],
+        names={uid: short for uid, short, _, _ in listed if uid is not None},
         offices=offices,
     )
 
@@ -103,9 +155,9 @@ def unit_statistics(*, session: Session, period: Period, include_empty: bool = F
     offices, units = org.offices, org.ordered
     figures = span_figures.unit_figures(session=session, period=period, skip_units=offices)
     rows: list[UnitStats] = []
-    for uid, name in units:
+    for uid, name, full_name in units:
         line = figures.units.get(uid)
-        stats = UnitStats(uid, name)
+        stats = UnitStats(uid, name, full_name=full_name)
         if line is not None:
             stats.documents = line.documents
             stats.counts = dict(line.counts)
@@ -159,6 +211,30 @@ def _rows(
     limit: int | None = None,
     counts: dict[TaskClass, int] | None = None,
 ) -> list[TaskRow]:
+    spans = span_figures.list_tasks(
+        session=session,
+        period=period,
+        due_soon_days=due_soon_days,
+        skip_units=offices,
+        unit_id=unit_id,
+        task_class=task_class,
+        offset=offset,
+        limit=limit,
+        counts=counts,
+    )
+    return span_rows(session=session, spans=spans, as_of=period.as_of, due_soon_days=due_soon_days, names=names)
+
+
+def span_rows(
+    *,
+    session: Session,
+    spans: Sequence[span_figures.SpanRow],
+    as_of: date,
+    due_soon_days: int,
+    names: Mapping[int, str],
+) -> list[TaskRow]:
+    """List lines of tasks read from their spans (the class the span holds on ``as_of``), with
+    the page's replies dated back named (``TaskRow.backdated_reply``)."""
     rows = [
         task_row(
             task_id=r.task_id,
@@ -171,22 +247,12 @@ def _rows(
             lead_unit_name=names.get(r.lead_unit_id, "?"),
             status=r.status,
             state=TaskState(r.task_class, r.deadline, r.awaiting, r.reply_date),
-            today=period.as_of,
+            today=as_of,
             due_soon_days=due_soon_days,
         )
-        for r in span_figures.list_tasks(
-            session=session,
-            period=period,
-            due_soon_days=due_soon_days,
-            skip_units=offices,
-            unit_id=unit_id,
-            task_class=task_class,
-            offset=offset,
-            limit=limit,
-            counts=counts,
-        )
+        for r in spans
     ]
-    return mark_backdated(session=session, rows=rows)  # the page's replies dated back, named in the list
+    return mark_backdated(session=session, rows=rows)
 
 
 @dataclass(frozen=True)

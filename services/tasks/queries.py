@@ -6,9 +6,11 @@ only, those it coordinates); anything else is "not found" to avoid leaking that 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
+from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from models import (
@@ -21,7 +23,9 @@ from models import (
     OrgUnit,
     Permission,
     Task,
+    TaskClass,
     TaskCoordinator,
+    TaskStatus,
 )
 from models.schemas import TaskFilters
 from services.access.permissions import Actor, can_view_task, visible_task_ids
@@ -30,9 +34,12 @@ from services.infra.errors import InvalidInput, NotFound, PermissionDenied
 from services.infra.text import matches
 from services.journal.events import TimelineEntry, events_of
 from services.org.units import require_unit, unit_names
+from services.stats import span_figures
 from services.stats.classify import load_facts
+from services.stats.period import Period
 from services.stats.rows import TaskRow, build_rows, sort_urgent_first
-from services.stats.statistics import in_scope, period_or_default
+from services.stats.span_figures import ListCounts, SpanRow
+from services.stats.statistics import MAX_PER_PAGE, RowPage, in_scope, period_or_default, span_rows
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,127 @@ class TaskDetail:
         )
 
 
+# A unit's list holds every task it leads that counts today: open ones, and done ones of any year
+# (a report period starting before any task: ``scope_until`` is never earlier).
+_EVER = date(1, 1, 1)
+
+
+def _listed_unit(actor: Actor, unit_id: int | None, all_units: bool) -> int | None:
+    """The lead unit whose tasks the actor asks for (None: every unit), or PermissionDenied."""
+    if all_units:
+        if not actor.can(Permission.TASKS_VIEW_ALL):
+            raise PermissionDenied("Bạn chỉ xem được nhiệm vụ của đơn vị mình.")
+        return None
+    target = unit_id if unit_id is not None else actor.unit_id
+    if target != actor.unit_id and not actor.can(Permission.TASKS_VIEW_ALL):
+        raise PermissionDenied("Bạn chỉ xem được nhiệm vụ của đơn vị mình.")
+    if target == actor.unit_id and not (actor.can(Permission.UNIT_TASKS_VIEW) or actor.can(Permission.TASKS_VIEW_ALL)):
+        raise PermissionDenied("Vai trò của bạn không xem danh sách nhiệm vụ của đơn vị.")
+    return target
+
+
+def _unit_period(today: date) -> Period:
+    return Period(date_from=_EVER, date_to=today, as_of=today)
+
+
+def _searched(
+    session: Session, *, period: Period, due_soon_days: int, unit_id: int | None, query: str, include_done: bool
+) -> list[SpanRow]:
+    """Every line of the list (urgent first, by the database) whose số/ký hiệu, trích yếu or content
+    holds every word of ``query``, accents ignored (``matches``: the one rule of every search)."""
+    spans = span_figures.list_tasks(
+        session=session, period=period, due_soon_days=due_soon_days, unit_id=unit_id, open_only=not include_done
+    )
+    if not query.strip():
+        return spans
+    return [r for r in spans if matches(query, r.document_code, r.summary, r.content)]
+
+
+@dataclass(frozen=True)
+class UnitTaskPage:
+    """One page of a unit's tasks (``rows.total``: every page together) and the list's figures."""
+
+    rows: RowPage
+    counts: ListCounts
+
+
+def unit_task_page(
+    *,
+    session: Session,
+    actor: Actor,
+    today: date,
+    due_soon_days: int,
+    unit_id: int | None = None,
+    all_units: bool = False,
+    query: str = "",
+    include_done: bool = True,
+    page: int = 1,
+    per_page: int = 50,
+) -> UnitTaskPage:
+    """A page of the tasks led by a unit (default: the actor's; ``all_units``: every unit, for VP
+    UBND and the admin), urgent first, as ``list_unit_tasks`` orders them.
+
+    Read from the task spans that hold ``today`` (``services.stats.span_figures``): the database
+    counts the classes and the flags and cuts the page, so a unit with thousands of tasks costs a
+    page, not a classification of each. A task closed as wrong unit, revoked or replaced counts for
+    nobody from the day it was closed, here as in Giám sát (``closed_unit_tasks`` lists those).
+    With a search, every line of the list is read with its texts and matched here, accents ignored.
+    """
+    target = _listed_unit(actor, unit_id, all_units)
+    if page < 1:
+        raise InvalidInput("Trang phải từ 1 trở lên.", field="page")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise InvalidInput(f"Số nhiệm vụ mỗi trang phải từ 1 đến {MAX_PER_PAGE}.", field="per_page")
+    period = _unit_period(today)
+    if query.strip():
+        found = _searched(
+            session, period=period, due_soon_days=due_soon_days, unit_id=target, query=query, include_done=include_done
+        )
+        counts = _counted(found, today=today, due_soon_days=due_soon_days)
+        page = min(page, max(1, -(-len(found) // per_page)))
+        spans = found[(page - 1) * per_page : page * per_page]
+    else:
+        counts = span_figures.list_counts(session=session, period=period, due_soon_days=due_soon_days, unit_id=target)
+        if not include_done:
+            counts = replace(counts, counts={c: 0 if c in _DONE else n for c, n in counts.counts.items()})
+        page = min(page, max(1, -(-counts.total // per_page)))
+        spans = span_figures.list_tasks(
+            session=session,
+            period=period,
+            due_soon_days=due_soon_days,
+            unit_id=target,
+            offset=(page - 1) * per_page,
+            limit=per_page,
+            counts=counts.counts,
+            open_only=not include_done,
+        )
+    rows = span_rows(
+        session=session, spans=spans, as_of=today, due_soon_days=due_soon_days, names=unit_names(session=session)
+    )
+    return UnitTaskPage(rows=RowPage(items=rows, total=counts.total, page=page, per_page=per_page), counts=counts)
+
+
+_DONE = (TaskClass.DONE_ON_TIME, TaskClass.DONE_LATE)
+
+
+def _counted(spans: list[SpanRow], *, today: date, due_soon_days: int) -> ListCounts:
+    """``span_figures.list_counts`` of lines already read (a search's)."""
+    counts = {c: 0 for c in TaskClass}
+    for r in spans:
+        counts[r.task_class] += 1
+    return ListCounts(
+        counts=counts,
+        awaiting=sum(1 for r in spans if r.awaiting),
+        due_soon=sum(
+            1
+            for r in spans
+            if r.task_class is TaskClass.OPEN_ON_TIME
+            and not r.awaiting
+            and (r.deadline - today).days <= due_soon_days
+        ),
+    )
+
+
 def list_unit_tasks(
     *,
     session: Session,
@@ -98,21 +226,89 @@ def list_unit_tasks(
     query: str = "",
     include_done: bool = True,
 ) -> list[TaskRow]:
-    """Tasks led by a unit (default: the actor's), urgent first; ``query`` ignores accents."""
-    target = unit_id if unit_id is not None else actor.unit_id
-    if target != actor.unit_id and not actor.can(Permission.TASKS_VIEW_ALL):
-        raise PermissionDenied("Bạn chỉ xem được nhiệm vụ của đơn vị mình.")
-    if target == actor.unit_id and not (actor.can(Permission.UNIT_TASKS_VIEW) or actor.can(Permission.TASKS_VIEW_ALL)):
-        raise PermissionDenied("Vai trò của bạn không xem danh sách nhiệm vụ của đơn vị.")
-    ids = session.exec(select(col(Task.id)).where(Task.lead_unit_id == target)).all()
-    rows = build_rows(
-        session=session, task_ids=[i for i in ids if i is not None], today=today, due_soon_days=due_soon_days
+    """Every line of ``unit_task_page``'s list at once (tests, exports): the tasks led by a unit
+    (default: the actor's) that count ``today``, urgent first; ``query`` ignores accents."""
+    target = _listed_unit(actor, unit_id, False)
+    spans = _searched(
+        session,
+        period=_unit_period(today),
+        due_soon_days=due_soon_days,
+        unit_id=target,
+        query=query,
+        include_done=include_done,
     )
-    if query.strip():
-        rows = [r for r in rows if matches(query, r.document_code, r.summary, r.content)]
-    if not include_done:
-        rows = [r for r in rows if not r.state.is_done]
-    return sort_urgent_first(rows)
+    return span_rows(
+        session=session, spans=spans, as_of=today, due_soon_days=due_soon_days, names=unit_names(session=session)
+    )
+
+
+@dataclass(frozen=True)
+class ClosedTask:
+    """A task its lead unit no longer answers for: closed as wrong unit, revoked or replaced."""
+
+    task_id: int
+    document_code: str
+    content: str
+    lead_unit_name: str
+    closed_on: date
+    closed_reason: CloseReason | None
+
+
+@dataclass(frozen=True)
+class ClosedTaskPage:
+    items: list[ClosedTask]
+    total: int
+    page: int
+    per_page: int
+
+
+def closed_unit_tasks(
+    *,
+    session: Session,
+    actor: Actor,
+    today: date,
+    unit_id: int | None = None,
+    all_units: bool = False,
+    page: int = 1,
+    per_page: int = 20,
+) -> ClosedTaskPage:
+    """The tasks a unit led that were closed by ``today`` (latest first): they are in no list of
+    ``unit_task_page`` nor any figure, but the unit's văn thư still files them away (lưu kết thúc)
+    from the task page."""
+    target = _listed_unit(actor, unit_id, all_units)
+    closed = [col(Task.status) == TaskStatus.CLOSED, col(Task.closed_on) <= today]
+    if target is not None:
+        closed.append(col(Task.lead_unit_id) == target)
+    total = session.exec(select(func.count()).select_from(Task).where(*closed)).one()
+    page = min(max(1, page), max(1, -(-total // per_page)))
+    found = session.execute(
+        sa_select(
+            col(Task.id),
+            col(Document.code),
+            col(Task.content),
+            col(Task.lead_unit_id),
+            col(Task.closed_on),
+            col(Task.closed_reason),
+        )
+        .join(Document, col(Document.id) == col(Task.document_id))
+        .where(*closed)
+        .order_by(col(Task.closed_on).desc(), col(Task.id).desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    names = unit_names(session=session)
+    items = [
+        ClosedTask(
+            task_id=task_id,
+            document_code=code,
+            content=content,
+            lead_unit_name=names.get(lead, "?"),
+            closed_on=closed_on,
+            closed_reason=None if reason is None else CloseReason(reason),
+        )
+        for task_id, code, content, lead, closed_on, reason in found
+    ]
+    return ClosedTaskPage(items=items, total=total, page=page, per_page=per_page)
 
 
 def coordinated_tasks(*, session: Session, actor: Actor, today: date, due_soon_days: int) -> list[TaskRow]:
