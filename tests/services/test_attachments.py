@@ -158,6 +158,7 @@ def test_each_accepted_type_is_recognised_by_its_content(
         ("khong-duoi", PDF, "không nhận loại tệp này"),
         ("trong.pdf", b"", "trống (0 byte)"),
     ],
+    ids=["pdf-is-png", "docx-is-xlsx", "docx-is-zip", "xls-is-doc", "jpg-is-gif", "exe", "no-extension", "empty"],
 )
 def test_a_wrong_type_is_refused_by_its_content_and_nothing_is_kept(
     runtime: Runtime,
