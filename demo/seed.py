@@ -182,6 +182,12 @@ def process_in_unit(
 def seed_demo(*, session: Session, config: AppConfig, today: date) -> int:
     """Create demo accounts and tasks unless already there; return the number of tasks created."""
     ensure_demo_accounts(session=session, config=config)
+    # every phòng (sub-unit) gets its văn thư, lãnh đạo and chuyên viên: a leader offered
+    # Trường hợp 1 or 2 can route a task to any of them, and someone must be there to log in
+    for subunit in session.exec(
+        select(OrgUnit).where(OrgUnit.kind == UnitKind.SUBUNIT, col(OrgUnit.active)).order_by(OrgUnit.sort_order)  # type: ignore[arg-type]
+    ).all():
+        unit_staff(session, config, subunit)
     tracker_user = session.exec(select(User).where(User.username == "vp.theodoi")).one()
     assert tracker_user.id is not None
     tracker = build_actor(session=session, config=config, user_id=tracker_user.id)

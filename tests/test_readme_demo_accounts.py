@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlmodel import Session, col, select
 
 from demo.seed import seed_demo
@@ -25,17 +26,38 @@ README = ROOT / "README.md"
 ROW = re.compile(r"^\| `(?P<username>[^`]+)` \| (?P<role>[^|]+?) \((?P<key>[a-z]+)\) \| (?P<unit>[^|]+?) \|")
 
 
-def demo_table() -> dict[str, tuple[Role, str]]:
-    """username -> (role, unit) of the table of the "## Demo accounts" section."""
+SUBUNIT_ROW = re.compile(r"^\| (?P<unit>[^|`]+?) \| `(?P<clerk>[^`]+)` \| `(?P<leader>[^`]+)` \| `(?P<specialist>[^`]+)` \|$")
+
+
+def _section() -> str:
     text = README.read_text(encoding="utf-8")
-    section = text[text.index("\n## Demo accounts\n") : text.index("\n## What each role can do\n")]
+    return text[text.index("\n## Demo accounts\n") : text.index("\n## What each role can do\n")]
+
+
+def demo_table() -> dict[str, tuple[Role, str]]:
+    """username -> (role, unit) of both tables of the "## Demo accounts" section: one account a
+    line, then one phòng a line with its văn thư, lãnh đạo and chuyên viên."""
     rows = {}
-    for line in section.splitlines():
+    for line in _section().splitlines():
         if line.startswith("| `"):
             found = ROW.match(line)
             assert found is not None, f"a line of the table the test cannot read: {line}"
             rows[found["username"]] = (Role(found["key"]), found["unit"].strip())
+        elif (phong := SUBUNIT_ROW.match(line)) is not None and phong["unit"].strip() != "Phòng":
+            for key, role in (("clerk", Role.CLERK), ("leader", Role.LEADER), ("specialist", Role.SPECIALIST)):
+                rows[phong[key]] = (role, phong["unit"].strip())
     return rows
+
+
+def test_every_phong_of_the_org_has_its_accounts_listed() -> None:
+    org = yaml.safe_load((ROOT / "config" / "org.yaml").read_text(encoding="utf-8"))
+    subunits = [u for u in org["units"] if u.get("kind") == "subunit"]
+    assert subunits
+    table = demo_table()
+    for unit in subunits:
+        for prefix in ("vt", "ld", "cv"):
+            username = f"{prefix}.{unit['code'].lower()}"
+            assert table.get(username, (None, ""))[1] == unit["short_name"], username
 
 
 @pytest.fixture(scope="module")
