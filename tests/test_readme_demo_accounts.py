@@ -26,7 +26,9 @@ README = ROOT / "README.md"
 ROW = re.compile(r"^\| `(?P<username>[^`]+)` \| (?P<role>[^|]+?) \((?P<key>[a-z]+)\) \| (?P<unit>[^|]+?) \|")
 
 
-SUBUNIT_ROW = re.compile(r"^\| (?P<unit>[^|`]+?) \| `(?P<clerk>[^`]+)` \| `(?P<leader>[^`]+)` \| `(?P<specialist>[^`]+)` \|$")
+SUBUNIT_ROW = re.compile(
+    r"^\| (?P<unit>[^|`]+?) \| `(?P<clerk>[^`]+)` \| `(?P<leader>[^`]+)` \| `(?P<specialist>[^`]+)` \|$"
+)
 
 
 def _section() -> str:
