@@ -165,6 +165,9 @@ class OfferOut(_Out):
     start_subflows: bool
     note_required: bool
     routing_choice: bool
+    register_incoming: bool = Field(
+        default=False, description="Bước vào sổ: có thể gửi incoming_number (số đến) và incoming_date (ngày đến)"
+    )
 
 
 class ChoiceOut(_Out):
@@ -274,6 +277,7 @@ def _offer(offer: Offer, action_inputs: dict[ActionKey, str]) -> OfferOut:
         start_subflows=offer.start_subflows,
         note_required=offer.note_required,
         routing_choice=offer.routing_choice,
+        register_incoming=offer.register_incoming,
     )
 
 
