@@ -15,7 +15,7 @@ from services.access.permissions import Actor
 from services.actions.base import Offer
 from services.actions.registry import offers
 from services.config.loader import AppConfig
-from services.org.units import assignable_units
+from services.org.units import lead_units, unit_search_text
 from services.tasks.queries import get_visible_task
 from services.tasks.requests import pending_request
 from services.workflow.engine import FlowView, assignee_candidates, flow_views, subunits_of
@@ -25,6 +25,7 @@ from services.workflow.engine import FlowView, assignee_candidates, flow_views, 
 class Choice:
     value: int | str
     label: str
+    search: str = ""  # what a picker's search also looks in (a unit's full name and code)
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,10 @@ def task_workbench(*, session: Session, actor: Actor, config: AppConfig, task_id
         if o.start_subflows and o.flow_id is not None
     }
     rerouting = any(o.key in (ActionKey.WRONG_UNIT_ACCEPT, ActionKey.REPLACE) for o in available)
-    units = [Choice(u.code, u.short_name) for u in assignable_units(session=session)] if rerouting else []
+    # only units that may lead (never a phòng): the services refuse the others anyway
+    units = (
+        [Choice(u.code, u.short_name, unit_search_text(u)) for u in lead_units(session=session)] if rerouting else []
+    )
     return TaskWorkbench(
         version=task.version,
         flows=flows,

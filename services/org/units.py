@@ -12,6 +12,12 @@ from models import OrgUnit, UnitKind
 from services.config.loader import AppConfig
 from services.infra.data_version import bump_data_version
 from services.infra.errors import InvalidInput
+from services.infra.text import matches
+
+# The units VP UBND gives tasks to lead (Điều 4.1): sở, ban, ngành and the UBND of huyện, thị xã,
+# thành phố. A phòng or đơn vị trực thuộc (sub-unit) is given its part of a task by its own
+# leader's bút phê (Điều 5.1.e) and never answers VP UBND itself; the office never assigns to itself.
+LEAD_KINDS = frozenset({UnitKind.DEPARTMENT, UnitKind.DISTRICT})
 
 
 def sync_units(*, session: Session, config: AppConfig) -> None:
@@ -48,8 +54,35 @@ def list_units(*, session: Session, active_only: bool = True) -> list[OrgUnit]:
 
 
 def assignable_units(*, session: Session) -> list[OrgUnit]:
-    """Units VP UBND may assign to: every active unit except the office itself."""
+    """Every active unit except the office: the units a task may name as coordinating (phối hợp),
+    and the units VP UBND's and the admin's list of a unit's tasks may show."""
     return [u for u in list_units(session=session) if u.kind is not UnitKind.OFFICE]
+
+
+def lead_units(*, session: Session) -> list[OrgUnit]:
+    """The units a task may be given to lead (``LEAD_KINDS``, active), in the order of
+    config/org.yaml: what Giao nhiệm vụ, the wrong-unit re-routing and a replacement offer, and
+    what ``resolve_lead_unit`` accepts."""
+    return [u for u in list_units(session=session) if u.kind in LEAD_KINDS]
+
+
+def unit_search_text(unit: OrgUnit) -> str:
+    """What a unit is found by in a picker's search: its full and short names and its mã định danh
+    ("thong tin" finds Sở TT&TT, whose short name does not spell it)."""
+    return f"{unit.name} {unit.short_name} {unit.code}"
+
+
+def unit_search_texts(*, session: Session) -> dict[int, str]:
+    """``unit_search_text`` of every unit by id (inactive ones too: old figures name them); four
+    columns, no ORM objects (Giám sát's drill-down asks on every run of its fragment)."""
+    rows = session.exec(select(col(OrgUnit.id), col(OrgUnit.name), col(OrgUnit.short_name), col(OrgUnit.code))).all()
+    return {uid: f"{name} {short} {code}" for uid, name, short, code in rows if uid is not None}
+
+
+def search_units(units: list[OrgUnit], query: str) -> list[OrgUnit]:
+    """The units whose name, short name or code holds every word of ``query``, case and accents
+    ignored ("tai chinh" finds "Sở Tài chính"), in their given order; a blank query: all."""
+    return [u for u in units if matches(query, unit_search_text(u))]
 
 
 def unit_by_code(*, session: Session, code: str) -> OrgUnit | None:
@@ -82,8 +115,9 @@ def office_unit(*, session: Session) -> OrgUnit:
     return unit
 
 
-def resolve_lead_unit(*, session: Session, code: str, label: str, field: str = "lead") -> OrgUnit:
-    """The active, non-office unit with this code, or InvalidInput naming the field."""
+def resolve_coordinating_unit(*, session: Session, code: str, label: str, field: str = "coordinators") -> OrgUnit:
+    """The active, non-office unit with this code (a sub-unit may coordinate), or InvalidInput
+    naming the field."""
     unit = session.exec(select(OrgUnit).where(OrgUnit.code == code.strip())).first()
     if unit is None:
         raise InvalidInput(f"{label}: không có đơn vị mã '{code}'.", field=field)
@@ -91,4 +125,21 @@ def resolve_lead_unit(*, session: Session, code: str, label: str, field: str = "
         raise InvalidInput(f"{label}: đơn vị '{unit.short_name}' đã ngừng hoạt động.", field=field)
     if unit.kind is UnitKind.OFFICE:
         raise InvalidInput(f"{label}: không giao nhiệm vụ cho chính Văn phòng UBND tỉnh.", field=field)
+    return unit
+
+
+def resolve_lead_unit(*, session: Session, code: str, label: str, field: str = "lead") -> OrgUnit:
+    """The unit with this code if it may lead a task (``LEAD_KINDS``, active), or InvalidInput
+    naming the field: for a new assignment, a wrong-unit re-routing and a replacement alike, so
+    the JSON API cannot give a phòng what the pages never offer."""
+    unit = resolve_coordinating_unit(session=session, code=code, label=label, field=field)
+    if unit.kind not in LEAD_KINDS:
+        parent = session.get(OrgUnit, unit.parent_id) if unit.parent_id is not None else None
+        of_parent = f" của {parent.short_name}" if parent is not None else ""
+        raise InvalidInput(
+            f"{label}: '{unit.short_name}' là phòng, đơn vị trực thuộc{of_parent}, không được giao chủ trì. "
+            "Văn phòng UBND tỉnh giao nhiệm vụ cho sở, ban, ngành hoặc UBND cấp huyện; phòng nhận việc "
+            "qua bút phê của lãnh đạo đơn vị cấp trên.",
+            field=field,
+        )
     return unit

@@ -19,7 +19,7 @@ from services.infra.errors import InvalidInput
 from services.infra.text import clean_text, document_code_key
 from services.infra.validation import FieldErrors, check_date
 from services.journal.events import record_event
-from services.org.units import resolve_lead_unit
+from services.org.units import resolve_coordinating_unit, resolve_lead_unit
 from services.tasks.workdays import add_working_days
 from services.workflow.engine import start_main_flow
 
@@ -63,7 +63,7 @@ def _validate_task(
     for code in dict.fromkeys(task.coordinating_unit_codes):
         unit = errors.take(
             partial(
-                resolve_lead_unit,
+                resolve_coordinating_unit,  # a phòng may coordinate; it may not lead
                 session=session,
                 code=code,
                 label=f"{prefix} — đơn vị phối hợp",

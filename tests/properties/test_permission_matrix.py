@@ -5,7 +5,7 @@ key × each role × each unit relation to the task (its lead unit, the sub-unit 
 a child it was not routed to, the lead's parent, a sibling, a coordinating unit, an unrelated
 unit, VP UBND) × each situation of the task (``examples.SITUATIONS``: new, routed, at the reply
 step, replied, wrong-unit request pending, closed as wrong unit, done, revoked), in two scenes
-(``situations.SCENES``: Sở TT&TT routing to P. CNTT; a sub-unit of TP Pleiku as lead unit). The
+(``situations.SCENES``: Sở TT&TT routing to P. CNTT; UBND TX An Khê, without phòng). The
 expected answer comes from ``expect.expected``: roles.yaml and the entry's ``permission`` and
 ``scope``, visibility as the README states it, the example table's situations the action is
 meant for, and for steps the transition-level rule below. ``refusal_of`` must give exactly it,
@@ -118,13 +118,13 @@ PLACEMENTS = (
         HEALTH,
         {"own": HEALTH, "sibling": JUSTICE, "unrelated": CHU_PAH_HOME, "office": OFFICE},
     ),
-    Placement(
-        "ngan @ P. TC-KH Pleiku (a sub-unit as lead unit)",
+    Placement(  # a phòng never leads (services.org.units.LEAD_KINDS): a district without phòng does
+        "ngan @ UBND TX An Khê (a district without phòng)",
         "ngan",
-        PLK_FIN,
+        AN_KHE,
         "ngan",
-        PLK_FIN,
-        {"own": PLK_FIN, "parent": PLEIKU, "sibling": PLK_ENV, "unrelated": ICT_IT, "office": OFFICE},
+        AN_KHE,
+        {"own": AN_KHE, "sibling": PLEIKU, "a sibling's phòng": PLK_FIN, "unrelated": ICT_IT, "office": OFFICE},
     ),
     Placement(
         "truong_hop_1 @ Sở TT&TT",
