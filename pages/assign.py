@@ -151,14 +151,14 @@ with st.form(k("assign"), clear_on_submit=False, enter_to_submit=False):
         )
     st.session_state[seen_key] = previews  # the dates the person has now seen
 
-    more, fewer, _ = st.columns([1, 1, 2])
-    add = more.form_submit_button("Thêm nhiệm vụ", icon=":material/add:", disabled=count >= MAX_TASKS)
-    drop = fewer.form_submit_button("Bớt nhiệm vụ cuối", icon=":material/remove:", disabled=count <= 1)
+    with st.container(horizontal=True):
+        add = st.form_submit_button("Thêm nhiệm vụ", icon=":material/add:", disabled=count >= MAX_TASKS)
+        drop = st.form_submit_button("Bớt nhiệm vụ cuối", icon=":material/remove:", disabled=count <= 1)
     form.summary_here()
     notice = st.empty()
-    save, check, _ = st.columns([1, 1, 2])
-    submitted = save.form_submit_button("Lưu và giao nhiệm vụ", type="primary")
-    check.form_submit_button("Xem hạn xử lý tính theo ngày làm việc")  # runs the page: the dates above
+    with st.container(horizontal=True):
+        submitted = st.form_submit_button("Lưu và giao nhiệm vụ", type="primary")
+        st.form_submit_button("Xem hạn xử lý tính theo ngày làm việc")  # runs the page: the dates above
 
 if add or drop:  # a button of the form: everything typed was sent with it and stays
     st.session_state[count_key] = count + (1 if add else -1)
