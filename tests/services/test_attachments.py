@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 import stat
+import threading
 import zipfile
 from collections.abc import Iterator
 from datetime import date
@@ -544,3 +545,52 @@ def test_so_den_only_at_vao_so(runtime: Runtime, session: Session, actors: dict[
             ),
             now=at(DAY),
         )
+
+
+def test_two_clerks_entering_at_once_get_two_numbers(
+    runtime: Runtime, session: Session, actors: dict[str, Actor]
+) -> None:
+    """Every action bumps the one data-version row first (locked until commit on PostgreSQL, the
+    database lock on SQLite), so two vào sổ of one unit run one after the other and the second
+    reads the first's number; the unique rule is the backstop. Released together, 6 rounds."""
+    second_clerk = make_actor(runtime, session, "stc.vanthu2", Role.CLERK, FINANCE)
+    for round_no in range(6):
+        ids = [one_task(runtime, session, actors["tracker"], f"{300 + 2 * round_no + n}/UBND-KT") for n in (0, 1)]
+        flows = [main_flow(session=session, task_id=t) for t in ids]
+        start = threading.Barrier(2, timeout=30)
+        failures: list[BaseException] = []
+
+        def enter(
+            clerk: Actor,
+            task_id: int,
+            flow_id: int,
+            start: threading.Barrier = start,
+            failures: list[BaseException] = failures,
+        ) -> None:
+            with Session(runtime.engine, expire_on_commit=False) as own:
+                try:
+                    start.wait()
+                    perform(
+                        session=own,
+                        actor=clerk,
+                        config=runtime.config,
+                        task_id=task_id,
+                        action=ActionKey.STEP,
+                        data=StepInput(flow_id=flow_id, transition="vao_so"),
+                        now=at(DAY),
+                    )
+                except BaseException as exc:
+                    failures.append(exc)
+
+        racers = [
+            threading.Thread(target=enter, args=(who, t, f.id if f else 0))
+            for who, t, f in zip((actors["clerk"], second_clerk), ids, flows, strict=True)
+        ]
+        for racer in racers:
+            racer.start()
+        for racer in racers:
+            racer.join(60)
+        assert failures == []
+    session.expire_all()
+    numbers = sorted(e.number for e in session.exec(select(IncomingEntry)).all())
+    assert numbers == list(range(1, 13))
