@@ -20,11 +20,12 @@ from models.schemas import AssignmentCreate
 from services.infra.clock import fmt_date
 from services.infra.errors import InvalidInput
 from services.infra.validation import invalid_input, parse_day
-from services.org.units import assignable_units
+from services.org.units import assignable_units, lead_units, unit_search_text
 from services.tasks.assignment import create_assignment, working_day_deadline
 from ui.attachments import attachment_picker  # issue 9: the document's files
 from ui.format import md_escape
 from ui.forms import FormErrors, FormRound, TypedInput, date_field, required, required_note, run
+from ui.pickers import matches_first, unit_search
 from ui.runtime import config, db, require_actor, today
 
 MAX_TASKS = 20
@@ -38,7 +39,8 @@ if not actor.can(Permission.TASK_ASSIGN):
     st.stop()
 
 with db() as session:
-    units = assignable_units(session=session)
+    units = assignable_units(session=session)  # a phòng may coordinate
+    leads = {u.code for u in lead_units(session=session)}  # only these may lead: never a phòng
 unit_label = {u.code: f"{u.short_name} ({u.code})" for u in units}
 
 rounds = FormRound("assign")  # a document saved, the next one starts on an empty form
@@ -71,6 +73,17 @@ def _working_days_preview(number: int, issue_text: str, days: int | None, where:
     )
     return (issued, days, deadline)
 
+
+# outside the form (a form sends nothing before its button): "tai chinh" puts Sở Tài chính first
+found_units = unit_search(
+    "assign_find",
+    {u.code: unit_search_text(u) for u in units},
+    {u.code: u.short_name for u in units},
+    where=st.columns(2)[0],
+    serves="các danh sách đơn vị chủ trì, phối hợp",
+)
+lead_options = matches_first([c for c in unit_label if c in leads], found_units)
+coordinator_options = matches_first(list(unit_label), found_units)
 
 with st.form(k("assign"), clear_on_submit=False, enter_to_submit=False):
     st.subheader("Văn bản giao nhiệm vụ")
@@ -114,7 +127,7 @@ with st.form(k("assign"), clear_on_submit=False, enter_to_submit=False):
         a, b = st.columns(2)
         lead = a.selectbox(
             required("Đơn vị chủ trì"),
-            list(unit_label),
+            lead_options,
             index=None,
             placeholder="Chọn một đơn vị chủ trì",
             format_func=lambda c: unit_label[c],
@@ -123,7 +136,7 @@ with st.form(k("assign"), clear_on_submit=False, enter_to_submit=False):
         form.slot(f"tasks.{number}.lead", f"Nhiệm vụ {number}: đơn vị chủ trì", a)
         coordinators = b.multiselect(
             "Đơn vị phối hợp (không tính vào thống kê)",
-            list(unit_label),
+            coordinator_options,
             format_func=lambda c: unit_label[c],
             select_all=False,  # Streamlit's "Select all" is English, and never meant here
             key=k(f"coord_{number}"),

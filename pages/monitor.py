@@ -10,8 +10,10 @@ import streamlit as st
 from models import TaskClass
 from services.infra.clock import fmt_date
 from services.infra.errors import ServiceError
+from services.org.units import unit_search_texts
 from services.stats.statistics import Dashboard, RowPage, dashboard, make_period
 from ui.format import fmt_percent, stats_table
+from ui.pickers import matches_first, unit_search
 from ui.public_cache import data_version, public_chart, public_table
 from ui.runtime import config, db, require_actor, today
 from ui.task_list import first_page, paged_task_list
@@ -138,6 +140,19 @@ def drill_down(board: Dashboard, version: int) -> None:
     if st.session_state.drill_unit not in unit_options:  # a unit from an old link, or another unit's
         st.session_state.drill_unit = unit_options[0]
     init_from_url("drill_class", "class", "", lambda raw: TaskClass(raw).value if raw else "")
+    if board.lists_unit is None:  # every unit offered: "tai chinh" finds Sở Tài chính
+        with db() as session:
+            texts = unit_search_texts(session=session)
+        found = unit_search(
+            "drill_find",
+            {u: texts.get(u, name) for u, name in units.items()},
+            units,
+            where=st.columns(2)[0],
+            picker="drill_unit",
+            then=lambda: first_page("drill"),
+            serves="danh sách “Đơn vị”",
+        )
+        unit_options = [0, *matches_first(list(units), found)]
     d1, d2 = st.columns(2)
     unit_choice: int = d1.selectbox(
         "Đơn vị",

@@ -6,9 +6,10 @@ import streamlit as st
 
 from models import Permission, TaskClass
 from services.infra.errors import ServiceError
-from services.org.units import assignable_units
+from services.org.units import assignable_units, unit_search_text
 from services.tasks.queries import coordinated_tasks, list_unit_tasks, routed_tasks
 from ui.format import md_escape
+from ui.pickers import matches_first, unit_search
 from ui.runtime import config, db, require_actor, today
 from ui.task_list import task_list
 from ui.url_state import init_from_url, parse_url_int, write_to_url
@@ -26,7 +27,16 @@ if actor.can(Permission.TASKS_VIEW_ALL):
     init_from_url("unit_tasks_unit", "unit", ids[0], parse_url_int)
     if st.session_state.unit_tasks_unit not in names:
         st.session_state.unit_tasks_unit = ids[0]
-    unit_id = st.selectbox("Đơn vị", ids, format_func=lambda u: names[u], key="unit_tasks_unit")
+    pick, find = st.columns([2, 1])
+    found = unit_search(  # "tai chinh" finds Sở Tài chính and shows its tasks
+        "unit_tasks_find",
+        {u.id: unit_search_text(u) for u in units if u.id is not None},
+        names,
+        where=find,
+        picker="unit_tasks_unit",
+        serves="danh sách “Đơn vị”",
+    )
+    unit_id = pick.selectbox("Đơn vị", matches_first(ids, found), format_func=lambda u: names[u], key="unit_tasks_unit")
     write_to_url("unit_tasks_unit", "unit", str(unit_id))
 else:
     st.caption(md_escape(actor.unit_name))

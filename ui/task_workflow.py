@@ -29,6 +29,7 @@ from ui.attachments import attachment_picker, incoming_fields  # issue 9: files;
 from ui.format import md_escape, md_line
 from ui.forms import FormErrors, FormRound, TypedInput, date_field, keep, required, required_note, run
 from ui.next_step import after_success
+from ui.pickers import matches_first, unit_search
 from ui.runtime import today
 
 ASSIGNEE = "Chuyển cho chuyên viên"
@@ -304,6 +305,15 @@ def _wrong_unit_decision(bench: TaskWorkbench, actor: Actor, config: AppConfig, 
         if accept is None:
             st.caption("Chọn chấp nhận hoặc không chấp nhận đề nghị.")
             return
+        found: list[str] = []
+        if accept:  # outside the form, which sends nothing before its button: "tai chinh" finds Sở Tài chính
+            found = unit_search(
+                f"wrong_unit_find_{task_id}",
+                {str(c.value): f"{c.label} {c.search}" for c in bench.units},
+                units,
+                picker=f"wrong_unit_lead_{task_id}",
+                serves="danh sách “Đơn vị đúng chức năng”",
+            )
         with st.form(f"wrong_unit_{'accept' if accept else 'refuse'}", clear_on_submit=False, enter_to_submit=False):
             required_note()
             form, typed = FormErrors(), TypedInput()
@@ -312,7 +322,7 @@ def _wrong_unit_decision(bench: TaskWorkbench, actor: Actor, config: AppConfig, 
                 data["new_lead_unit_code"] = (
                     st.selectbox(
                         required("Đơn vị đúng chức năng"),
-                        list(units),
+                        matches_first(list(units), found),
                         index=None,
                         format_func=lambda c: units[c],
                         placeholder="Chọn",
@@ -386,10 +396,17 @@ def _change_form(
                 }
                 _perform(bench, actor, config, task_id, key, update, form, typed, done=rounds)
     elif key is ActionKey.REPLACE:
+        units = {str(c.value): c.label for c in bench.units}
+        found = unit_search(  # outside the form: "tai chinh" finds Sở Tài chính
+            f"replace_find_{task_id}",
+            {str(c.value): f"{c.label} {c.search}" for c in bench.units},
+            units,
+            picker=f"replace_lead_{task_id}",
+            serves="danh sách “Đơn vị chủ trì”",
+        )
+        codes = matches_first(list(units), found)
         with st.form("replace_task", clear_on_submit=False, enter_to_submit=False):
             required_note()
-            units = {str(c.value): c.label for c in bench.units}
-            codes = list(units)
             new_content = st.text_area(
                 required("Nội dung nhiệm vụ thay thế"), height=68, key=f"replace_content_{task_id}"
             )
