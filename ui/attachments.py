@@ -12,7 +12,6 @@ Also here: số đến / ngày đến, the vào sổ's fields in its step form a
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import streamlit as st
@@ -25,7 +24,8 @@ from services.config.loader import AppConfig
 from services.infra.clock import fmt_date, fmt_datetime
 from services.tasks.incoming import task_incoming
 from ui.format import md_line
-from ui.runtime import db
+from ui.forms import FormErrors, TypedInput, date_field
+from ui.runtime import db, today
 
 
 def attachment_picker(*, key: str, config: AppConfig, label: str = "Tệp đính kèm") -> list[AttachmentUpload]:
@@ -58,9 +58,13 @@ def attachment_list(actor: Actor, task_id: int) -> None:
             link.link_button("Tải về", download_path(item.id), icon=":material/download:")
 
 
-def incoming_fields(offer: Offer, *, key: str, today: date) -> dict[str, Any]:
+def incoming_fields(
+    offer: Offer, *, key: str, config: AppConfig, form: FormErrors, typed: TypedInput
+) -> dict[str, Any]:
     """Số đến and ngày đến in the vào sổ step's form (``offer.register_incoming``), as the
-    ``StepInput`` fields; nothing for any other step."""
+    ``StepInput`` fields; nothing for any other step. Ngày đến is typed as ngày/tháng/năm like every
+    date of the forms (``ui.forms.date_field``), today unless changed; a text that is no date is
+    refused under the field (``typed``)."""
     if not offer.register_incoming:
         return {}
     left, right = st.columns(2)
@@ -74,10 +78,20 @@ def incoming_fields(offer: Offer, *, key: str, today: date) -> dict[str, Any]:
         placeholder="Để trống: số tiếp theo trong sổ",
         help="Số thứ tự trong sổ đăng ký văn bản đến của đơn vị (đánh lại từ 1 mỗi năm).",
     )
-    received = right.date_input(
-        "Ngày đến", value=today, max_value=today, format="DD/MM/YYYY", key=f"{key}_incoming_date"
+    form.slot("incoming_number", "Số đến", left)
+    received = date_field(
+        "Ngày đến",
+        key=f"{key}_incoming_date",
+        config=config,
+        where=right,
+        initial=today(),
+        hint="Ngày văn bản đến đơn vị: không trước ngày ban hành, không sau hôm nay; để trống là hôm nay.",
     )
-    return {"incoming_number": int(number) if number is not None else None, "incoming_date": received}
+    form.slot("incoming_date", "Ngày đến", right)
+    return {
+        "incoming_number": int(number) if number is not None else None,
+        "incoming_date": typed.day(received, label="Ngày đến", field="incoming_date"),
+    }
 
 
 def incoming_lines(actor: Actor, task_id: int) -> None:

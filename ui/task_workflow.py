@@ -180,7 +180,7 @@ def _step_form(
             )
             form.slot("subunits", SUBUNITS)
         reply, issued = _reply_fields(key, config, form) if offer.key is ActionKey.REPLY else ({}, "")
-        registered = incoming_fields(offer, key=key, today=today())  # vào sổ: số đến, ngày đến (issue 9)
+        registered = incoming_fields(offer, key=key, config=config, form=form, typed=typed)  # vào sổ (issue 9)
         note = st.text_area(required(NOTE) if offer.note_required else NOTE, height=68, key=f"{key}_note")
         form.slot("note", NOTE)
         form.summary_here()

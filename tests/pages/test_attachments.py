@@ -85,11 +85,28 @@ def test_vao_so_asks_so_den_and_the_page_shows_it(fw: World) -> None:
     clerk = STAFF[FINANCE][0]
     at_ = _open(fw, clerk, task_id)
     [number] = [n for n in at_.number_input if n.label == "Số đến"]
-    [received] = [d for d in at_.date_input if d.label == "Ngày đến"]
-    assert number.value is None and received.value == fw.today  # empty: the next number; today
+    [received] = [t for t in at_.text_input if t.label == "Ngày đến"]
+    assert number.value is None and received.value == f"{fw.today:%d/%m/%Y}"  # empty: the next number; today
+    [button] = [b for b in at_.button if b.form_id == number.form_id]
+    # typed as ngày/tháng/năm and read exactly: 31/02 is no date; before the document's date is refused
+    for typed, reason in (
+        ("31/02/2026", "Ngày đến"),
+        (f"{fw.day(-3):%d/%m/%Y}", f"trước ngày ban hành văn bản giao {fw.day(-2):%d/%m/%Y}"),
+    ):
+        received.set_value(typed)
+        number.set_value(7)
+        button.click().run()
+        assert not at_.exception, at_.exception
+        shown = " ".join(str(e.value) for e in at_.error)
+        assert reason in shown, shown
+        with fw.session() as s:
+            assert s.exec(select(IncomingEntry)).all() == []
+        [number] = [n for n in at_.number_input if n.label == "Số đến"]
+        [received] = [t for t in at_.text_input if t.label == "Ngày đến"]
+        assert received.value == typed  # kept as typed, to correct
+        [button] = [b for b in at_.button if b.form_id == number.form_id]
+    received.set_value(f"{fw.today:%d/%m/%Y}")
     number.set_value(7)
-    form_id = number.form_id
-    [button] = [b for b in at_.button if b.form_id == form_id]
     button.click().run()
     assert not at_.exception, at_.exception
     assert values(at_.error) == []
