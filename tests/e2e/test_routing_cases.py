@@ -59,9 +59,13 @@ from .accounts import (
 )
 from .conftest import Desks
 from .ui import (
+    CASE_SHORT,
+    CASE_TH1,
+    CASE_TH2,
     INBOX,
     act,
     choose,
+    choose_option,
     expect_steps,
     journal,
     open_from_inbox,
@@ -127,25 +131,29 @@ def role_label(account: Account) -> str:
 def assign_one(page: Page, *, code: str, summary: str, content: str, unit: str, search: str, days: int) -> None:
     """VP UBND's tracker enters a document with one task (deadline in working days)."""
     open_page(page, "Giao nhiệm vụ")
-    page.get_by_role("textbox", name="Số/ký hiệu", exact=True).fill(code)
-    choose(page, "Cơ quan ban hành", "Chủ tịch UBND tỉnh")
-    choose(page, "Loại văn bản", "Chỉ thị")
-    page.get_by_role("textbox", name="Người ký", exact=True).fill("Võ Ngọc Thành")
-    text_area(page, "Trích yếu").fill(summary)
-    text_area(page, "Nội dung nhiệm vụ").fill(content)
-    choose(page, "Đơn vị chủ trì", unit, search=search)
+    page.get_by_role("textbox", name="Số/ký hiệu *", exact=True).fill(code)
+    choose(page, "Cơ quan ban hành *", "Chủ tịch UBND tỉnh")
+    choose(page, "Loại văn bản *", "Chỉ thị")
+    page.get_by_role("textbox", name="Người ký *", exact=True).fill("Võ Ngọc Thành")
+    text_area(page, "Trích yếu *").fill(summary)
+    text_area(page, "Nội dung nhiệm vụ *").fill(content)
+    choose(page, "Đơn vị chủ trì *", unit, search=search)
     page.get_by_role("spinbutton", name="hoặc số ngày làm việc kể từ ngày ban hành", exact=True).fill(str(days))
+    page.get_by_role("button", name="Lưu và giao nhiệm vụ").click()
+    # the date the working days give is shown first; the second press saves it
+    expect(page.get_by_test_id("stAlertContentInfo")).to_contain_text("Hạn xử lý tính theo ngày làm việc: Nhiệm vụ 1 →")
     page.get_by_role("button", name="Lưu và giao nhiệm vụ").click()
     expect(success(page).get_by_text(f"Đã giao 1 nhiệm vụ theo văn bản {code}.")).to_be_visible()
 
 
 def issue_reply(page: Page, label: str, *, code: str, summary: str, result: str, signer: str) -> None:
     form = step_form(page, label)
-    form.get_by_role("textbox", name="Số/ký hiệu văn bản trả lời").fill(code)
+    form.get_by_role("textbox", name="Số/ký hiệu văn bản trả lời *").fill(code)
     form.get_by_role("textbox", name="Người ký").fill(signer)
-    form.get_by_role("textbox", name="Trích yếu văn bản trả lời").fill(summary)
-    form.get_by_role("textbox", name="Kết quả thực hiện").fill(result)
-    act(page, label, done=f"Đã ban hành văn bản trả lời {code}; chờ Văn phòng UBND tỉnh xác nhận.")
+    form.get_by_role("textbox", name="Trích yếu văn bản trả lời *").fill(summary)
+    form.get_by_role("textbox", name="Kết quả thực hiện *").fill(result)
+    day = form.get_by_role("textbox", name="Ngày văn bản *").input_value()  # today, as the form fills it
+    act(page, label, done=f"Đã ban hành văn bản trả lời {code} ngày {day}; chờ Văn phòng UBND tỉnh xác nhận.")
 
 
 def tracker_sees_reply(page: Page, task_id: int, code: str, today: date) -> None:
@@ -185,7 +193,7 @@ def sub_unit_steps_3_to_7(desks: Desks, clerk: Account, leader: Account, special
     page = desks(clerk)
     open_from_inbox(page, TH1_TASK)
     form = step_form(page, send)
-    expect(form.get_by_role("textbox", name="Ý kiến (bắt buộc)")).to_be_visible()  # the document sent up
+    expect(form.get_by_role("textbox", name="Ý kiến *")).to_be_visible()  # the document sent up: required
     act(page, send, note=f"Văn bản số {doc} gửi Sở: kết quả phần việc của đơn vị.")
     desks.leave(clerk)
 
@@ -215,11 +223,14 @@ def test_truong_hop_1_every_role_in_the_browser(desks: Desks, screenshots: Path)
     # 2. the Sở's leader: the tracking specialist and both sub-units
     page = desks(ICT_LEADER)
     open_row(page, TH1_TASK)
-    # the three ways of Điều 5.1.e are offered: short workflow, Trường hợp 1, Trường hợp 2
-    expect(page.get_by_role("button", name=re.compile(r"^Bút phê"))).to_have_text([BUT_PHE, BUT_PHE_TH1, BUT_PHE_TH2])
+    # the three ways of Điều 5.1.e are offered by name; the chosen one's form has one button
+    for case in (CASE_TH1, CASE_TH2, CASE_SHORT):
+        expect(page.get_by_role("radio", name=case, exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile(r"^Bút phê"))).to_have_count(0)
     act(
         page,
         BUT_PHE_TH1,
+        case=CASE_TH1,
         assignee=f"{ICT_TRACKING.name} ({role_label(ICT_TRACKING)})",
         subunits=[IT, CENTRE],
         note="P. CNTT chủ trì kỹ thuật, TT CNTT-TT bảo đảm hạ tầng.",
@@ -354,8 +365,9 @@ def test_truong_hop_2_phong_leaders_submit_to_the_leader(desks: Desks, backend: 
     # 2. the leader routes straight to the phòng leaders (no tracking specialist)
     page = desks(PLEIKU_LEADER)
     open_row(page, TH2_TASK)
+    choose_option(page, CASE_TH2)
     th2 = step_form(page, BUT_PHE_TH2)
-    expect(th2.locator('input[aria-label="Chuyển cho chuyên viên"]')).to_have_count(0)
+    expect(th2.locator('input[aria-label="Chuyển cho chuyên viên *"]')).to_have_count(0)
     act(page, BUT_PHE_TH2, subunits=[FIN, ENV], note="P. TC-KH tổng hợp, P. TN&MT cung cấp số liệu đất đai.")
     expect_steps(
         page,

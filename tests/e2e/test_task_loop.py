@@ -18,15 +18,21 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from services.config.loader import load_config
 from services.infra.clock import fmt_date
+from services.infra.settings import ROOT
+from services.tasks.assignment import working_day_deadline
 
 from .accounts import CLERK, STC_LEADER, STC_SPECIALIST, TRACKER
 from .conftest import Desks
 from .ui import (
+    CASE_SHORT,
+    CASE_TH1,
+    CASE_TH2,
     act,
     choose,
+    choose_option,
     expect_steps,
-    fill_date,
     grid_rows,
     journal,
     labelled,
@@ -40,6 +46,7 @@ from .ui import (
     sidebar,
     success,
     text_area,
+    type_date,
     vn_today,
     wait_clear_of_midnight,
     where_now,
@@ -56,8 +63,6 @@ TASK_PLEIKU = "Kiểm tra, xử lý các điểm ngập úng trên địa bàn t
 NOTE = "Đã giao Phòng Tài chính đầu tư tổng hợp số liệu."
 VAO_SO = "Vào sổ, chuyển lãnh đạo"
 BUT_PHE = "Bút phê, chuyển chuyên viên xử lý"
-BUT_PHE_TH1 = "Bút phê: chuyển chuyên viên theo dõi, đồng thời chuyển đơn vị liên thông nội bộ"
-BUT_PHE_TH2 = "Bút phê chuyển xử lý trực tiếp cho lãnh đạo phòng, đơn vị trực thuộc"
 TRINH = "Trình dự thảo văn bản trả lời"
 DUYET = "Duyệt, chuyển văn thư ban hành"
 BAN_HANH = "Ban hành văn bản trả lời, gửi UBND tỉnh"
@@ -69,40 +74,48 @@ REPLY_RESULT = "Đã rà soát và báo cáo đầy đủ tình hình giải ng�
 # --- the steps ------------------------------------------------------------------------------
 
 
+def working_days_after(day: date, days: int) -> date:
+    """The deadline the page shows for ``days`` working days after ``day`` (the shipped calendar)."""
+    return working_day_deadline(issue_date=day, working_days=days, config=load_config(ROOT / "config"))
+
+
 def fill_document(page: Page) -> None:
-    page.get_by_role("textbox", name="Số/ký hiệu", exact=True).fill(DOC_CODE)
-    choose(page, "Cơ quan ban hành", "Chủ tịch UBND tỉnh")
-    choose(page, "Loại văn bản", "Công văn")
-    page.get_by_role("textbox", name="Người ký", exact=True).fill(SIGNER)
-    text_area(page, "Trích yếu").fill(DOC_SUMMARY)
+    """The document's fields; required ones are labelled with a trailing " *"."""
+    page.get_by_role("textbox", name="Số/ký hiệu *", exact=True).fill(DOC_CODE)
+    choose(page, "Cơ quan ban hành *", "Chủ tịch UBND tỉnh")
+    choose(page, "Loại văn bản *", "Công văn")
+    page.get_by_role("textbox", name="Người ký *", exact=True).fill(SIGNER)
+    text_area(page, "Trích yếu *").fill(DOC_SUMMARY)
 
 
 def assign_two_tasks(page: Page, today: date, screenshots: Path) -> None:
     open_page(page, "Giao nhiệm vụ")
-    count = page.get_by_role("spinbutton", name="Số nhiệm vụ trong văn bản", exact=True)
-    count.fill("2")
-    count.press("Enter")
+    fill_document(page)  # typed first: adding a task (a button of the form) keeps it
+    page.get_by_role("button", name="Thêm nhiệm vụ").click()
     expect(page.get_by_role("heading", name="Nhiệm vụ 2")).to_be_visible()
-    expect(page.locator('input[role="combobox"][aria-label="Đơn vị chủ trì"]')).to_have_count(2)
+    expect(page.locator('input[role="combobox"][aria-label="Đơn vị chủ trì *"]')).to_have_count(2)
     expect(page.get_by_role("spinbutton", name="hoặc số ngày làm việc kể từ ngày ban hành")).to_have_count(2)
+    expect(page.get_by_role("textbox", name="Số/ký hiệu *", exact=True)).to_have_value(DOC_CODE)
+    # The issue date is today, typed out as ngày/tháng/năm.
+    expect(page.get_by_role("textbox", name="Ngày ban hành *", exact=True)).to_have_value(fmt_date(today))
 
-    fill_document(page)
-    # The issue date stays today, as shown.
-    issue = page.get_by_test_id("stDateInput").filter(has_text="Ngày ban hành")
-    expect(issue.locator("input[type=date]")).to_have_value(today.isoformat())
+    text_area(page, "Nội dung nhiệm vụ *", nth=0).fill(TASK_FINANCE)
+    choose(page, "Đơn vị chủ trì *", "Sở Tài chính (000.00.05.H21)", nth=0, search="Sở Tài chính")
+    type_date(page, "Hạn xử lý (ngày cụ thể)", today + timedelta(days=5), nth=0)
 
-    text_area(page, "Nội dung nhiệm vụ", nth=0).fill(TASK_FINANCE)
-    choose(page, "Đơn vị chủ trì", "Sở Tài chính (000.00.05.H21)", nth=0, search="Sở Tài chính")
-    fill_date(page, "Hạn xử lý (ngày cụ thể)", today + timedelta(days=5), nth=0)
-
-    text_area(page, "Nội dung nhiệm vụ", nth=1).fill(TASK_PLEIKU)
-    choose(page, "Đơn vị chủ trì", "UBND TP Pleiku (000.00.31.H21)", nth=1, search="Pleiku")
+    text_area(page, "Nội dung nhiệm vụ *", nth=1).fill(TASK_PLEIKU)
+    choose(page, "Đơn vị chủ trì *", "UBND TP Pleiku (000.00.31.H21)", nth=1, search="Pleiku")
     page.get_by_role("spinbutton", name="hoặc số ngày làm việc kể từ ngày ban hành", exact=True).nth(1).fill("10")
 
+    # 10 working days: the date they give is shown before anything is saved, then saved
+    page.get_by_role("button", name="Lưu và giao nhiệm vụ").click()
+    due = re.escape(f"Nhiệm vụ 2 → {fmt_date(working_days_after(today, 10))}")
+    expect(page.get_by_test_id("stAlertContentInfo")).to_contain_text(re.compile(due))
+    expect(success(page)).to_have_count(0)
     page.get_by_role("button", name="Lưu và giao nhiệm vụ").click()
     expect(success(page).get_by_text(f"Đã giao 2 nhiệm vụ theo văn bản {DOC_CODE}.")).to_be_visible()
     # The form starts over, empty, for the next document.
-    expect(page.get_by_role("textbox", name="Số/ký hiệu", exact=True)).to_have_value("")
+    expect(page.get_by_role("textbox", name="Số/ký hiệu *", exact=True)).to_have_value("")
     expect(page.get_by_role("heading", name="Nhiệm vụ 2")).to_have_count(0)
     shot(page, screenshots / "giao-nhiem-vu.png", full_page=True)  # the message is above the fold
 
@@ -110,15 +123,24 @@ def assign_two_tasks(page: Page, today: date, screenshots: Path) -> None:
 def duplicate_code_is_refused(page: Page) -> None:
     """Entering the same document again (same issuer, year and số/ký hiệu) is refused, nothing saved."""
     fill_document(page)
-    text_area(page, "Nội dung nhiệm vụ").fill(TASK_FINANCE)
-    choose(page, "Đơn vị chủ trì", "Sở Tài chính (000.00.05.H21)", search="Sở Tài chính")
-    page.get_by_role("spinbutton", name="hoặc số ngày làm việc kể từ ngày ban hành", exact=True).fill("5")
+    text_area(page, "Nội dung nhiệm vụ *").fill(TASK_FINANCE)
+    choose(page, "Đơn vị chủ trì *", "Sở Tài chính (000.00.05.H21)", search="Sở Tài chính")
+    type_date(page, "Hạn xử lý (ngày cụ thể)", vn_today() + timedelta(days=5))
     page.get_by_role("button", name="Lưu và giao nhiệm vụ").click()
     error = page.get_by_test_id("stAlertContentError")
-    expect(error).to_have_text(f"Số/ký hiệu '{DOC_CODE}' đã có trong năm {vn_today().year} của cơ quan ban hành này.")
+    expect(error).to_have_text(
+        [
+            f"Số/ký hiệu '{DOC_CODE}' đã có trong năm {vn_today().year} của cơ quan ban hành này.",  # under the field
+            "Chưa lưu. Sửa 1 ô được đánh dấu đỏ ở trên: “Số/ký hiệu”.",  # by the button
+        ]
+    )
     expect(success(page)).to_have_count(0)
     # What the user typed is kept so it can be corrected.
-    expect(page.get_by_role("textbox", name="Số/ký hiệu", exact=True)).to_have_value(DOC_CODE)
+    expect(page.get_by_role("textbox", name="Số/ký hiệu *", exact=True)).to_have_value(DOC_CODE)
+    expect(text_area(page, "Nội dung nhiệm vụ *")).to_have_value(TASK_FINANCE)
+    expect(page.get_by_role("textbox", name="Hạn xử lý (ngày cụ thể)")).to_have_value(
+        fmt_date(vn_today() + timedelta(days=5))
+    )
 
 
 def reload_keeps_login(page: Page) -> None:
@@ -156,9 +178,9 @@ def clerk_enters_the_task(page: Page, today: date) -> int:
     expect_steps(page, [("Sở Tài chính", "Chờ văn thư vào sổ")])
     expect(where_now(page).first).to_contain_text("Chưa chọn quy trình")
     # the reply is the last step, not a form for now
-    expect(page.get_by_role("textbox", name="Số/ký hiệu văn bản trả lời")).to_have_count(0)
+    expect(page.get_by_role("textbox", name="Số/ký hiệu văn bản trả lời *")).to_have_count(0)
 
-    page.get_by_role("textbox", name="Nội dung cập nhật").fill(NOTE)
+    page.get_by_role("textbox", name="Nội dung cập nhật *").fill(NOTE)
     page.get_by_role("button", name="Lưu cập nhật").click()
     expect(success(page).get_by_text("Đã lưu cập nhật tiến độ.")).to_be_visible()
     expect(page.get_by_text(NOTE, exact=True)).to_be_visible()
@@ -175,10 +197,13 @@ def leader_hands_to_specialist(desks: Desks) -> None:
     expect(page.get_by_role("heading", name="Việc chờ tôi xử lý", level=1)).to_be_visible()
     expect(grid_rows(page.get_by_test_id("stDataFrame"))).to_have_count(1)
     open_row(page, TASK_FINANCE)
-    # a unit with sub-units: the leader chooses how to route (Điều 5.1.e)
-    expect(page.get_by_text("Lãnh đạo chọn cách chuyển xử lý (Điều 5.1.e)", exact=False)).to_be_visible()
-    choices = page.get_by_role("button", name=re.compile(r"^Bút phê"))
-    expect(choices).to_have_text([BUT_PHE, BUT_PHE_TH1, BUT_PHE_TH2])  # short workflow, Trường hợp 1, 2
+    # a unit with sub-units: the leader picks the routing case by name (Điều 5.1.e), then one form
+    expect(page.get_by_text("Cách chuyển xử lý (Điều 5.1.e)")).to_be_visible()
+    for case in (CASE_TH1, CASE_TH2, CASE_SHORT):
+        expect(page.get_by_role("radio", name=case, exact=True)).not_to_be_checked()
+    expect(page.get_by_role("button", name=re.compile(r"^Bút phê"))).to_have_count(0)  # no form before the choice
+    choose_option(page, CASE_SHORT)
+    expect(page.get_by_role("button", name=re.compile(r"^Bút phê"))).to_have_text([BUT_PHE])  # one button
     act(page, BUT_PHE, assignee=f"{STC_SPECIALIST.name} (Chuyên viên)", note="Đề nghị khẩn trương tổng hợp.")
     expect_steps(page, [("Sở Tài chính", "Chuyên viên đang dự thảo")])
     expect(where_now(page).first).to_contain_text("Đơn vị tự xử lý (không chuyển đơn vị trực thuộc)")
@@ -206,13 +231,16 @@ def leader_approves(desks: Desks) -> None:
 def clerk_issues_reply(page: Page, today: date, screenshots: Path) -> None:
     open_from_inbox(page, TASK_FINANCE)
     form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name=BAN_HANH, exact=True))
-    form.get_by_role("textbox", name="Số/ký hiệu văn bản trả lời").fill(REPLY_CODE)
-    reply_date = form.get_by_test_id("stDateInput").filter(has_text="Ngày văn bản")
-    expect(reply_date.locator("input[type=date]")).to_have_value(today.isoformat())
+    form.get_by_role("textbox", name="Số/ký hiệu văn bản trả lời *").fill(REPLY_CODE)
+    expect(form.get_by_role("textbox", name="Ngày văn bản *")).to_have_value(fmt_date(today))
     form.get_by_role("textbox", name="Người ký").fill("Lê Thị Giám Đốc")
-    form.get_by_role("textbox", name="Trích yếu văn bản trả lời").fill(REPLY_SUMMARY)
-    form.get_by_role("textbox", name="Kết quả thực hiện").fill(REPLY_RESULT)
-    act(page, BAN_HANH, done=f"Đã ban hành văn bản trả lời {REPLY_CODE}; chờ Văn phòng UBND tỉnh xác nhận.")
+    form.get_by_role("textbox", name="Trích yếu văn bản trả lời *").fill(REPLY_SUMMARY)
+    form.get_by_role("textbox", name="Kết quả thực hiện *").fill(REPLY_RESULT)
+    act(
+        page,
+        BAN_HANH,
+        done=f"Đã ban hành văn bản trả lời {REPLY_CODE} ngày {fmt_date(today)}; chờ Văn phòng UBND tỉnh xác nhận.",
+    )
     expect_steps(page, [("Sở Tài chính", "Đã ban hành văn bản trả lời")])
 
     # The journal, newest first: steps 5 (the reply itself) to 1, the note, the assignment.

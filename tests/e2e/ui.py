@@ -20,6 +20,10 @@ from .accounts import Account
 
 ASSIGNEE = "Chuyển cho chuyên viên"
 SUBUNITS = "Chuyển đơn vị liên thông nội bộ (phòng, đơn vị trực thuộc)"
+# the routing cases at bút phê, as the leader picks them (ui/task_workflow.py case_name)
+CASE_SHORT = "Đơn vị tự xử lý — giao chuyên viên xử lý, không chuyển phòng"
+CASE_TH1 = "Trường hợp 1 — chuyển chuyên viên theo dõi, đồng thời chuyển các phòng, đơn vị trực thuộc"
+CASE_TH2 = "Trường hợp 2 — chuyển thẳng lãnh đạo các phòng, đơn vị trực thuộc"
 INBOX = "Việc chờ tôi xử lý"
 
 
@@ -89,6 +93,21 @@ def fill_date(page: Page, label: str, day: date, *, nth: int = 0) -> None:
     page.keyboard.press("Escape")  # else the calendar popover swallows the next click
     field = page.get_by_test_id("stDateInput").filter(has_text=label).nth(nth)
     expect(field.locator("input[type=date]")).to_have_value(day.isoformat())
+
+
+def type_date(page: Page, label: str, day: date | str, *, nth: int = 0) -> None:
+    """A form's date is typed as ngày/tháng/năm text (ui/forms.py date_field): read as typed."""
+    text = day if isinstance(day, str) else f"{day:%d/%m/%Y}"
+    box = page.get_by_role("textbox", name=label, exact=True).nth(nth)
+    box.fill(text)
+    expect(box).to_have_value(text)
+
+
+def choose_option(page: Page, option: str) -> None:
+    """Pick a radio option by its text (the bút phê case, a verdict): its form is drawn below it."""
+    page.get_by_text(option, exact=True).click()
+    expect(page.get_by_role("radio", name=option, exact=True)).to_be_checked()
+    settle(page)
 
 
 def text_area(page: Page, label: str, *, nth: int = 0) -> Locator:
@@ -209,17 +228,22 @@ def act(
     subunits: Sequence[str] = (),
     note: str = "",
     done: str | None = None,
+    case: str | None = None,
 ) -> None:
-    """Fill the step's form as the person would, press its button, wait for the confirmation."""
+    """Fill the step's form as the person would, press its button, wait for the confirmation.
+
+    ``case``: at bút phê in a unit with sub-units, the routing case picked first by its name."""
+    if case is not None:
+        choose_option(page, case)
     form = step_form(page, label)
     expect(form).to_have_count(1)
     settle(page)  # a click during a rerun may land on a widget about to be replaced
     if assignee is not None:
-        box = form.locator(f'input[role="combobox"][aria-label="{ASSIGNEE}"]')
+        box = form.locator(f'input[role="combobox"][aria-label="{ASSIGNEE} *"]')  # required: " *"
         pick(page, box, assignee)
         expect(box).to_have_value(assignee)
     if subunits:
-        box = form.locator(f'input[role="combobox"][aria-label="{SUBUNITS}"]')
+        box = form.locator(f'input[role="combobox"][aria-label="{SUBUNITS} *"]')
         for unit in subunits:
             pick(page, box, unit)
         page.keyboard.press("Escape")
