@@ -13,8 +13,10 @@ from services.tasks.counters import WaitingCounts, waiting_counts
 from ui.errors import run_page
 from ui.format import md_escape
 from ui.runtime import config, current_actor, db, logout_csrf_token, runtime
+from ui.vietnamese import speak_vietnamese
 
 st.set_page_config(page_title="Giao việc", page_icon=":material/assignment_turned_in:", layout="wide")
+speak_vietnamese()  # Streamlit's own English hidden or replaced, <html lang="vi"> (ui/vietnamese.py)
 runtime()  # validates config and migrates; shows the errors and stops if config is bad
 
 
