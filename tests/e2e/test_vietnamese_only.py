@@ -58,6 +58,7 @@ ENGLISH = [
     *(re.escape(s) for s in ("Sort ascending", "Sort descending", "Pin column", "Hide column", "Autosize")),
     *(re.escape(s) for s in ("Page not found", "Running the app", "Made with Streamlit", "Record a screencast")),
     *(re.escape(s) for s in ("Drag and drop", "per file", "Skip to main content", "Date set outside")),
+    *(re.escape(s) for s in ("options available", "option available", "Use arrow keys", "Selected values")),
     r"\bSearch\b",
     r"\bFullscreen\b",
     r"\bRunning\b",
