@@ -11,16 +11,29 @@ from models import TaskClass
 from services.infra.clock import fmt_date
 from services.infra.errors import ServiceError
 from services.org.units import unit_search_texts
-from services.stats.statistics import Dashboard, RowPage, dashboard, make_period
-from ui.format import fmt_percent, stats_table
+from services.stats.statistics import Dashboard, RowPage, TableOrder, dashboard, make_period
+from ui.charts import BAR_SELECTION
+from ui.format import STATS_COLUMNS, fmt_count, fmt_percent
 from ui.pickers import matches_first, unit_search
-from ui.public_cache import data_version, public_chart, public_table
+from ui.print_css import print_stylesheet
+from ui.public_cache import data_version, public_chart, public_table, public_table_view
 from ui.runtime import config, db, require_actor, today
 from ui.task_list import first_page, paged_task_list
 from ui.url_state import init_from_url, parse_url_date, parse_url_int, write_to_url
 
 actor = require_actor()
 cfg = config()
+# On paper (A4 landscape): the figures, the whole table and the chart; no control, no task list.
+print_stylesheet(
+    screen_only=(
+        "monitor-table-controls",
+        "monitor-grid",
+        "monitor-chart-controls",
+        "monitor-chart-hint",
+        "monitor-lists",
+    ),
+    print_only=("monitor-print-table",),
+)
 st.title("Giám sát công việc")
 
 
@@ -88,15 +101,144 @@ by_class = st.columns(4)
 for column, task_class in zip(by_class, TaskClass, strict=True):
     column.metric(cfg.class_label(task_class), total.counts[task_class])
 
+# --- the official table: what matters first, a click opens the tasks behind a figure ---------------
+
+ORDER_LABELS = {
+    TableOrder.OVERDUE: "Chưa hoàn thành quá hạn (nhiều nhất trước)",
+    TableOrder.TOTAL: "Tổng số nhiệm vụ (nhiều nhất trước)",
+    TableOrder.DOCUMENTS: "Tổng số văn bản (nhiều nhất trước)",
+    TableOrder.DONE_ON_TIME: "Đã hoàn thành đúng hạn (nhiều nhất trước)",
+    TableOrder.DONE_LATE: "Đã hoàn thành quá hạn (nhiều nhất trước)",
+    TableOrder.OPEN_ON_TIME: "Chưa hoàn thành trong hạn (nhiều nhất trước)",
+    TableOrder.RATE: "Tỷ lệ hoàn thành đúng hạn (thấp nhất trước)",
+    TableOrder.RATE_DESC: "Tỷ lệ hoàn thành đúng hạn (cao nhất trước)",
+    TableOrder.NAME: "Tên cơ quan (A–Z)",
+    TableOrder.ORG: "Thứ tự trong danh mục đơn vị",
+}
+# the class of each figure column of the table (a click there opens that class; elsewhere: all)
+COLUMN_CLASS = dict(zip(STATS_COLUMNS[4:8], TaskClass, strict=True))
+_ROW_PX = 35  # st.dataframe's header height
+_GRID_ROWS = 15  # lines in sight; the rest scroll inside the grid, not down the page
+_DRILL = "monitor_drill"  # how many clicks opened the drill-down: each owes a scroll to it
+_DRILL_SHOWN = "monitor_drill_shown"
+DRILL_ANCHOR = "xem-chi-tiet"
+# Constant (no user text): brings the drill-down into view after a click far above it. The click
+# number makes each one a new element, so its script runs again.
+_SCROLL_TO_DRILL = (
+    '<span data-click="{click}"></span><script>setTimeout(() => document.getElementById('
+    f'"{DRILL_ANCHOR}")?.scrollIntoView({{{{behavior: "smooth", block: "start"}}}}), 200)</script>'
+)
+_CHART_CLICKS = "monitor_chart_clicks"
+
+
+def open_drill_down(unit_id: int, task_class: str) -> None:
+    """A click on the table or the chart: the drill-down on that unit (0: all) and class ("" all),
+    from its first page, and the page scrolled to it. A unit whose lists the viewer may not open
+    (another unit's, for a unit's staff) is refused with a notice; the drill-down stays as it was."""
+    allowed = st.session_state.get("monitor_lists_unit")
+    if allowed is not None and unit_id != allowed:
+        st.toast("Bạn chỉ xem được danh sách nhiệm vụ của đơn vị mình.", icon=":material/lock:")
+        return
+    st.session_state.drill_unit = unit_id
+    st.session_state.drill_class = task_class
+    first_page("drill")
+    st.session_state[_DRILL] = st.session_state.get(_DRILL, 0) + 1
+
+
+def clicked_cell() -> None:
+    """on_select of the table's grid: the cell's unit and (a figure column) class."""
+    cells = st.session_state["monitor_table"]["selection"]["cells"]
+    units: tuple[int, ...] = st.session_state.get("monitor_grid_units", ())
+    # the selection is cleared, so clicking the same cell again (after the drop-downs moved) acts
+    st.session_state["monitor_table"] = {"selection": {"rows": [], "columns": [], "cells": []}}
+    if cells and cells[0][0] < len(units):
+        row, column = cells[0]
+        task_class = COLUMN_CLASS.get(column)
+        open_drill_down(units[row], "" if task_class is None else task_class.value)
+
+
+def clicked_bar() -> None:
+    """on_select of the chart: the bar's unit and class. The chart is drawn again under a new key
+    (its selection cannot be cleared otherwise), so the same bar can be clicked again."""
+    key = f"monitor_chart_{st.session_state.get(_CHART_CLICKS, 0)}"
+    points = st.session_state[key]["selection"].get(BAR_SELECTION, [])
+    st.session_state[_CHART_CLICKS] = st.session_state.get(_CHART_CLICKS, 0) + 1
+    if points:
+        open_drill_down(int(points[0]["unit_id"]), TaskClass(points[0]["task_class"]).value)
+
+
 st.subheader("Biểu thống kê theo đơn vị")
-st.table(stats_table(report), hide_index=True)
+init_from_url("monitor_sort", "sort", TableOrder.OVERDUE, TableOrder)
+with st.container(key="monitor-table-controls"):
+    chosen = st.selectbox("Sắp xếp theo", list(TableOrder), format_func=ORDER_LABELS.__getitem__, key="monitor_sort")
+order = TableOrder.OVERDUE if chosen is None else chosen
+write_to_url("monitor_sort", "sort", order.value)
+view = public_table_view(period, version, order)  # sorted and built once per version and order
+st.session_state["monitor_grid_units"] = view.unit_ids
+st.session_state["monitor_lists_unit"] = board.lists_unit
+count = fmt_count(len(view.unit_ids) - 1)
+number = st.column_config.NumberColumn
+with st.container(key="monitor-grid"):
+    st.dataframe(
+        view.screen,
+        hide_index=True,
+        height=min(len(view.unit_ids), _GRID_ROWS) * view.row_height + _ROW_PX + 3,
+        row_height=view.row_height,
+        on_select=clicked_cell,
+        selection_mode="single-cell",
+        key="monitor_table",
+        column_config={
+            # the figures' headers short (their full names in the help), so the whole table fits
+            # the main column of a 1 440-pixel screen (not pinned: a pinned column's text is grey)
+            "STT": st.column_config.TextColumn(width=40),
+            "Cơ quan thực hiện": st.column_config.TextColumn(width=view.name_width),
+            "Tổng số văn bản": number("Văn bản", help="Tổng số văn bản", width=66),
+            "Tổng số nhiệm vụ": number("Nhiệm vụ", help="Tổng số nhiệm vụ", width=74),
+            "Đã hoàn thành — Đúng hạn": number("Đã HT đúng hạn", help="Đã hoàn thành — Đúng hạn", width=108),
+            "Đã hoàn thành — Quá hạn": number("Đã HT quá hạn", help="Đã hoàn thành — Quá hạn", width=102),
+            "Chưa hoàn thành — Trong hạn": number("Chưa HT trong hạn", help="Chưa hoàn thành — Trong hạn", width=124),
+            "Chưa hoàn thành — Quá hạn": number("Chưa HT quá hạn", help="Chưa hoàn thành — Quá hạn", width=114),
+            "Tỷ lệ hoàn thành đúng hạn": st.column_config.TextColumn(
+                "Tỷ lệ đúng hạn", help="Tỷ lệ hoàn thành đúng hạn", width=104, alignment="right"
+            ),
+        },
+    )
+    st.caption(
+        f"{count} đơn vị có nhiệm vụ trong kỳ; dòng đầu là Tổng cộng. Bấm vào một ô để xem các nhiệm vụ của "
+        "đơn vị đó (ô của một nhóm: chỉ nhóm đó) ở mục Xem chi tiết số liệu. HT: hoàn thành."
+    )
+with st.container(key="monitor-print-table"):  # on paper: every line, the total last
+    st.table(view.printed, hide_index=True)
 
-spec = public_chart(period, version)
-if spec is not None:
+limit = cfg.app.monitor_chart_units
+if len(view.unit_ids) > 1:
     st.subheader("Biểu đồ theo đơn vị")
-    st.vega_lite_chart(spec=spec, width="stretch")
+    show_all = False
+    if len(view.unit_ids) - 1 > limit:
+        init_from_url("monitor_chart_all", "chart", False, lambda raw: raw == "all")
+        with st.container(key="monitor-chart-controls"):
+            show_all = st.toggle("Hiện tất cả đơn vị", key="monitor_chart_all")
+        write_to_url("monitor_chart_all", "chart", "all" if show_all else "")
+    chart = public_chart(period, version, limit=None if show_all else limit)
+    if chart is not None:
+        if chart.left_out:
+            st.caption(
+                f"{chart.units} đơn vị có nhiều nhiệm vụ quá hạn nhất; {fmt_count(chart.left_out)} đơn vị khác "
+                "ở biểu thống kê trên, hoặc bật “Hiện tất cả đơn vị”."
+            )
+        st.vega_lite_chart(
+            spec=dict(chart.spec),
+            width="stretch",
+            on_select=clicked_bar,
+            selection_mode=BAR_SELECTION,
+            key=f"monitor_chart_{st.session_state.get(_CHART_CLICKS, 0)}",
+        )
+        st.container(key="monitor-chart-hint").caption("Bấm vào một cột để xem các nhiệm vụ của đơn vị và nhóm đó.")
 
-st.subheader("Nhiệm vụ quá hạn" + ("" if board.lists_unit is None else f" của {actor.unit_name}"))
+# The task lists are per user and read at every run; they are not printed (the report on paper is the
+# figures, the table and the chart).
+lists = st.container(key="monitor-lists")
+lists.subheader("Nhiệm vụ quá hạn" + ("" if board.lists_unit is None else f" của {actor.unit_name}"))
 
 
 def page_of(unit_id: int | None, task_class: TaskClass | None) -> Callable[[int, int], RowPage]:
@@ -114,13 +256,14 @@ def page_of(unit_id: int | None, task_class: TaskClass | None) -> Callable[[int,
     return fetch
 
 
-paged_task_list(
-    page_of(board.lists_unit, TaskClass.OPEN_OVERDUE),
-    cfg,
-    key="overdue",
-    page_param="overdue_page",
-    per_page_param="overdue_per_page",
-)
+with lists:
+    paged_task_list(
+        page_of(board.lists_unit, TaskClass.OPEN_OVERDUE),
+        cfg,
+        key="overdue",
+        page_param="overdue_page",
+        per_page_param="overdue_per_page",
+    )
 
 
 @st.fragment
@@ -131,7 +274,11 @@ def drill_down(board: Dashboard, version: int) -> None:
     the data changed since, the whole page runs again, so the list adds up to the figure shown."""
     if not st.session_state.get(_IN_FULL_RUN) and moved_since(version):
         st.rerun(scope="app")
-    st.subheader("Xem chi tiết số liệu")
+    st.subheader("Xem chi tiết số liệu", anchor=DRILL_ANCHOR)
+    asked = st.session_state.get(_DRILL, 0)
+    if asked != st.session_state.get(_DRILL_SHOWN, 0):  # a click on the table or the chart opened it
+        st.session_state[_DRILL_SHOWN] = asked
+        st.html(_SCROLL_TO_DRILL.format(click=asked), unsafe_allow_javascript=True)
     units = board.list_units()
     unit_options = [0, *units] if board.lists_unit is None else list(units)
     # "" is "every class": a None value would show Streamlit's placeholder, not "Tất cả"
@@ -187,8 +334,10 @@ def drill_down(board: Dashboard, version: int) -> None:
     except ServiceError as exc:
         st.error(exc.message)
 
-st.session_state[_IN_FULL_RUN] = True
-drill_down(board, version)
-st.session_state[_IN_FULL_RUN] = False
+
+with lists:
+    st.session_state[_IN_FULL_RUN] = True
+    drill_down(board, version)
+    st.session_state[_IN_FULL_RUN] = False
 if moved_since(version):
     st.rerun()

@@ -1,4 +1,5 @@
-"""Nhiệm vụ của đơn vị — a unit's tasks, overdue first, with search (accents ignored)."""
+"""Nhiệm vụ của đơn vị — a unit's tasks (VP UBND: any unit's, or every unit's), overdue first, a page
+at a time, with search (accents ignored)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,19 @@ import streamlit as st
 from models import Permission, TaskClass
 from services.infra.errors import ServiceError
 from services.org.units import assignable_units, unit_search_text
-from services.tasks.queries import coordinated_tasks, list_unit_tasks, routed_tasks
+from services.stats.statistics import RowPage
+from services.tasks.queries import (
+    ClosedTaskPage,
+    UnitTaskPage,
+    closed_unit_tasks,
+    coordinated_tasks,
+    routed_tasks,
+    unit_task_page,
+)
 from ui.format import md_escape
 from ui.pickers import matches_first, unit_search
 from ui.runtime import config, db, require_actor, today
-from ui.task_list import task_list
+from ui.task_list import closed_task_list, first_page, paged_task_list, task_list
 from ui.url_state import init_from_url, parse_url_int, write_to_url
 
 actor = require_actor()
@@ -24,9 +33,10 @@ if actor.can(Permission.TASKS_VIEW_ALL):
         units = assignable_units(session=session)
     names: dict[int, str] = {u.id: u.short_name for u in units if u.id is not None}
     ids = list(names)
-    init_from_url("unit_tasks_unit", "unit", ids[0], parse_url_int)
+    # 0 is "Tất cả đơn vị", first and the default: VP UBND watches the province, then one unit
+    init_from_url("unit_tasks_unit", "unit", 0, parse_url_int)
     if st.session_state.unit_tasks_unit not in names:
-        st.session_state.unit_tasks_unit = ids[0]
+        st.session_state.unit_tasks_unit = 0
     pick, find = st.columns([2, 1])
     found = unit_search(  # "tai chinh" finds Sở Tài chính and shows its tasks
         "unit_tasks_find",
@@ -34,9 +44,17 @@ if actor.can(Permission.TASKS_VIEW_ALL):
         names,
         where=find,
         picker="unit_tasks_unit",
+        then=lambda: first_page("unit_tasks"),  # another unit: its list from page 1
         serves="danh sách “Đơn vị”",
     )
-    unit_id = pick.selectbox("Đơn vị", matches_first(ids, found), format_func=lambda u: names[u], key="unit_tasks_unit")
+    unit_id = pick.selectbox(
+        "Đơn vị",
+        [0, *matches_first(ids, found)],
+        format_func=lambda u: names.get(u, "Tất cả đơn vị"),
+        key="unit_tasks_unit",
+        on_change=first_page,
+        args=("unit_tasks",),
+    )
     write_to_url("unit_tasks_unit", "unit", str(unit_id))
 else:
     st.caption(md_escape(actor.unit_name))
@@ -44,22 +62,55 @@ else:
 c1, c2 = st.columns([3, 1])
 init_from_url("unit_tasks_q", "q", "", str)
 init_from_url("unit_tasks_done", "done", True, lambda raw: raw != "0")
-query = c1.text_input("Tìm theo số văn bản, trích yếu, nội dung", key="unit_tasks_q")
-include_done = c2.toggle("Hiện nhiệm vụ đã hoàn thành", key="unit_tasks_done")
+query = c1.text_input(
+    "Tìm theo số văn bản, trích yếu, nội dung", key="unit_tasks_q", on_change=first_page, args=("unit_tasks",)
+)
+include_done = c2.toggle(
+    "Hiện nhiệm vụ đã hoàn thành", key="unit_tasks_done", on_change=first_page, args=("unit_tasks",)
+)
 write_to_url("unit_tasks_q", "q", query)
 write_to_url("unit_tasks_done", "done", "1" if include_done else "0")
 
-try:
+every_unit = unit_id == 0  # "Tất cả đơn vị" (VP UBND and the admin)
+pages: list[UnitTaskPage] = []
+
+
+def fetch(page: int, per_page: int) -> RowPage:
+    """One page of the list, sorted and cut by the database; its figures come with it."""
     with db() as session:
-        rows = list_unit_tasks(
+        result = unit_task_page(
             session=session,
             actor=actor,
             today=today(),
             due_soon_days=cfg.app.due_soon_days,
-            unit_id=unit_id,
+            unit_id=None if every_unit else unit_id,
+            all_units=every_unit,
             query=query,
             include_done=include_done,
+            page=page,
+            per_page=per_page,
         )
+    pages.append(result)
+    return result.rows
+
+
+def fetch_closed(page: int, per_page: int) -> ClosedTaskPage:
+    with db() as session:
+        return closed_unit_tasks(
+            session=session,
+            actor=actor,
+            today=today(),
+            unit_id=None if every_unit else unit_id,
+            all_units=every_unit,
+            page=page,
+            per_page=per_page,
+        )
+
+
+metrics = st.columns(4)  # above the list, filled once the list's page (and its figures) is read
+try:
+    paged_task_list(fetch, cfg, key="unit_tasks", page_param="page", per_page_param="per_page")
+    with db() as session:
         routed = (
             []
             if actor.at_office
@@ -74,13 +125,11 @@ except ServiceError as exc:
     st.error(md_escape(exc.message))
     st.stop()
 
-m1, m2, m3, m4 = st.columns(4)
-m1.metric("Đang thực hiện", sum(1 for r in rows if not r.state.is_done))
-m2.metric("Quá hạn", sum(1 for r in rows if r.state.task_class is TaskClass.OPEN_OVERDUE))
-m3.metric("Sắp đến hạn", sum(1 for r in rows if r.due_soon))
-m4.metric("Chờ xác nhận", sum(1 for r in rows if r.state.awaiting_confirmation))
-
-task_list(rows, cfg, key="unit_tasks")
+counts = pages[-1].counts
+metrics[0].metric("Đang thực hiện", counts.open)
+metrics[1].metric("Quá hạn", counts.counts[TaskClass.OPEN_OVERDUE])
+metrics[2].metric("Sắp đến hạn", counts.due_soon)
+metrics[3].metric("Chờ xác nhận", counts.awaiting)
 
 if routed:
     st.subheader("Nhiệm vụ đơn vị cấp trên chuyển đến (liên thông nội bộ)")
@@ -89,3 +138,8 @@ if routed:
 if coordinated:
     st.subheader("Nhiệm vụ đơn vị phối hợp (chỉ xem)")
     task_list(coordinated, cfg, key="coordinated")
+
+# Closed tasks count for nobody and are in no list above; the văn thư still opens one to file it away.
+if not query.strip() and fetch_closed(1, 1).total:
+    with st.expander("Nhiệm vụ đã đóng (thu hồi, không đúng đơn vị, thay thế)"):
+        closed_task_list(fetch_closed, cfg, key="unit_tasks_closed")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import pandas as pd
 import pyarrow as pa
@@ -11,7 +12,7 @@ from models import TaskClass
 from services.config.loader import AppConfig
 from services.infra.clock import fmt_date
 from services.stats.rows import BACKDATED_REPLY, TaskRow
-from services.stats.statistics import StatisticsReport
+from services.stats.statistics import StatisticsReport, UnitStats
 
 STATS_COLUMNS = [
     "STT",
@@ -104,11 +105,16 @@ def fmt_percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.1f} %".replace(".", ",")
 
 
-def stats_table(report: StatisticsReport) -> pa.Table:
-    """The official table (biểu thống kê): one row per unit, the total row last (Arrow, as
-    ``task_table``)."""
-    lines = [*report.rows, report.total]
-    numbers = [str(n) for n in range(1, len(report.rows) + 1)] + [""]
+def stats_table(
+    report: StatisticsReport, rows: Sequence[UnitStats] | None = None, *, total_first: bool = False
+) -> pa.Table:
+    """The official table (biểu thống kê): one row per unit (``rows``: in the order the viewer
+    chose, STT counting them as shown), the total row last, or first (on screen, where the table
+    scrolls: the total stays in sight) (Arrow, as ``task_table``)."""
+    units = list(report.rows if rows is None else rows)
+    lines = [report.total, *units] if total_first else [*units, report.total]
+    numbers = [str(n) for n in range(1, len(units) + 1)]
+    numbers = ["", *numbers] if total_first else [*numbers, ""]
     columns: list[list[str] | list[int]] = [
         numbers,
         [s.unit_name for s in lines],
@@ -123,15 +129,34 @@ def stats_table(report: StatisticsReport) -> pa.Table:
     return pa.table(dict(zip(STATS_COLUMNS, columns, strict=True)))
 
 
-def chart_frame(report: StatisticsReport, config: AppConfig) -> pd.DataFrame:
-    """Long format for the stacked bar chart: unit × class → count."""
+def chart_frame(report: StatisticsReport, config: AppConfig, rows: Sequence[UnitStats] | None = None) -> pd.DataFrame:
+    """Long format for the stacked bar chart: unit × class → count (``rows``: the units drawn, in
+    their order). ``unit_name`` is the axis' label, the short name made unique (two units may share
+    one); ``full_name`` is the tooltip's; ``unit_id`` and ``task_class`` are what a click selects."""
+    units = list(report.rows if rows is None else rows)
+    seen: dict[str, int] = {}
+    for s in units:
+        seen[s.unit_name] = seen.get(s.unit_name, 0) + 1
+    labels = {
+        s.unit_id: s.unit_name if seen[s.unit_name] == 1 else f"{s.unit_name} ({s.full_name or s.unit_id})"
+        for s in units
+    }
     data = [
-        {"unit_name": s.unit_name, "class_label": config.class_label(c), "class_order": order, "tasks": s.counts[c]}
-        for s in report.rows
+        {
+            "unit_id": s.unit_id,
+            "unit_name": labels[s.unit_id],
+            "full_name": s.full_name or s.unit_name,
+            "task_class": c.value,
+            "class_label": config.class_label(c),
+            "class_order": order,
+            "tasks": s.counts[c],
+        }
+        for s in units
         for order, c in enumerate(TaskClass)
         if s.counts[c]
     ]
-    return pd.DataFrame(data, columns=["unit_name", "class_label", "class_order", "tasks"])
+    columns = ["unit_id", "unit_name", "full_name", "task_class", "class_label", "class_order", "tasks"]
+    return pd.DataFrame(data, columns=columns)
 
 
 # Escaped wherever they are: emphasis, code, links and images, tables, strikethrough, LaTeX ($),

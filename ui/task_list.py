@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pyarrow as pa
 import streamlit as st
 
 from services.config.loader import AppConfig
+from services.infra.clock import fmt_date
 from services.stats.rows import TaskRow
 from services.stats.statistics import PER_PAGE_CHOICES, RowPage
+from services.tasks.queries import ClosedTaskPage
 from ui.format import fmt_count, situation_colours, task_table
 from ui.url_state import init_from_url, parse_url_int, write_to_url
 
@@ -100,4 +103,52 @@ def paged_task_list(
         )
     write_to_url(page_key, page_param, str(st.session_state[page_key]))
     write_to_url(size_key, per_page_param, str(st.session_state[size_key]))
+    return result
+
+
+def closed_task_list(fetch: Callable[[int, int], ClosedTaskPage], config: AppConfig, *, key: str) -> ClosedTaskPage:
+    """The tasks a unit led that were closed (wrong unit, revoked, replaced), latest first, 20 to a
+    page; selecting a row opens the task (its văn thư files it away from there: lưu kết thúc).
+
+    ``fetch(page, per_page)``: the service's page (a page past the last comes back as the last)."""
+    page_key = f"{key}_page"
+    if page_key not in st.session_state:
+        st.session_state[page_key] = 1
+    result = fetch(int(st.session_state[page_key]), 20)
+    st.session_state[page_key] = result.page
+    reasons = config.app.close_reasons
+    event = st.dataframe(
+        pa.table(
+            {
+                "Mã": pa.array([t.task_id for t in result.items], pa.int64()),
+                "Văn bản": pa.array([t.document_code for t in result.items], pa.string()),
+                "Nội dung nhiệm vụ": pa.array([t.content for t in result.items], pa.string()),
+                "Đơn vị chủ trì": pa.array([t.lead_unit_name for t in result.items], pa.string()),
+                "Ngày đóng": pa.array([fmt_date(t.closed_on) for t in result.items], pa.string()),
+                "Lý do": pa.array(
+                    [reasons[t.closed_reason] if t.closed_reason else "" for t in result.items], pa.string()
+                ),
+            }
+        ),
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key=key,
+        column_config={
+            "Mã": st.column_config.NumberColumn(width=45, format="%d"),
+            "Văn bản": st.column_config.TextColumn(width=100),
+            "Nội dung nhiệm vụ": st.column_config.TextColumn(width=320),
+            "Ngày đóng": st.column_config.TextColumn(width=90),
+        },
+    )
+    pages = max(1, -(-result.total // result.per_page))
+    pager = st.columns([3, 1], vertical_alignment="bottom")
+    pager[0].caption(
+        f"{fmt_count(result.total)} nhiệm vụ đã đóng, không tính vào số liệu. Chọn một dòng để mở nhiệm vụ."
+    )
+    if pages > 1:
+        pager[1].number_input("Trang", min_value=1, max_value=pages, step=1, key=page_key)
+    selected = event.selection.rows if event is not None else []  # type: ignore[union-attr]
+    if selected:
+        st.switch_page("pages/task_detail.py", query_params={"id": str(result.items[selected[0]].task_id)})
     return result

@@ -120,6 +120,9 @@ class AppSettingsConfig(_Strict):
     # A reply dated more than this many days before it is entered needs a reason and is flagged
     # (a typed date decides "on time": services.actions.steps.prepare_reply).
     reply_backdate_limit_days: int = Field(default=3, ge=0, le=60)
+    # Giám sát's chart draws this many units, those with the most overdue tasks first: a hundred and
+    # fifty bars do not read. The others are one toggle ("Hiện tất cả đơn vị") and the table away.
+    monitor_chart_units: int = Field(default=20, ge=5, le=500)
     extra_days_off: list[date] = []
     extra_working_days: list[date] = []
     # Every date a person enters (document, reply, deadline, extension) lies between 1 January of

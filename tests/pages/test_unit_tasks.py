@@ -115,8 +115,12 @@ def test_office_leader_chooses_the_unit(world: World) -> None:
     at = world.app_as("vp.lanhdao", PAGE)
     assert not at.exception
     unit = by_label(at.selectbox, "Đơn vị")
-    assert unit.options[0] == "Sở Nội vụ"  # first unit in config order, no tasks
-    assert "Không có nhiệm vụ nào." in values(at.info)
+    assert (unit.options[0], unit.value) == ("Tất cả đơn vị", 0)  # first and the default: every unit's tasks
+    assert unit.options[1] == "Sở Nội vụ"  # then the units in config order
+    t = world.tasks
+    # every unit's tasks, overdue first (a1 two days, d1 one), due soon, the other open ones, done last
+    assert _ids(at) == [t["a1"], t["d1"], t["a2"], t["b1"], t["c3"], t["b2"], t["c2"], t["c1"]]
+    assert _metrics(at) == {"Đang thực hiện": "6", "Quá hạn": "2", "Sắp đến hạn": "2", "Chờ xác nhận": "1"}
     assert "VP UBND tỉnh" not in unit.options
     assert {"Sở Tài chính", "Sở Y tế", "UBND TP Pleiku"} <= set(unit.options)
     unit.set_value(_unit_id(world, "Sở Y tế")).run()  # the options are unit ids shown as short names
