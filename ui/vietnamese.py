@@ -15,14 +15,16 @@ main menu: Settings, Print, Record a screencast, Rerun, Deploy). So, once per pa
 - replaced by a Vietnamese text (the English text hidden, ours shown with ``::after``, where the
   element itself must stay): "No results" in a select box's list, Streamlit's error tooltips of
   a widget ("Date set outside allowed range …"), the "Skip to main content" link keyboard users
-  reach first, the connection state ("Connecting") and the file uploader's "Drag and drop files
-  here", "… per file" and "Upload";
+  reach first, the connection state ("Connecting") and the file uploader's "… per file" line and
+  its "Upload" button;
 - by the script, which CSS cannot do: ``<html lang="vi">`` (screen readers and the browser's
   spelling and hyphenation read Vietnamese), the browser's language as Streamlit's widgets read it
   set to vi-VN (the date picker's calendar takes its month and weekday names from it: "Tháng 11",
-  "T2 … CN" in an en-US browser too; numbers are grouped the Vietnamese way), and the
+  "T2 … CN" in an en-US browser too; numbers are grouped the Vietnamese way), the
   ``aria-label`` / ``title`` / ``placeholder`` texts Streamlit writes in English ("Clear all",
-  "Choose an option" …) translated from a fixed list.
+  "Choose an option" …) and a few whole texts (what only screen readers get: the calendar's
+  instructions, "45 options available."; the dialog when the server does not answer; Streamlit's
+  generic error sentence) translated from fixed lists.
 
 The script changes nothing a page sends or receives, only texts of the browser's page; if a new
 Streamlit version renames something, that text shows in English again and the browser test
