@@ -14,7 +14,7 @@ histories and periods, on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -332,13 +332,16 @@ def list_tasks(
     limit: int | None = None,
     counts: Mapping[TaskClass, int] | None = None,
     open_only: bool = False,
+    keep: Callable[[str, str, str], bool] | None = None,
 ) -> list[SpanRow]:
     """The tasks behind a figure, urgent first, sorted and cut by the database; only the page's
     tasks and documents are read.
 
     ``counts``: how many tasks of each class the list holds (the table's figures), so the parts of
     the order outside the page are skipped; without them every part is read up to the page.
-    ``open_only``: the done classes left out (a unit's list with "Hiện nhiệm vụ đã hoàn thành" off)."""
+    ``open_only``: the done classes left out (a unit's list with "Hiện nhiệm vụ đã hoàn thành" off).
+    ``keep(document code, summary, content)``: only the rows it accepts (a search), asked before a
+    row is built, so a search over every task builds only the lines it finds."""
     params: dict[str, Any] = {
         "as_of": period.as_of,
         "date_from": period.date_from,
@@ -373,6 +376,7 @@ def list_tasks(
             summary=row[11],
         )
         for row in session.execute(query, params)
+        if keep is None or keep(row[9], row[11], row[7])
     ]
 
 

@@ -6,6 +6,8 @@ only, those it coordinates); anything else is "not found" to avoid leaking that 
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -31,7 +33,7 @@ from models.schemas import TaskFilters
 from services.access.permissions import Actor, can_view_task, visible_task_ids
 from services.infra.clock import local_date
 from services.infra.errors import InvalidInput, NotFound, PermissionDenied
-from services.infra.text import matches
+from services.infra.text import fold, matches
 from services.journal.events import TimelineEntry, events_of
 from services.org.units import require_unit, unit_names
 from services.stats import span_figures
@@ -122,13 +124,42 @@ def _searched(
     session: Session, *, period: Period, due_soon_days: int, unit_id: int | None, query: str, include_done: bool
 ) -> list[SpanRow]:
     """Every line of the list (urgent first, by the database) whose số/ký hiệu, trích yếu or content
-    holds every word of ``query``, accents ignored (``matches``: the one rule of every search)."""
-    spans = span_figures.list_tasks(
-        session=session, period=period, due_soon_days=due_soon_days, unit_id=unit_id, open_only=not include_done
+    holds every word of ``query``, accents ignored: ``matches``, the one rule of every search, with
+    the texts folded by ``folded`` (``fold``'s answer, faster)."""
+    words = fold(query).split()
+
+    def keep(code: str, summary: str, content: str) -> bool:
+        haystack = folded(" ".join((code, summary, content)))  # as matches() joins and folds them
+        return all(word in haystack for word in words)
+
+    return span_figures.list_tasks(
+        session=session,
+        period=period,
+        due_soon_days=due_soon_days,
+        unit_id=unit_id,
+        open_only=not include_done,
+        keep=keep if words else None,
     )
-    if not query.strip():
-        return spans
-    return [r for r in spans if matches(query, r.document_code, r.summary, r.content)]
+
+
+# The combining marks Vietnamese tones and vowel marks decompose into (U+0300–U+036F; the few of
+# that block that are not combining, such as the grapheme joiner, left out), and what is not ASCII.
+_MARKS = re.compile(
+    "[" + "".join(re.escape(chr(c)) for c in range(0x300, 0x370) if unicodedata.combining(chr(c))) + "]"
+)
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def folded(text: str) -> str:
+    """``fold(text)``, with the loop over the characters done in C: đ → d, decomposed, the marks of
+    U+0300–U+036F dropped by one regular expression, lower case. ``fold`` drops every combining
+    character, so when none other is left (looked for among the few characters that are not ASCII:
+    dashes, quotes …) the answers are equal; otherwise ``fold`` answers. A search over a province's
+    tasks folds tens of thousands of texts."""
+    bare = _MARKS.sub("", unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D")))
+    if any(unicodedata.combining(ch) for ch in _NOT_ASCII.findall(bare)):
+        return fold(text)
+    return bare.lower()
 
 
 @dataclass(frozen=True)

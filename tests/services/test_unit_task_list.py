@@ -16,6 +16,7 @@ GIAOVIEC_TEST_BACKEND=postgresql.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 import pytest
@@ -27,11 +28,11 @@ from sqlmodel import Session, col, select
 from models import Document, DocumentKind, Task, TaskClass, TaskStatus
 from services.access.permissions import Actor
 from services.infra.errors import PermissionDenied
-from services.infra.text import matches
+from services.infra.text import fold, matches
 from services.stats.classify import load_facts
 from services.stats.rows import TaskRow, build_rows, sort_urgent_first
 from services.stats.statistics import Period, in_scope
-from services.tasks.queries import closed_unit_tasks, list_unit_tasks, unit_task_page
+from services.tasks.queries import closed_unit_tasks, folded, list_unit_tasks, unit_task_page
 from tests.services.test_span_figures_property import SPAN, TaskPlan, _write, day, tasks, world
 
 __all__ = ["world"]  # the fixture of test_span_figures_property: four lead units, rolled back
@@ -186,3 +187,32 @@ def test_a_unit_sees_only_its_own_list(world: tuple[Session, list[int], set[int]
         unit_task_page(session=session, actor=clerk, today=day(0), due_soon_days=3, unit_id=other)
     own = unit_task_page(session=session, actor=clerk, today=day(0), due_soon_days=3)
     assert own.rows.total == 0
+
+
+VIETNAMESE = "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
+
+
+# combining marks outside U+0300–U+036F (Cyrillic, Hebrew, supplement, symbols, half marks), and the
+# grapheme joiner U+034F, which sits in that block but is not combining (fold keeps it)
+OTHER_MARKS = (
+    "".join(
+        chr(c)
+        for block in (range(0x483, 0x48A), range(0x591, 0x5BE), range(0x1DC0, 0x1E00), range(0x20D0, 0x20F1))
+        for c in block
+        if unicodedata.combining(chr(c))
+    )
+    + "\u034f\ufe20\ufe2f"
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(VIETNAMESE + VIETNAMESE.upper() + " –“”/-0123456789"))
+    | st.text(alphabet=st.sampled_from(OTHER_MARKS + "aeoĐđ ΣσςİßÆ"))
+    | st.text()  # any character
+)
+def test_the_searchs_fold_is_fold(text: str) -> None:
+    """A search folds every text of the list with ``folded``: it must answer what ``fold`` does."""
+    assert folded(text) == fold(text)
+    decomposed = unicodedata.normalize("NFD", text)
+    assert folded(decomposed) == fold(decomposed)
