@@ -276,3 +276,19 @@ def test_monitor_with_many_units(page: Page, province: dict[str, int], app_serve
     boxes = {tuple(float(v) for v in m.split()) for m in re.findall(rb"/MediaBox\s*\[([^\]]+)\]", pdf)}
     for _, _, wide, high in boxes:  # A4 landscape: 297 × 210 mm, 842 × 595 points
         assert abs(wide - 842) < 2 and abs(high - 595) < 2, boxes
+
+
+def test_unit_tasks_of_every_unit_a_page_at_a_time(page: Page, province: dict[str, int]) -> None:
+    """Nhiệm vụ của đơn vị for VP UBND: "Tất cả đơn vị" first and chosen, one page of the province's
+    tasks (most overdue first) with the whole list's metrics, the closed tasks apart."""
+    login(page, TRACKER, start="/nhiem-vu")
+    expect(page.get_by_role("heading", name="Nhiệm vụ của đơn vị", level=1)).to_be_visible()
+    expect(page.locator('input[role="combobox"][aria-label="Đơn vị"]')).to_have_value("Tất cả đơn vị")
+    shown = page.get_by_text(re.compile(r"^Hiển thị 1–50 / [\d ]+ nhiệm vụ$"))
+    expect(shown).to_be_visible()
+    total = int(re.sub(r"\D", "", shown.inner_text().split("/")[1]))
+    assert total > 1000, total  # every unit's tasks that count today, done ones included
+    frame = page.get_by_test_id("stDataFrame").first
+    expect(grid_rows(frame).first).to_contain_text("Đang thực hiện quá hạn")  # the most overdue first
+    expect(page.get_by_text("Nhiệm vụ đã đóng (thu hồi, không đúng đơn vị, thay thế)")).to_be_visible()
+    shot(page, SCREENSHOTS / "nhiem-vu-tat-ca-don-vi.png", full_page=True)
