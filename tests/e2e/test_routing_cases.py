@@ -71,6 +71,7 @@ from .ui import (
     open_from_inbox,
     open_page,
     open_row,
+    settle,
     shot,
     step_form,
     success,
@@ -139,6 +140,7 @@ def assign_one(page: Page, *, code: str, summary: str, content: str, unit: str, 
     text_area(page, "Nội dung nhiệm vụ *").fill(content)
     choose(page, "Đơn vị chủ trì *", unit, search=search)
     page.get_by_role("spinbutton", name="hoặc số ngày làm việc kể từ ngày ban hành", exact=True).fill(str(days))
+    settle(page)  # the unit search's own rerun is over: a press during it would be lost (seen under load)
     page.get_by_role("button", name="Lưu và giao nhiệm vụ").click()
     # the date the working days give is shown first; the second press saves it
     expect(page.get_by_test_id("stAlertContentInfo")).to_contain_text("Hạn xử lý tính theo ngày làm việc: Nhiệm vụ 1 →")
