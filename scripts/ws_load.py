@@ -56,6 +56,7 @@ import urllib.parse
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
@@ -738,21 +739,24 @@ def load(
     counted in the result instead, so one bad run does not hide the figures of the others.
     The server's RSS is read after each level from ``server_pid`` or, if not given, from the
     local process listening on the URL's port.
+
+    It runs its event loop in a thread of its own: the caller's thread may already have one
+    running (Playwright's sync API leaves one in a pytest worker that ran a browser test).
     """
-    return asyncio.run(
-        aload(
-            url,
-            user=user,
-            password=password,
-            page=page,
-            sessions=sessions,
-            runs=runs,
-            query=query,
-            server_pid=server_pid,
-            browser_cache=browser_cache,
-            run_timeout=run_timeout,
-        )
+    job = aload(
+        url,
+        user=user,
+        password=password,
+        page=page,
+        sessions=sessions,
+        runs=runs,
+        query=query,
+        server_pid=server_pid,
+        browser_cache=browser_cache,
+        run_timeout=run_timeout,
     )
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ws_load") as pool:
+        return pool.submit(asyncio.run, job).result()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -152,15 +152,16 @@ def date_field(
 
     Not ``st.date_input``: its field turns 31/02 into 28/02 and drops a date outside its range
     without a word; a typed date is kept as typed and refused with the reason, naming the field.
-    ``initial`` fills it the first time the form is drawn (ngày ban hành: today)."""
-    if key not in st.session_state:
-        st.session_state[key] = fmt_day(initial) if initial is not None else ""
+    ``initial`` fills it the first time the form is drawn (ngày ban hành: today). It is the
+    widget's own default, not a value written to session state before the widget exists: a run
+    interrupted between the two left the browser showing an empty field (Streamlit #7338)."""
     earliest, latest = date_bounds(today=today(), limits=config.app)
     help_text = (
         f"Nhập ngày/tháng/năm, ví dụ {fmt_day(today())}. Nhận ngày từ {fmt_day(earliest)} đến {fmt_day(latest)}."
     )
     return (where or st).text_input(
         required(label) if needed else label,
+        value=fmt_day(initial) if initial is not None else "",
         key=key,
         placeholder=DATE_PLACEHOLDER,
         max_chars=20,
