@@ -1,5 +1,6 @@
 """SQLModel tables and enums of Giao việc."""
 
+from models.admin import AdminChange, AdminEntity
 from models.attachments import Attachment, AttachmentDownload, AttachmentOwner, FileType, IncomingEntry
 from models.auth import AuthEvent, AuthEventKind, AuthSession, LoginThrottle, SessionEndReason, ThrottleScope
 from models.enums import (
@@ -33,6 +34,8 @@ from models.tables import (
 
 __all__ = [
     "ActionKey",
+    "AdminChange",
+    "AdminEntity",
     "ApiToken",
     "Attachment",
     "AttachmentDownload",

@@ -20,6 +20,7 @@ from services.infra.database import ROOT
 from services.runtime import Runtime
 
 TABLES = {
+    "admin_change",
     "alembic_version",
     "api_token",
     "app_user",
