@@ -17,9 +17,9 @@ from services.access.tokens import (
 )
 from services.infra.clock import fmt_date, fmt_datetime
 from services.infra.errors import ServiceError
-from services.infra.validation import date_bounds
 from ui.format import md_escape
-from ui.runtime import config, db, require_actor, today
+from ui.forms import FormErrors, FormRound, TypedInput, date_field, run
+from ui.runtime import config, db, require_actor
 
 CREATED_KEY = "api_token_created"  # (name, secret): shown on the next run only, then gone
 MESSAGE_KEY = "api_token_message"
@@ -50,7 +50,10 @@ with db() as session:
     owners = {u.id: f"{u.full_name} ({u.username})" for u in token_owners(session=session, actor=actor) if u.id}
 
 st.subheader("Tạo khóa mới")
-with st.form("new_api_token", clear_on_submit=True):
+rounds = FormRound("api_token")  # a key created, the next form starts empty
+k = rounds.key
+with st.form(k("new_api_token"), enter_to_submit=False):
+    form, typed = FormErrors(), TypedInput()
     owner_id = actor.user_id
     if is_admin:
         ids = list(owners)
@@ -59,31 +62,38 @@ with st.form("new_api_token", clear_on_submit=True):
             options=ids,
             index=ids.index(actor.user_id) if actor.user_id in ids else 0,
             format_func=lambda uid: owners.get(uid, str(uid)),
+            key=k("api_token_owner"),
         )
-    name = st.text_input("Tên khóa", max_chars=120, placeholder="Ví dụ: Báo cáo tự động của Sở")
-    expiry = st.date_input(
-        "Dùng được đến hết ngày (bỏ trống: không hết hạn)",
-        value=None,
-        min_value=today(),
-        max_value=date_bounds(today=today(), limits=config().app)[1],
-        format="DD/MM/YYYY",
+        form.slot("owner_user_id", "Tài khoản")
+    name = st.text_input(
+        "Tên khóa", max_chars=120, placeholder="Ví dụ: Báo cáo tự động của Sở", key=k("api_token_name")
     )
+    form.slot("name", "Tên khóa")
+    # Typed, never a clamped picker: a date outside the range is refused with the reason, not moved.
+    expiry_text = date_field(
+        "Dùng được đến hết ngày (bỏ trống: không hết hạn)", key=k("api_token_expiry"), config=config()
+    )
+    form.slot("expires_at", "Dùng được đến hết ngày")
+    form.summary_here()
     submitted = st.form_submit_button("Tạo khóa", type="primary")
 if submitted:
-    try:
-        with db() as session:
-            token, secret = create_token(
-                session=session,
-                actor=actor,
-                owner_user_id=int(owner_id),
-                name=name,
-                expires_at=expiry_at_end_of(expiry) if expiry else None,
-                limits=config().app,
-            )
-    except ServiceError as exc:
-        st.error(md_escape(exc.message))
-    else:
+    expiry = typed.day(expiry_text, label="Ngày hết hạn", field="expires_at")
+    created = run(
+        form,
+        typed,
+        lambda session: create_token(
+            session=session,
+            actor=actor,
+            owner_user_id=int(owner_id),
+            name=name,
+            expires_at=expiry_at_end_of(expiry) if expiry else None,
+            limits=config().app,
+        ),
+    )
+    if created is not None:
+        token, secret = created
         st.session_state[CREATED_KEY] = (token.name, secret)
+        rounds.next()
         st.rerun()
 
 st.subheader("Các khóa của mọi tài khoản" if is_admin else "Khóa của bạn")

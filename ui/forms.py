@@ -34,7 +34,7 @@ from ui.runtime import db, today
 T = TypeVar("T")
 
 REQUIRED_NOTE = "\\* bắt buộc"  # the caption under a form's title (escaped: a leading "*" is a list)
-DATE_PLACEHOLDER = "dd/mm/yyyy"
+DATE_PLACEHOLDER = "ngày/tháng/năm"
 
 # A date that could not be read goes to the service as this day: every date check refuses it (no
 # configured range starts before 1900), so the service judges the other fields in the same round and

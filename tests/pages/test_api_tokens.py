@@ -18,6 +18,7 @@ WORLD_USERS = ["admin"]
 PAGE = "pages/api_tokens.py"
 NAME = "Tên khóa"
 SUBMIT = "Tạo khóa"
+EXPIRY = "Dùng được đến hết ngày (bỏ trống: không hết hạn)"
 
 
 def _tokens(world: World, username: str) -> list[ApiToken]:
@@ -69,13 +70,27 @@ def test_create_show_once_and_revoke(world: World) -> None:
     # a name of only invisible characters is empty: refused, nothing saved
     by_label(at.text_input, NAME).set_value("\u200b\u00ad\u200b")
     by_label(at.button, SUBMIT).click().run()
-    assert values(at.error) == ["Tên khóa không được để trống."]
+    assert values(at.error) == ["Tên khóa không được để trống.", "Chưa lưu. Sửa 1 ô được đánh dấu đỏ ở trên: “Tên khóa”."]
     assert len(_tokens(world, "stc.vanthu")) == 1
+
+    # a date typed wrong is refused with its reason, never moved to a date nobody chose;
+    # the name typed stays
+    by_label(at.text_input, NAME).set_value("Ngắn hạn")
+    for typed, reason in (
+        ("31/02/2027", "Ngày hết hạn 31/02/2027 không có thật"),
+        (fmt_date(world.today - timedelta(days=1)), "phải sau thời điểm hiện tại"),
+    ):
+        by_label(at.text_input, EXPIRY).set_value(typed)
+        by_label(at.button, SUBMIT).click().run()
+        assert not at.exception
+        assert any(reason in e for e in values(at.error)), values(at.error)
+        assert by_label(at.text_input, NAME).value == "Ngắn hạn"
+        assert by_label(at.text_input, EXPIRY).value == typed
+        assert len(_tokens(world, "stc.vanthu")) == 1
 
     # an expiry date: valid to the end of that day
     day = world.today + timedelta(days=30)
-    by_label(at.text_input, NAME).set_value("Ngắn hạn")
-    at.date_input[0].set_value(day)
+    by_label(at.text_input, EXPIRY).set_value(fmt_date(day))
     by_label(at.button, SUBMIT).click().run()
     assert not at.error
     short = _tokens(world, "stc.vanthu")[-1]
