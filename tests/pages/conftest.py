@@ -53,7 +53,7 @@ from services.infra.clock import local_date, now_utc
 from services.infra.settings import ROOT
 from services.runtime import Runtime, get_runtime, start
 from services.tasks.assignment import create_assignment
-from tests.actions import confirm_task, fire
+from tests.actions import confirm_task, decide_wrong_unit, fire, request_wrong_unit
 from tests.conftest import FINANCE, HEALTH, OFFICE, PASSWORD, PLEIKU, at
 from ui import public_cache
 from ui.runtime import TOKEN_STATE_KEY
@@ -300,6 +300,31 @@ class World:
                 now=at(self.day(offset)),
                 data=ConfirmationCreate(outcome=ConfirmOutcome.DONE),
             )
+
+    def taken_back_as_wrong_unit(self, content: str, *, moved_to: str = PLEIKU) -> int:
+        """A new task of Sở Tài chính that its leader says is not theirs (2 days ago) and VP UBND
+        takes back and gives to ``moved_to`` (yesterday): closed for Sở Tài chính, to file away."""
+        assert self.runtime is not None
+        task_id = self.new_task(FINANCE, content)
+        with self.session() as s:
+            request = request_wrong_unit(
+                session=s,
+                actor=self.actor("stc.lanhdao"),
+                task_id=task_id,
+                reason="Thuộc chức năng của UBND TP Pleiku",
+                now=at(self.day(-2)),
+            )
+            assert request.id is not None
+            decide_wrong_unit(
+                session=s,
+                actor=self.actor("vp.theodoi"),
+                config=self.runtime.config,
+                request_id=request.id,
+                accept=True,
+                new_lead_unit_code=moved_to,
+                now=at(self.day(-1)),
+            )
+        return task_id
 
     def count(self, model: type) -> int:
         with self.session() as s:

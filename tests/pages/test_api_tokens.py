@@ -70,7 +70,10 @@ def test_create_show_once_and_revoke(world: World) -> None:
     # a name of only invisible characters is empty: refused, nothing saved
     by_label(at.text_input, NAME).set_value("\u200b\u00ad\u200b")
     by_label(at.button, SUBMIT).click().run()
-    assert values(at.error) == ["Tên khóa không được để trống.", "Chưa lưu. Sửa 1 ô được đánh dấu đỏ ở trên: “Tên khóa”."]
+    assert values(at.error) == [
+        "Tên khóa không được để trống.",
+        "Chưa lưu. Sửa 1 ô được đánh dấu đỏ ở trên: “Tên khóa”.",
+    ]
     assert len(_tokens(world, "stc.vanthu")) == 1
 
     # a date typed wrong is refused with its reason, never moved to a date nobody chose;

@@ -10,8 +10,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from services.org.units import unit_names
-from tests.actions import decide_wrong_unit, request_wrong_unit
-from tests.conftest import FINANCE, PLEIKU, at
 from tests.pages.conftest import World, by_label, values
 
 PAGE = "pages/unit_tasks.py"
@@ -91,26 +89,7 @@ def test_a_closed_task_leaves_the_list_and_is_listed_apart_for_the_clerk(world: 
     """VP UBND took a task back as not Sở Tài chính's: it counts for nobody from that day, so it is
     neither in the unit's list nor its metrics; the văn thư finds it under "Nhiệm vụ đã đóng" to
     open it and file it away (lưu kết thúc)."""
-    task_id = world.new_task(FINANCE, "Kiểm tra nhà văn hóa thôn")
-    assert world.runtime is not None
-    with world.session() as s:
-        request = request_wrong_unit(
-            session=s,
-            actor=world.actor("stc.lanhdao"),
-            task_id=task_id,
-            reason="Thuộc chức năng của UBND TP Pleiku",
-            now=at(world.day(-2)),
-        )
-        assert request.id is not None
-        decide_wrong_unit(
-            session=s,
-            actor=world.actor("vp.theodoi"),
-            config=world.runtime.config,
-            request_id=request.id,
-            accept=True,
-            new_lead_unit_code=PLEIKU,
-            now=at(world.day(-1)),
-        )
+    task_id = world.taken_back_as_wrong_unit("Kiểm tra nhà văn hóa thôn")
     at_ = world.app_as("stc.vanthu", PAGE)
     assert not at_.exception
     assert task_id not in _ids(at_)
