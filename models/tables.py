@@ -32,13 +32,31 @@ class OrgUnit(SQLModel, table=True):
     __tablename__ = "org_unit"
 
     id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(unique=True, max_length=32)  # mã định danh, e.g. 000.00.01.H21
+    code: str = Field(unique=True, max_length=35)  # mã định danh (QĐ 20/2020: ≤ 35 of [0-9A-Z.]), 000.00.01.H21
     name: str = Field(max_length=255)
     short_name: str = Field(max_length=120)
     kind: UnitKind = Field(sa_type=enum_type(UnitKind))
     parent_id: int | None = Field(default=None, foreign_key="org_unit.id")
     active: bool = True
     sort_order: int = 0
+
+
+class TaskLeadChange(SQLModel, table=True):
+    """The day a task passed from one lead unit to another (a merge of units, issue 10).
+
+    ``Task.lead_unit_id`` is the unit that leads the task now; before ``changed_on`` the task was
+    ``from_unit_id``'s. The statistics attribute each day of a task to the unit that led it that
+    day (``services.stats.classify.lead_unit_as_of``), so a report of a period before a merge
+    shows the merged units and their figures as it always did. Never edited, never deleted."""
+
+    __tablename__ = "task_lead_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    from_unit_id: int = Field(foreign_key="org_unit.id")
+    to_unit_id: int = Field(foreign_key="org_unit.id")
+    changed_on: date  # the first day ``to_unit_id`` answers for the task
+    created_at: datetime
 
 
 class User(SQLModel, table=True):

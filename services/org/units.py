@@ -1,7 +1,8 @@
-"""The org tree: synchronised from ``config/org.yaml`` into the database at start.
+"""The org tree: seeded from ``config/org.yaml`` at start, then administered through forms.
 
-Units are matched by their code (mã định danh); a unit removed from the file is deactivated,
-never deleted, because old tasks still point at it.
+Units are matched by their code (mã định danh); the file only adds the units the database lacks
+(``sync_units``), the admin's forms change the rest (``services.admin.units``). Units are never
+deleted, because old tasks still point at them.
 """
 
 from __future__ import annotations
@@ -21,28 +22,39 @@ LEAD_KINDS = frozenset({UnitKind.DEPARTMENT, UnitKind.DISTRICT})
 
 
 def sync_units(*, session: Session, config: AppConfig) -> None:
+    """Seed the org tree from ``config/org.yaml``: add the units the database lacks, never touch one
+    it has.
+
+    Why a seed and not a mirror: the admin changes the tree through "Quản trị › Đơn vị" (rename,
+    move, deactivate, merge; ``services.admin.units``), and every process start runs this; writing
+    the file over the database would undo those changes at the next start. So an empty database
+    gets the whole file, and a unit added to the file later is added (with its parent, if that
+    unit exists); a unit already in the database, or removed from the file, stays as it is.
+    """
     existing = {u.code: u for u in session.exec(select(OrgUnit)).all()}
-    listed: set[str] = set()
+    added: list[tuple[OrgUnit, str | None]] = []
     for order, unit_cfg in enumerate(config.org.units):
-        listed.add(unit_cfg.code)
-        unit = existing.get(unit_cfg.code) or OrgUnit(code=unit_cfg.code, name="", short_name="", kind=unit_cfg.kind)
-        unit.name = unit_cfg.name
-        unit.short_name = unit_cfg.short_name
-        unit.kind = unit_cfg.kind
-        unit.active = unit_cfg.active
-        unit.sort_order = order
+        if unit_cfg.code in existing:
+            continue
+        unit = OrgUnit(
+            code=unit_cfg.code,
+            name=unit_cfg.name,
+            short_name=unit_cfg.short_name,
+            kind=unit_cfg.kind,
+            active=unit_cfg.active,
+            sort_order=order,
+        )
         session.add(unit)
         existing[unit_cfg.code] = unit
-    changed = bool(session.new) or any(session.is_modified(u) for u in session.dirty)
+        added.append((unit, unit_cfg.parent))
+    if not added:
+        session.commit()  # nothing written: a start with a database already seeded
+        return
     session.flush()
-    for unit_cfg in config.org.units:
-        parent = existing[unit_cfg.parent] if unit_cfg.parent else None
-        existing[unit_cfg.code].parent_id = parent.id if parent else None
-    for code, unit in existing.items():
-        if code not in listed and unit.active:
-            unit.active = False
-    if changed or any(session.is_modified(u) for u in existing.values()):
-        bump_data_version(session=session)  # a renamed or new unit changes the table's lines
+    for unit, parent_code in added:
+        parent = existing.get(parent_code) if parent_code else None
+        unit.parent_id = parent.id if parent is not None else None
+    bump_data_version(session=session)  # a new unit may name lines of the table
     session.commit()
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from models import Confirmation, ConfirmOutcome, Document, DocumentKind, Extension, Task, TaskClass
+from models.tables import TaskLeadChange
 from services.infra.clock import local_date
 
 
@@ -40,6 +41,15 @@ class ExtensionFact:
 
 
 @dataclass(frozen=True)
+class LeadChangeFact:
+    """From ``changed_on`` on, the task is no longer ``from_unit_id``'s (a merge of units)."""
+
+    change_id: int
+    from_unit_id: int
+    changed_on: date
+
+
+@dataclass(frozen=True)
 class TaskFacts:
     """What classification needs to know about one task."""
 
@@ -52,6 +62,8 @@ class TaskFacts:
     confirmations: tuple[ConfirmationFact, ...] = ()
     extensions: tuple[ExtensionFact, ...] = ()
     closed_on: date | None = None  # closed administratively (wrong unit, revoked, replaced)
+    # earlier lead units (``lead_unit_id`` is the unit leading it now): ``lead_unit_as_of``
+    lead_changes: tuple[LeadChangeFact, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,16 @@ def deadline_as_of(facts: TaskFacts, as_of: date) -> date:
     if not granted:
         return facts.deadline
     return max(granted, key=lambda e: (e.granted_on, e.extension_id)).new_deadline
+
+
+def lead_unit_as_of(facts: TaskFacts, as_of: date) -> int:
+    """The unit that led the task on ``as_of``: the unit it passed from at the first change after
+    that day, else the lead unit now. A merge moves a task to the successor from the merge day
+    on; the days before stay the merged unit's, so a past report never changes its units."""
+    later = [c for c in facts.lead_changes if c.changed_on > as_of]
+    if not later:
+        return facts.lead_unit_id
+    return min(later, key=lambda c: (c.changed_on, c.change_id)).from_unit_id
 
 
 def done_on(facts: TaskFacts) -> date | None:
@@ -116,8 +138,8 @@ def _chunks(ids: list[int], size: int = 900) -> Iterator[list[int]]:
 def load_facts(*, session: Session, task_ids: Collection[int] | None = None) -> dict[int, TaskFacts]:
     """Facts of the given tasks (``None``: every task) from plain column queries.
 
-    Four queries over whole tables when ``task_ids`` is None (the statistics path), else the
-    same four per chunk of ids; no ORM objects are built, which keeps 20 000 tasks fast.
+    Five queries over whole tables when ``task_ids`` is None (the statistics path), else the
+    same five per chunk of ids; no ORM objects are built, which keeps 20 000 tasks fast.
     """
     if task_ids is None:
         id_groups: list[list[int] | None] = [None]
@@ -127,6 +149,7 @@ def load_facts(*, session: Session, task_ids: Collection[int] | None = None) -> 
     replies: dict[int, list[ReplyFact]] = defaultdict(list)
     confirmations: dict[int, list[ConfirmationFact]] = defaultdict(list)
     extensions: dict[int, list[ExtensionFact]] = defaultdict(list)
+    lead_changes: dict[int, list[LeadChangeFact]] = defaultdict(list)
     for ids in id_groups:
         task_query = sa_select(  # six columns: beyond sqlmodel.select's typed overloads
             col(Task.id),
@@ -150,8 +173,15 @@ def load_facts(*, session: Session, task_ids: Collection[int] | None = None) -> 
         extension_query = select(
             col(Extension.id), col(Extension.task_id), col(Extension.new_deadline), col(Extension.granted_on)
         )
+        change_query = select(
+            col(TaskLeadChange.id),
+            col(TaskLeadChange.task_id),
+            col(TaskLeadChange.from_unit_id),
+            col(TaskLeadChange.changed_on),
+        )
         if ids is not None:
             task_query = task_query.where(col(Task.id).in_(ids))
+            change_query = change_query.where(col(TaskLeadChange.task_id).in_(ids))
             reply_query = reply_query.where(col(Document.task_id).in_(ids))
             confirmation_query = confirmation_query.where(col(Confirmation.task_id).in_(ids))
             extension_query = extension_query.where(col(Extension.task_id).in_(ids))
@@ -164,6 +194,9 @@ def load_facts(*, session: Session, task_ids: Collection[int] | None = None) -> 
         for eid, tid, new_deadline, granted_on in session.exec(extension_query):
             if eid is not None:
                 extensions[tid].append(ExtensionFact(eid, new_deadline, granted_on))
+        for cid, tid, from_unit, changed_on in session.exec(change_query):
+            if cid is not None:
+                lead_changes[tid].append(LeadChangeFact(cid, from_unit, changed_on))
     return {
         tid: TaskFacts(
             task_id=tid,
@@ -175,6 +208,7 @@ def load_facts(*, session: Session, task_ids: Collection[int] | None = None) -> 
             confirmations=tuple(confirmations.get(tid, ())),
             extensions=tuple(extensions.get(tid, ())),
             closed_on=closed_on,
+            lead_changes=tuple(lead_changes.get(tid, ())),
         )
         for tid, did, uid, deadline, issued, closed_on, replaces, created in rows
         # a re-routed or replacing task exists from the day it was created, not the document's date

@@ -27,14 +27,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import delete, event, func, insert
+from sqlalchemy import delete, event, insert
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 from sqlmodel import Session, col, select
 
 from models import Confirmation, DataVersion, Document, DocumentKind, Extension, Task, TaskSpan
-from models.tables import FOREVER
-from services.stats.classify import TaskFacts, TaskState, classify, done_on, load_facts
+from models.tables import FOREVER, TaskLeadChange
+from services.stats.classify import TaskFacts, TaskState, classify, done_on, lead_unit_as_of, load_facts
 
 # Bump when ``spans_of`` changes meaning: every start then rebuilds the spans from the facts.
 SPANS_RULE = 1
@@ -46,11 +46,13 @@ _CHUNK = 2000  # tasks rebuilt per round by ``rebuild_all_spans`` (bounded memor
 
 @dataclass(frozen=True)
 class Span:
-    """``state`` is what ``classify`` answers for every as-of date from ``valid_from`` to ``valid_to``."""
+    """``state`` is what ``classify`` answers for every as-of date from ``valid_from`` to ``valid_to``,
+    and ``lead_unit_id`` what ``lead_unit_as_of`` answers (the unit the days count for)."""
 
     valid_from: date
     valid_to: date  # FOREVER: until a new fact ends it
     state: TaskState
+    lead_unit_id: int
 
 
 def _next_day(day: date) -> date | None:
@@ -62,6 +64,7 @@ def _change_days(facts: TaskFacts) -> set[date]:
     days = {r.reply_date for r in facts.replies}
     days |= {c.confirmed_on for c in facts.confirmations}
     days |= {e.granted_on for e in facts.extensions}
+    days |= {c.changed_on for c in facts.lead_changes}  # from then on another unit answers for it
     for deadline in (facts.deadline, *(e.new_deadline for e in facts.extensions)):
         after = _next_day(deadline)  # the first day a task is late against this deadline
         if after is not None:
@@ -81,18 +84,23 @@ def spans_of(facts: TaskFacts) -> list[Span]:
     for index, start in enumerate(starts):
         end = starts[index + 1] - _ONE_DAY if index + 1 < len(starts) else last
         state = classify(facts, start)
-        if spans and spans[-1].state == state:
-            spans[-1] = Span(spans[-1].valid_from, end, state)
+        unit = lead_unit_as_of(facts, start)
+        if spans and spans[-1].state == state and spans[-1].lead_unit_id == unit:
+            spans[-1] = Span(spans[-1].valid_from, end, state, unit)
         else:
-            spans.append(Span(start, end, state))
+            spans.append(Span(start, end, state, unit))
     return spans
 
 
-def span_rows(facts: TaskFacts, *, several_in_unit: bool, several_in_document: bool) -> list[dict[str, Any]]:
+def span_rows(
+    facts: TaskFacts, *, shared_units: Collection[int], several_in_document: bool
+) -> list[dict[str, Any]]:
     """``task_span`` rows of one task, ready for a bulk insert.
 
-    ``several_in_unit`` / ``several_in_document``: another task of its document has the same lead
-    unit / exists at all."""
+    ``shared_units``: the units that lead (or once led) another task of its document too, so a
+    span of one of them is ``several_in_unit`` (its document is counted once, by COUNT DISTINCT;
+    a task that changed unit may mark a few spans so needlessly, never one wrongly unmarked);
+    ``several_in_document``: another task of its document exists at all."""
     finished = done_on(facts) or FOREVER
     scope_until = max(facts.assigned_on, finished)  # in_scope: assigned on/after from, or done on/after it
     return [
@@ -101,9 +109,9 @@ def span_rows(facts: TaskFacts, *, several_in_unit: bool, several_in_document: b
             "valid_from": span.valid_from,
             "valid_to": span.valid_to,
             "scope_until": scope_until,
-            "lead_unit_id": facts.lead_unit_id,
+            "lead_unit_id": span.lead_unit_id,
             "document_id": facts.document_id,
-            "several_in_unit": several_in_unit,
+            "several_in_unit": span.lead_unit_id in shared_units,
             "several_in_document": several_in_document,
             "task_class": span.state.task_class.value,
             "awaiting": span.state.awaiting_confirmation,
@@ -119,14 +127,25 @@ def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
         yield ids[start : start + size]
 
 
-def _task_counts(session: Session, document_ids: list[int]) -> dict[tuple[int, int], int]:
-    """How many tasks each (document, lead unit) pair has."""
-    query = (
-        select(col(Task.document_id), col(Task.lead_unit_id), func.count())
-        .where(col(Task.document_id).in_(document_ids))
-        .group_by(col(Task.document_id), col(Task.lead_unit_id))
+def _task_counts(session: Session, document_ids: list[int]) -> tuple[dict[tuple[int, int], int], dict[int, int]]:
+    """How many tasks each (document, lead unit) pair has, counting every unit a task has led
+    (now or before a merge), and how many tasks each document has."""
+    leads: dict[tuple[int, int], set[int]] = {}
+    per_document: dict[int, int] = {}
+    now = select(col(Task.document_id), col(Task.id), col(Task.lead_unit_id)).where(
+        col(Task.document_id).in_(document_ids)
     )
-    return {(document_id, unit_id): count for document_id, unit_id, count in session.exec(query).all()}
+    for document_id, task_id, unit_id in session.exec(now).all():
+        leads.setdefault((document_id, unit_id), set()).add(task_id or 0)
+        per_document[document_id] = per_document.get(document_id, 0) + 1
+    before = (
+        select(col(Task.document_id), col(TaskLeadChange.task_id), col(TaskLeadChange.from_unit_id))
+        .join(Task, col(Task.id) == col(TaskLeadChange.task_id))
+        .where(col(Task.document_id).in_(document_ids))
+    )
+    for document_id, task_id, unit_id in session.exec(before).all():
+        leads.setdefault((document_id, unit_id), set()).add(task_id)
+    return {key: len(tasks) for key, tasks in leads.items()}, per_document
 
 
 def _write(session: Session, task_ids: list[int]) -> int:
@@ -134,10 +153,7 @@ def _write(session: Session, task_ids: list[int]) -> int:
     written = 0
     for ids in _chunks(task_ids, 900):  # SQLite's bound-parameter limit
         facts = load_facts(session=session, task_ids=ids)
-        counts = _task_counts(session, sorted({f.document_id for f in facts.values()}))
-        per_document: dict[int, int] = {}
-        for (document_id, _unit), count in counts.items():
-            per_document[document_id] = per_document.get(document_id, 0) + count
+        counts, per_document = _task_counts(session, sorted({f.document_id for f in facts.values()}))
         session.execute(delete(TaskSpan).where(col(TaskSpan.task_id).in_(ids)))
         rows = [
             row
@@ -145,7 +161,7 @@ def _write(session: Session, task_ids: list[int]) -> int:
             if task_id in facts
             for row in span_rows(
                 facts[task_id],
-                several_in_unit=counts.get((facts[task_id].document_id, facts[task_id].lead_unit_id), 0) > 1,
+                shared_units=_shared_units(counts, facts[task_id]),
                 several_in_document=per_document.get(facts[task_id].document_id, 0) > 1,
             )
         ]
@@ -155,6 +171,11 @@ def _write(session: Session, task_ids: list[int]) -> int:
             session.execute(insert(_SPAN_TABLE), rows)
         written += len(rows)
     return written
+
+
+def _shared_units(counts: dict[tuple[int, int], int], facts: TaskFacts) -> set[int]:
+    units = {facts.lead_unit_id, *(c.from_unit_id for c in facts.lead_changes)}
+    return {u for u in units if counts.get((facts.document_id, u), 0) > 1}
 
 
 def _with_siblings(session: Session, task_ids: Collection[int]) -> list[int]:
@@ -223,7 +244,7 @@ def _touched(instances: Iterable[object], tasks: set[int], documents: set[int]) 
         if isinstance(obj, Task):
             if obj.id is not None:
                 tasks.add(obj.id)
-        elif isinstance(obj, Confirmation | Extension):
+        elif isinstance(obj, Confirmation | Extension | TaskLeadChange):
             tasks.add(obj.task_id)
         elif isinstance(obj, Document):
             if obj.kind is DocumentKind.REPLY and obj.task_id is not None:

@@ -9,12 +9,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from models import ActionKey, ConfirmOutcome, OrgUnit
+from models import ActionKey, ConfirmOutcome, OrgUnit, UnitKind
 from models.schemas import ConfirmationCreate, RevokeInput
 from services.access.permissions import Actor
 from services.actions import registry
+from services.config.loader import UnitConfig
 from services.infra.clock import local_date, now_utc
 from services.infra.data_version import current_data_version
 from services.infra.errors import ServiceError
@@ -119,15 +120,26 @@ def test_a_refused_action_leaves_the_version(runtime: Runtime, session: Session,
     assert _version(runtime) == before
 
 
-def test_the_org_sync_bumps_the_version_only_when_a_unit_changed(runtime: Runtime, session: Session) -> None:
+def test_the_org_sync_adds_missing_units_and_never_overwrites_one(runtime: Runtime, session: Session) -> None:
+    """config/org.yaml is a seed: a start keeps what the admin changed and bumps the version only
+    when it adds a unit the database lacks."""
     before = _version(runtime)
     sync_units(session=session, config=runtime.config)
     assert _version(runtime) == before  # a process start with the same org.yaml
     unit = session.get(OrgUnit, unit_id(session, FINANCE))
     assert unit is not None
-    unit.short_name = "Tên cũ"
+    unit.short_name = "Tên mới"  # as the admin's form would
     session.add(unit)
     session.commit()
     sync_units(session=session, config=runtime.config)
+    assert _version(runtime) == before
+    assert session.get(OrgUnit, unit_id(session, FINANCE)).short_name == "Tên mới"  # type: ignore[union-attr]
+    extra = UnitConfig(code="000.04.05.H21", name="Phòng mới", short_name="P. Mới", kind=UnitKind.SUBUNIT,
+                       parent=FINANCE)
+    grown = runtime.config.model_copy(
+        update={"org": runtime.config.org.model_copy(update={"units": [*runtime.config.org.units, extra]})}
+    )
+    sync_units(session=session, config=grown)
     assert _version(runtime) == before + 1
-    assert session.get(OrgUnit, unit_id(session, FINANCE)).short_name == "Sở Tài chính"  # type: ignore[union-attr]
+    added = session.exec(select(OrgUnit).where(OrgUnit.code == "000.04.05.H21")).one()
+    assert (added.name, added.parent_id, added.active) == ("Phòng mới", unit_id(session, FINANCE), True)

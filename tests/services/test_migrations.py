@@ -39,6 +39,7 @@ TABLES = {
     "task",
     "task_coordinator",
     "task_event",
+    "task_lead_change",
     "task_span",
     "wrong_unit_request",
 }

@@ -2,10 +2,12 @@
 
 Random task histories are written straight into the database with plain inserts (assignment
 documents shared by several tasks, replies, verdicts in any order, extensions granted before or
-after replies, closings, re-routed tasks created near midnight UTC) and their spans built, then:
+after replies, closings, re-routed tasks created near midnight UTC, tasks passed to another
+lead unit by a merge of units on a day) and their spans built, then:
 
 * on every day of the histories (and around them), the span holding the day says exactly what
-  ``classify`` says, and there is one exactly when the task counts at all;
+  ``classify`` says, for the unit ``lead_unit_as_of`` names, and there is one exactly when the
+  task counts at all;
 * for random periods ``span_figures.unit_figures`` gives, for every unit and the total row,
   exactly what ``classify`` over ``load_facts`` + ``in_scope`` gives, and each list behind a
   figure holds exactly those tasks in ``sort_urgent_first``'s order, a page at a time too.
@@ -43,8 +45,9 @@ from models import (
     UnitKind,
     User,
 )
+from models.tables import TaskLeadChange
 from services.runtime import Runtime
-from services.stats.classify import TaskState, classify, load_facts
+from services.stats.classify import TaskState, classify, lead_unit_as_of, load_facts
 from services.stats.rows import urgency_key
 from services.stats.span_figures import UnitFigures, list_tasks, unit_figures
 from services.stats.spans import rebuild_spans
@@ -81,6 +84,7 @@ class TaskPlan:
     replaces: bool
     created_on: int  # created_at's UTC day, the day a re-routed or replacing task exists from
     created_hour: int  # its UTC hour (17-23: the next day in Vietnam)
+    moves: tuple[tuple[int, int], ...] = ()  # (day, unit index): passed to another lead unit (a merge)
 
 
 replies = st.builds(
@@ -101,6 +105,8 @@ tasks = st.builds(
     replaces=st.booleans(),
     created_on=days,
     created_hour=st.sampled_from([0, 9, 16, 17, 23]),
+    # a merge of units moves the task to the successor from a day on (twice: merged again later)
+    moves=st.lists(st.tuples(days, st.integers(0, 3)), max_size=2).map(lambda m: tuple(sorted(m))),
 )
 
 
@@ -142,6 +148,7 @@ def _write(session: Session, units: list[int], plans: list[TaskPlan]) -> list[in
     reply_rows: list[dict[str, Any]] = []
     verdicts: list[dict[str, Any]] = []
     extensions: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
     document_id: int | None = None
     task_ids: list[int] = []
 
@@ -180,7 +187,7 @@ def _write(session: Session, units: list[int], plans: list[TaskPlan]) -> list[in
                 "document_id": document_id,
                 "seq": 1,
                 "content": "c",
-                "lead_unit_id": units[plan.unit],
+                "lead_unit_id": units[plan.moves[-1][1] if plan.moves else plan.unit],
                 "deadline": day(plan.deadline),
                 "status": TaskStatus.OPEN,
                 "tracker_id": None,
@@ -193,6 +200,19 @@ def _write(session: Session, units: list[int], plans: list[TaskPlan]) -> list[in
             }
         )
         task_ids.append(tid)
+        previous = plan.unit
+        for moved_on, unit in plan.moves:
+            changes.append(
+                {
+                    "id": next(ids),
+                    "task_id": tid,
+                    "from_unit_id": units[previous],
+                    "to_unit_id": units[unit],
+                    "changed_on": day(moved_on),
+                    "created_at": NOW,
+                }
+            )
+            previous = unit
         for reply in plan.replies:
             reply_rows.append(doc(DocumentKind.REPLY, reply.on, document_id, tid))
             if reply.verdict is not None:
@@ -228,6 +248,7 @@ def _write(session: Session, units: list[int], plans: list[TaskPlan]) -> list[in
         (Document, reply_rows),
         (Confirmation, verdicts),
         (Extension, extensions),
+        (TaskLeadChange, changes),
     ):
         if rows:
             session.execute(insert(table), rows)  # type: ignore[arg-type]
@@ -241,11 +262,12 @@ def _expected(session: Session, period: Period, offices: set[int]) -> tuple[dict
     total = UnitFigures()
     all_documents: set[int] = set()
     for facts in load_facts(session=session).values():
-        if facts.lead_unit_id in offices or not in_scope(facts, period):
+        lead = lead_unit_as_of(facts, period.as_of)
+        if lead in offices or not in_scope(facts, period):
             continue
         state = classify(facts, period.as_of)
-        unit = units.setdefault(facts.lead_unit_id, UnitFigures())
-        documents.setdefault(facts.lead_unit_id, set()).add(facts.document_id)
+        unit = units.setdefault(lead, UnitFigures())
+        documents.setdefault(lead, set()).add(facts.document_id)
         all_documents.add(facts.document_id)
         for target in (unit, total):
             target.counts[state.task_class] += 1
@@ -272,22 +294,23 @@ def _spans_agree_with_classify(session: Session, task_ids: list[int]) -> None:
                 state = classify(fact, on)
                 got = TaskState(holding[0].task_class, holding[0].deadline, holding[0].awaiting, holding[0].reply_date)
                 assert got == state, (task_id, on)
+                assert holding[0].lead_unit_id == lead_unit_as_of(fact, on), (task_id, on)
 
 
 def _lists_agree_with_classify(session: Session, period: Period, offices: set[int]) -> None:
     chosen = {
         f.task_id: (f, classify(f, period.as_of))
         for f in load_facts(session=session).values()
-        if f.lead_unit_id not in offices and in_scope(f, period)
+        if lead_unit_as_of(f, period.as_of) not in offices and in_scope(f, period)
     }
-    units = {f.lead_unit_id for f, _ in chosen.values()}
+    units = {lead_unit_as_of(f, period.as_of) for f, _ in chosen.values()}
     for unit in (None, *sorted(units)):
         for cls in (None, *TaskClass):
             expected = sorted(
                 (
                     task_id
                     for task_id, (f, state) in chosen.items()
-                    if (unit is None or f.lead_unit_id == unit) and (cls is None or state.task_class is cls)
+                    if unit in (None, lead_unit_as_of(f, period.as_of)) and (cls is None or state.task_class is cls)
                 ),
                 key=lambda task_id: urgency_key(task_id, chosen[task_id][1], today=period.as_of, due_soon_days=3),
             )
