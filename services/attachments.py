@@ -49,6 +49,7 @@ from models import (
     Document,
     EventAction,
     FileType,
+    OrgUnit,
     Task,
     TaskEvent,
     User,
@@ -459,3 +460,40 @@ def read_attachment(
     """``open_attachment`` and the bytes (for callers that cannot stream a file, and the tests)."""
     stored = open_attachment(session=session, actor=actor, attachment_id=attachment_id, now=now, ip=ip, root=root)
     return stored, stored.path.read_bytes()
+
+
+@dataclass(frozen=True)
+class DownloadView:
+    """One download of a file, as the task page and the API list it."""
+
+    attachment_id: int
+    user_name: str
+    unit_name: str
+    at: datetime
+
+
+def task_downloads(*, session: Session, actor: Actor, task_id: int) -> dict[int, list[DownloadView]]:
+    """Who downloaded each file of a task, newest first, by file id; for whoever may see the task
+    (its files and their readers are part of its record, like the journal). NotFound otherwise."""
+    _visible_task(session, actor, task_id)
+    ids = [item.id for group in task_attachments(session=session, actor=actor, task_id=task_id) for item in group.items]
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(AttachmentDownload, User, OrgUnit)
+        .join(User, col(User.id) == col(AttachmentDownload.user_id))
+        .join(OrgUnit, col(OrgUnit.id) == col(User.unit_id))
+        .where(col(AttachmentDownload.attachment_id).in_(ids))
+        .order_by(col(AttachmentDownload.at).desc(), col(AttachmentDownload.id).desc())
+    ).all()
+    found: dict[int, list[DownloadView]] = {}
+    for download, user, unit in rows:
+        found.setdefault(download.attachment_id, []).append(
+            DownloadView(
+                attachment_id=download.attachment_id,
+                user_name=user.full_name,
+                unit_name=unit.short_name,
+                at=download.at,
+            )
+        )
+    return found

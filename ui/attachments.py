@@ -19,7 +19,7 @@ import streamlit as st
 from models.schemas import AttachmentUpload
 from services.access.permissions import Actor
 from services.actions.base import Offer
-from services.attachments import accepted_types_text, download_path, task_attachments
+from services.attachments import DownloadView, accepted_types_text, download_path, task_attachments, task_downloads
 from services.config.loader import AppConfig
 from services.infra.clock import fmt_date, fmt_datetime
 from services.tasks.incoming import task_incoming
@@ -46,6 +46,7 @@ def attachment_list(actor: Actor, task_id: int) -> None:
     with its "Tải về" link; nothing when the task has none."""
     with db() as session:
         groups = task_attachments(session=session, actor=actor, task_id=task_id)
+        downloads = task_downloads(session=session, actor=actor, task_id=task_id) if groups else {}
     if not groups:
         return
     st.subheader("Tệp đính kèm")
@@ -55,7 +56,16 @@ def attachment_list(actor: Actor, task_id: int) -> None:
             name, link = st.columns([5, 1], vertical_alignment="center")
             name.markdown(f":material/attach_file: {md_line(item.file_name)} · {item.size_text}")
             name.caption(f"{md_line(item.uploaded_by)}, {fmt_datetime(item.uploaded_at)}")
+            if seen := downloads.get(item.id):
+                name.caption(md_line(downloaded_by(seen)))
             link.link_button("Tải về", download_path(item.id), icon=":material/download:")
+
+
+def downloaded_by(seen: list[DownloadView], *, shown: int = 5) -> str:
+    """"Đã tải 7 lượt: Nguyễn Thị Theo Dõi (VP UBND tỉnh) 26/11/2026 10:05; … và 2 lượt khác"."""
+    names = "; ".join(f"{d.user_name} ({d.unit_name}) {fmt_datetime(d.at)}" for d in seen[:shown])
+    more = f" và {len(seen) - shown} lượt khác" if len(seen) > shown else ""
+    return f"Đã tải {len(seen)} lượt: {names}{more}"
 
 
 def incoming_fields(

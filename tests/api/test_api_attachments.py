@@ -15,7 +15,7 @@ from datetime import timedelta
 import httpx
 from sqlmodel import col, select
 
-from models import Attachment, AttachmentOwner, IncomingEntry
+from models import Attachment, AttachmentDownload, AttachmentOwner, IncomingEntry
 from services.infra.clock import local_date, now_utc
 from tests.api.conftest import FINANCE, World
 
@@ -92,3 +92,27 @@ def test_files_and_so_den_through_the_api(world: World) -> None:
     token = world.tokens["clerk"]
     answer = httpx.get(f"{world.base_url}/tep/{rows[1].id}", headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 404 and PDF not in answer.content
+
+    # Through the API with the same token: the task's files, a download (logged), another unit's 404
+    listed = tracker.get(f"/tasks/{task_id}/attachments")
+    assert listed.status_code == 200, listed.text
+    assert [(g["owner"], [i["file_name"] for i in g["items"]]) for g in listed.json()] == [
+        ("assignment", ["31-FILE-API.pdf"]),
+        ("note", ["bao-cao.pdf"]),
+    ]
+    note_file = listed.json()[1]["items"][0]
+    assert note_file["download_url"] == f"/api/v1/attachments/{rows[1].id}" and note_file["downloads"] == []
+    got = tracker.get(f"/attachments/{rows[1].id}")
+    assert got.status_code == 200 and got.content == PDF
+    assert got.headers["content-type"] == "application/pdf"
+    assert "filename*=UTF-8''bao-cao.pdf" in got.headers["content-disposition"]
+    [download] = tracker.get(f"/tasks/{task_id}/attachments").json()[1]["items"][0]["downloads"]
+    assert (download["user_name"], download["unit_name"]) == ("Nguyễn Thị Theo Dõi", "VP UBND tỉnh")
+    pleiku = world.api("pleiku")
+    for path in (f"/attachments/{rows[1].id}", f"/tasks/{task_id}/attachments", "/attachments/999999"):
+        refused = pleiku.get(path)
+        assert refused.status_code == 404, (path, refused.text)
+        assert PDF not in refused.content
+    assert pleiku.get("/attachments/99999999999").status_code == 422  # not a file number at all
+    with world.session() as session:
+        assert len(session.exec(select(AttachmentDownload)).all()) == 1  # the refused ones left no trace

@@ -19,9 +19,12 @@ from streamlit.testing.v1 import AppTest
 
 from models import Attachment, AttachmentOwner, IncomingEntry, Task
 from models.schemas import AssignmentCreate, AttachmentUpload, TaskCreate
+from services.attachments import read_attachment
+from services.infra.clock import fmt_datetime
 from services.tasks.assignment import create_assignment
 from tests.conftest import FINANCE, PLEIKU, at
 from tests.pages.conftest import STAFF, World, make_world, values
+from ui.format import md_line
 
 PDF = b"%PDF-1.7\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(40)
@@ -165,6 +168,14 @@ def test_a_note_with_a_wrong_file_is_refused_and_a_right_one_is_listed(fw: World
         for markup in ("*Báo cáo*", "](javascript", "$y$", "<b>", ":red["):
             assert markup not in text, markup
         assert "\\*Báo cáo\\*" in text
+        assert not [c for c in page.caption if str(c.value).startswith("Đã tải")]  # nobody downloaded yet
+
+    # the tracker downloads the note's file: the page shows who, from which unit, when
+    with fw.session() as s:
+        read_attachment(session=s, actor=fw.actor("vp.theodoi"), attachment_id=rows[1].id or 0, now=at(fw.today))
+    page = _open(fw, clerk, task_id)
+    downloaded = [str(c.value) for c in page.caption if str(c.value).startswith("Đã tải")]
+    assert downloaded == [md_line(f"Đã tải 1 lượt: Nguyễn Văn Theo Dõi (VP UBND tỉnh) {fmt_datetime(at(fw.today))}")]
 
 
 def test_another_unit_sees_neither_the_task_nor_its_files(fw: World) -> None:

@@ -26,7 +26,7 @@ from services.actions.registry import REGISTRY
 from services.infra.errors import ServiceError
 from services.infra.validation import invalid_input
 from services.runtime import Runtime
-from web.api import assignments, docs, statistics, tasks
+from web.api import assignments, attachments, docs, statistics, tasks
 from web.api.auth import FixedWindowLimiter
 
 API_PREFIX = "/api/v1"
@@ -136,6 +136,7 @@ def create_app(runtime: Callable[[], Runtime] = get_runtime) -> FastAPI:
     app.include_router(tasks.router)
     app.include_router(statistics.router)
     app.include_router(assignments.router)
+    app.include_router(attachments.router)
     app.openapi = _openapi(app, runtime)  # type: ignore[method-assign]
 
     @app.get("/docs", include_in_schema=False)

@@ -12,9 +12,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models import ActionKey, CloseReason, EventAction, Role, TaskClass, TaskStatus
+from models import ActionKey, AttachmentOwner, CloseReason, EventAction, Role, TaskClass, TaskStatus
 from services.actions.base import Offer
 from services.actions.workbench import Choice, TaskWorkbench
+from services.attachments import AttachmentGroup, DownloadView
 from services.config.loader import AppConfig
 from services.journal.events import TimelineEntry
 from services.journal.timeline import TimelineItem
@@ -239,6 +240,34 @@ class FigureTasksOut(TaskList):
     task_class: TaskClass | None = Field(alias="class")
 
 
+# --- attachments --------------------------------------------------------------------------------
+
+
+class DownloadOut(_Out):
+    user_name: str = Field(description="Người tải")
+    unit_name: str = Field(description="Đơn vị của người tải")
+    at: datetime
+
+
+class AttachmentOut(_Out):
+    id: int
+    file_name: str
+    size: int = Field(description="Byte")
+    media_type: str
+    uploaded_at: datetime
+    uploaded_by: str = Field(description="Người tải lên")
+    download_url: str = Field(description="Địa chỉ tải về qua API (cùng khóa API)")
+    downloads: list[DownloadOut] = Field(description="Các lượt tải, mới trước")
+
+
+class AttachmentGroupOut(_Out):
+    owner: AttachmentOwner = Field(
+        description="assignment: văn bản giao; reply: văn bản trả lời; note: cập nhật tiến độ"
+    )
+    title: str
+    items: list[AttachmentOut]
+
+
 # --- conversions --------------------------------------------------------------------------------
 
 
@@ -375,4 +404,27 @@ def statistics(report: StatisticsReport, codes: dict[int, str]) -> StatisticsOut
         as_of=period.as_of,
         rows=[stats_row(r, codes) for r in report.rows],
         total=stats_row(report.total, codes),
+    )
+
+
+def attachment_group(group: AttachmentGroup, downloads: dict[int, list[DownloadView]]) -> AttachmentGroupOut:
+    return AttachmentGroupOut(
+        owner=group.owner,
+        title=group.title,
+        items=[
+            AttachmentOut(
+                id=item.id,
+                file_name=item.file_name,
+                size=item.size,
+                media_type=item.media_type,
+                uploaded_at=item.uploaded_at,
+                uploaded_by=item.uploaded_by,
+                download_url=f"/api/v1/attachments/{item.id}",
+                downloads=[
+                    DownloadOut(user_name=d.user_name, unit_name=d.unit_name, at=d.at)
+                    for d in downloads.get(item.id, [])
+                ],
+            )
+            for item in group.items
+        ],
     )
