@@ -35,6 +35,8 @@ PATHS = {
     "/statistics",
     "/statistics/tasks",
     "/assignments",
+    "/tasks/{task_id}/attachments",
+    "/attachments/{attachment_id}",
 }
 
 

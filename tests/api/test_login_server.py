@@ -38,7 +38,8 @@ def test_a_login_flood_leaves_the_server_answering(world: World) -> None:
     """Eight clients post wrong passwords as fast as they can, each under new names and from new
     addresses (X-Forwarded-For, trusted from 127.0.0.1 as from nginx) so the throttle never
     stops them and every one costs a real argon2 verification; meanwhile another client's
-    health checks keep their median under 100 ms (argon2 on the event loop: seconds)."""
+    health checks keep their median under 500 ms (argon2 on the event loop: seconds; the margin
+    is for a machine busy with other tests)."""
     stop = threading.Event()
     statuses: list[int] = []
     errors: list[BaseException] = []
@@ -105,7 +106,7 @@ def test_a_login_flood_leaves_the_server_answering(world: World) -> None:
         f"{len(statuses)} wrong logins; health median {median_ms:.1f} ms over {len(latencies)} probes"
         f" ({statistics.median(quiet) * 1000:.1f} ms before the flood)"
     )
-    assert median_ms < 100, sorted(latencies)
+    assert median_ms < 500, sorted(latencies)
 
 
 def test_security_headers_on_streamlits_answers_and_metrics_closed(world: World) -> None:
