@@ -103,7 +103,11 @@ else:
     sections = {"Theo dõi": monitor, "Công việc": work} if office_viewer else {"Công việc": work, "Theo dõi": monitor}
     sections["Khác"] = [home, PAGES["task"], PAGES["api_tokens"]]
     if actor.can(Permission.ADMIN):
-        sections["Quản trị"] = [PAGES["workflows"], PAGES["security_log"]]
+        sections["Quản trị"] = [
+            PAGES["workflows"],
+            PAGES["security_log"],
+            st.Page("pages/admin_units.py", title="Đơn vị", icon=":material/account_tree:", url_path="don-vi"),
+        ]
     nav = st.navigation({name: pages for name, pages in sections.items() if pages})
     with st.sidebar:
         st.markdown(
