@@ -258,6 +258,15 @@ def test_monitor_with_many_units(page: Page, province: dict[str, int], app_serve
     expect(page.get_by_text(f"{third[3]} nhiệm vụ", exact=True)).to_be_visible()
     expect(drill).to_be_in_viewport()
 
+    # --- the same bar as before, clicked again: its unit × class again --------------------------------
+    settle(page)
+    chart.scroll_into_view_if_needed()
+    bars.nth(index).click()
+    expect(page).to_have_url(re.compile(rf"[?&]unit={unit_id}(&|$)"))
+    expect(page).to_have_url(re.compile(r"[?&]class=open_overdue(&|$)"))
+    expect(page.locator('input[role="combobox"][aria-label="Đơn vị"]')).to_have_value(unit_name)
+    expect(page.locator('input[role="combobox"][aria-label="Nhóm"]')).to_have_value("Đang thực hiện quá hạn")
+
     # --- printed: A4 landscape, the whole table over the paper's width ------------------------------
     page.emulate_media(media="print")
     printed = page.locator(".st-key-monitor-print-table table")
