@@ -34,6 +34,7 @@ Streamlit version renames something, that text shows in English again and the br
 from __future__ import annotations
 
 import json
+from functools import cache
 
 import streamlit as st
 
@@ -238,8 +239,10 @@ SCRIPT = """
 """
 
 
+@cache
 def page_block() -> str:
-    """The HTML of the block: the CSS, and the script with its lists filled in."""
+    """The HTML of the block: the CSS, and the script with its lists filled in (built once per
+    process: it is the same text on every page run)."""
     lists = {
         "__WORDS__": ATTRIBUTES,
         "__PREFIXES__": PREFIXES,
