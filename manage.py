@@ -13,6 +13,8 @@ Scheduled and administrative work runs here, calling the same services as the pa
   not a terminal (scripts), never taken from the command line: the shell's history and ``ps``
   would keep them. ``create-user --password`` still works, for old scripts, with a warning;
 * ``backup``, ``restore``: the database to a dated private file and back (``services/infra/backup.py``).
+* ``import units|users|tasks FILE``: units, accounts or assignment documents with their tasks from
+  an .xlsx/.csv template, all or nothing (``services/imports``; errors on stderr by sheet, row, column).
 
 Exit codes: 0 done, 1 refused (the reason on stderr, in Vietnamese), 2 bad usage or config.
 """
@@ -107,6 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     restore = sub.add_parser("restore", help="khôi phục một bản sao lưu vào CSDL trống, rồi đối chiếu")
     restore.add_argument("file", type=Path)
+    imports = sub.add_parser(
+        "import", help="nhập đơn vị, tài khoản hoặc văn bản giao nhiệm vụ từ tệp .xlsx/.csv (tất cả hoặc không)"
+    )
+    imports.add_argument("kind", choices=["units", "users", "tasks"])
+    imports.add_argument("file", type=Path)
+    imports.add_argument("--admin", default=None, help="tài khoản quản trị thực hiện (mặc định: tài khoản đầu tiên)")
+    imports.add_argument("--tracker", default=None, help="tasks: chuyên viên theo dõi VP UBND được nhập thay")
     return parser
 
 
@@ -318,6 +327,12 @@ def run_command(args: argparse.Namespace, runtime: Runtime) -> int:
                 print(report.summary())
             elif args.command in ("create-admin", "create-user", "set-password", "lock", "unlock"):
                 return accounts_command(args, session)
+            elif args.command == "import":
+                from services.imports.command import run as run_import
+
+                return run_import(
+                    runtime=runtime, kind=args.kind, path=args.file, admin=args.admin, tracker=args.tracker
+                )
             else:
                 print("Cơ sở dữ liệu đã được cập nhật.")
         except ServiceError as exc:
