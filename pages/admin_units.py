@@ -86,13 +86,23 @@ st.dataframe(
             "Loại": [KIND_LABELS[n.kind] for n in shown],
             "Đơn vị cha": [by_code[n.parent_code].short_name if n.parent_code in by_code else "" for n in shown],
             "Trạng thái": ["Đang hoạt động" if n.active else "Ngừng hoạt động" for n in shown],
-            "Nhiệm vụ đang xử lý": [n.open_tasks for n in shown],
+            "Đang xử lý": [n.open_tasks for n in shown],
             "Người dùng": [n.users for n in shown],
         }
     ),
     hide_index=True,
     width="stretch",
-    height=min(38 + 35 * len(shown), 600),
+    height=min(38 + 35 * len(shown), 420),
+    column_config={  # widths that fit the whole tree in an office screen's width
+        "Đơn vị": st.column_config.TextColumn(width=230),
+        "Tên viết tắt": st.column_config.TextColumn(width=145),
+        "Mã định danh": st.column_config.TextColumn(width=105),
+        "Loại": st.column_config.TextColumn(width=120),
+        "Đơn vị cha": st.column_config.TextColumn(width=100),
+        "Trạng thái": st.column_config.TextColumn(width=115),
+        "Đang xử lý": st.column_config.NumberColumn(width=80, help="Nhiệm vụ đơn vị đang chủ trì, chưa hoàn thành"),
+        "Người dùng": st.column_config.NumberColumn(width=85),
+    },
 )
 
 parents = [n.code for n in tree if n.kind in LEAD_KINDS and n.active]
@@ -100,7 +110,10 @@ leads_open = [n.code for n in tree if n.kind in LEAD_KINDS and n.active]
 texts = {n.code: f"{n.name} {n.short_name} {n.code}" for n in tree}
 labels = {n.code: n.short_name for n in tree}
 
-add_tab, one_tab, merge_tab = st.tabs(["Thêm đơn vị", "Sửa một đơn vị", "Sáp nhập đơn vị"])
+# keyed: the tab chosen stays chosen when a pick inside it reruns the page
+add_tab, one_tab, merge_tab = st.tabs(
+    ["Thêm đơn vị", "Sửa một đơn vị", "Sáp nhập đơn vị"], key="admin_units_tab", on_change="rerun"
+)
 
 # --- add -----------------------------------------------------------------------------------------
 with add_tab:
@@ -164,8 +177,9 @@ with add_tab:
 def _one(node: UnitNode) -> None:
     """The chosen unit's forms; their widget keys carry its code, so each opens with its values."""
     k = f"admin_units_{node.code}"
+    left, right = st.columns(2)
     errors = FormErrors()
-    with st.form(f"{k}_rename"):
+    with left.form(f"{k}_rename"):
         st.markdown("**Đổi tên**")
         required_note()
         new_name = st.text_input(required("Tên đơn vị"), value=node.name, key=f"{k}_name", max_chars=255)
@@ -187,10 +201,9 @@ def _one(node: UnitNode) -> None:
         if renamed is not None:
             _done(f"Đã đổi tên đơn vị mã {renamed}.")
 
-    left, right = st.columns(2)
     if node.kind is UnitKind.SUBUNIT:
         move_errors = FormErrors()
-        with left.form(f"{k}_move"):
+        with right.form(f"{k}_move"):
             st.markdown("**Chuyển sang đơn vị cha khác**")
             options = [c for c in parents if c != node.parent_code]
             target = st.selectbox(
@@ -212,7 +225,7 @@ def _one(node: UnitNode) -> None:
             if moved is not None:
                 _done(f"Đã chuyển “{node.short_name}” sang {labels.get(target, target)}.")
     state_errors = FormErrors()
-    with right.form(f"{k}_active"):
+    with (right if node.kind is not UnitKind.SUBUNIT else left).form(f"{k}_active"):
         if node.active:
             st.markdown("**Ngừng hoạt động**")
             st.caption(
@@ -240,21 +253,13 @@ def _one(node: UnitNode) -> None:
         history = unit_changes(session=session, actor=actor, code=node.code)
     if not history:
         st.caption("Chưa có thay đổi nào qua trang này (đơn vị có từ tệp cấu hình ban đầu).")
-    else:
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "Thời điểm": [fmt_datetime(h.at) for h in history],
-                    "Người thực hiện": [h.who for h in history],
-                    "Thao tác": [h.action for h in history],
-                    "Thay đổi": [h.change for h in history],
-                    "Ghi chú": [h.detail for h in history],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-        )
-
+    for h in history:
+        with st.container(border=True):
+            st.markdown(md_escape(f"{fmt_datetime(h.at)} · {h.who} · {h.action}"))
+            if h.change:
+                st.caption(md_escape(h.change))
+            if h.detail:
+                st.caption(md_escape(f"Ghi chú: {h.detail}"))
 
 with one_tab:
     codes = [n.code for n in tree]

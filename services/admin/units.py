@@ -171,7 +171,11 @@ class UnitChange:
     detail: str
 
 
-def _shown(value: Any) -> str:
+def _shown(value: Any, key: str = "") -> str:
+    if key == "moved_tasks" and isinstance(value, list):
+        return ", ".join(f"#{v}" for v in value) or "—"
+    if key == "merge_date" and isinstance(value, str):
+        return fmt_date(date.fromisoformat(value))
     if isinstance(value, bool):
         return "có" if value else "không"
     if isinstance(value, list):
@@ -194,9 +198,9 @@ def unit_changes(*, session: Session, actor: Actor, code: str) -> list[UnitChang
             if key not in after:
                 continue
             if key in before and before[key] != after[key]:
-                parts.append(f"{label}: {_shown(before[key])} → {_shown(after[key])}")
+                parts.append(f"{label}: {_shown(before[key], key)} → {_shown(after[key], key)}")
             elif key not in before and row.action != "create":
-                parts.append(f"{label}: {_shown(after[key])}")
+                parts.append(f"{label}: {_shown(after[key], key)}")
         if row.action == "create":
             parts = [f"{after.get('name', '')} ({after.get('short_name', '')})"]
         who = "manage.py" if row.actor_user_id is None else names.get(row.actor_user_id, f"#{row.actor_user_id}")
