@@ -107,6 +107,9 @@ else:
             PAGES["workflows"],
             PAGES["security_log"],
             st.Page("pages/admin_units.py", title="Đơn vị", icon=":material/corporate_fare:", url_path="don-vi"),
+            st.Page(
+                "pages/admin_import.py", title="Nhập dữ liệu", icon=":material/upload_file:", url_path="nhap-du-lieu"
+            ),
         ]
     nav = st.navigation({name: pages for name, pages in sections.items() if pages})
     with st.sidebar:
