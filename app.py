@@ -107,6 +107,13 @@ else:
             PAGES["workflows"],
             PAGES["security_log"],
             st.Page("pages/admin_units.py", title="Đơn vị", icon=":material/corporate_fare:", url_path="don-vi"),
+            st.Page("pages/admin_config.py", title="Danh mục và tham số", icon=":material/tune:", url_path="cau-hinh"),
+            st.Page(
+                "pages/admin_config_history.py",
+                title="Lịch sử cấu hình",
+                icon=":material/history:",
+                url_path="lich-su-cau-hinh",
+            ),
             st.Page(
                 "pages/admin_import.py", title="Nhập dữ liệu", icon=":material/upload_file:", url_path="nhap-du-lieu"
             ),

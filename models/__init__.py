@@ -3,6 +3,7 @@
 from models.admin import AdminChange, AdminEntity
 from models.attachments import Attachment, AttachmentDownload, AttachmentOwner, FileType, IncomingEntry
 from models.auth import AuthEvent, AuthEventKind, AuthSession, LoginThrottle, SessionEndReason, ThrottleScope
+from models.config_version import ConfigVersion
 from models.enums import (
     ActionKey,
     CloseReason,
@@ -44,6 +45,7 @@ __all__ = [
     "AuthEventKind",
     "AuthSession",
     "CloseReason",
+    "ConfigVersion",
     "ConfirmOutcome",
     "Confirmation",
     "DataVersion",

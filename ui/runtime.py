@@ -1,17 +1,22 @@
 """The cached runtime (engine + parsed config) and the current user.
 
 Only the engine and the parsed config are cached, once per process (``get_runtime``, shared with
-the HTTP routes); per-user data is always read fresh in each run.
+the HTTP routes); per-user data is always read fresh in each run. The configuration is keyed by
+the version in force (``services.config.store``): each page run reads that number once (one
+indexed read) and uses the configuration validated once per version, so an admin's save shows
+at the next click of every user, in every server process.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 
 import streamlit as st
 from sqlmodel import Session
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from services.access.auth import SESSION_COOKIE, CsrfPurpose, csrf_token, read_session_token
 from services.access.permissions import Actor, build_actor
@@ -25,10 +30,27 @@ from services.runtime import Runtime, get_runtime
 TOKEN_STATE_KEY = "gv_session_token"
 
 
+# The runtime of this script run: the configuration version is read once per run. A run's
+# ``ScriptRunContext.cursors`` is a new dict at every run's start, so it marks the run.
+_this_run = threading.local()
+
+
+def _runtime_of_this_run() -> Runtime:
+    ctx = get_script_run_ctx(suppress_warning=True)
+    marker = getattr(ctx, "cursors", None)
+    memo: tuple[object, Runtime] | None = getattr(_this_run, "memo", None)
+    if marker is not None and memo is not None and memo[0] is marker:
+        return memo[1]
+    rt = get_runtime()
+    if marker is not None:
+        _this_run.memo = (marker, rt)
+    return rt
+
+
 def runtime() -> Runtime:
     """The runtime, or a clear Vietnamese error page (naming file and field) if config is bad."""
     try:
-        return get_runtime()
+        return _runtime_of_this_run()
     except ConfigError as exc:
         st.error("Không khởi động được vì cấu hình sai. Quản trị viên cần sửa các lỗi sau:")
         st.code(str(exc), language=None)
@@ -37,6 +59,7 @@ def runtime() -> Runtime:
 
 
 def config() -> AppConfig:
+    """The configuration in force in this run (the newest stored version, else ``config/*.yaml``)."""
     return runtime().config
 
 

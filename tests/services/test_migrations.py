@@ -28,6 +28,7 @@ TABLES = {
     "attachment_download",
     "auth_event",
     "auth_session",
+    "config_version",
     "confirmation",
     "data_version",
     "document",
