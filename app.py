@@ -115,6 +115,15 @@ else:
                 url_path="lich-su-cau-hinh",
             ),
             st.Page(
+                "pages/admin_custom_fields.py",
+                title="Trường tùy chỉnh",
+                icon=":material/dynamic_form:",
+                url_path="truong-tuy-chinh",
+            ),
+            st.Page(
+                "pages/admin_plugins.py", title="Phần mở rộng", icon=":material/extension:", url_path="phan-mo-rong"
+            ),
+            st.Page(
                 "pages/admin_import.py", title="Nhập dữ liệu", icon=":material/upload_file:", url_path="nhap-du-lieu"
             ),
         ]

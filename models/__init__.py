@@ -4,6 +4,7 @@ from models.admin import AdminChange, AdminEntity
 from models.attachments import Attachment, AttachmentDownload, AttachmentOwner, FileType, IncomingEntry
 from models.auth import AuthEvent, AuthEventKind, AuthSession, LoginThrottle, SessionEndReason, ThrottleScope
 from models.config_version import ConfigVersion
+from models.custom_fields import CustomField, CustomValue, FieldTarget
 from models.enums import (
     ActionKey,
     CloseReason,
@@ -48,11 +49,14 @@ __all__ = [
     "ConfigVersion",
     "ConfirmOutcome",
     "Confirmation",
+    "CustomField",
+    "CustomValue",
     "DataVersion",
     "Document",
     "DocumentKind",
     "EventAction",
     "Extension",
+    "FieldTarget",
     "FileType",
     "Flow",
     "IncomingEntry",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -75,12 +75,27 @@ class AttachmentUpload(_Input):
     content: FileBytes = Field(repr=False)  # never printed whole: a log line is not 20 MB
 
 
+# Trường tùy chỉnh: field key -> value (services.custom_fields checks each by its field's type)
+CustomValues = Annotated[
+    dict[str, Any],
+    WithJsonSchema(
+        {
+            "type": "object",
+            "additionalProperties": {"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]},
+            "description": "Trường tùy chỉnh: mã trường → giá trị (chữ; số; ngày YYYY-MM-DD hoặc dd/mm/yyyy; "
+            "một lựa chọn; true/false; mã định danh đơn vị)",
+        }
+    ),
+]
+
+
 class TaskCreate(_Input):
     content: str
     lead_unit_code: str = ""  # mã định danh of the one lead unit
     coordinating_unit_codes: list[str] = Field(default_factory=list)
     deadline: date | None = None  # a calendar date ...
     working_days: int | None = None  # ... or N working days after the document date
+    custom: CustomValues = Field(default_factory=dict)  # trường tùy chỉnh of each task
 
 
 class AssignmentCreate(_Input):
@@ -92,6 +107,7 @@ class AssignmentCreate(_Input):
     signer: str
     tasks: list[TaskCreate]
     attachments: list[AttachmentUpload] = Field(default_factory=list)  # files of the document itself
+    custom: CustomValues = Field(default_factory=dict)  # trường tùy chỉnh of the document
 
 
 class ReplyCreate(_Input):
@@ -208,3 +224,7 @@ class TaskFilters(_Input):
     deadline_to: date | None = Field(default=None, description="Hạn xử lý (đang áp dụng) đến ngày")
     page: int = Field(default=1, ge=1, description="Trang, bắt đầu từ 1")
     per_page: int = Field(default=50, ge=1, le=200, description="Số nhiệm vụ mỗi trang (tối đa 200)")
+    custom_field: str | None = Field(
+        default=None, description="Lọc theo trường tùy chỉnh (mã trường kiểu chọn từ danh sách hoặc có/không)"
+    )
+    custom_value: str | None = Field(default=None, description="Giá trị của custom_field: một lựa chọn, hoặc có/không")

@@ -15,14 +15,16 @@ import streamlit as st
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from models import Document, Permission
+from models import Document, FieldTarget, Permission
 from models.schemas import AssignmentCreate
+from services.custom_fields import form_fields
 from services.infra.clock import fmt_date
 from services.infra.errors import InvalidInput
 from services.infra.validation import invalid_input, parse_day
 from services.org.units import assignable_units, lead_units, unit_search_text
 from services.tasks.assignment import create_assignment, working_day_deadline
 from ui.attachments import attachment_picker  # issue 9: the document's files
+from ui.custom_fields import custom_inputs  # issue 10: trường tùy chỉnh
 from ui.format import md_escape
 from ui.forms import FormErrors, FormRound, TypedInput, date_field, required, required_note, run
 from ui.pickers import matches_first, unit_search
@@ -41,6 +43,8 @@ if not actor.can(Permission.TASK_ASSIGN):
 with db() as session:
     units = assignable_units(session=session)  # a phòng may coordinate
     leads = {u.code for u in lead_units(session=session)}  # only these may lead: never a phòng
+    doc_fields = form_fields(session=session, actor=actor, target=FieldTarget.DOCUMENT)  # trường tùy chỉnh
+    task_fields = form_fields(session=session, actor=actor, target=FieldTarget.TASK)
 unit_label = {u.code: f"{u.short_name} ({u.code})" for u in units}
 
 rounds = FormRound("assign")  # a document saved, the next one starts on an empty form
@@ -117,6 +121,7 @@ with st.form(k("assign"), clear_on_submit=False, enter_to_submit=False):
     form.slot("summary", "Trích yếu")
     files = attachment_picker(key=k("files"), config=cfg, label="Tệp văn bản giao (bản scan, phụ lục)")
     form.slot("attachments", "Tệp văn bản giao")
+    doc_custom = custom_inputs(doc_fields, key_prefix=k("cf_"), form=form, config=cfg, prefix="custom.")
 
     tasks: list[dict[str, Any]] = []
     previews: dict[int, tuple[date, int, date]] = {}
@@ -159,8 +164,17 @@ with st.form(k("assign"), clear_on_submit=False, enter_to_submit=False):
         if preview is not None:
             previews[number] = preview
         form.slot(f"tasks.{number}.deadline", f"Nhiệm vụ {number}: hạn xử lý")
+        task_custom = custom_inputs(
+            task_fields,
+            key_prefix=k(f"cf{number}_"),
+            form=form,
+            config=cfg,
+            prefix=f"tasks.{number}.custom.",
+            label_prefix=f"Nhiệm vụ {number}: ",
+        )
         tasks.append(
             {"content": content, "lead": lead, "coordinators": coordinators, "deadline": deadline_text, "days": days}
+            | {"custom": task_custom}
         )
     st.session_state[seen_key] = previews  # the dates the person has now seen
 
@@ -194,6 +208,7 @@ if submitted:
         "summary": summary,
         "signer": signer,
         "attachments": files,
+        "custom": doc_custom,
         "tasks": [
             {
                 "content": t["content"] or "",
@@ -203,6 +218,7 @@ if submitted:
                     t["deadline"], label=f"Nhiệm vụ {n}: hạn xử lý", field=f"tasks.{n}.deadline"
                 ),
                 "working_days": t["days"],
+                "custom": t["custom"],
             }
             for n, t in enumerate(tasks, start=1)
         ],

@@ -12,6 +12,7 @@ from services.journal.timeline import describe_timeline
 from services.stats.rows import BACKDATED_REPLY
 from services.tasks.queries import get_task_detail
 from ui.attachments import attachment_list, incoming_lines  # issue 9: files; số đến / ngày đến
+from ui.custom_fields import show_task_values  # issue 10: trường tùy chỉnh
 from ui.format import md_escape, md_line, situation
 from ui.next_step import open_at_top, show_success
 from ui.runtime import config, db, require_actor, today
@@ -81,6 +82,7 @@ with st.expander("Văn bản giao nhiệm vụ", expanded=True):
         f"**Người ký:** {md_escape(doc.signer)}  \n**Trích yếu:** {md_escape(doc.summary)}"
     )
     incoming_lines(actor, task_id)  # vào sổ: số đến, ngày đến (issue 9)
+show_task_values(actor, task_id, doc.id or 0)  # trường tùy chỉnh, read only (issue 10)
 
 if detail.replies:
     st.subheader("Văn bản trả lời")

@@ -17,6 +17,7 @@ from services.tasks.queries import (
     routed_tasks,
     unit_task_page,
 )
+from ui.custom_fields import column_choice, custom_columns, value_filter  # issue 10
 from ui.format import md_escape
 from ui.pickers import matches_first, unit_search
 from ui.runtime import config, db, require_actor, today
@@ -68,6 +69,8 @@ query = c1.text_input(
 include_done = c2.toggle(
     "Hiện nhiệm vụ đã hoàn thành", key="unit_tasks_done", on_change=first_page, args=("unit_tasks",)
 )
+only = value_filter(actor, key="unit_tasks_custom")  # trường tùy chỉnh: a choice or yes/no (issue 10)
+extra = custom_columns(actor, column_choice(actor, key="unit_tasks_columns"))
 write_to_url("unit_tasks_q", "q", query)
 write_to_url("unit_tasks_done", "done", "1" if include_done else "0")
 
@@ -89,6 +92,7 @@ def fetch(page: int, per_page: int) -> RowPage:
             include_done=include_done,
             page=page,
             per_page=per_page,
+            only=only,
         )
     pages.append(result)
     return result.rows
@@ -109,7 +113,7 @@ def fetch_closed(page: int, per_page: int) -> ClosedTaskPage:
 
 metrics = st.columns(4)  # above the list, filled once the list's page (and its figures) is read
 try:
-    paged_task_list(fetch, cfg, key="unit_tasks", page_param="page", per_page_param="per_page")
+    paged_task_list(fetch, cfg, key="unit_tasks", page_param="page", per_page_param="per_page", extra=extra)
     with db() as session:
         routed = (
             []

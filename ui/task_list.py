@@ -15,15 +15,21 @@ from services.tasks.queries import ClosedTaskPage
 from ui.format import fmt_count, situation_colours, task_table
 from ui.url_state import init_from_url, parse_url_int, write_to_url
 
+# Optional columns a person switched on (trường tùy chỉnh, issue 10): rows -> column title -> texts
+ExtraColumns = Callable[[list[TaskRow]], dict[str, list[str]]]
 
-def task_list(rows: list[TaskRow], config: AppConfig, *, key: str) -> None:
+
+def task_list(rows: list[TaskRow], config: AppConfig, *, key: str, extra: ExtraColumns | None = None) -> None:
     """Draw the rows (colours: overdue, due soon, done); selecting a row opens it."""
     if not rows:
         st.info("Không có nhiệm vụ nào.")
         return
     colours = situation_colours(config)
+    table = task_table(rows, config)
+    for title, texts in (extra(rows) if extra is not None else {}).items():
+        table = table.append_column(title, pa.array(texts, pa.string()))
     event = st.dataframe(
-        task_table(rows, config),
+        table,
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",
@@ -66,7 +72,13 @@ def first_page(key: str) -> None:
 
 
 def paged_task_list(
-    fetch: Callable[[int, int], RowPage], config: AppConfig, *, key: str, page_param: str, per_page_param: str
+    fetch: Callable[[int, int], RowPage],
+    config: AppConfig,
+    *,
+    key: str,
+    page_param: str,
+    per_page_param: str,
+    extra: ExtraColumns | None = None,
 ) -> RowPage:
     """One page of a long list, never more than "Số dòng mỗi trang" rows in the browser, with
     the total and the paging controls; the page and its size live in the URL.
@@ -78,7 +90,7 @@ def paged_task_list(
     init_from_url(size_key, per_page_param, PER_PAGE_CHOICES[1], _per_page)
     result = fetch(int(st.session_state[page_key]), int(st.session_state[size_key]))
     st.session_state[page_key] = result.page  # the list shrank since the link was made
-    task_list(result.items, config, key=key)
+    task_list(result.items, config, key=key, extra=extra)
     if result.total:
         pager = st.columns([3, 1, 1, 1.2, 1.2], vertical_alignment="bottom")
         pager[0].caption(f"Hiển thị {result.first}–{result.last} / {fmt_count(result.total)} nhiệm vụ")

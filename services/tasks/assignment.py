@@ -13,6 +13,7 @@ from models.schemas import AssignmentCreate, TaskCreate
 from services.access.permissions import Actor, require
 from services.attachments import CheckedFile, attach, check_uploads, with_journal_line
 from services.config.loader import AppConfig
+from services.custom_fields import check_values, store_values
 from services.infra.clock import fmt_date, local_date, now_utc
 from services.infra.data_version import bump_data_version
 from services.infra.errors import InvalidInput
@@ -176,6 +177,10 @@ def create_assignment(
     # the document's files: every one checked before any is kept (services.attachments)
     no_files: list[CheckedFile] = []
     files = errors.take(lambda: check_uploads(data.attachments, limits=config.app.attachments), no_files)
+    custom = check_values(  # trường tùy chỉnh, by type (issue 10)
+        session=session, actor=actor, config=config, today=today, document=data.custom,
+        tasks=[t.custom for t in data.tasks], errors=errors,
+    )
     errors.raise_any()
 
     document = Document(
@@ -206,6 +211,7 @@ def create_assignment(
     attach(
         session=session, actor=actor, files=files, owner=AttachmentOwner.ASSIGNMENT, now=now, document_id=document.id
     )
+    task_ids: list[int] = []
     for seq, ((content, lead, coordinators, _), deadline) in enumerate(zip(planned, deadlines, strict=True), start=1):
         assert lead is not None and lead.id is not None and deadline is not None  # else raise_any refused
         task_row = Task(
@@ -220,6 +226,8 @@ def create_assignment(
         )
         session.add(task_row)
         session.flush()
+        assert task_row.id is not None
+        task_ids.append(task_row.id)
         for unit in coordinators:
             assert unit.id is not None and task_row.id is not None
             session.add(TaskCoordinator(task_id=task_row.id, unit_id=unit.id))
@@ -237,6 +245,7 @@ def create_assignment(
             from_unit_id=actor.unit_id,
             to_unit_id=lead.id,
         )
+    store_values(session=session, checked=custom, document_id=document.id, task_ids=task_ids)
     bump_data_version(session=session)  # new tasks change the figures: with them or not at all
     session.commit()
     return document

@@ -31,6 +31,7 @@ from models import (
 )
 from models.schemas import TaskFilters
 from services.access.permissions import Actor, can_view_task, visible_task_ids
+from services.custom_fields import tasks_with_value
 from services.infra.clock import local_date
 from services.infra.errors import InvalidInput, NotFound, PermissionDenied
 from services.infra.text import fold, matches
@@ -182,6 +183,7 @@ def unit_task_page(
     include_done: bool = True,
     page: int = 1,
     per_page: int = 50,
+    only: set[int] | None = None,
 ) -> UnitTaskPage:
     """A page of the tasks led by a unit (default: the actor's; ``all_units``: every unit, for VP
     UBND and the admin), urgent first, as ``list_unit_tasks`` orders them.
@@ -191,6 +193,7 @@ def unit_task_page(
     page, not a classification of each. A task closed as wrong unit, revoked or replaced counts for
     nobody from the day it was closed, here as in Giám sát (``closed_unit_tasks`` lists those).
     With a search, every line of the list is read with its texts and matched here, accents ignored.
+    ``only``: keep these task ids (a custom field's filter, ``services.custom_fields.tasks_with_value``).
     """
     target = _listed_unit(actor, unit_id, all_units)
     if page < 1:
@@ -198,10 +201,12 @@ def unit_task_page(
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise InvalidInput(f"Số nhiệm vụ mỗi trang phải từ 1 đến {MAX_PER_PAGE}.", field="per_page")
     period = _unit_period(today)
-    if query.strip():
+    if query.strip() or only is not None:
         found = _searched(
             session, period=period, due_soon_days=due_soon_days, unit_id=target, query=query, include_done=include_done
         )
+        if only is not None:
+            found = [r for r in found if r.task_id in only]
         counts = _counted(found, today=today, due_soon_days=due_soon_days)
         page = min(page, max(1, -(-len(found) // per_page)))
         spans = found[(page - 1) * per_page : page * per_page]
@@ -449,6 +454,11 @@ def search_tasks(*, session: Session, actor: Actor, filters: TaskFilters, today:
         and filters.deadline_from > filters.deadline_to
     ):
         raise InvalidInput("Hạn xử lý từ ngày phải trước hoặc bằng đến ngày.", field="deadline_from")
+    if (filters.custom_field is None) != (filters.custom_value is None):
+        raise InvalidInput("Lọc theo trường tùy chỉnh cần cả custom_field và custom_value.", field="custom_field")
+    only: set[int] | None = None
+    if filters.custom_field is not None:
+        only = tasks_with_value(session=session, actor=actor, key=filters.custom_field, value=filters.custom_value)
     visible = visible_task_ids(session=session, actor=actor)
     if visible is None and unit_id is None:
         facts = load_facts(session=session)  # every task: whole-table reads are the fast path
@@ -474,6 +484,7 @@ def search_tasks(*, session: Session, actor: Actor, filters: TaskFilters, today:
         and (filters.deadline_from is None or r.state.deadline >= filters.deadline_from)
         and (filters.deadline_to is None or r.state.deadline <= filters.deadline_to)
         and (not filters.q.strip() or matches(filters.q, r.document_code, r.summary, r.content))
+        and (only is None or r.task_id in only)
     ]
     rows = sort_urgent_first(rows)
     start = (filters.page - 1) * filters.per_page

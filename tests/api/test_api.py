@@ -102,7 +102,10 @@ def test_openapi_lists_every_path_and_action(world: World) -> None:
     for name in ("StepInput", "ReplyInput", "ConfirmationCreate", "AssignmentCreate", "ErrorOut", "TaskDetailOut"):
         assert name in schemas, name
     listing = {p["name"] for p in document["paths"]["/tasks"]["get"]["parameters"]}
-    assert listing == {"unit", "class", "status", "from", "to", "q", "deadline_from", "deadline_to", "page", "per_page"}
+    assert listing == {
+        "unit", "class", "status", "from", "to", "q", "deadline_from", "deadline_to", "page", "per_page",
+        "custom_field", "custom_value",  # trường tùy chỉnh (issue 10)
+    }
     assert set(document["paths"]["/tasks/{task_id}/actions/{action}"]["post"]["responses"]) == {
         "200", "401", "403", "404", "409", "422", "429"
     }

@@ -30,6 +30,8 @@ TABLES = {
     "auth_session",
     "config_version",
     "confirmation",
+    "custom_field",
+    "custom_value",
     "data_version",
     "document",
     "extension",

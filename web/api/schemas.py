@@ -17,6 +17,7 @@ from services.actions.base import Offer
 from services.actions.workbench import Choice, TaskWorkbench
 from services.attachments import AttachmentGroup, DownloadView
 from services.config.loader import AppConfig
+from services.custom_fields import ShownValue
 from services.journal.events import TimelineEntry
 from services.journal.timeline import TimelineItem
 from services.stats.rows import TaskRow
@@ -182,6 +183,16 @@ class TaskChoices(_Out):
     units: list[ChoiceOut] = Field(description="Đơn vị có thể giao lại (mã định danh)")
 
 
+class CustomValueOut(_Out):
+    key: str = Field(description="Mã trường tùy chỉnh")
+    label: str
+    target: str = Field(description="document: của văn bản giao; task: của nhiệm vụ")
+    kind: str = Field(description="text, long_text, number, date, choice, yes_no, unit, hoặc kiểu của phần mở rộng")
+    value: Any = Field(description="Giá trị lưu: chữ, số, ngày ISO, lựa chọn, true/false, mã định danh đơn vị")
+    text: str = Field(description="Giá trị như trang hiển thị")
+    retired: bool = Field(description="Trường đã ngừng dùng (giá trị vẫn giữ)")
+
+
 class TaskDetailOut(TaskItem):
     version: int = Field(description="Gửi lại làm expected_version (hoặc If-Match) khi thao tác")
     document: DocumentOut
@@ -194,6 +205,9 @@ class TaskDetailOut(TaskItem):
     choices: TaskChoices
     closed_reason: CloseReason | None
     replaces_task_id: int | None
+    custom: list[CustomValueOut] = Field(
+        default_factory=list, description="Trường tùy chỉnh của văn bản và của nhiệm vụ mà vai trò được xem"
+    )
 
 
 class ActionResultOut(_Out):
@@ -334,6 +348,7 @@ def task_detail(
     codes: dict[int, str],
     config: AppConfig,
     action_inputs: dict[ActionKey, str],
+    custom: list[ShownValue] | None = None,
 ) -> TaskDetailOut:
     doc = detail.document
     item = task_item(detail.row, codes)
@@ -377,6 +392,18 @@ def task_detail(
         ),
         closed_reason=detail.closed_reason,
         replaces_task_id=detail.replaces_task_id,
+        custom=[
+            CustomValueOut(
+                key=v.key,
+                label=v.label,
+                target=v.target.value,
+                kind=v.kind,
+                value=v.value,
+                text=v.text,
+                retired=v.retired,
+            )
+            for v in custom or []
+        ],
     )
 
 

@@ -14,6 +14,7 @@ from services.access.permissions import Actor
 from services.actions.registry import REGISTRY, action_for, perform
 from services.actions.workbench import task_workbench
 from services.config.loader import AppConfig
+from services.custom_fields import task_values
 from services.infra.clock import local_date, now_utc
 from services.infra.errors import InvalidInput, NotFound
 from services.infra.validation import invalid_input
@@ -46,6 +47,7 @@ def load_task(*, session: Session, actor: Actor, config: AppConfig, task_id: int
         codes=unit_codes(session=session),
         config=config,
         action_inputs=ACTION_INPUTS,
+        custom=task_values(session=session, actor=actor, task_id=task_id, document_id=detail.document.id or 0),
     )
 
 

@@ -1,0 +1,42 @@
+"""Phần mở rộng — the plugins this server process found (entry point group ``giaoviec.plugins``):
+name, package and version, and what each adds (``services.plugins``)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from models import Permission
+from services.plugins import GROUP, plugins
+from ui.runtime import require_actor
+
+actor = require_actor()
+st.title("Phần mở rộng")
+if not actor.can(Permission.ADMIN):
+    st.error("Chỉ quản trị hệ thống xem được phần mở rộng.")
+    st.stop()
+st.caption(
+    f"Gói Python khai báo điểm vào (entry point) nhóm `{GROUP}` được nạp một lần khi máy chủ khởi động. "
+    "Cài hoặc gỡ một gói: khởi động lại máy chủ. Phần mở rộng thêm được kiểu trường tùy chỉnh (dùng ngay ở "
+    "“Trường tùy chỉnh”), và khai báo định dạng báo cáo, kênh thông báo, thao tác trên nhiệm vụ (hiện chỉ "
+    "được ghi nhận và liệt kê ở đây)."
+)
+found = plugins()
+if not found.infos:
+    st.info("Chưa cài phần mở rộng nào.")
+else:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Tên": [i.name for i in found.infos],
+                "Gói": [i.distribution for i in found.infos],
+                "Phiên bản": [i.version for i in found.infos],
+                "Kiểu trường": [", ".join(found.field_types[t].label for t in i.field_types) for i in found.infos],
+                "Định dạng báo cáo": [", ".join(i.report_formats) for i in found.infos],
+                "Kênh thông báo": [", ".join(i.notification_channels) for i in found.infos],
+                "Thao tác": [", ".join(i.task_actions) for i in found.infos],
+                "Tình trạng": [f"Lỗi: {i.error}" if i.error else "Đã nạp" for i in found.infos],
+            }
+        ),
+        hide_index=True,
+    )
