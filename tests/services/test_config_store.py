@@ -310,3 +310,17 @@ def test_the_diff_of_two_versions(runtime: Runtime, session: Session, actors: di
     assert "-due_soon_days: 3" in text and "+due_soon_days: 4" in text
     assert "v1/app.yaml" in text and "roles.yaml" not in text
     assert yaml.safe_load(two.files["app.yaml"])["due_soon_days"] == 4
+
+
+def test_a_command_line_start_uses_the_version_in_force(
+    runtime: Runtime, session: Session, actors: dict[str, Actor]
+) -> None:
+    """manage.py and the scripts call ``start``: they get the stored version, not the seed YAML."""
+    _save(session, actors["admin"], SettingsEdit(parameters={"monitor_chart_units": 42}))
+    again = start(settings=runtime.settings, database_url=runtime.engine.url.render_as_string(hide_password=False))
+    try:
+        assert again.config_version == 2
+        assert again.config.app.monitor_chart_units == 42
+        assert load_config(SEED).app.monitor_chart_units == 20  # the seed is unchanged
+    finally:
+        again.engine.dispose()
