@@ -12,7 +12,7 @@ from models import Permission
 from services.tasks.counters import WaitingCounts, waiting_counts
 from ui.errors import run_page
 from ui.format import md_escape
-from ui.runtime import config, current_actor, db, logout_csrf_token, runtime
+from ui.runtime import PASSWORD_CHANGED_KEY, config, current_actor, db, logout_csrf_token, runtime
 from ui.vietnamese import speak_vietnamese
 
 st.set_page_config(page_title="Giao việc", page_icon=":material/assignment_turned_in:", layout="wide")
@@ -74,10 +74,30 @@ PAGES = {
         icon=":material/security:",
         url_path="nhat-ky-dang-nhap",
     ),
+    "admin_users": st.Page(
+        "pages/admin_users.py", title="Người dùng", icon=":material/manage_accounts:", url_path="nguoi-dung"
+    ),
+    "change_password": st.Page(
+        "pages/change_password.py", title="Đổi mật khẩu", icon=":material/password:", url_path="doi-mat-khau"
+    ),
 }
 
 if actor is None:
     nav = st.navigation([st.Page("pages/login.py", title="Đăng nhập", icon=":material/login:", url_path="dang-nhap")])
+elif actor.must_change_password:
+    # A password the admin generated (new account, reset): nothing else until the person chooses
+    # their own. A URL of its own, so that after the change the run falls back to "/" (the role's page).
+    nav = st.navigation(
+        [
+            st.Page(
+                "pages/change_password.py",
+                title="Đổi mật khẩu",
+                icon=":material/password:",
+                url_path="doi-mat-khau-lan-dau",
+                default=True,
+            )
+        ]
+    )
 else:
     work: list[st.Page] = []
     if actor.can(Permission.UNIT_TASKS_VIEW) and not actor.at_office:
@@ -101,11 +121,12 @@ else:
 
     home = st.Page(_home, title="Trang chủ", default=True, visibility="hidden")
     sections = {"Theo dõi": monitor, "Công việc": work} if office_viewer else {"Công việc": work, "Theo dõi": monitor}
-    sections["Khác"] = [home, PAGES["task"], PAGES["api_tokens"]]
+    sections["Khác"] = [home, PAGES["task"], PAGES["api_tokens"], PAGES["change_password"]]
     if actor.can(Permission.ADMIN):
         sections["Quản trị"] = [
             PAGES["workflows"],
             PAGES["security_log"],
+            PAGES["admin_users"],
             st.Page("pages/admin_units.py", title="Đơn vị", icon=":material/corporate_fare:", url_path="don-vi"),
             st.Page("pages/admin_config.py", title="Danh mục và tham số", icon=":material/tune:", url_path="cau-hinh"),
             st.Page(
@@ -128,6 +149,9 @@ else:
             ),
         ]
     nav = st.navigation({name: pages for name, pages in sections.items() if pages})
+    if nav is not home and (note := st.session_state.pop(PASSWORD_CHANGED_KEY, None)):
+        st.toast(note, icon=":material/check_circle:")
+if actor is not None:
     with st.sidebar:
         st.markdown(
             f"**{md_escape(actor.full_name)}**  \n{config().role_label(actor.role)} · {md_escape(actor.unit_name)}"

@@ -72,6 +72,8 @@ class User(SQLModel, table=True):
     # Every login session begun before this moment is over: set when the password changes, the
     # account is locked, or the admin ends all its sessions (UTC; None: never).
     sessions_valid_after: datetime | None = None
+    must_change_password: bool = False  # a password the admin generated: the user must replace it first
+    email: str | None = Field(default=None, max_length=255)
 
 
 class Document(SQLModel, table=True):

@@ -28,6 +28,8 @@ from services.runtime import Runtime, get_runtime
 # AppTest cannot send cookies: a test puts the same signed token in session_state instead
 # (``services.access.sessions.make_session_token``, which opens a real session row).
 TOKEN_STATE_KEY = "gv_session_token"
+# "Đổi mật khẩu" done: its note, shown (a toast) by app.py on the page the person lands on next
+PASSWORD_CHANGED_KEY = "gv_password_changed"
 
 
 # The runtime of this script run: the configuration version is read once per run. A run's
@@ -103,6 +105,12 @@ def current_actor() -> Actor | None:
         if uid is None:
             return None
         return build_actor(session=session, config=rt.config, user_id=uid)
+
+
+def current_session_id() -> str | None:
+    """The secret of this browser's login session (not stored anywhere; its SHA-256 is): the one
+    session a person's own password change keeps open."""
+    return _session_id(runtime())
 
 
 def logout_csrf_token() -> str:

@@ -29,6 +29,8 @@ class Actor:
     unit_name: str
     at_office: bool
     permissions: frozenset[Permission]
+    # a password the admin generated (new account, reset): the app offers only "Đổi mật khẩu"
+    must_change_password: bool = False
 
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions
@@ -39,7 +41,13 @@ _units = OrgUnit.__table__  # type: ignore[attr-defined]
 # one plain query (no ORM objects): every page run of every user starts with it
 _ACTOR = (
     sa_select(
-        _users.c.username, _users.c.full_name, _users.c.role, _units.c.id, _units.c.short_name, _units.c.kind
+        _users.c.username,
+        _users.c.full_name,
+        _users.c.role,
+        _units.c.id,
+        _units.c.short_name,
+        _units.c.kind,
+        _users.c.must_change_password,
     )
     .join_from(_users, _units, _units.c.id == _users.c.unit_id)
     .where(_users.c.id == bindparam("user_id"), _users.c.active.is_(True), _units.c.active.is_(True))
@@ -51,7 +59,7 @@ def build_actor(*, session: Session, config: AppConfig, user_id: int) -> Actor |
     row = session.execute(_ACTOR, {"user_id": user_id}).first()
     if row is None:
         return None
-    username, full_name, role, unit_id, unit_name, kind = row
+    username, full_name, role, unit_id, unit_name, kind, must_change = row
     at_office = UnitKind(kind) is UnitKind.OFFICE
     role_cfg = config.roles.roles[Role(role)]
     return Actor(
@@ -63,6 +71,7 @@ def build_actor(*, session: Session, config: AppConfig, user_id: int) -> Actor |
         unit_name=unit_name,
         at_office=at_office,
         permissions=frozenset(role_cfg.at_office if at_office else role_cfg.at_unit),
+        must_change_password=bool(must_change),
     )
 
 
