@@ -183,8 +183,10 @@ def revoke_token(*, session: Session, actor: Actor, token_id: int, now: datetime
 
 
 def actor_for_token(*, session: Session, config: AppConfig, secret: str, now: datetime | None = None) -> Actor | None:
-    """The account's actor for a valid secret; None when unknown, revoked, expired or the account
-    (or its unit) is inactive. Records the use, at most once a minute (a committed write)."""
+    """The account's actor for a valid secret; None when unknown, revoked, expired, the account
+    (or its unit) is inactive, or the account must first replace a password the admin gave it
+    (a reset often means the account was at risk: its tokens wait for the person, too).
+    Records the use, at most once a minute (a committed write)."""
     now = _aware(now or now_utc())
     if not secret.startswith(SECRET_PREFIX):
         return None
@@ -192,7 +194,7 @@ def actor_for_token(*, session: Session, config: AppConfig, secret: str, now: da
     if token is None or _status(token, now) is not TokenStatus.ACTIVE:
         return None
     actor = build_actor(session=session, config=config, user_id=token.user_id)
-    if actor is None:
+    if actor is None or actor.must_change_password:  # a password the admin set: nothing works until replaced
         return None
     if token.last_used_at is None or now - _aware(token.last_used_at) >= LAST_USED_EVERY:
         token.last_used_at = now

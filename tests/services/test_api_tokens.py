@@ -22,6 +22,7 @@ from services.access.tokens import (
     revoke_token,
     token_owners,
 )
+from services.admin.users import change_own_password, reset_password
 from services.infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.runtime import Runtime
 from tests.conftest import at
@@ -196,6 +197,26 @@ def test_inactive_account_or_unit_is_nobody(runtime: Runtime, session: Session, 
         )
     with pytest.raises(InvalidInput, match="Không có tài khoản #999"):
         create_token(session=session, actor=actors["admin"], owner_user_id=999, name="Mới", expires_at=None, now=NOW)
+
+
+def test_a_password_reset_by_the_admin_stops_the_tokens_until_the_person_sets_their_own(
+    runtime: Runtime, session: Session, actors: dict[str, Actor]
+) -> None:
+    clerk = actors["clerk"]
+    _, secret = create_token(
+        session=session, actor=clerk, owner_user_id=clerk.user_id, name="Khóa", expires_at=None, now=NOW
+    )
+    generated = reset_password(session=session, actor=actors["admin"], username="stc.vanthu", now=NOW)
+    assert actor_for_token(session=session, config=runtime.config, secret=secret, now=NOW) is None
+    change_own_password(
+        session=session,
+        actor=build_actor(session=session, config=runtime.config, user_id=clerk.user_id) or clerk,
+        current_password=generated,
+        new_password="Ngay-mai-troi-sang-26",
+        new_password_again="Ngay-mai-troi-sang-26",
+    )
+    back = actor_for_token(session=session, config=runtime.config, secret=secret, now=NOW + timedelta(minutes=5))
+    assert back is not None and back.user_id == clerk.user_id
 
 
 @pytest.mark.parametrize(
