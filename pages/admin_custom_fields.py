@@ -39,7 +39,9 @@ role_names = {r.value: cfg.role_label(r) for r in Role}
 
 
 def _roles_text(field: FieldDef) -> str:
-    return ", ".join(role_names[r.value] for r in field.roles) if field.roles else "Tất cả"
+    if not field.roles or set(field.roles) == set(Role):
+        return "Tất cả vai trò"
+    return ", ".join(role_names[r.value] for r in field.roles)
 
 
 def _done(text: str) -> None:
@@ -63,6 +65,16 @@ if fields:
             }
         ),
         hide_index=True,
+        column_config={
+            "Mã trường": st.column_config.TextColumn(width=110),
+            "Tên hiển thị": st.column_config.TextColumn(width=130),
+            "Kiểu": st.column_config.TextColumn(width=120),
+            "Thuộc": st.column_config.TextColumn(width=100),
+            "Bắt buộc": st.column_config.TextColumn(width=65),
+            "Vai trò được xem": st.column_config.TextColumn(width=120),
+            "Lựa chọn": st.column_config.TextColumn(width=210),
+            "Trạng thái": st.column_config.TextColumn(width=85),
+        },
     )
 else:
     st.info("Chưa có trường tùy chỉnh nào.")
@@ -84,7 +96,7 @@ with add_tab:
         form.slot("label", "Tên hiển thị", c2)
         kind = c3.selectbox(required("Kiểu dữ liệu"), list(types), format_func=lambda t: types[t], key=k("cf_kind"))
         form.slot("kind", "Kiểu dữ liệu", c3)
-        c4, c5, c6 = st.columns(3)
+        c4, c6 = st.columns([2, 1])
         target = c4.radio(
             required("Nhập ở"),
             list(FieldTarget),
@@ -93,6 +105,7 @@ with add_tab:
             horizontal=True,
         )
         form.slot("target", "Nhập ở", c4)
+        c5 = st.container()
         roles = c5.multiselect(
             required("Vai trò được xem"),
             list(role_names),
