@@ -113,6 +113,7 @@ with add_tab:
             format_func=lambda r: role_names[r],
             key=k("cf_roles"),
             placeholder="Chọn vai trò",
+            select_all=False,  # Streamlit's "Select all" is English
         )
         form.slot("roles", "Vai trò được xem", c5)
         needed = c6.checkbox("Bắt buộc nhập", key=k("cf_required"))

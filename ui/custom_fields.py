@@ -129,6 +129,7 @@ def column_choice(actor: Actor, *, key: str) -> list[FieldDef]:
         format_func=lambda k: by_key[k].label + (" (ngừng dùng)" if by_key[k].retired else ""),
         key=key,
         placeholder="Không hiện",
+        select_all=False,  # Streamlit's "Select all" is English
     )
     return [by_key[k] for k in chosen]
 
