@@ -14,11 +14,12 @@ message built from the row's own values, so it can say what was typed and why it
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import cast
+from typing import Any, cast
 
 import pandas as pd
 import pandera.pandas as pa
@@ -89,6 +90,10 @@ A_EMAIL = "Email"
 USER_COLUMNS = (A_USERNAME, A_NAME, A_ROLE, A_UNIT, A_EMAIL)
 
 
+ROW = "_row"  # in a ``Row``: the row's number as the spreadsheet shows it
+Row = Mapping[str, Any]  # one row of a sheet: its cells by column, and ROW
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One refused cell: the sheet, the row as the spreadsheet numbers it, the column, why."""
@@ -130,6 +135,16 @@ def split_codes(text: str) -> list[str]:
     return [c.strip() for c in text.replace(";", ",").replace("\n", ",").split(",") if c.strip()]
 
 
+def records(frame: pd.DataFrame) -> dict[int, Row]:
+    """A sheet's rows as plain mappings by row number (far faster to read than pandas rows)."""
+    found: dict[int, Row] = {}
+    for number, record in zip(frame.index, frame.to_dict("records"), strict=True):
+        row = cast(dict[str, Any], record)
+        row[ROW] = int(number)
+        found[int(number)] = row
+    return found
+
+
 # --- the rule registry ---------------------------------------------------------------------
 
 
@@ -139,9 +154,18 @@ class Rules:
 
     sheet: str
     columns: tuple[str, ...]
-    _explain: dict[str, tuple[str, Callable[[pd.Series], str]]] = field(default_factory=dict)
+    _explain: dict[str, tuple[str, Callable[[Row], str]]] = field(default_factory=dict)
+    _rows: dict[int, Row] = field(default_factory=dict)
+    _rows_of: pd.DataFrame | None = None
 
-    def _register(self, column: str, explain: Callable[[pd.Series], str]) -> str:
+    def rows(self, frame: pd.DataFrame) -> dict[int, Row]:
+        """The frame's rows as plain mappings (made once per frame: far faster than pandas rows)."""
+        if self._rows_of is not frame:
+            self._rows = records(frame)
+            self._rows_of = frame
+        return self._rows
+
+    def _register(self, column: str, explain: Callable[[Row], str]) -> str:
         rule_id = f"{self.sheet}#{len(self._explain) + 1}"
         self._explain[rule_id] = (column, explain)
         return rule_id
@@ -151,23 +175,26 @@ class Rules:
         rule_id = self._register(column, lambda row: explain(str(row[column])))
         return pa.Check(ok, element_wise=True, error=rule_id)
 
-    def row(self, column: str, ok: Callable[[pd.Series], bool], explain: Callable[[pd.Series], str]) -> pa.Check:
+    def row(self, column: str, ok: Callable[[Row], bool], explain: Callable[[Row], str]) -> pa.Check:
         """A check of one row (several cells); the failure is shown on ``column``."""
         rule_id = self._register(column, explain)
 
         def run(frame: pd.DataFrame) -> pd.Series:
-            return frame.apply(lambda r: bool(ok(r)), axis=1) if len(frame) else pd.Series([], dtype=bool)
+            return pd.Series([bool(ok(r)) for r in self.rows(frame).values()], index=frame.index, dtype=bool)
 
         return pa.Check(run, error=rule_id)
 
     def problems(self, schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list[Problem]:
         """Every failure of every row (lazy validation), sorted by row and by column."""
         try:
-            schema.validate(frame, lazy=True)
+            schema.validate(frame.copy(deep=False), lazy=True)
         except SchemaErrors as errors:
-            cases = errors.failure_cases
+            cases = errors.failure_cases.copy()
         else:
             return []
+        # The error's traceback holds the copy pandera registered its schema for, in a cycle: freed
+        # now, not at the interpreter's exit (where pandera's weakref callback fails noisily).
+        gc.collect()
         found: set[Problem] = set()
         for case in cases.itertuples(index=False):
             rule = self._explain.get(str(case.check))
@@ -176,8 +203,7 @@ class Rules:
                 found.add(Problem(0, self.sheet, str(case.column or ""), f"Dữ liệu không hợp lệ: {case.check}."))
                 continue
             column, explain = rule
-            line = cast(pd.Series, frame.loc[int(index)])
-            found.add(Problem(int(index), self.sheet, column, explain(line)))
+            found.add(Problem(int(index), self.sheet, column, explain(self.rows(frame)[int(index)])))
         order = {c: i for i, c in enumerate(self.columns)}
         return sorted(found, key=lambda p: (p.row, order.get(p.column, 99), p.message))
 
@@ -214,7 +240,7 @@ def _day(rules: Rules, column: str, *, required: bool, earliest: date, latest: d
 def _before(rules: Rules, later: str, earlier: str, *, strict: bool = False) -> pa.Check:
     """The date in ``later`` is not before (``strict``: after) the one in ``earlier``."""
 
-    def ok(row: pd.Series) -> bool:
+    def ok(row: Row) -> bool:
         a, b = day_of(row[later]), day_of(row[earlier])
         return a is None or b is None or (a > b if strict else a >= b)
 
@@ -230,13 +256,13 @@ def _not_after(rules: Rules, column: str, today: date) -> pa.Check:
     )
 
 
-def _reply_cell(rules: Rules, column: str, replied: Callable[[pd.Series], bool]) -> pa.Check:
+def _reply_cell(rules: Rules, column: str, replied: Callable[[Row], bool]) -> pa.Check:
     """A reply's cell is required once any of the reply's cells is filled in."""
 
-    def ok(row: pd.Series) -> bool:
+    def ok(row: Row) -> bool:
         return not replied(row) or bool(str(row[column]).strip())
 
-    def explain(row: pd.Series) -> str:
+    def explain(row: Row) -> str:
         return f"{column} không được để trống khi nhiệm vụ đã có văn bản trả lời."
 
     return rules.row(column, ok, explain)
@@ -270,7 +296,7 @@ class TaskContext:
     doc_type_hint: str = ""
 
 
-def document_key(row: pd.Series, ctx: TaskContext) -> tuple[str, int, str] | None:
+def document_key(row: Row, ctx: TaskContext) -> tuple[str, int, str] | None:
     """(issuer, year, số/ký hiệu key) of the row's document, None when a part is unreadable."""
     issued = day_of(row[T_DATE])
     issuer = ctx.issuers.get(choice_key(row[T_ISSUER]))
@@ -285,22 +311,23 @@ def task_rules(frame: pd.DataFrame, ctx: TaskContext) -> tuple[Rules, pa.DataFra
     that several rows share must be the same on each)."""
     r = Rules(TASK_SHEET, TASK_COLUMNS)
     first_of: dict[tuple[str, int, str], int] = {}
-    for number, row in frame.iterrows():
+    rows = r.rows(frame)
+    for number, row in rows.items():
         key = document_key(row, ctx)
         if key is not None:
-            first_of.setdefault(key, int(str(number)))
+            first_of.setdefault(key, number)
 
-    def same_document(row: pd.Series) -> bool:
+    def same_document(row: Row) -> bool:
         key = document_key(row, ctx)
-        if key is None or first_of[key] == row.name:
+        if key is None or first_of[key] == row[ROW]:
             return True
-        first = frame.loc[first_of[key]]
+        first = rows[first_of[key]]
         return all(fold(str(first[c]).strip()) == fold(str(row[c]).strip()) for c in DOCUMENT_COLUMNS)
 
-    def different_fields(row: pd.Series) -> str:
+    def different_fields(row: Row) -> str:
         key = document_key(row, ctx)
         assert key is not None
-        first = frame.loc[first_of[key]]
+        first = rows[first_of[key]]
         names = ", ".join(
             c.lower() for c in DOCUMENT_COLUMNS if fold(str(first[c]).strip()) != fold(str(row[c]).strip())
         )
@@ -309,7 +336,7 @@ def task_rules(frame: pd.DataFrame, ctx: TaskContext) -> tuple[Rules, pa.DataFra
             "phải ghi giống nhau; văn bản khác thì số/ký hiệu phải khác."
         )
 
-    def has(column: str) -> Callable[[pd.Series], bool]:
+    def has(column: str) -> Callable[[Row], bool]:
         return lambda row: bool(str(row[column]).strip())
 
     checks: dict[str, list[pa.Check]] = {
@@ -386,13 +413,13 @@ def task_rules(frame: pd.DataFrame, ctx: TaskContext) -> tuple[Rules, pa.DataFra
         T_NEW_DEADLINE: _day(r, T_NEW_DEADLINE, required=False, earliest=ctx.earliest, latest=ctx.latest),
     }
 
-    def not_done(row: pd.Series) -> bool:
+    def not_done(row: Row) -> bool:
         return choice_key(row[T_OUTCOME]) == choice_key(OUTCOME_NOT_DONE)
 
-    def replied(row: pd.Series) -> bool:
+    def replied(row: Row) -> bool:
         return any(str(row[c]).strip() for c in REPLY_COLUMNS)
 
-    def coordinating_lead(row: pd.Series) -> bool:
+    def coordinating_lead(row: Row) -> bool:
         return row[T_LEAD] not in split_codes(row[T_COORD])
 
     wide = [
@@ -483,7 +510,7 @@ def unit_rules(frame: pd.DataFrame, ctx: UnitContext) -> tuple[Rules, pa.DataFra
         if ctx.kinds.get(choice_key(row[U_KIND])) in ("department", "district")
     }
 
-    def kind(row: pd.Series) -> str | None:
+    def kind(row: Row) -> str | None:
         return ctx.kinds.get(choice_key(row[U_KIND]))
 
     checks: dict[str, list[pa.Check]] = {
@@ -514,7 +541,7 @@ def unit_rules(frame: pd.DataFrame, ctx: UnitContext) -> tuple[Rules, pa.DataFra
     wide = [
         r.row(
             U_CODE,
-            lambda row: first_row[str(row[U_CODE])] == row.name,
+            lambda row: first_row[str(row[U_CODE])] == row[ROW],
             lambda row: f"{U_CODE} “{row[U_CODE]}” trùng với dòng {first_row[str(row[U_CODE])]}.",
         ),
         r.row(
@@ -535,7 +562,7 @@ def unit_rules(frame: pd.DataFrame, ctx: UnitContext) -> tuple[Rules, pa.DataFra
                 kind(row) != "subunit"
                 or not row[U_PARENT]
                 or row[U_PARENT] in ctx.parents
-                or (row[U_PARENT] in new_parents and first_row.get(row[U_PARENT], 10**9) < int(str(row.name)))
+                or (row[U_PARENT] in new_parents and first_row.get(row[U_PARENT], 10**9) < int(row[ROW]))
             ),
             lambda row: (
                 f"{U_PARENT}: không có sở hoặc UBND cấp huyện mã “{row[U_PARENT]}” (trong hệ thống hoặc ở một dòng "
@@ -608,7 +635,7 @@ def user_rules(frame: pd.DataFrame, ctx: UserContext) -> tuple[Rules, pa.DataFra
     wide = [
         r.row(
             A_USERNAME,
-            lambda row: first_row[str(row[A_USERNAME]).strip().lower()] == row.name,
+            lambda row: first_row[str(row[A_USERNAME]).strip().lower()] == row[ROW],
             lambda row: (
                 f"{A_USERNAME} “{row[A_USERNAME]}” trùng với dòng {first_row[str(row[A_USERNAME]).strip().lower()]}."
             ),

@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import cast
 
 import pandas as pd
 from sqlalchemy.engine import Engine
@@ -78,10 +77,12 @@ from services.imports.schemas import (
     TASK_COLUMNS,
     TASK_SHEET,
     Problem,
+    Row,
     TaskContext,
     choice_key,
     day_of,
     document_key,
+    records,
     split_codes,
     task_rules,
 )
@@ -143,7 +144,7 @@ def task_context(*, session: Session, config: AppConfig, today: date) -> TaskCon
     )
 
 
-def _state_after(row: pd.Series) -> str:
+def _state_after(row: Row) -> str:
     if row[T_OUTCOME]:
         if choice_key(row[T_OUTCOME]) == choice_key(OUTCOME_NOT_DONE):
             return f"Chưa hoàn thành, gia hạn đến {row[T_NEW_DEADLINE]}"
@@ -154,7 +155,8 @@ def _state_after(row: pd.Series) -> str:
 
 
 def _preview(frame: pd.DataFrame, names: dict[str, str]) -> tuple[pd.DataFrame, dict[str, int]]:
-    states = frame.apply(_state_after, axis=1)
+    rows = records(frame).values()
+    states = pd.Series([_state_after(r) for r in rows], dtype=object)
     preview = pd.DataFrame(
         {
             "Dòng": frame.index,
@@ -166,7 +168,7 @@ def _preview(frame: pd.DataFrame, names: dict[str, str]) -> tuple[pd.DataFrame, 
             "Tình trạng sau khi nhập": states.values,
         }
     )
-    documents = frame.apply(lambda r: (r[T_ISSUER], r[T_DATE][-4:], r[T_CODE]), axis=1).nunique() if len(frame) else 0
+    documents = len({(r[T_ISSUER], r[T_DATE][-4:], r[T_CODE]) for r in rows})
     summary = {
         "rows": len(frame),
         "documents": int(documents),
@@ -202,6 +204,8 @@ def check_tasks(*, session: Session, config: AppConfig, data: bytes, file_name: 
 class _Staff:
     by_role: dict[Role, Actor]
     assignee: Actor  # who bút phê hands the flow to (a specialist, else a tracker of the unit)
+    workflow: str  # the unit's default main workflow (read once per unit, not once per task)
+    path: tuple[str, ...]  # its transitions up to the reply
 
 
 def _unit_staff(session: Session, config: AppConfig, unit_id: int) -> _Staff:
@@ -216,7 +220,8 @@ def _unit_staff(session: Session, config: AppConfig, unit_id: int) -> _Staff:
     assignee = next((by_role[r] for r in ASSIGNEE_ROLES if r in by_role), None)
     if assignee is None or Role.CLERK not in by_role or Role.LEADER not in by_role:
         raise ImportRefused([Problem(0, TASK_SHEET, T_LEAD, "Đơn vị chủ trì chưa có đủ tài khoản để ghi trả lời.")])
-    return _Staff(by_role, assignee)
+    workflow = default_main_workflow(session=session, config=config, unit_id=unit_id)
+    return _Staff(by_role, assignee, workflow, tuple(_path_to_reply(config.workflows.workflows[workflow])))
 
 
 def _path_to_reply(workflow: WorkflowDef) -> list[str]:
@@ -248,11 +253,11 @@ def _walk_to_reply(
     *, session: Session, config: AppConfig, task: Task, staff: _Staff, reply: ReplyInput, now: datetime, at: datetime
 ) -> None:
     assert task.id is not None
-    key = default_main_workflow(session=session, config=config, unit_id=task.lead_unit_id)
+    key = staff.workflow
     workflow = config.workflows.workflows[key]
     flow = main_flow(session=session, task_id=task.id)
     assert flow is not None and flow.id is not None
-    for transition in _path_to_reply(workflow):
+    for transition in staff.path:
         tr = workflow.transitions[transition]
         if tr.issue_reply:
             actor = next(staff.by_role[r] for r in tr.roles if r in staff.by_role)
@@ -302,8 +307,8 @@ def _tracker(session: Session, config: AppConfig, username: str) -> Actor:
     return actor
 
 
-def _document(rows: pd.DataFrame, ctx: TaskContext) -> AssignmentCreate:
-    first = rows.iloc[0]
+def _document(rows: list[Row], ctx: TaskContext) -> AssignmentCreate:
+    first = rows[0]
     issued = day_of(first[T_DATE])
     assert issued is not None
     return AssignmentCreate(
@@ -320,7 +325,7 @@ def _document(rows: pd.DataFrame, ctx: TaskContext) -> AssignmentCreate:
                 coordinating_unit_codes=split_codes(row[T_COORD]),
                 deadline=day_of(row[T_DEADLINE]),
             )
-            for _, row in rows.iterrows()
+            for row in rows
         ],
     )
 
@@ -331,7 +336,7 @@ def _history(
     config: AppConfig,
     tracker: Actor,
     task: Task,
-    row: pd.Series,
+    row: Row,
     staff: dict[int, _Staff],
 ) -> None:
     """The row's reply and verdict, each on its own date."""
@@ -399,25 +404,24 @@ def import_tasks(
         frame = checked.sheet.frame
         ctx = task_context(session=session, config=config, today=today)
         groups: dict[tuple[str, int, str], list[int]] = {}
-        for number, row in frame.iterrows():
+        rows = records(frame)
+        for number, row in rows.items():
             key = document_key(row, ctx)
             assert key is not None
-            groups.setdefault(key, []).append(int(str(number)))
+            groups.setdefault(key, []).append(number)
         total, done = len(frame), 0
         staff: dict[int, _Staff] = {}
         tick(progress, 0, total)
         for numbers in groups.values():
-            rows = frame.loc[numbers]
-            data_in = _document(rows, ctx)
+            data_in = _document([rows[n] for n in numbers], ctx)
             try:
                 document = create_assignment_at(session, tracker, config, data_in)
             except Exception as refusal:
                 _refuse(refusal, numbers[0], T_CODE)
             tasks = session.exec(select(Task).where(Task.document_id == document.id).order_by(col(Task.seq))).all()
             for number, task in zip(numbers, tasks, strict=True):
-                line = cast(pd.Series, frame.loc[number])
                 try:
-                    _history(session=session, config=config, tracker=tracker, task=task, row=line, staff=staff)
+                    _history(session=session, config=config, tracker=tracker, task=task, row=rows[number], staff=staff)
                 except ImportRefused as refused:
                     raise ImportRefused([_at_row(p, number) for p in refused.problems]) from None
                 except Exception as refusal:

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from models import AdminChange, AdminEntity, OrgUnit, Task, TaskClass, TaskStatus, User
+from models import AdminChange, AdminEntity, Document, OrgUnit, Task, TaskClass, TaskStatus, User
 from services.access.permissions import Actor
 from services.imports import schemas as s
 from services.imports.common import ImportRefused
@@ -161,6 +161,8 @@ def test_backlog_imports_and_march_figures_are_right(
     assert statuses.count(TaskStatus.DONE) == 2 and statuses.count(TaskStatus.REPLIED) == 1
     hostile = session.exec(select(Task).where(Task.content.startswith("<b>"))).one()  # type: ignore[attr-defined]
     assert hostile.content == "<b>Kiểm tra</b> **chợ** =1+1"  # stored as typed
+    formula = session.exec(select(Document).where(Document.code == "3/STC")).one()
+    assert formula.result == "=cmd|' /C calc'!A0"  # a text cell of the workbook, never a formula
     journal = session.exec(select(AdminChange).where(AdminChange.entity == AdminEntity.IMPORT)).one()
     assert journal.entity_key == "nhiem-vu.xlsx" and journal.action == "import_tasks"
     assert journal.after is not None and journal.after["rows"] == 6 and journal.actor_user_id == actors["admin"].user_id
