@@ -168,6 +168,9 @@ class Flow(SQLModel, table=True):
     state: str = Field(max_length=64)
     assignee_id: int | None = Field(default=None, foreign_key="app_user.id")
     active: bool = True  # false once the task is closed (revoked, wrong unit) or a new round starts
+    # The configuration version the flow started on (``config_version.id``): it finishes on that
+    # version's workflows. None: started while no version was stored (the seed ``config/*.yaml``).
+    config_version_id: int | None = None
     created_at: datetime
     updated_at: datetime
 

@@ -47,6 +47,7 @@ from services.workflow.engine import (
     apply_step,
     available_steps,
     draft_approval,
+    flow_config,
     main_flow,
     resolve_step,
 )
@@ -92,8 +93,11 @@ def _resolve(
 
 def _registers(ctx: ActionContext, option: StepOption) -> bool:
     flow = ctx.session.get(Flow, option.flow_id)
-    tr = ctx.config.workflows.workflows[option.workflow].transitions[option.transition]
-    return flow is not None and registers_incoming(config=ctx.config, flow=flow, workflow=option.workflow, tr=tr)
+    if flow is None:
+        return False
+    on = flow_config(session=ctx.session, config=ctx.config, flow=flow)  # the flow's own version
+    tr = on.workflows.workflows[option.workflow].transitions[option.transition]
+    return registers_incoming(config=on, flow=flow, workflow=option.workflow, tr=tr)
 
 
 def _step_offers(ctx: ActionContext) -> list[Offer]:
@@ -116,7 +120,8 @@ def _check_step(ctx: ActionContext, data: StepInput | None) -> ServiceError | No
 
 def _apply_step(ctx: ActionContext, data: StepInput) -> ActionOutcome:
     flow, workflow, tr = _resolve(ctx, data.flow_id, data.transition, data.workflow)
-    if registers_incoming(config=ctx.config, flow=flow, workflow=workflow, tr=tr):
+    on = flow_config(session=ctx.session, config=ctx.config, flow=flow)
+    if registers_incoming(config=on, flow=flow, workflow=workflow, tr=tr):
         # vào sổ: số đến and ngày đến in the unit's register (the timeline shows them under this step)
         register_incoming(
             session=ctx.session,
@@ -171,12 +176,13 @@ def _check_reply(ctx: ActionContext, data: ReplyInput | None) -> ServiceError | 
     if any(o.issue_reply for o in _options(ctx)):
         return None
     flow = main_flow(session=ctx.session, task_id=ctx.task_id)
+    on = flow_config(session=ctx.session, config=ctx.config, flow=flow) if flow is not None else ctx.config
     if flow is not None:
-        for tr in ctx.config.workflows.workflows[flow.workflow].transitions.values():
+        for tr in on.workflows.workflows[flow.workflow].transitions.values():
             if tr.issue_reply and flow.state in tr.from_states:
                 roles = ", ".join(ctx.config.role_label(r) for r in tr.roles)
                 return PermissionDenied(f"Bước “{tr.label}” dành cho {roles} của đơn vị đang xử lý.")
-    where = ctx.config.workflows.workflows[flow.workflow].states[flow.state].label if flow else "?"
+    where = on.workflows.workflows[flow.workflow].states[flow.state].label if flow else "?"
     return Conflict(f"Chưa đến bước ban hành văn bản trả lời: nhiệm vụ đang ở bước “{where}”.")
 
 

@@ -196,7 +196,11 @@ def _write(
     note: str,
     restored_from: int | None = None,
     now: datetime | None = None,
+    entity: AdminEntity = AdminEntity.CONFIG,
+    entity_key: str | None = None,
 ) -> ConfigVersion:
+    """Validate, store the version, journal it (``entity``, ``entity_key``: what the journal row
+    is about; by default the configuration and the version number), commit."""
     before, after = store.changed_keys(old, new)
     if not before and not after and all(old[name] == new[name] for name in store.VERSIONED):
         raise InvalidInput("Không có thay đổi nào so với cấu hình đang dùng: không lưu phiên bản mới.", field="config")
@@ -217,8 +221,8 @@ def _write(
     record(
         session=session,
         actor=actor,
-        entity=AdminEntity.CONFIG,
-        key=str(row.id),
+        entity=entity,
+        key=str(row.id) if entity_key is None else entity_key,
         action=action,
         before=before,
         after=after,

@@ -36,6 +36,7 @@ from sqlmodel import Session, col
 from models import ConfigVersion
 from services.config.errors import ConfigError
 from services.config.loader import AppConfig, load_config
+from services.config.workflows import WorkflowsConfig
 from services.infra.clock import now_utc
 
 VERSIONED: tuple[str, ...] = ("app.yaml", "roles.yaml", "workflows.yaml")
@@ -46,6 +47,10 @@ ACTION_LABELS: dict[str, str] = {
     "save": "Lưu từ trang Danh mục và tham số",
     "restore": "Khôi phục phiên bản",
     "import": "Nhập tệp cấu hình",
+    "workflow_labels": "Sửa nhãn bước (Quy trình xử lý)",
+    "workflow_roles": "Phân quyền chuyển bước (Quy trình xử lý)",
+    "workflow_variant": "Quy trình riêng của đơn vị (Quy trình xử lý)",
+    "workflows": "Lưu quy trình (Quy trình xử lý)",
 }
 
 _table = ConfigVersion.__table__  # type: ignore[attr-defined]
@@ -151,6 +156,47 @@ def config_of_version(engine: Engine, version_id: int, config_dir: Path) -> AppC
 
 def clear_cache() -> None:
     _validated.cache_clear()
+    _WORKFLOWS.clear()
+    _SEEDS.clear()
+
+
+# The workflows of each stored version, per database: a flow runs on the version it started on
+# (``Flow.config_version_id``), read once per process (versions never change).
+_WORKFLOWS: dict[tuple[str, int], WorkflowsConfig] = {}
+_SEEDS: dict[str, int] = {}  # database -> id of its seed version, once one is stored
+_CACHE_LIMIT = 64
+
+
+def _database_of(session: Session) -> str:
+    return session.get_bind().engine.url.render_as_string(hide_password=True)
+
+
+def seed_version_id(session: Session) -> int | None:
+    """The id of the stored seed (the first version: ``config/*.yaml`` as installed), None when no
+    version is stored yet."""
+    database = _database_of(session)
+    found = _SEEDS.get(database)
+    if found is None:
+        found = session.execute(select(func.min(_table.c.id))).scalar()
+        if found is None:
+            return None
+        _SEEDS[database] = int(found)
+    return int(found)
+
+
+def workflows_of_version(session: Session, version_id: int) -> WorkflowsConfig:
+    """The workflows of stored version ``version_id`` (validated when it was saved)."""
+    key = (_database_of(session), version_id)
+    found = _WORKFLOWS.get(key)
+    if found is None:
+        row = session.get(ConfigVersion, version_id)
+        if row is None:
+            raise ConfigError(f"Không có phiên bản cấu hình số {version_id}.")
+        found = WorkflowsConfig.model_validate(yaml.safe_load(row.files["workflows.yaml"]))
+        if len(_WORKFLOWS) >= _CACHE_LIMIT:
+            _WORKFLOWS.clear()
+        _WORKFLOWS[key] = found
+    return found
 
 
 def add_version(

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from models import EventAction, Flow, OrgUnit, Role, Task, TaskEvent, TaskStatus, User
 from services.access.permissions import Actor
+from services.config import store
 from services.config.loader import AppConfig
 from services.config.workflows import ActorUnit, TransitionDef, WorkflowDef
 from services.infra.clock import local_date
@@ -66,6 +67,22 @@ class FlowView:
 
 def _workflow(config: AppConfig, key: str) -> WorkflowDef:
     return config.workflows.workflows[key]
+
+
+def config_at_version(*, session: Session, config: AppConfig, version_id: int | None) -> AppConfig:
+    """``config`` with the workflows of stored version ``version_id`` (None: the seed, which is
+    ``config`` itself while no version is stored). A flow runs on the version it started on."""
+    if version_id is None:
+        version_id = store.seed_version_id(session)
+        if version_id is None:
+            return config
+    return config.model_copy(update={"workflows": store.workflows_of_version(session, version_id)})
+
+
+def flow_config(*, session: Session, config: AppConfig, flow: Flow) -> AppConfig:
+    """The configuration a flow runs on: its workflows are those of the version it started on
+    (``Flow.config_version_id``), whatever was changed since; the rest is ``config``'s."""
+    return config_at_version(session=session, config=config, version_id=flow.config_version_id)
 
 
 def unit_main_workflows(*, session: Session, config: AppConfig, unit_id: int) -> dict[str, WorkflowDef]:
@@ -184,12 +201,13 @@ def available_steps(*, session: Session, actor: Actor, config: AppConfig, task_i
     for flow in session.exec(select(Flow).where(Flow.task_id == task_id).order_by(col(Flow.id))).all():
         if not _task_open(task, flow):
             continue
-        for wf_key, key, tr in _transitions_from(session, config, flow):
+        on = flow_config(session=session, config=config, flow=flow)
+        for wf_key, key, tr in _transitions_from(session, on, flow):
             if not _actor_may(session, actor, flow, tr):
                 continue
-            if tr.wait_subflows and _unfinished_children(session, config, flow):
+            if tr.wait_subflows and _unfinished_children(session, on, flow):
                 continue
-            if _archive_refused(session, config, actor, flow, tr) is not None:
+            if _archive_refused(session, on, actor, flow, tr) is not None:
                 continue
             assert flow.id is not None
             actions.append(
@@ -217,7 +235,7 @@ def flow_views(*, session: Session, config: AppConfig, task_id: int) -> list[Flo
     views = []
     for flow in session.exec(select(Flow).where(Flow.task_id == task_id).order_by(col(Flow.id))).all():
         assert flow.id is not None
-        wf = _workflow(config, flow.workflow)
+        wf = _workflow(flow_config(session=session, config=config, flow=flow), flow.workflow)
         state = wf.states[flow.state]
         views.append(
             FlowView(
@@ -270,7 +288,9 @@ def draft_approval(*, session: Session, config: AppConfig, flow: Flow) -> DraftA
     ).first()
     if event is None or event.transition is None:
         return None
-    tr = _workflow(config, flow.workflow).transitions.get(event.transition)
+    tr = _workflow(flow_config(session=session, config=config, flow=flow), flow.workflow).transitions.get(
+        event.transition
+    )
     label = tr.label if tr is not None else event.transition
     return DraftApproval(on=local_date(event.at), step=event.step or (tr.step if tr else 0), label=label)
 
@@ -286,12 +306,15 @@ def unit_holds_task(*, session: Session, unit_id: int, task_id: int) -> bool:
 def start_main_flow(*, session: Session, config: AppConfig, task: Task, now: datetime) -> Flow:
     """The lead unit's flow, waiting at the first step (added to the session, not committed)."""
     assert task.id is not None
-    wf_key = default_main_workflow(session=session, config=config, unit_id=task.lead_unit_id)
+    version = store.current_version_id(session) or None  # the flow finishes on this version
+    on = config_at_version(session=session, config=config, version_id=version)
+    wf_key = default_main_workflow(session=session, config=on, unit_id=task.lead_unit_id)
     flow = Flow(
         task_id=task.id,
         unit_id=task.lead_unit_id,
         workflow=wf_key,
-        state=_workflow(config, wf_key).initial,
+        state=_workflow(on, wf_key).initial,
+        config_version_id=version,
         created_at=now,
         updated_at=now,
     )
@@ -345,6 +368,7 @@ def resolve_step(
         raise NotFound(f"Không tìm thấy luồng xử lý #{flow_id}.")
     if not _task_open(task, flow):
         raise Conflict("Nhiệm vụ không còn ở bước xử lý trong đơn vị (đã trả lời, đã kết thúc hoặc đã bị thu hồi).")
+    config = flow_config(session=session, config=config, flow=flow)
     choices = {(wf_key, key): tr for wf_key, key, tr in _transitions_from(session, config, flow)}
     wf_key = workflow or flow.workflow
     tr = choices.get((wf_key, transition))
@@ -395,6 +419,7 @@ def apply_step(
     ``journal=False``: the caller journals the step itself (the reply is one entry, not two).
     """
     assert flow.id is not None and task.id is not None
+    config = flow_config(session=session, config=config, flow=flow)
     errors = FieldErrors()  # the note, the specialist and the sub-units, refused together
     text = errors.take(lambda: clean_text(note, label="Ý kiến xử lý", field="note", required=tr.note_required), "")
     assignee: User | None = None
@@ -456,6 +481,7 @@ def apply_step(
                 workflow=tr.start_subflows,
                 committed=True,
                 state=sub_wf.initial,
+                config_version_id=flow.config_version_id,  # a sub flow runs on its parent's version
                 created_at=now,
                 updated_at=now,
             )

@@ -1,0 +1,431 @@
+"""Quy trình xử lý administered through forms (issue 10, part 5): the labels of the steps, who
+fires each transition (a role × transition matrix), and a unit's own variant of a workflow with
+an added step. Each save is a new configuration version (``services.config.store``) journaled
+with ``AdminEntity.WORKFLOW``.
+
+One call per change: check ``Permission.ADMIN``, build the new ``workflows.yaml``, check it
+(``check_workflows``: the rules of ``services.config.workflows`` told in Vietnamese naming the
+workflow and the field, then the whole configuration with ``load_config``), write the version,
+the journal row, and commit; or refuse and change nothing. A flow already started keeps running
+on the version it started on (``Flow.config_version_id``, ``services.workflow.engine.flow_config``).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from models import AdminEntity, ConfigVersion, Permission, Role
+from services.access.permissions import Actor, require
+from services.admin.config_admin import _current, _write
+from services.config import store
+from services.config.loader import AppConfig
+from services.config.workflows import FlowKind, WorkflowsConfig
+from services.infra.errors import FieldError, InvalidInput, NotFound
+from services.workflow.diagram import workflow_dot
+
+ADMIN_ONLY = "Chỉ quản trị hệ thống được thay đổi quy trình."
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+LABEL_MAX = 200
+# The roles a step may be given (the admin acts on no task)
+STEP_ROLES: tuple[Role, ...] = (Role.CLERK, Role.LEADER, Role.SPECIALIST, Role.TRACKER)
+
+
+def _data(files: Mapping[str, str]) -> dict[str, Any]:
+    data = yaml.safe_load(files["workflows.yaml"])
+    if not isinstance(data, dict) or not isinstance(data.get("workflows"), dict):
+        raise InvalidInput("workflows.yaml của phiên bản đang dùng không đọc được.", field="config")
+    return data
+
+
+def _name(data: Mapping[str, Any], key: str) -> str:
+    """A workflow as the admin reads it: “label” (key)."""
+    wf = data.get("workflows", {}).get(key)
+    label = wf.get("label") if isinstance(wf, dict) else None
+    return f"Quy trình “{label}” ({key})" if label else f"Quy trình {key}"
+
+
+def _from_states(tr: Mapping[str, Any]) -> list[str]:
+    value = tr.get("from")
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+def check_workflows(data: Mapping[str, Any]) -> list[FieldError]:
+    """The rules of ``config/workflows.yaml`` for a whole ``workflows`` mapping, each refusal
+    naming the workflow and the field in Vietnamese: an empty label, a transition no role fires,
+    a state or transition that names a state that does not exist, a state not reachable from the
+    first one; then the models' own rules (``WorkflowsConfig``)."""
+    errors: list[FieldError] = []
+    workflows = data.get("workflows")
+    if not isinstance(workflows, dict) or not workflows:
+        return [FieldError("config", "workflows.yaml: cần ít nhất một quy trình.")]
+    for key, wf in workflows.items():
+        if not isinstance(wf, dict):
+            errors.append(FieldError("config", f"Quy trình {key}: không đọc được."))
+            continue
+        name = _name(data, key)
+        if not str(wf.get("label") or "").strip():
+            errors.append(FieldError("labels", f"{name} — tên quy trình: không được để trống."))
+        states = wf.get("states") or {}
+        transitions = wf.get("transitions") or {}
+        for skey, state in states.items():
+            if not str((state or {}).get("label") or "").strip():
+                errors.append(FieldError("labels", f"{name} — trạng thái {skey} — nhãn: không được để trống."))
+        for tkey, tr in transitions.items():
+            tr = tr or {}
+            where = f"{name} — bước “{tr.get('label') or tkey}” ({tkey})"
+            if not str(tr.get("label") or "").strip():
+                errors.append(FieldError("labels", f"{name} — bước {tkey} — nhãn: không được để trống."))
+            if not tr.get("roles"):
+                errors.append(FieldError("matrix", f"{where} — vai trò: phải có ít nhất một vai trò được chuyển bước."))
+            for state in (*_from_states(tr), tr.get("to")):
+                if state not in states:
+                    errors.append(FieldError("config", f"{where}: không có trạng thái “{state}”."))
+        initial = wf.get("initial")
+        reachable = {initial}
+        changed = True
+        while changed:
+            changed = False
+            for tr in transitions.values():
+                tr = tr or {}
+                if reachable.intersection(_from_states(tr)) and tr.get("to") not in reachable:
+                    reachable.add(tr.get("to"))
+                    changed = True
+        for skey, state in states.items():
+            if skey not in reachable:
+                label = (state or {}).get("label") or skey
+                errors.append(
+                    FieldError(
+                        "config",
+                        f"{name} — trạng thái “{label}” ({skey}): không đến được từ trạng thái đầu ({initial}); "
+                        "thêm một bước chuyển đến trạng thái này.",
+                    )
+                )
+    if errors:
+        return errors
+    try:
+        WorkflowsConfig.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = [str(p) for p in error["loc"]]
+            head = _name(data, loc[1]) if len(loc) > 1 else "workflows.yaml"
+            errors.append(FieldError("config", f"{head} — {' › '.join(loc[2:]) or 'quy trình'}: {error['msg']}."))
+    return errors
+
+
+def _save(
+    *,
+    session: Session,
+    actor: Actor,
+    files: Mapping[str, str],
+    data: Mapping[str, Any],
+    action: str,
+    key: str,
+    config_dir: Path,
+    note: str,
+    now: datetime | None,
+) -> ConfigVersion:
+    errors = check_workflows(data)
+    if errors:
+        raise InvalidInput.of(errors)
+    new = {**files, "workflows.yaml": store.dump_yaml(data)}
+    return _write(
+        session=session,
+        actor=actor,
+        old=files,
+        new=new,
+        action=action,
+        config_dir=config_dir,
+        note=note or f"{store.ACTION_LABELS[action]}: {key}",
+        now=now,
+        entity=AdminEntity.WORKFLOW,
+        entity_key=key,
+    )
+
+
+def _workflow(data: Mapping[str, Any], key: str) -> dict[str, Any]:
+    wf = data["workflows"].get(key)
+    if not isinstance(wf, dict):
+        raise NotFound(f"Không có quy trình “{key}”.")
+    return wf
+
+
+def save_labels(
+    *,
+    session: Session,
+    actor: Actor,
+    workflow: str,
+    states: Mapping[str, str],
+    transitions: Mapping[str, str],
+    based_on: int | None,
+    config_dir: Path,
+    label: str | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> ConfigVersion:
+    """ "Nhãn bước": the labels of a workflow's states and transitions (and its own name)."""
+    require(actor, Permission.ADMIN, ADMIN_ONLY)
+    _, files = _current(session, config_dir, based_on)
+    data = _data(files)
+    wf = _workflow(data, workflow)
+    problems: list[FieldError] = []
+    for kind, given, known in (("trạng thái", states, wf["states"]), ("bước", transitions, wf["transitions"])):
+        for key, text in given.items():
+            if key not in known:
+                problems.append(FieldError("labels", f"{_name(data, workflow)}: không có {kind} {key}."))
+                continue
+            if len(text.strip()) > LABEL_MAX:
+                problems.append(
+                    FieldError("labels", f"{_name(data, workflow)} — {kind} {key} — nhãn: tối đa {LABEL_MAX} ký tự.")
+                )
+            known[key] = {**(known[key] or {}), "label": text.strip()}
+    if label is not None:
+        wf["label"] = label.strip()
+    if problems:
+        raise InvalidInput.of(problems)
+    return _save(
+        session=session,
+        actor=actor,
+        files=files,
+        data=data,
+        action="workflow_labels",
+        key=workflow,
+        config_dir=config_dir,
+        note=note.strip(),
+        now=now,
+    )
+
+
+def save_roles(
+    *,
+    session: Session,
+    actor: Actor,
+    workflow: str,
+    matrix: Mapping[str, Sequence[str]],
+    based_on: int | None,
+    config_dir: Path,
+    note: str = "",
+    now: datetime | None = None,
+) -> ConfigVersion:
+    """ "Phân quyền chuyển bước": for each transition of ``workflow``, the roles that fire it (the
+    checked boxes of its row); a transition left out of ``matrix`` keeps its roles."""
+    require(actor, Permission.ADMIN, ADMIN_ONLY)
+    _, files = _current(session, config_dir, based_on)
+    data = _data(files)
+    wf = _workflow(data, workflow)
+    problems: list[FieldError] = []
+    allowed = {r.value for r in STEP_ROLES}
+    for key, roles in matrix.items():
+        if key not in wf["transitions"]:
+            problems.append(FieldError("matrix", f"{_name(data, workflow)}: không có bước {key}."))
+            continue
+        unknown = [r for r in roles if r not in allowed]
+        if unknown:
+            problems.append(
+                FieldError("matrix", f"{_name(data, workflow)} — bước {key}: không có vai trò {', '.join(unknown)}.")
+            )
+            continue
+        wf["transitions"][key]["roles"] = [r.value for r in STEP_ROLES if r.value in roles]
+    if problems:
+        raise InvalidInput.of(problems)
+    return _save(
+        session=session,
+        actor=actor,
+        files=files,
+        data=data,
+        action="workflow_roles",
+        key=workflow,
+        config_dir=config_dir,
+        note=note.strip(),
+        now=now,
+    )
+
+
+@dataclass(frozen=True)
+class AddedStep:
+    """A unit's own variant of a main workflow with one step added after the transition
+    ``after`` (A → B becomes A → new state → B): the new state, and the transition out of it.
+
+    ``variant`` names the variant; when it is an existing variant of the unit, the step is added
+    to it (its units and the workflows it replaces stay), else it is a copy of ``base``."""
+
+    base: str
+    variant: str
+    variant_label: str
+    units: Sequence[str]
+    after: str  # a transition of the base: it now leads to the new state
+    state: str
+    state_label: str
+    transition: str
+    transition_label: str
+    roles: Sequence[str] = field(default_factory=tuple)
+    step: int | None = None  # the step number of the regulation; default: that of ``after``
+
+
+def _variant_data(data: dict[str, Any], added: AddedStep, *, unit_codes: set[str]) -> list[FieldError]:
+    """Put the variant into ``data``; the refusals of the form, by field."""
+    problems: list[FieldError] = []
+    workflows = data["workflows"]
+    base = workflows.get(added.base)
+    if not isinstance(base, dict) or base.get("kind") != FlowKind.MAIN.value:
+        return [FieldError("variant.base", f"Quy trình gốc “{added.base}” không phải quy trình main.")]
+    name = f"Quy trình riêng “{added.variant_label.strip() or added.variant}” ({added.variant})"
+    in_place = added.variant == added.base and base.get("units") is not None
+    if not KEY_PATTERN.match(added.variant):
+        problems.append(
+            FieldError("variant.variant", f"{name} — mã quy trình: chỉ chữ thường không dấu, số và dấu gạch dưới.")
+        )
+    elif added.variant in workflows and not in_place:
+        problems.append(
+            FieldError(
+                "variant.variant",
+                f"{name} — mã quy trình: khóa “{added.variant}” bị trùng với một quy trình đã có "
+                "(để thêm bước vào quy trình riêng đã có, chọn chính nó làm quy trình gốc).",
+            )
+        )
+    if not added.variant_label.strip():
+        problems.append(FieldError("variant.variant_label", f"{name} — tên quy trình: không được để trống."))
+    units = list(dict.fromkeys(added.units))
+    if not in_place and not units:
+        problems.append(FieldError("variant.units", f"{name} — đơn vị: chọn ít nhất một đơn vị."))
+    unknown = [u for u in units if u not in unit_codes]
+    if unknown:
+        problems.append(FieldError("variant.units", f"{name} — đơn vị: không có đơn vị {', '.join(unknown)}."))
+    variant = copy.deepcopy(base)
+    states, transitions = variant["states"], variant["transitions"]
+    after = transitions.get(added.after)
+    if after is None:
+        problems.append(FieldError("variant.after", f"{name} — chèn sau bước: không có bước “{added.after}”."))
+    for field_name, key, kind in (
+        ("variant.state", added.state, "trạng thái"),
+        ("variant.transition", added.transition, "bước"),
+    ):
+        if not KEY_PATTERN.match(key):
+            problems.append(
+                FieldError(field_name, f"{name} — mã {kind} mới: chỉ chữ thường không dấu, số và dấu gạch dưới.")
+            )
+    if added.state in states:
+        problems.append(
+            FieldError(
+                "variant.state", f"{name} — mã trạng thái mới: khóa “{added.state}” bị trùng với trạng thái đã có."
+            )
+        )
+    if added.transition in transitions:
+        problems.append(
+            FieldError(
+                "variant.transition", f"{name} — mã bước mới: khóa “{added.transition}” bị trùng với bước đã có."
+            )
+        )
+    if not added.state_label.strip():
+        problems.append(FieldError("variant.state_label", f"{name} — nhãn trạng thái mới: không được để trống."))
+    if not added.transition_label.strip():
+        problems.append(FieldError("variant.transition_label", f"{name} — nhãn bước mới: không được để trống."))
+    roles = [r.value for r in STEP_ROLES if r.value in added.roles]
+    if not roles:
+        problems.append(
+            FieldError("variant.roles", f"{name} — bước mới: phải có ít nhất một vai trò được chuyển bước.")
+        )
+    if problems or after is None:
+        return problems
+    target = after["to"]
+    after["to"] = added.state
+    states[added.state] = {"label": added.state_label.strip()}
+    transitions[added.transition] = {
+        "label": added.transition_label.strip(),
+        "step": added.step if added.step is not None else after.get("step", 1),
+        "from": added.state,
+        "to": target,
+        "roles": roles,
+    }
+    variant["label"] = added.variant_label.strip()
+    if not in_place:
+        variant["units"] = units
+        variant["replaces"] = [added.base] if base.get("units") is None else list(base.get("replaces") or [])
+    workflows[added.variant] = variant
+    return []
+
+
+def _unit_codes(config: AppConfig) -> set[str]:
+    return {u.code for u in config.org.units}
+
+
+def preview_variant(*, actor: Actor, session: Session, config: AppConfig, added: AddedStep, config_dir: Path) -> str:
+    """The variant's diagram (Graphviz DOT, as ``services.workflow.diagram`` draws it), checked
+    as a save would check it; nothing is saved."""
+    require(actor, Permission.ADMIN, ADMIN_ONLY)
+    _, files = _current(session, config_dir, None)
+    data = _data(files)
+    problems = _variant_data(data, added, unit_codes=_unit_codes(config))
+    problems = problems or check_workflows(data)
+    if problems:
+        raise InvalidInput.of(problems)
+    workflows = WorkflowsConfig.model_validate(data)
+    return workflow_dot(config.model_copy(update={"workflows": workflows}), added.variant)
+
+
+def save_variant(
+    *,
+    session: Session,
+    actor: Actor,
+    config: AppConfig,
+    added: AddedStep,
+    based_on: int | None,
+    config_dir: Path,
+    note: str = "",
+    now: datetime | None = None,
+) -> ConfigVersion:
+    """ "Quy trình riêng của đơn vị": save the variant with its added step as a new version."""
+    require(actor, Permission.ADMIN, ADMIN_ONLY)
+    _, files = _current(session, config_dir, based_on)
+    data = _data(files)
+    problems = _variant_data(data, added, unit_codes=_unit_codes(config))
+    if problems:
+        raise InvalidInput.of(problems)
+    return _save(
+        session=session,
+        actor=actor,
+        files=files,
+        data=data,
+        action="workflow_variant",
+        key=added.variant,
+        config_dir=config_dir,
+        note=note.strip(),
+        now=now,
+    )
+
+
+def save_workflows(
+    *,
+    session: Session,
+    actor: Actor,
+    workflows: Mapping[str, Any],
+    based_on: int | None,
+    config_dir: Path,
+    note: str = "",
+    now: datetime | None = None,
+) -> ConfigVersion:
+    """The whole ``workflows`` mapping at once (the forms' common path, and a script's): checked
+    by ``check_workflows`` and ``load_config``."""
+    require(actor, Permission.ADMIN, ADMIN_ONLY)
+    _, files = _current(session, config_dir, based_on)
+    data = {**_data(files), "workflows": copy.deepcopy(dict(workflows))}
+    return _save(
+        session=session,
+        actor=actor,
+        files=files,
+        data=data,
+        action="workflows",
+        key="workflows",
+        config_dir=config_dir,
+        note=note.strip(),
+        now=now,
+    )
