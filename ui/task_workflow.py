@@ -106,7 +106,8 @@ def case_name(offer: Offer, config: AppConfig) -> str:
     """A routing case at bút phê by name, as the leader chooses it: the workflow's name
     (``config/workflows.yaml``: "Trường hợp 1", "Trường hợp 2", "Đơn vị tự xử lý"), then what
     the step hands the task to."""
-    label = config.workflows.workflows[offer.workflow or ""].label
+    found = config.workflows.workflows.get(offer.workflow or "")  # None: a flow's own, older version
+    label = found.label if found is not None else (offer.workflow or "")
     name = label.split(":", 1)[0] if ":" in label else label.split(" (", 1)[0]
     if offer.choose_assignee and offer.start_subflows:
         what = "chuyển chuyên viên theo dõi, đồng thời chuyển các phòng, đơn vị trực thuộc"

@@ -165,6 +165,7 @@ def clear_cache() -> None:
 _WORKFLOWS: dict[tuple[str, int], WorkflowsConfig] = {}
 _SEEDS: dict[str, int] = {}  # database -> id of its seed version, once one is stored
 _CACHE_LIMIT = 64
+_NO_SEED = "giaoviec_no_config_version"  # Session.info: none stored, as this session last read
 
 
 def _database_of(session: Session) -> str:
@@ -177,11 +178,24 @@ def seed_version_id(session: Session) -> int | None:
     database = _database_of(session)
     found = _SEEDS.get(database)
     if found is None:
+        if session.info.get(_NO_SEED):
+            return None  # read once per session while none is stored (a page run's, a request's)
         found = session.execute(select(func.min(_table.c.id))).scalar()
         if found is None:
+            session.info[_NO_SEED] = True
             return None
         _SEEDS[database] = int(found)
     return int(found)
+
+
+def workflows_at(session: Session, seed: WorkflowsConfig, version_id: int | None) -> WorkflowsConfig:
+    """The workflows of stored version ``version_id``; None: of the seed, which is ``seed`` (the
+    workflows of the configuration in use) while no version is stored."""
+    if version_id is None:
+        version_id = seed_version_id(session)
+        if version_id is None:
+            return seed
+    return workflows_of_version(session, version_id)
 
 
 def workflows_of_version(session: Session, version_id: int) -> WorkflowsConfig:
@@ -213,6 +227,7 @@ def add_version(
     """Add a version to the caller's transaction (validated by the caller); the first one stored
     is preceded by the seed, so the history starts from ``config/*.yaml``."""
     now = now or now_utc()
+    session.info.pop(_NO_SEED, None)
     if current_version_id(session) == 0:
         session.add(ConfigVersion(created_at=now, author_user_id=None, action="seed", files=seed_files(config_dir)))
         session.flush()

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from models import EventAction, Flow, IncomingEntry
+from services.config import store
 from services.config.loader import AppConfig
 from services.infra.clock import fmt_date
 from services.journal.events import TimelineEntry
@@ -78,10 +79,23 @@ def describe_timeline(*, session: Session, config: AppConfig, entries: Sequence[
     }
     items: list[TimelineItem] = []
     group: list[TimelineEntry] = []
+    own: dict[int, AppConfig] = {}
+
+    def config_of(flow_id: int | None) -> AppConfig:
+        """The step's labels as the version its flow runs on has them (``Flow.config_version_id``)."""
+        flow = flows.get(flow_id or 0)
+        if flow is None or flow.id is None:
+            return config
+        if flow.id not in own:
+            workflows = store.workflows_at(session, config.workflows, flow.config_version_id)
+            own[flow.id] = (
+                config if workflows is config.workflows else config.model_copy(update={"workflows": workflows})
+            )
+        return own[flow.id]
 
     def flush() -> None:
         if group:
-            items.append(_describe(config, names, flows, group, registered))
+            items.append(_describe(config_of(group[0].flow_id), names, flows, group, registered))
             group.clear()
 
     for entry in entries:
@@ -121,6 +135,7 @@ def _describe(
         entry is not None
         and flow_of is not None
         and first.action is EventAction.STEP
+        and flow_of.workflow in config.workflows.workflows  # (a flow of a workflow since removed: no register)
         and first.from_state == config.workflows.workflows[flow_of.workflow].initial
     ):
         item.details.append(f"Số đến: {entry.number}, ngày đến: {fmt_date(entry.received_on)}")

@@ -22,7 +22,7 @@ from services.access.permissions import Actor
 from services.config.loader import AppConfig
 from services.config.workflows import ActorUnit, TransitionDef
 from services.stats.rows import build_rows, sort_urgent_first
-from services.workflow.engine import available_steps, subunits_of
+from services.workflow.engine import available_steps, flow_config, subunits_of
 
 
 @dataclass(frozen=True)
@@ -61,9 +61,9 @@ def _candidates(session: Session, actor: Actor, config: AppConfig) -> dict[int, 
         .join(Task, col(Task.id) == col(Flow.task_id))
         .where(col(Flow.unit_id).in_(units), Flow.active == True, Task.status == TaskStatus.OPEN)  # noqa: E712
     ).all()
-    workflows = config.workflows.workflows
     found: dict[int, list[Flow]] = {}
     for flow in sorted(flows, key=lambda f: (f.task_id, f.id or 0)):
+        workflows = flow_config(session=session, config=config, flow=flow).workflows.workflows  # its own version
         # before the leader's choice at bút phê a main flow may still become any main workflow
         keys: Iterable[str] = [flow.workflow] if flow.committed or flow.parent_flow_id is not None else list(workflows)
         own = flow.unit_id == actor.unit_id
@@ -79,7 +79,6 @@ def waiting_steps(*, session: Session, actor: Actor, config: AppConfig) -> dict[
     user's own unit. The tasks are exactly ``inbox_task_ids``'s, read more cheaply."""
     if actor.at_office or not actor.can(Permission.UNIT_TASKS_VIEW):
         return {}
-    workflows = config.workflows.workflows
     waiting: dict[int, list[str]] = {}
     for task_id, flows in _candidates(session, actor, config).items():
         options = available_steps(session=session, actor=actor, config=config, task_id=task_id)
@@ -90,9 +89,12 @@ def waiting_steps(*, session: Session, actor: Actor, config: AppConfig) -> dict[
         words = []
         for flow_id, unit_name in names.items():
             flow = by_id.get(flow_id)
-            if flow is None or flow.workflow not in workflows:
+            if flow is None:
                 continue
-            state = workflows[flow.workflow].states[flow.state].label
+            on = flow_config(session=session, config=config, flow=flow).workflows.workflows  # its own version
+            if flow.workflow not in on or flow.state not in on[flow.workflow].states:
+                continue
+            state = on[flow.workflow].states[flow.state].label
             words.append(state if flow.unit_id == actor.unit_id else f"{state} · {unit_name}")
         waiting[task_id] = words
     return waiting

@@ -72,11 +72,8 @@ def _workflow(config: AppConfig, key: str) -> WorkflowDef:
 def config_at_version(*, session: Session, config: AppConfig, version_id: int | None) -> AppConfig:
     """``config`` with the workflows of stored version ``version_id`` (None: the seed, which is
     ``config`` itself while no version is stored). A flow runs on the version it started on."""
-    if version_id is None:
-        version_id = store.seed_version_id(session)
-        if version_id is None:
-            return config
-    return config.model_copy(update={"workflows": store.workflows_of_version(session, version_id)})
+    workflows = store.workflows_at(session, config.workflows, version_id)
+    return config if workflows is config.workflows else config.model_copy(update={"workflows": workflows})
 
 
 def flow_config(*, session: Session, config: AppConfig, flow: Flow) -> AppConfig:

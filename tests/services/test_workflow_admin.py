@@ -14,13 +14,16 @@ from sqlmodel import Session, func, select
 
 from models import AdminChange, AdminEntity, ConfigVersion, Flow
 from services.access.permissions import Actor
-from services.admin import workflow_admin
+from services.admin import config_admin, workflow_admin
 from services.admin.workflow_admin import AddedStep
 from services.config import store
 from services.infra.errors import Conflict, InvalidInput, PermissionDenied
 from services.infra.settings import ROOT
+from services.journal.events import events_of
+from services.journal.timeline import describe_timeline
 from services.runtime import Runtime
-from services.workflow.engine import flow_views, main_flow
+from services.tasks.counters import waiting_steps
+from services.workflow.engine import flow_views, inbox_task_ids, main_flow
 from tests.actions import available_actions, fire, issue_reply
 from tests.conftest import FINANCE, HEALTH, at
 from tests.services.support import assign, reply_data, staff, task
@@ -465,3 +468,40 @@ def test_the_versions_workflows_are_read_once(runtime: Runtime, session: Session
     assert store.seed_version_id(session) == 1
     assert store.workflows_of_version(session, 1) == runtime.config.workflows
     assert copy.deepcopy(first).workflows["ngan"].transitions["vao_so"].label == "Vào sổ"
+
+
+def test_a_restore_that_drops_the_variant_leaves_its_flows_running(
+    runtime: Runtime, session: Session, actors: dict[str, Actor]
+) -> None:
+    workflow_admin.save_variant(
+        session=session, actor=actors["admin"], config=runtime.config, added=_added(), based_on=None, config_dir=SEED
+    )
+    task_id = _new_task(runtime, session, actors["tracker"], HEALTH, 71)  # on version 2: the variant
+    t = staff(runtime, session, HEALTH)
+    config = runtime.current().config
+
+    def step(actor: Actor, key: str, **kw: Any) -> None:
+        flow = main_flow(session=session, task_id=task_id)
+        assert flow is not None
+        fire(session=session, actor=actor, config=config, flow_id=flow.id or 0, transition=key, now=at(DAY), **kw)
+
+    step(t.clerk, "vao_so")
+    step(t.leader, "but_phe", assignee_id=t.specialist.user_id)
+    step(t.specialist, "trinh_du_thao")
+    config_admin.restore_version(session=session, actor=actors["admin"], version_id=1, config_dir=SEED)
+    config = runtime.current().config
+    assert "ngan_so_y_te" not in config.workflows.workflows
+    # the task's page, the inbox words and the timeline still read the flow on its version
+    (view,) = flow_views(session=session, config=config, task_id=task_id)
+    assert (view.workflow, view.state_label) == ("ngan_so_y_te", "Chờ pháp chế thẩm định")
+    assert waiting_steps(session=session, actor=t.specialist, config=config) == {task_id: ["Chờ pháp chế thẩm định"]}
+    assert inbox_task_ids(session=session, actor=t.specialist, config=config) == [task_id]
+    step(t.specialist, "tham_dinh")
+    titles = [
+        i.title
+        for i in describe_timeline(session=session, config=config, entries=events_of(session=session, task_id=task_id))
+    ]
+    assert titles[-1] == "Bước 3 · Thẩm định pháp chế dự thảo"
+    # a new task of Sở Y tế runs the restored shared workflow
+    later = _new_task(runtime, session, actors["tracker"], HEALTH, 72)
+    assert main_flow(session=session, task_id=later).workflow == "ngan"  # type: ignore[union-attr]
