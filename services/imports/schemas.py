@@ -155,14 +155,12 @@ class Rules:
     sheet: str
     columns: tuple[str, ...]
     _explain: dict[str, tuple[str, Callable[[Row], str]]] = field(default_factory=dict)
-    _rows: dict[int, Row] = field(default_factory=dict)
-    _rows_of: pd.DataFrame | None = None
+    _rows: dict[int, Row] = field(default_factory=dict)  # the sheet's rows, read once
 
     def rows(self, frame: pd.DataFrame) -> dict[int, Row]:
-        """The frame's rows as plain mappings (made once per frame: far faster than pandas rows)."""
-        if self._rows_of is not frame:
+        """The sheet's rows as plain mappings (far faster to read than pandas rows)."""
+        if len(self._rows) != len(frame):
             self._rows = records(frame)
-            self._rows_of = frame
         return self._rows
 
     def _register(self, column: str, explain: Callable[[Row], str]) -> str:
@@ -180,21 +178,24 @@ class Rules:
         rule_id = self._register(column, explain)
 
         def run(frame: pd.DataFrame) -> pd.Series:
-            return pd.Series([bool(ok(r)) for r in self.rows(frame).values()], index=frame.index, dtype=bool)
+            # the rows read from the sheet itself: the frame pandera passes is its own copy
+            return pd.Series([bool(ok(self._rows[int(n)])) for n in frame.index], index=frame.index, dtype=bool)
 
         return pa.Check(run, error=rule_id)
 
     def problems(self, schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list[Problem]:
         """Every failure of every row (lazy validation), sorted by row and by column."""
+        self.rows(frame)
         try:
             schema.validate(frame.copy(deep=False), lazy=True)
         except SchemaErrors as errors:
             cases = errors.failure_cases.copy()
         else:
             return []
-        # The error's traceback holds the copy pandera registered its schema for, in a cycle: freed
-        # now, not at the interpreter's exit (where pandera's weakref callback fails noisily).
-        gc.collect()
+        finally:
+            # pandera ties its schema to the copy it validated (a weakref): let that copy go now, not
+            # at the interpreter's exit, where pandera's callback fails noisily
+            gc.collect()
         found: set[Problem] = set()
         for case in cases.itertuples(index=False):
             rule = self._explain.get(str(case.check))
