@@ -98,7 +98,7 @@ TASK_NOTES: tuple[tuple[str, str], ...] = (
 
 def task_example(session: Session, config: AppConfig) -> list[list[str]]:
     """Two tasks of one document: one replied and confirmed done, one still open. The lead unit
-    is the first that has the accounts a reply goes through, if one has."""
+    is the first that has the accounts a reply goes through; with none, both are open."""
     from services.imports.tasks import staffed_units
 
     staffed = staffed_units(session)
@@ -110,6 +110,8 @@ def task_example(session: Session, config: AppConfig) -> list[list[str]]:
     issuer = next(iter(config.app.issuers.values()))
     doc_type = next(iter(config.app.document_types.values()))
     replied = ["45/BC-STC", "18/01/2026", "Đã báo cáo đầy đủ số liệu.", "20/01/2026", s.OUTCOME_DONE, "", ""]
+    if lead is None or lead.code not in staffed:  # no unit can reply yet: the example stays importable
+        replied = [""] * len(replied)
     common = ["125/UBND-KT", "05/01/2026", issuer, doc_type, "V/v triển khai kế hoạch năm 2026", "Nguyễn Văn A"]
     return [
         [*common, "Báo cáo tình hình giải ngân vốn đầu tư công", code, "", "20/01/2026", *replied],

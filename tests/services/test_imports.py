@@ -468,3 +468,30 @@ def test_the_command_imports_or_lists_every_error_on_stderr(
     missing = tmp_path / "khong-co.xlsx"
     assert run(runtime=runtime, kind="units", path=missing, out=out, err=err) == 1
     assert "Không đọc được tệp" in err.getvalue()
+
+
+def test_every_template_checks_clean_on_a_new_installation(runtime: Runtime, session: Session) -> None:
+    """No account yet: the task example has no reply (no unit could have sent it) and still checks."""
+    from services.imports.templates import unit_template, user_template
+    from services.imports.units import check_units
+    from services.imports.users import check_users
+
+    for kind in ("xlsx", "csv"):
+        tasks = check_tasks(
+            session=session,
+            config=runtime.config,
+            data=task_template(session, runtime.config, kind=kind),
+            file_name=f"mau.{kind}",
+            today=TODAY,
+        )
+        assert tasks.ok, tasks.problems
+        assert tasks.summary["open"] == 2
+        units = check_units(session=session, data=unit_template(kind=kind), file_name=f"mau.{kind}")
+        assert units.ok, units.problems
+        users = check_users(
+            session=session,
+            config=runtime.config,
+            data=user_template(session, runtime.config, kind=kind),
+            file_name=f"mau.{kind}",
+        )
+        assert users.ok, users.problems
