@@ -280,7 +280,12 @@ def _walk_to_reply(
 
 def tracker_accounts(*, session: Session, config: AppConfig) -> list[User]:
     """VP UBND's active accounts that may assign and confirm: who an import may act as."""
-    users = session.exec(select(User).where(col(User.active)).order_by(col(User.username))).all()
+    users = session.exec(
+        select(User)
+        .join(OrgUnit, col(OrgUnit.id) == col(User.unit_id))
+        .where(col(User.active), OrgUnit.kind == UnitKind.OFFICE)  # only VP UBND assigns and confirms
+        .order_by(col(User.username))
+    ).all()
     found = []
     for user in users:
         actor = build_actor(session=session, config=config, user_id=user.id or 0)
