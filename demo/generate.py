@@ -57,10 +57,11 @@ from models import (
 )
 from services.access.permissions import Actor, build_actor
 from services.config.loader import AppConfig
+from services.config.store import current_version_id
 from services.config.workflows import ActorUnit, FlowKind, TransitionDef, WorkflowDef
 from services.infra.clock import VN_TZ
 from services.infra.data_version import bump_data_version
-from services.infra.text import document_code_key
+from services.infra.text import document_code_key, fold
 from services.org.units import list_units, office_unit
 from services.stats.spans import rebuild_all_spans
 from services.workflow.engine import default_main_workflow, subunits_of, unit_main_workflows
@@ -474,6 +475,8 @@ class _Generator:
         self.buffers: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
         dialect = session.get_bind().dialect.name
         self.writers = {name: _Writer(_T["document" if name == "reply" else name], dialect) for name in _INSERT_ORDER}
+        # every flow runs on the configuration version in force now, as start_main_flow records it
+        self.config_version_id = current_version_id(session) or None
         assert self.writers["task_event"].columns == _EVENT_COLUMNS, "task_event changed: update _event"
         self.stamp: Callable[[datetime], Any] = _sqlite_datetime if dialect == "sqlite" else _same
         self.people: dict[int, tuple[int, str, str, int]] = {}
@@ -721,6 +724,7 @@ class _Generator:
                 "issue_year": planned.issue_date.year,
                 "doc_type": planned.doc_type,
                 "summary": f"V/v {verb.lower()} {topic}{period}",
+                "search_folded": fold(f"{planned.code} V/v {verb.lower()} {topic}{period}"),
                 "signer": signer,
                 "result": "",
                 "unit_id": None,
@@ -1158,6 +1162,7 @@ class _Generator:
                 "issue_year": replied.year,
                 "doc_type": "",
                 "summary": f"Báo cáo kết quả thực hiện Văn bản số {task.document_code}",
+                "search_folded": fold(f"{code} Báo cáo kết quả thực hiện Văn bản số {task.document_code}"),
                 "signer": unit.staff.leader.full_name,
                 "result": result,
                 "unit_id": unit.id,
@@ -1394,6 +1399,7 @@ class _Generator:
                 "document_id": task.document_id,
                 "seq": task.seq,
                 "content": task.content,
+                "content_folded": fold(task.content),
                 "lead_unit_id": task.unit.id,
                 "deadline": task.deadline,
                 "status": task.status.value,
@@ -1409,7 +1415,7 @@ class _Generator:
         for coordinator in task.coordinators:
             self._add("task_coordinator", {"task_id": task.id, "unit_id": coordinator.id})
         for flow in task.flows:
-            self._add("flow", flow.row())
+            self._add("flow", {**flow.row(), "config_version_id": self.config_version_id})
         self.report.flows += len(task.flows)
         self.report.tasks += 1
 

@@ -8,8 +8,19 @@ journal (``TaskEvent``) only grows. Statistics are computed from the dated histo
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, Integer, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    UniqueConstraint,
+    event,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from models.enums import (
@@ -23,6 +34,7 @@ from models.enums import (
     TaskStatus,
     UnitKind,
 )
+from models.text import fold
 from models.types import DayNumber, enum_type
 
 
@@ -121,6 +133,9 @@ class Document(SQLModel, table=True):
     # None on assignments (and on replies written before migration 0009 filled it: see created_at).
     entered_on: date | None = None
     backdate_reason: str | None = Field(default=None, max_length=2000)
+    # ``fold(code + " " + summary)``, kept by ``_fold_document`` on every write: a search of the
+    # task lists compares it in SQL (LIKE), instead of folding every listed text in Python.
+    search_folded: str = Field(default="", max_length=2200)
 
 
 class Task(SQLModel, table=True):
@@ -133,6 +148,7 @@ class Task(SQLModel, table=True):
     document_id: int = Field(foreign_key="document.id", index=True)
     seq: int = 1
     content: str = Field(max_length=4000)
+    content_folded: str = Field(default="", max_length=4000)  # fold(content), kept by ``_fold_task``
     lead_unit_id: int = Field(foreign_key="org_unit.id")
     deadline: date  # the original deadline; extensions carry later ones
     status: TaskStatus = Field(default=TaskStatus.OPEN, sa_type=enum_type(TaskStatus))
@@ -373,3 +389,17 @@ class TaskSpan(SQLModel, table=True):
     awaiting: bool  # a reply waits for the Office's verdict
     deadline: date = Field(sa_type=DayNumber)  # the deadline in force (the one the class was judged against)
     reply_date: date | None = Field(default=None, sa_type=DayNumber)  # the reply that decides the class
+
+
+# The folded search texts follow their texts on every ORM write (a bulk load fills them itself:
+# demo/generate.py), so no service has to remember them.
+@event.listens_for(Document, "before_insert")
+@event.listens_for(Document, "before_update")
+def _fold_document(mapper: Any, connection: Any, target: Document) -> None:
+    target.search_folded = fold(f"{target.code} {target.summary}")
+
+
+@event.listens_for(Task, "before_insert")
+@event.listens_for(Task, "before_update")
+def _fold_task(mapper: Any, connection: Any, target: Task) -> None:
+    target.content_folded = fold(target.content)

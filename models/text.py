@@ -47,3 +47,10 @@ def normalise_text(value: str, *, multiline: bool = True) -> str:
     kept = "".join(ch for ch in text if ch in "\n\t" or not is_invisible(ch))
     # NFC after the removal: a zero-width space between a letter and its accent kept them apart.
     return unicodedata.normalize("NFC", kept).strip()
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip Vietnamese diacritics: 'Giao Việc' -> 'giao viec' (the one rule of
+    every search; also what ``task.content_folded`` and ``document.search_folded`` store)."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()

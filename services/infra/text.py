@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from models.text import is_invisible, normalise_text
+from models.text import fold, is_invisible, normalise_text
 from services.infra.errors import InvalidInput
 
 __all__ = ["clean_text", "document_code_key", "fold", "matches", "normalise_text", "spreadsheet_safe"]
@@ -75,11 +75,6 @@ def spreadsheet_safe(text: str) -> str:
     as text and does not display. Text is stored as typed; only the export cell changes."""
     return "'" + text if text.startswith(_FORMULA_START) else text
 
-
-def fold(text: str) -> str:
-    """Lower-case and strip Vietnamese diacritics: 'Giao Việc' -> 'giao viec'."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 
 
 def matches(query: str, *texts: str) -> bool:

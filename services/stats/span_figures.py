@@ -14,12 +14,12 @@ histories and periods, on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, case, func, literal, or_, select, true, union_all
+from sqlalchemy import Integer, String, and_, bindparam, case, func, literal, or_, select, true, union_all
 from sqlalchemy.sql.expression import ColumnElement
 from sqlmodel import Session
 
@@ -254,6 +254,7 @@ class _Shape:
     skips: bool
     segments: tuple[int, ...] | None  # read for a page (positions in ``_segments``); None: every row
     open_only: bool = False  # the done classes left out (a unit's list without "đã hoàn thành")
+    words: int = 0  # a search: how many words each line's folded texts must all hold
 
 
 @functools.lru_cache(maxsize=512)
@@ -300,6 +301,13 @@ def _list_query(shape: _Shape) -> Any:
     # the page is cut from the spans first, so only its own tasks and documents are read
     cut = select(*spans.c).order_by(*order).offset(bindparam("offset", type_=Integer))
     page = (cut if shape.segments is None else cut.limit(bindparam("limit", type_=Integer))).subquery()
+    found = [  # each word in the số/ký hiệu and trích yếu, or in the content (folded, as ``matches``)
+        or_(
+            document.c.search_folded.like(bindparam(f"word_{i}", type_=String), escape="\\"),
+            task.c.content_folded.like(bindparam(f"word_{i}", type_=String), escape="\\"),
+        )
+        for i in range(shape.words)
+    ]
     return (
         select(
             page.c.task_id,
@@ -316,6 +324,7 @@ def _list_query(shape: _Shape) -> Any:
             document.c.summary,
         )
         .select_from(page.join(task, task.c.id == page.c.task_id).join(document, document.c.id == page.c.document_id))
+        .where(*found)
         .order_by(page.c.rank, page.c.deadline, page.c.task_id)
     )
 
@@ -332,7 +341,7 @@ def list_tasks(
     limit: int | None = None,
     counts: Mapping[TaskClass, int] | None = None,
     open_only: bool = False,
-    keep: Callable[[str, str, str], bool] | None = None,
+    words: Sequence[str] = (),
 ) -> list[SpanRow]:
     """The tasks behind a figure, urgent first, sorted and cut by the database; only the page's
     tasks and documents are read.
@@ -340,8 +349,11 @@ def list_tasks(
     ``counts``: how many tasks of each class the list holds (the table's figures), so the parts of
     the order outside the page are skipped; without them every part is read up to the page.
     ``open_only``: the done classes left out (a unit's list with "Hiện nhiệm vụ đã hoàn thành" off).
-    ``keep(document code, summary, content)``: only the rows it accepts (a search), asked before a
-    row is built, so a search over every task builds only the lines it finds."""
+    ``words``: a search, already folded (``models.text.fold``): only the lines whose số/ký hiệu and
+    trích yếu or content hold every word, compared by the database on the stored folded texts
+    (``document.search_folded``, ``task.content_folded``), so only the lines found are read."""
+    if words and limit is not None:
+        raise ValueError("a search lists every line it finds (no page cut before the words)")
     params: dict[str, Any] = {
         "as_of": period.as_of,
         "date_from": period.date_from,
@@ -359,7 +371,10 @@ def list_tasks(
         params.update({f"limit_{i}": offset + limit - start for i, start in wanted})
         params["limit"] = limit
     params["offset"] = offset - before
-    query = _list_query(_Shape(task_class, unit_id is not None, bool(skip_units), segments, open_only))
+    for i, word in enumerate(words):
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params[f"word_{i}"] = f"%{escaped}%"
+    query = _list_query(_Shape(task_class, unit_id is not None, bool(skip_units), segments, open_only, len(words)))
     return [
         SpanRow(
             task_id=row[0],
@@ -376,7 +391,6 @@ def list_tasks(
             summary=row[11],
         )
         for row in session.execute(query, params)
-        if keep is None or keep(row[9], row[11], row[7])
     ]
 
 

@@ -6,8 +6,6 @@ only, those it coordinates); anything else is "not found" to avoid leaking that 
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -125,42 +123,17 @@ def _searched(
     session: Session, *, period: Period, due_soon_days: int, unit_id: int | None, query: str, include_done: bool
 ) -> list[SpanRow]:
     """Every line of the list (urgent first, by the database) whose số/ký hiệu, trích yếu or content
-    holds every word of ``query``, accents ignored: ``matches``, the one rule of every search, with
-    the texts folded by ``folded`` (``fold``'s answer, faster)."""
-    words = fold(query).split()
-
-    def keep(code: str, summary: str, content: str) -> bool:
-        haystack = folded(" ".join((code, summary, content)))  # as matches() joins and folds them
-        return all(word in haystack for word in words)
-
+    holds every word of ``query``, accents ignored: ``matches``, the one rule of every search,
+    compared by the database on the texts stored folded (``task.content_folded``,
+    ``document.search_folded``)."""
     return span_figures.list_tasks(
         session=session,
         period=period,
         due_soon_days=due_soon_days,
         unit_id=unit_id,
         open_only=not include_done,
-        keep=keep if words else None,
+        words=fold(query).split(),
     )
-
-
-# The combining marks Vietnamese tones and vowel marks decompose into (U+0300–U+036F; the few of
-# that block that are not combining, such as the grapheme joiner, left out), and what is not ASCII.
-_MARKS = re.compile(
-    "[" + "".join(re.escape(chr(c)) for c in range(0x300, 0x370) if unicodedata.combining(chr(c))) + "]"
-)
-_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
-
-
-def folded(text: str) -> str:
-    """``fold(text)``, with the loop over the characters done in C: đ → d, decomposed, the marks of
-    U+0300–U+036F dropped by one regular expression, lower case. ``fold`` drops every combining
-    character, so when none other is left (looked for among the few characters that are not ASCII:
-    dashes, quotes …) the answers are equal; otherwise ``fold`` answers. A search over a province's
-    tasks folds tens of thousands of texts."""
-    bare = _MARKS.sub("", unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D")))
-    if any(unicodedata.combining(ch) for ch in _NOT_ASCII.findall(bare)):
-        return fold(text)
-    return bare.lower()
 
 
 @dataclass(frozen=True)
