@@ -123,18 +123,13 @@ else:
     sections = {"Theo dõi": monitor, "Công việc": work} if office_viewer else {"Công việc": work, "Theo dõi": monitor}
     sections["Khác"] = [home, PAGES["task"], PAGES["api_tokens"], PAGES["change_password"]]
     if actor.can(Permission.ADMIN):
+        # the setting-up first (accounts, units, catalogues, workflows, fields, imports), then the
+        # history and the extensions, then the security log
         sections["Quản trị"] = [
-            PAGES["workflows"],
-            PAGES["security_log"],
             PAGES["admin_users"],
             st.Page("pages/admin_units.py", title="Đơn vị", icon=":material/corporate_fare:", url_path="don-vi"),
             st.Page("pages/admin_config.py", title="Danh mục và tham số", icon=":material/tune:", url_path="cau-hinh"),
-            st.Page(
-                "pages/admin_config_history.py",
-                title="Lịch sử cấu hình",
-                icon=":material/history:",
-                url_path="lich-su-cau-hinh",
-            ),
+            PAGES["workflows"],
             st.Page(
                 "pages/admin_custom_fields.py",
                 title="Trường tùy chỉnh",
@@ -142,11 +137,18 @@ else:
                 url_path="truong-tuy-chinh",
             ),
             st.Page(
-                "pages/admin_plugins.py", title="Phần mở rộng", icon=":material/extension:", url_path="phan-mo-rong"
-            ),
-            st.Page(
                 "pages/admin_import.py", title="Nhập dữ liệu", icon=":material/upload_file:", url_path="nhap-du-lieu"
             ),
+            st.Page(
+                "pages/admin_config_history.py",
+                title="Lịch sử cấu hình",
+                icon=":material/history:",
+                url_path="lich-su-cau-hinh",
+            ),
+            st.Page(
+                "pages/admin_plugins.py", title="Phần mở rộng", icon=":material/extension:", url_path="phan-mo-rong"
+            ),
+            PAGES["security_log"],
         ]
     nav = st.navigation({name: pages for name, pages in sections.items() if pages})
     if nav is not home and (note := st.session_state.pop(PASSWORD_CHANGED_KEY, None)):

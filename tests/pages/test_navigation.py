@@ -12,7 +12,7 @@ from ui.runtime import TOKEN_STATE_KEY
 
 WORLD_USERS = ["vp.lanhdao", "admin"]
 
-ASSIGN, CONFIRM, INBOX, UNIT_TASKS, MONITOR, DETAIL, WORKFLOWS, TOKENS, SECURITY_LOG, LOGIN = (
+ASSIGN, CONFIRM, INBOX, UNIT_TASKS, MONITOR, DETAIL, WORKFLOWS, TOKENS, SECURITY_LOG, PASSWORD, LOGIN = (
     "pages/assign.py",
     "pages/confirm.py",
     "pages/inbox.py",
@@ -22,8 +22,19 @@ ASSIGN, CONFIRM, INBOX, UNIT_TASKS, MONITOR, DETAIL, WORKFLOWS, TOKENS, SECURITY
     "pages/workflows.py",
     "pages/api_tokens.py",
     "pages/security_log.py",
+    "pages/change_password.py",
     "pages/login.py",
 )
+# the admin's own pages (issue 10), in menu order, with their titles
+ADMIN_PAGES = {
+    "pages/admin_users.py": "Người dùng",
+    "pages/admin_units.py": "Đơn vị",
+    "pages/admin_config.py": "Danh mục và tham số",
+    "pages/admin_custom_fields.py": "Trường tùy chỉnh",
+    "pages/admin_import.py": "Nhập dữ liệu",
+    "pages/admin_config_history.py": "Lịch sử cấu hình",
+    "pages/admin_plugins.py": "Phần mở rộng",
+}
 TITLES = {
     ASSIGN: "Giao nhiệm vụ",
     CONFIRM: "Xác nhận kết quả",
@@ -34,16 +45,18 @@ TITLES = {
     WORKFLOWS: "Quy trình xử lý trong đơn vị",
     TOKENS: "Khóa API",
     SECURITY_LOG: "Nhật ký đăng nhập",
+    PASSWORD: "Đổi mật khẩu",
+    **ADMIN_PAGES,
 }
 APP_PAGES = list(TITLES)
-OFFICE_PAGES = {UNIT_TASKS, MONITOR, DETAIL, TOKENS}
+OFFICE_PAGES = {UNIT_TASKS, MONITOR, DETAIL, TOKENS, PASSWORD}
 UNIT_PAGES = {INBOX, *OFFICE_PAGES}
 
 # username -> (page shown at "/", pages reachable, sidebar line "role · unit")
 ROLES: dict[str, tuple[str, set[str], str]] = {
     "vp.theodoi": (
         ASSIGN,
-        {ASSIGN, CONFIRM, UNIT_TASKS, MONITOR, DETAIL, TOKENS},
+        {ASSIGN, CONFIRM, UNIT_TASKS, MONITOR, DETAIL, TOKENS, PASSWORD},
         "Chuyên viên theo dõi · VP UBND tỉnh",
     ),
     "vp.lanhdao": (MONITOR, OFFICE_PAGES, "Lãnh đạo · VP UBND tỉnh"),
@@ -51,19 +64,32 @@ ROLES: dict[str, tuple[str, set[str], str]] = {
     "stc.lanhdao": (INBOX, UNIT_PAGES, "Lãnh đạo · Sở Tài chính"),
     "stc.chuyenvien": (INBOX, UNIT_PAGES, "Chuyên viên · Sở Tài chính"),
     "pleiku.lanhdao": (INBOX, UNIT_PAGES, "Lãnh đạo · UBND TP Pleiku"),
-    "admin": (MONITOR, {*OFFICE_PAGES, WORKFLOWS, SECURITY_LOG}, "Quản trị hệ thống · Sở TT&TT"),
+    "admin": (MONITOR, {*OFFICE_PAGES, WORKFLOWS, SECURITY_LOG, *ADMIN_PAGES}, "Quản trị hệ thống · Sở TT&TT"),
 }
 # the visible pages in menu order (sections "Công việc"/"Theo dõi"/"Khác"/"Quản trị"; "/" and the
 # detail page are hidden). AppTest's registry keeps the order but not the section headers.
 # The work waiting for the user is counted beside its page: c3's reply for VP UBND, a1, b1 and b2
 # waiting for Sở Tài chính's văn thư to vào sổ (tests/pages/test_waiting_work.py follows the counts).
+OWN = ["Khóa API", "Đổi mật khẩu"]
 MENUS: dict[str, list[str]] = {
-    "vp.theodoi": ["Giao nhiệm vụ", "Xác nhận kết quả (1)", "Nhiệm vụ của đơn vị", "Giám sát công việc", "Khóa API"],
-    "stc.vanthu": ["Việc chờ tôi xử lý (3)", "Nhiệm vụ của đơn vị", "Giám sát công việc", "Khóa API"],
-    "stc.lanhdao": ["Việc chờ tôi xử lý", "Nhiệm vụ của đơn vị", "Giám sát công việc", "Khóa API"],
-    "admin": ["Giám sát công việc", "Nhiệm vụ của đơn vị", "Khóa API", "Quy trình xử lý", "Nhật ký đăng nhập"],
+    "vp.theodoi": ["Giao nhiệm vụ", "Xác nhận kết quả (1)", "Nhiệm vụ của đơn vị", "Giám sát công việc", *OWN],
+    "stc.vanthu": ["Việc chờ tôi xử lý (3)", "Nhiệm vụ của đơn vị", "Giám sát công việc", *OWN],
+    "stc.lanhdao": ["Việc chờ tôi xử lý", "Nhiệm vụ của đơn vị", "Giám sát công việc", *OWN],
+    "admin": [
+        "Giám sát công việc",
+        "Nhiệm vụ của đơn vị",
+        *OWN,
+        "Người dùng",
+        "Đơn vị",
+        "Danh mục và tham số",
+        "Quy trình xử lý",
+        "Trường tùy chỉnh",
+        "Nhập dữ liệu",
+        "Lịch sử cấu hình",
+        "Phần mở rộng",
+        "Nhật ký đăng nhập",
+    ],
 }
-
 
 def _assert_login_page(at: AppTest) -> None:
     assert not at.exception
