@@ -150,7 +150,8 @@ else:
             ),
             PAGES["security_log"],
         ]
-    nav = st.navigation({name: pages for name, pages in sections.items() if pages})
+    # expanded: every page listed (a collapsed menu adds Streamlit's English "View N more")
+    nav = st.navigation({name: pages for name, pages in sections.items() if pages}, expanded=True)
     if nav is not home and (note := st.session_state.pop(PASSWORD_CHANGED_KEY, None)):
         st.toast(note, icon=":material/check_circle:")
 if actor is not None:

@@ -60,6 +60,10 @@ ENGLISH = [
     *(re.escape(s) for s in ("Drag and drop", "per file", "Skip to main content", "Date set outside")),
     *(re.escape(s) for s in ("options available", "option available", "Use arrow keys", "Selected values")),
     r"\bSearch\b",
+    r"\bView \d+ more\b",  # a collapsed menu (the admin's is long)
+    r"\bView less\b",
+    r"\bBrowse files\b",
+    r"\bUpload\b",
     r"\bFullscreen\b",
     r"\bRunning\b",
     r"\bClear\b",
