@@ -63,7 +63,6 @@ ENGLISH = [
     r"\bView \d+ more\b",  # a collapsed menu (the admin's is long)
     r"\bView less\b",
     r"\bBrowse files\b",
-    r"\bUpload\b",
     r"\bFullscreen\b",
     r"\bRunning\b",
     r"\bClear\b",
