@@ -288,6 +288,9 @@ def test_csv_without_bom_and_commas(runtime: Runtime, session: Session, actors: 
         (workbook_bytes("Trang khác", ["a"], [["1"]]), "a.xlsx", "thiếu cột"),
         (csv_bytes(s.TASK_COLUMNS, []), "a.csv", "không có dòng dữ liệu"),
     ],
+    # named, not by their bytes: a workbook holds its creation time, and pytest-xdist's workers
+    # must collect the same test ids
+    ids=["empty", "not-a-zip", "utf-16", "txt", "csv-missing-column", "xlsx-missing-column", "no-rows"],
 )
 def test_unreadable_files_give_one_message(
     runtime: Runtime, session: Session, actors: dict[str, Actor], data: bytes, name: str, words: str
