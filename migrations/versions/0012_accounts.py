@@ -22,14 +22,21 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('app_user', schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column('must_change_password', sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-        batch_op.add_column(sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True))
+    # plain ALTER TABLE ADD COLUMN on both backends (a batch copy of app_user on SQLite would drop
+    # a table that every journal row references)
+    op.add_column('app_user', sa.Column('must_change_password', sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column('app_user', sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('app_user', schema=None) as batch_op:
-        batch_op.drop_column('email')
-        batch_op.drop_column('must_change_password')
+    _drop_column('app_user', 'email')
+    _drop_column('app_user', 'must_change_password')
+
+
+def _drop_column(table: str, column: str) -> None:
+    """SQLite drops a column in place (3.35+): a batch copy of the table would drop the table it
+    copies, which its references refuse once rows point at it."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    else:
+        op.drop_column(table, column)

@@ -21,11 +21,18 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('flow', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('config_version_id', sa.Integer(), nullable=True))
+    op.add_column('flow', sa.Column('config_version_id', sa.Integer(), nullable=True))
     op.execute("UPDATE flow SET config_version_id = (SELECT MAX(id) FROM config_version)")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('flow', schema=None) as batch_op:
-        batch_op.drop_column('config_version_id')
+    _drop_column('flow', 'config_version_id')
+
+
+def _drop_column(table: str, column: str) -> None:
+    """SQLite drops a column in place (3.35+): a batch copy of the table would drop the table it
+    copies, which its references refuse once rows point at it."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    else:
+        op.drop_column(table, column)

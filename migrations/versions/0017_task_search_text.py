@@ -35,16 +35,21 @@ def _fill(table: str, column: str, sources: tuple[str, ...]) -> None:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('task') as batch_op:
-        batch_op.add_column(sa.Column('content_folded', sa.String(length=4000), nullable=False, server_default=''))
-    with op.batch_alter_table('document') as batch_op:
-        batch_op.add_column(sa.Column('search_folded', sa.String(length=2200), nullable=False, server_default=''))
+    op.add_column('task', sa.Column('content_folded', sa.String(length=4000), nullable=False, server_default=''))
+    op.add_column('document', sa.Column('search_folded', sa.String(length=2200), nullable=False, server_default=''))
     _fill('task', 'content_folded', ('content',))
     _fill('document', 'search_folded', ('code', 'summary'))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('document') as batch_op:
-        batch_op.drop_column('search_folded')
-    with op.batch_alter_table('task') as batch_op:
-        batch_op.drop_column('content_folded')
+    _drop_column('document', 'search_folded')
+    _drop_column('task', 'content_folded')
+
+
+def _drop_column(table: str, column: str) -> None:
+    """SQLite drops a column in place (3.35+): a batch copy of the table would drop the table it
+    copies, which its references refuse once rows point at it."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    else:
+        op.drop_column(table, column)

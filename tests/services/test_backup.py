@@ -212,7 +212,7 @@ def test_restore_refuses_a_database_that_is_not_empty(
 ) -> None:
     result = backup(database_url=url_of(runtime), folder=tmp_path / "b", keep=1, now=now_utc())
     before = database_contents(database_url=url_of(runtime))
-    with pytest.raises(Conflict, match=r"không trống \(\d+ bảng: alembic_version, api_token") as refused:
+    with pytest.raises(Conflict, match=r"không trống \(\d+ bảng: admin_change, alembic_version, api_token") as refused:
         restore(database_url=url_of(runtime), source=result.path)
     assert "Chỉ khôi phục vào một cơ sở dữ liệu trống" in refused.value.message
     assert database_contents(database_url=url_of(runtime)) == before
