@@ -104,10 +104,14 @@ def type_date(page: Page, label: str, day: date | str, *, nth: int = 0) -> None:
 
 
 def choose_option(page: Page, option: str) -> None:
-    """Pick a radio option by its text (the bút phê case, a verdict): its form is drawn below it."""
-    page.get_by_text(option, exact=True).click()
-    expect(page.get_by_role("radio", name=option, exact=True)).to_be_checked()
+    """Pick a radio option by its text (the bút phê case, a verdict): its form is drawn below it.
+
+    Settled before and after: while a run is slow (a busy machine), the previous run's radio is
+    still on the page beside the new one, and the same label matches both."""
     settle(page)
+    page.get_by_text(option, exact=True).click()
+    settle(page)
+    expect(page.get_by_role("radio", name=option, exact=True)).to_be_checked()
 
 
 def text_area(page: Page, label: str, *, nth: int = 0) -> Locator:
