@@ -73,16 +73,8 @@ test: $(VENV)/.dev test-system-deps
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-logo
 	$(BIN)/mypy .
-	@# The PostgreSQL pass of the service suite runs beside the whole suite on SQLite: the browser
-	@# tests mostly wait on their servers, so two cores take both in about the time of the first.
-	@# Its report is printed after the SQLite one; either failing fails the target.
-	@rm -f .pytest-postgres.log; \
-	GIAOVIEC_TEST_BACKEND=postgresql $(BIN)/pytest -q $(PYTEST_WORKERS) -p no:cacheprovider \
-	  --basetemp=$(CURDIR)/.pytest-postgres-tmp tests/services > .pytest-postgres.log 2>&1 & pg=$$!; \
-	$(BIN)/pytest -q $(PYTEST_WORKERS); sqlite=$$?; \
-	wait $$pg; postgres=$$?; \
-	echo "--- the service suite on PostgreSQL ---"; cat .pytest-postgres.log; \
-	test $$sqlite -eq 0 && test $$postgres -eq 0
+	$(BIN)/pytest -q $(PYTEST_WORKERS)
+	GIAOVIEC_TEST_BACKEND=postgresql $(BIN)/pytest -q $(PYTEST_WORKERS) tests/services
 
 # Random examples, ten times as many state-machine lives: looks for failures the fixed set misses.
 hunt: $(VENV)/.dev
