@@ -10,7 +10,7 @@ ADDRESS ?= $(or $(GIAOVIEC_BIND_ADDRESS),127.0.0.1)
 PYTEST_WORKERS ?= -n 2 --dist loadfile
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run start serve backup test screenshots test-postgres lint typecheck unit e2e hunt bench migrate seed system-deps test-system-deps clean
+.PHONY: run start serve backup test test-postgres lint typecheck unit e2e hunt bench migrate seed system-deps test-system-deps clean
 
 # --- environments -------------------------------------------------------------------
 system-deps:
@@ -79,10 +79,6 @@ test: $(VENV)/.dev test-system-deps
 # Service tests of files and settings, with nothing the database decides: run on SQLite only.
 NOT_ON_POSTGRES = --ignore=tests/services/test_config_validation.py --ignore=tests/services/test_login_config.py \
 	--ignore=tests/services/test_monitor_config.py --ignore=tests/services/test_plugins.py
-
-# The browser tests again, saving the README's screenshots in docs/screenshots (make test takes none).
-screenshots: $(VENV)/.dev test-system-deps
-	GIAOVIEC_SCREENSHOTS=1 $(BIN)/pytest -q $(PYTEST_WORKERS) -m e2e
 
 # Random examples, ten times as many state-machine lives: looks for failures the fixed set misses.
 hunt: $(VENV)/.dev

@@ -6,7 +6,6 @@ default timeout set in ``conftest.py``.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Sequence
@@ -150,12 +149,8 @@ def shot(page: Page, path: Path, *, full_page: bool = False) -> None:
 
     Playwright's own full_page does not help: Streamlit scrolls inside <main data-testid=stMain>,
     not the document, so the whole page only shows in a window as tall as that content.
-
-    Only with ``GIAOVIEC_SCREENSHOTS=1`` (``make screenshots``): ``make test`` waits for the page
-    to settle and takes none (they are for the README, and cost time on every run)."""
+    """
     settle(page)
-    if not os.environ.get("GIAOVIEC_SCREENSHOTS"):
-        return
     page.wait_for_timeout(300)  # fonts and images; the state itself is already asserted
     if not full_page:
         page.screenshot(path=str(path))
