@@ -256,9 +256,7 @@ def add_unit(
     )
     session.add(unit)
     session.flush()
-    journal.record(
-        session=session, actor=actor, entity=AdminEntity.UNIT, key=code, action="create", after=_snapshot(session, unit)
-    )
+    _record(session, actor, unit, "create")
     _commit(session)
     return unit
 
@@ -277,15 +275,7 @@ def rename_unit(*, session: Session, actor: Actor, code: str, name: str, short_n
     before = _snapshot(session, unit)
     unit.name, unit.short_name = new_name, new_short
     session.add(unit)
-    journal.record(
-        session=session,
-        actor=actor,
-        entity=AdminEntity.UNIT,
-        key=unit.code,
-        action="rename",
-        before=before,
-        after=_snapshot(session, unit),
-    )
+    _record(session, actor, unit, "rename", before=before)
     _commit(session)
     return unit
 
@@ -320,15 +310,7 @@ def move_unit(*, session: Session, actor: Actor, code: str, parent_code: str) ->
     before = _snapshot(session, unit)
     unit.parent_id = parent.id
     session.add(unit)
-    journal.record(
-        session=session,
-        actor=actor,
-        entity=AdminEntity.UNIT,
-        key=unit.code,
-        action="move",
-        before=before,
-        after=_snapshot(session, unit),
-    )
+    _record(session, actor, unit, "move", before=before)
     _commit(session)
     return unit
 
@@ -357,14 +339,9 @@ def set_unit_active(*, session: Session, actor: Actor, code: str, active: bool) 
         before = _snapshot(session, each)
         each.active = active
         session.add(each)
-        journal.record(
-            session=session,
-            actor=actor,
-            entity=AdminEntity.UNIT,
-            key=each.code,
-            action="activate" if active else "deactivate",
+        _record(
+            session, actor, each, "activate" if active else "deactivate",
             before=before,
-            after=_snapshot(session, each),
             detail="" if each is unit else f"cùng đơn vị cha {unit.code}",
         )
     _commit(session)
@@ -499,13 +476,8 @@ def merge_units(
         )
         session.add(successor)
         session.flush()
-        journal.record(
-            session=session,
-            actor=actor,
-            entity=AdminEntity.UNIT,
-            key=successor.code,
-            action="create",
-            after=_snapshot(session, successor),
+        _record(
+            session, actor, successor, "create",
             detail="đơn vị kế thừa khi sáp nhập " + ", ".join(u.code for u in sources),
         )
     assert successor.id is not None
@@ -558,28 +530,21 @@ def merge_units(
             sub.parent_id = successor.id
             session.add(sub)
             session.flush()
-            journal.record(
-                session=session,
-                actor=actor,
-                entity=AdminEntity.UNIT,
-                key=sub.code,
-                action="move",
+            _record(
+                session, actor, sub, "move",
                 before=sub_before,
-                after=_snapshot(session, sub),
                 detail=f"đơn vị cha {source.code} sáp nhập vào {successor.code}",
             )
         source.active = False
         session.add(source)
         session.flush()
-        journal.record(
-            session=session,
-            actor=actor,
-            entity=AdminEntity.UNIT,
-            key=source.code,
-            action="merge",
+        _record(
+            session,
+            actor,
+            source,
+            "merge",
             before=before,
-            after={
-                **_snapshot(session, source),
+            extra={
                 "successor": successor.code,
                 "merge_date": merge_date,
                 "moved_tasks": by_source[source.id],
@@ -591,14 +556,10 @@ def merge_units(
         moved_users += [u.username for u in users]
         moved_subunits += [s.code for s in subunits]
     session.flush()
-    journal.record(
-        session=session,
-        actor=actor,
-        entity=AdminEntity.UNIT,
-        key=successor.code,
-        action="merge_into",
+    _record(
+        session, actor, successor, "merge_into",
         before=successor_before,
-        after={**_snapshot(session, successor), "merged": [u.code for u in sources], "merge_date": merge_date},
+        extra={"merged": [u.code for u in sources], "merge_date": merge_date},
         detail=f"kế thừa {', '.join(u.code for u in sources)} từ ngày {fmt_date(merge_date)}",
     )
     _commit(session)
@@ -726,6 +687,29 @@ def _snapshot(session: Session, unit: OrgUnit) -> dict[str, Any]:
         "parent": None if parent is None else parent.code,
         "active": unit.active,
     }
+
+
+def _record(
+    session: Session,
+    actor: Actor,
+    unit: OrgUnit,
+    action: str,
+    *,
+    before: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
+    detail: str = "",
+) -> None:
+    """The unit's journal row: its values before and now (with ``extra`` facts of the change)."""
+    journal.record(
+        session=session,
+        actor=actor,
+        entity=AdminEntity.UNIT,
+        key=unit.code,
+        action=action,
+        before=before,
+        after={**_snapshot(session, unit), **(extra or {})},
+        detail=detail,
+    )
 
 
 def _commit(session: Session) -> None:
