@@ -12,7 +12,7 @@ from sqlmodel import Session
 from models import ConfigVersion, UnitKind
 from services.admin import workflow_admin
 from services.admin.workflow_admin import STEP_ROLES, AddedStep
-from services.config.workflows import FlowKind, TransitionDef, WorkflowDef
+from services.config.workflows import ActorUnit, FlowKind, TransitionDef, WorkflowDef
 from services.infra.errors import ServiceError
 from services.workflow.diagram import workflow_diagrams
 from ui.format import md_escape
@@ -150,7 +150,8 @@ with matrix_tab:
         matrix: dict[str, list[str]] = {}
         for key, tr in wf.transitions.items():
             row = st.columns(widths, vertical_alignment="center")
-            marks = [m for m, on in (("đơn vị cha", tr.actor_unit.value == "parent"), ("được giao", tr.assignee)) if on]
+            marks = ["đơn vị cha"] if tr.actor_unit is ActorUnit.PARENT else []
+            marks += ["được giao"] if tr.assignee else []
             if tr.only_as_effect:
                 marks.append("chỉ cùng bước của đơn vị cha")
             row[0].markdown(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from models import Permission
 from services.access.permissions import Actor, require
 from services.config.loader import AppConfig
+from services.config.workflows import ActorUnit
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def workflow_dot(config: AppConfig, key: str) -> str:
         lines.append(f"  {_quote(state_key)} [label={_quote(state.label)}{shape}{fill}];")
     for tr in wf.transitions.values():
         roles = ", ".join(config.role_label(r) for r in tr.roles)
-        where = " (đơn vị cha)" if tr.actor_unit.value == "parent" else ""
+        where = " (đơn vị cha)" if tr.actor_unit is ActorUnit.PARENT else ""
         label = f"B{tr.step}: {tr.label}\\n[{roles}{where}]"
         for source in tr.from_states:
             lines.append(f"  {_quote(source)} -> {_quote(tr.to)} [label={_quote(label)}, fontsize=10];")
