@@ -131,9 +131,13 @@ def test_admin_adds_a_unit_merges_two_into_it_and_last_year_stays(
         )
     ).to_be_visible()
 
-    # the unit's history, and the screenshot of the page
+    # the unit's history, and the screenshot of the page (each click after the run it starts is over:
+    # on a busy machine the pickers stay disabled while the merge's rerun draws the page)
+    settle(page)
     page.get_by_role("tab", name="Sửa một đơn vị").click()
+    settle(page)
     box = page.locator('input[role="combobox"][aria-label="Đơn vị"]')
+    expect(box).to_be_enabled(timeout=60_000)
     box.click()
     box.fill(FINANCE)
     page.get_by_role("option", name=f"Sở Tài chính ({FINANCE}) — ngừng hoạt động", exact=True).click()
