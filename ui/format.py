@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-import pandas as pd
 import pyarrow as pa
 
 from models import TaskClass
 from services.config.loader import AppConfig
 from services.infra.clock import fmt_date
+from services.reports.chart import chart_frame as chart_frame  # re-exported: its home is the reports
 from services.stats.rows import BACKDATED_REPLY, TaskRow
 from services.stats.statistics import StatisticsReport, UnitStats
 
@@ -127,36 +127,6 @@ def stats_table(
         [fmt_percent(s.rate) for s in lines],
     ]
     return pa.table(dict(zip(STATS_COLUMNS, columns, strict=True)))
-
-
-def chart_frame(report: StatisticsReport, config: AppConfig, rows: Sequence[UnitStats] | None = None) -> pd.DataFrame:
-    """Long format for the stacked bar chart: unit × class → count (``rows``: the units drawn, in
-    their order). ``unit_name`` is the axis' label, the short name made unique (two units may share
-    one); ``full_name`` is the tooltip's; ``unit_id`` and ``task_class`` are what a click selects."""
-    units = list(report.rows if rows is None else rows)
-    seen: dict[str, int] = {}
-    for s in units:
-        seen[s.unit_name] = seen.get(s.unit_name, 0) + 1
-    labels = {
-        s.unit_id: s.unit_name if seen[s.unit_name] == 1 else f"{s.unit_name} ({s.full_name or s.unit_id})"
-        for s in units
-    }
-    data = [
-        {
-            "unit_id": s.unit_id,
-            "unit_name": labels[s.unit_id],
-            "full_name": s.full_name or s.unit_name,
-            "task_class": c.value,
-            "class_label": config.class_label(c),
-            "class_order": order,
-            "tasks": s.counts[c],
-        }
-        for s in units
-        for order, c in enumerate(TaskClass)
-        if s.counts[c]
-    ]
-    columns = ["unit_id", "unit_name", "full_name", "task_class", "class_label", "class_order", "tasks"]
-    return pd.DataFrame(data, columns=columns)
 
 
 # Escaped wherever they are: emphasis, code, links and images, tables, strikethrough, LaTeX ($),
