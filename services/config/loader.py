@@ -123,6 +123,9 @@ class AppSettingsConfig(_Strict):
     # Giám sát's chart draws this many units, those with the most overdue tasks first: a hundred and
     # fifty bars do not read. The others are one toggle ("Hiện tất cả đơn vị") and the table away.
     monitor_chart_units: int = Field(default=20, ge=5, le=500)
+    # Xếp hạng và xu hướng: a unit with fewer tasks than this in the period is listed apart, unranked
+    # (one reply would move it from first to last); services.stats.ranking.
+    ranking_min_tasks: int = Field(default=5, ge=1, le=1000)
     extra_days_off: list[date] = []
     extra_working_days: list[date] = []
     # Every date a person enters (document, reply, deadline, extension) lies between 1 January of
