@@ -82,6 +82,23 @@ class TaskClass(StrEnum):
     OPEN_OVERDUE = "open_overdue"
 
 
+class PeriodPreset(StrEnum):
+    """A report period by name (Giám sát's "Kỳ báo cáo", the public page; ``services.stats.presets``).
+    The value is what the URL keeps (``?ky=quy-1``); labels live in ``config/app.yaml``
+    (``period_presets``)."""
+
+    THIS_MONTH = "thang-nay"
+    LAST_MONTH = "thang-truoc"
+    Q1 = "quy-1"
+    Q2 = "quy-2"
+    Q3 = "quy-3"
+    Q4 = "quy-4"
+    FIRST_HALF = "6-thang"
+    NINE_MONTHS = "9-thang"
+    THIS_YEAR = "ca-nam"
+    LAST_YEAR = "nam-truoc"
+
+
 class EventAction(StrEnum):
     """Journal actions (TaskEvent.action)."""
 

@@ -15,7 +15,17 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from models.attachments import FileType
-from models.enums import ActionKey, CloseReason, EventAction, Permission, Role, TaskClass, TaskStatus, UnitKind
+from models.enums import (
+    ActionKey,
+    CloseReason,
+    EventAction,
+    PeriodPreset,
+    Permission,
+    Role,
+    TaskClass,
+    TaskStatus,
+    UnitKind,
+)
 from services.config.errors import ConfigError
 from services.config.workflows import WorkflowsConfig, load_workflows
 from services.config.yaml_lines import compose, line_of
@@ -112,6 +122,16 @@ class AttachmentsConfig(_Strict):
         return tuple(dict.fromkeys(value))
 
 
+class ReportsConfig(_Strict):
+    """``reports:`` of app.yaml: what the official report (DOCX, Nghị định 30/2020/NĐ-CP) prints
+    around the figures; the issuing body and the province come from org.yaml."""
+
+    place: str = Field(default="", max_length=60)  # "<place>, ngày … tháng … năm …"; "" the province
+    number_suffix: str = Field(default="/BC-VP", max_length=30)  # "Số:      /BC-VP", the number left to fill
+    signer_title: str = Field(default="CHÁNH VĂN PHÒNG", min_length=1, max_length=80)
+    recipients: list[str] = Field(default=["Lưu: VT"], min_length=1)  # "Nơi nhận:"
+
+
 class AppSettingsConfig(_Strict):
     app_name: str = "Giao việc"
     issuers: dict[str, str] = Field(min_length=1)
@@ -143,6 +163,8 @@ class AppSettingsConfig(_Strict):
     task_statuses: dict[TaskStatus, str]
     event_actions: dict[EventAction, str]
     close_reasons: dict[CloseReason, str]
+    period_presets: dict[PeriodPreset, str]
+    reports: ReportsConfig = ReportsConfig()
     unit_kinds: dict[UnitKind, str]
     task_actions: dict[ActionKey, str]
     login: LoginConfig = LoginConfig()
@@ -257,6 +279,7 @@ def _check_cross_rules(config: AppConfig, config_dir: Path) -> list[str]:
         ("task_statuses", TaskStatus),
         ("event_actions", EventAction),
         ("close_reasons", CloseReason),
+        ("period_presets", PeriodPreset),
         ("unit_kinds", UnitKind),
     ):
         present = getattr(config.app, field_name)
