@@ -19,6 +19,8 @@ from models.enums import (
     TaskStatus,
     UnitKind,
 )
+from models.notifications import MailStatus, Notification, NotificationKind, OutboxMail
+from models.reminders import Reminder, ReminderLevel
 from models.tables import (
     ApiToken,
     Confirmation,
@@ -62,9 +64,15 @@ __all__ = [
     "Flow",
     "IncomingEntry",
     "LoginThrottle",
+    "MailStatus",
+    "Notification",
+    "NotificationKind",
     "OrgUnit",
+    "OutboxMail",
     "PeriodPreset",
     "Permission",
+    "Reminder",
+    "ReminderLevel",
     "RequestStatus",
     "Role",
     "SessionEndReason",
