@@ -3,7 +3,8 @@
 Wraps the Streamlit script ``app.py`` in ``st.App`` to add the login/logout routes (HttpOnly
 session cookie), the redirect of anonymous page loads to the login form, the security headers on
 every answer (and ``/_stcore/metrics`` closed), the download of attached files (``/tep/{id}``,
-``web/attachment_routes.py``), and the JSON API (FastAPI, ``web/api``) mounted
+``web/attachment_routes.py``), the public page of Điều 6 (``/cong-khai``, no login,
+``web/public_routes.py``), and the JSON API (FastAPI, ``web/api``) mounted
 at ``/api/v1``: one process, one start-up.
 """
 
@@ -16,6 +17,7 @@ from ui.errors import on_script_error
 from web.api.app import API_PREFIX, api
 from web.attachment_routes import routes as attachment_routes
 from web.auth_routes import LoginRedirectMiddleware, routes
+from web.public_routes import routes as public_routes
 from web.security_headers import SecurityHeadersMiddleware
 
 # app.py declares its pages with st.navigation. Streamlit, seeing a ``pages/`` folder next to it,
@@ -26,7 +28,7 @@ PagesManager.uses_pages_directory = False
 
 app = st.App(
     "app.py",
-    routes=[*routes, *attachment_routes, Mount(API_PREFIX, app=api)],
+    routes=[*routes, *attachment_routes, *public_routes, Mount(API_PREFIX, app=api)],
     # The first is the outermost: every answer gets the headers, the login redirects included.
     middleware=[Middleware(SecurityHeadersMiddleware), Middleware(LoginRedirectMiddleware)],
     # an error run_page (app.py) cannot catch still becomes an incident id, never a traceback

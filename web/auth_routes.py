@@ -57,6 +57,8 @@ LOGOUT_PATH = "/auth/logout"
 # Paths served without a login: Streamlit's own assets and endpoints, the auth routes, and the
 # JSON API (it authenticates every request with its own bearer token and answers 401 in JSON).
 _OPEN_PREFIXES = ("/auth/", "/_stcore/", "/static/", "/media/", "/component/", "/app/static/", "/api/")
+# Pages served without a login: the public page of Điều 6 (aggregates only, web/public_routes.py).
+_OPEN_PATHS = frozenset({"/cong-khai"})
 FOREIGN_ORIGIN = (
     "Yêu cầu bị từ chối vì không được gửi từ trang của Giao việc. "
     "Nếu bạn vừa bấm một liên kết lạ, hãy đóng trang đó; nếu không, hãy mở lại trang đăng nhập và thử lại."
@@ -372,6 +374,7 @@ class LoginRedirectMiddleware(BaseHTTPMiddleware):
         is_page = (
             request.method == "GET"
             and not path.startswith(_OPEN_PREFIXES)
+            and path not in _OPEN_PATHS
             and "." not in path.rsplit("/", 1)[-1]
             and "text/html" in request.headers.get("accept", "")
         )
