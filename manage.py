@@ -15,6 +15,8 @@ Scheduled and administrative work runs here, calling the same services as the pa
 * ``backup``, ``restore``: the database to a dated private file and back (``services/infra/backup.py``).
 * ``import units|users|tasks FILE``: units, accounts or assignment documents with their tasks from
   an .xlsx/.csv template, all or nothing (``services/imports``; errors on stderr by sheet, row, column).
+* ``report --from D --to D|--ky KỲ --format xlsx|docx|csv --out FILE``: Giám sát's report of a
+  period to a file, for a monthly cron job (``services/reports/command.py``).
 
 Exit codes: 0 done, 1 refused (the reason on stderr, in Vietnamese), 2 bad usage or config.
 """
@@ -116,6 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("file", type=Path)
     imports.add_argument("--admin", default=None, help="tài khoản quản trị thực hiện (mặc định: tài khoản đầu tiên)")
     imports.add_argument("--tracker", default=None, help="tasks: chuyên viên theo dõi VP UBND được nhập thay")
+    report = sub.add_parser(
+        "report", help="ghi báo cáo Giám sát của một kỳ ra tệp xlsx, docx hoặc csv (chạy định kỳ bằng cron)"
+    )
+    report.add_argument("--from", dest="date_from", default=None, help="từ ngày, 2026-01-01 hoặc 01/01/2026")
+    report.add_argument("--to", dest="date_to", default=None, help="đến ngày")
+    report.add_argument("--ky", default=None, help="hoặc một kỳ có tên: thang-truoc, quy-1, … (thay --from/--to)")
+    report.add_argument("--format", dest="fmt", default="xlsx", help="xlsx (mặc định), docx hoặc csv")
+    report.add_argument("--out", required=True, help="tệp cần ghi")
     return parser
 
 
@@ -327,6 +337,18 @@ def run_command(args: argparse.Namespace, runtime: Runtime) -> int:
                 print(report.summary())
             elif args.command in ("create-admin", "create-user", "set-password", "lock", "unlock"):
                 return accounts_command(args, session)
+            elif args.command == "report":
+                from services.reports.command import run as run_report
+
+                return run_report(
+                    runtime=runtime,
+                    date_from=args.date_from,
+                    date_to=args.date_to,
+                    preset=args.ky,
+                    fmt=args.fmt,
+                    out=args.out,
+                    today=local_date(now_utc()),
+                )
             elif args.command == "import":
                 from services.imports.command import run as run_import
 
