@@ -38,6 +38,9 @@ PAGES = {
     "monitor": st.Page(
         "pages/monitor.py", title="Giám sát công việc", icon=":material/monitoring:", url_path="giam-sat"
     ),
+    "trends": st.Page(
+        "pages/trends.py", title="Xếp hạng và xu hướng", icon=":material/trending_up:", url_path="xep-hang"
+    ),
     "assign": st.Page(
         "pages/assign.py", title="Giao nhiệm vụ", icon=":material/assignment_add:", url_path="giao-nhiem-vu"
     ),
@@ -108,7 +111,7 @@ else:
         work.append(PAGES["confirm"])
     if actor.can(Permission.UNIT_TASKS_VIEW) or actor.can(Permission.TASKS_VIEW_ALL):
         work.append(PAGES["unit_tasks"])
-    monitor = [PAGES["monitor"]] if actor.can(Permission.DASHBOARD_VIEW) else []
+    monitor = [PAGES["monitor"], PAGES["trends"]] if actor.can(Permission.DASHBOARD_VIEW) else []
     # "/" opens the role's main page: a unit's work list, the tracker's work, else the dashboard.
     # (A hidden home page redirects, so every real page keeps its own URL for links and reloads.)
     office_viewer = actor.can(Permission.TASKS_VIEW_ALL) and not (

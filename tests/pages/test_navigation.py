@@ -25,6 +25,7 @@ ASSIGN, CONFIRM, INBOX, UNIT_TASKS, MONITOR, DETAIL, WORKFLOWS, TOKENS, SECURITY
     "pages/change_password.py",
     "pages/login.py",
 )
+TRENDS = "pages/trends.py"  # Xếp hạng và xu hướng, beside Giám sát for whoever may see it
 # the admin's own pages (issue 10), in menu order, with their titles
 ADMIN_PAGES = {
     "pages/admin_users.py": "Người dùng",
@@ -41,6 +42,7 @@ TITLES = {
     INBOX: "Việc chờ tôi xử lý",
     UNIT_TASKS: "Nhiệm vụ của đơn vị",
     MONITOR: "Giám sát công việc",
+    TRENDS: "Xếp hạng và xu hướng",
     DETAIL: "Chi tiết nhiệm vụ",
     WORKFLOWS: "Quy trình xử lý trong đơn vị",
     TOKENS: "Khóa API",
@@ -49,14 +51,14 @@ TITLES = {
     **ADMIN_PAGES,
 }
 APP_PAGES = list(TITLES)
-OFFICE_PAGES = {UNIT_TASKS, MONITOR, DETAIL, TOKENS, PASSWORD}
+OFFICE_PAGES = {UNIT_TASKS, MONITOR, TRENDS, DETAIL, TOKENS, PASSWORD}
 UNIT_PAGES = {INBOX, *OFFICE_PAGES}
 
 # username -> (page shown at "/", pages reachable, sidebar line "role · unit")
 ROLES: dict[str, tuple[str, set[str], str]] = {
     "vp.theodoi": (
         ASSIGN,
-        {ASSIGN, CONFIRM, UNIT_TASKS, MONITOR, DETAIL, TOKENS, PASSWORD},
+        {ASSIGN, CONFIRM, UNIT_TASKS, MONITOR, TRENDS, DETAIL, TOKENS, PASSWORD},
         "Chuyên viên theo dõi · VP UBND tỉnh",
     ),
     "vp.lanhdao": (MONITOR, OFFICE_PAGES, "Lãnh đạo · VP UBND tỉnh"),
@@ -71,12 +73,13 @@ ROLES: dict[str, tuple[str, set[str], str]] = {
 # The work waiting for the user is counted beside its page: c3's reply for VP UBND, a1, b1 and b2
 # waiting for Sở Tài chính's văn thư to vào sổ (tests/pages/test_waiting_work.py follows the counts).
 OWN = ["Khóa API", "Đổi mật khẩu"]
+MONITORING = ["Giám sát công việc", "Xếp hạng và xu hướng"]  # the "Theo dõi" section
 MENUS: dict[str, list[str]] = {
-    "vp.theodoi": ["Giao nhiệm vụ", "Xác nhận kết quả (1)", "Nhiệm vụ của đơn vị", "Giám sát công việc", *OWN],
-    "stc.vanthu": ["Việc chờ tôi xử lý (3)", "Nhiệm vụ của đơn vị", "Giám sát công việc", *OWN],
-    "stc.lanhdao": ["Việc chờ tôi xử lý", "Nhiệm vụ của đơn vị", "Giám sát công việc", *OWN],
+    "vp.theodoi": ["Giao nhiệm vụ", "Xác nhận kết quả (1)", "Nhiệm vụ của đơn vị", *MONITORING, *OWN],
+    "stc.vanthu": ["Việc chờ tôi xử lý (3)", "Nhiệm vụ của đơn vị", *MONITORING, *OWN],
+    "stc.lanhdao": ["Việc chờ tôi xử lý", "Nhiệm vụ của đơn vị", *MONITORING, *OWN],
     "admin": [
-        "Giám sát công việc",
+        *MONITORING,
         "Nhiệm vụ của đơn vị",
         *OWN,
         "Người dùng",
