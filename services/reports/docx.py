@@ -233,7 +233,7 @@ def _page(doc: Any) -> None:
 
 
 def report_docx(data: ReportData, config: AppConfig, *, chart: bytes | None = None) -> bytes:
-    """The report's bytes. ``chart``: the chart's PNG if the caller has it (else rendered here)."""
+    """The report's bytes. ``chart``: the chart's PNG if the caller has it (else rendered here; b"": none)."""
     doc = Document()
     _page(doc)
     _header(doc, data, config)
@@ -252,7 +252,7 @@ def report_docx(data: ReportData, config: AppConfig, *, chart: bytes | None = No
     _para(doc, "2. Kết quả theo đơn vị", bold=True, align=WD_ALIGN_PARAGRAPH.LEFT)
     _table(doc, data)
     png = chart if chart is not None else chart_png(data.report, config)
-    if png is not None:
+    if png:  # b"": the caller wants none
         _para(doc, after=6)
         doc.add_picture(io.BytesIO(png), width=Cm(16))
         doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
