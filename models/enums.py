@@ -118,6 +118,7 @@ class EventAction(StrEnum):
     REVOKED = "revoked"
     UPDATED = "updated"
     REPLACED = "replaced"
+    REMINDED = "reminded"  # Đôn đốc: by the tracker, or by the daily job (the system account)
 
 
 class ActionKey(StrEnum):
@@ -139,3 +140,4 @@ class ActionKey(StrEnum):
     REVOKE = "revoke"
     UPDATE = "update"
     REPLACE = "replace"
+    REMIND = "remind"  # Đôn đốc: VP UBND's tracker reminds the lead unit, at a level

@@ -17,6 +17,11 @@ from sqlmodel import Field, SQLModel
 
 from models.types import enum_type
 
+# The account the daily job acts as (``services.reminders.system``): its username starts with a
+# character no account the admin creates may start with, so it is never mistaken for a person.
+SYSTEM_USERNAME = "~he-thong"
+SYSTEM_NAME = "Hệ thống (đôn đốc tự động)"
+
 
 class ReminderLevel(StrEnum):
     """The escalating levels of a reminder, in order; labels and days in ``config/app.yaml``

@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from models.enums import ConfirmOutcome, TaskClass, TaskStatus
+from models.reminders import ReminderLevel
 from models.text import normalise_text
 
 # One-line fields: codes, names, keys. A line break or tab in them becomes a space; every other
@@ -128,6 +129,13 @@ class ConfirmationCreate(_Input):
 
 
 # --- inputs of the task actions (services.actions.registry), one model per action -------------
+
+
+class RemindInput(_Input):
+    """Đôn đốc by hand: the level the tracker chooses, and an optional note to the unit."""
+
+    level: ReminderLevel
+    note: str = ""
 
 
 class NoteInput(_Input):

@@ -18,6 +18,7 @@ from services.config.loader import (
     RolesConfig,
     UnitConfig,
 )
+from services.config.reminders import EmailConfig, NotificationsConfig, ReminderLevelConfig, RemindersConfig
 from services.config.workflows import StateDef, TransitionDef, WorkflowDef, WorkflowsConfig
 from services.infra.settings import ROOT, Settings
 
@@ -40,6 +41,10 @@ def test_every_config_key_is_documented() -> None:
         LoginConfig,
         AttachmentsConfig,
         ReportsConfig,
+        RemindersConfig,
+        ReminderLevelConfig,
+        NotificationsConfig,
+        EmailConfig,
         WorkflowsConfig,
         WorkflowDef,
         StateDef,

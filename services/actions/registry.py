@@ -29,7 +29,7 @@ from sqlmodel import Session, col, select
 
 from models import ActionKey, Task
 from services.access.permissions import Actor
-from services.actions import changes, confirmation, notes, steps, wrong_unit
+from services.actions import changes, confirmation, notes, reminders, steps, wrong_unit
 from services.actions.base import ActionContext, ActionOutcome, AnyAction, Offer
 from services.config.loader import AppConfig
 from services.infra.clock import now_utc
@@ -53,6 +53,7 @@ REGISTRY: Mapping[ActionKey, AnyAction] = {
         changes.REVOKE,
         changes.UPDATE,
         changes.REPLACE,
+        reminders.REMIND,
     )
 }
 

@@ -27,6 +27,7 @@ from models.enums import (
     UnitKind,
 )
 from services.config.errors import ConfigError
+from services.config.reminders import EmailConfig, NotificationsConfig, RemindersConfig
 from services.config.workflows import WorkflowsConfig, load_workflows
 from services.config.yaml_lines import compose, line_of
 
@@ -169,6 +170,9 @@ class AppSettingsConfig(_Strict):
     task_actions: dict[ActionKey, str]
     login: LoginConfig = LoginConfig()
     attachments: AttachmentsConfig = AttachmentsConfig()
+    reminders: RemindersConfig = RemindersConfig()
+    notifications: NotificationsConfig = NotificationsConfig()
+    email: EmailConfig = EmailConfig()
 
 
 class AppConfig(_Strict):

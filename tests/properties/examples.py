@@ -23,12 +23,13 @@ from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel
 
-from models import ActionKey, CloseReason, ConfirmOutcome, TaskStatus
+from models import ActionKey, CloseReason, ConfirmOutcome, ReminderLevel, TaskStatus
 from models.schemas import (
     ArchiveInput,
     ConfirmationCreate,
     ContributionInput,
     NoteInput,
+    RemindInput,
     ReplaceInput,
     ReplyInput,
     RevokeInput,
@@ -219,6 +220,10 @@ EXAMPLES: dict[ActionKey, Example] = {
             deadline=c.today + timedelta(days=15),
         ),
         LIVE,
+    ),
+    ActionKey.REMIND: Example(
+        lambda c: RemindInput(level=c.pick("level", list(ReminderLevel)), note="Đề nghị khẩn trương hoàn thành"),
+        OPEN,
     ),
 }
 

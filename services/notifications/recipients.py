@@ -1,0 +1,186 @@
+"""Who should hear of a journal entry: one ``notification`` row per person, written at commit.
+
+Every write path journals through ``record_event`` and commits through the session, so the
+session itself notes the new journal entries of each flush (like the statistics' spans,
+``services.stats.spans``) and, before the commit, adds their notifications in the same
+transaction: an action that rolls back notifies nobody, and no page or action has to remember to.
+Bulk loads (``manage.py generate``) bypass the ORM and notify nobody. Nobody is notified of their
+own act.
+
+Who gets what (README "Thông báo"):
+
+* a task assigned, re-routed or replacing another (``assigned``, ``rerouted``): the lead unit's
+  clerks (văn thư, who vào sổ it) and leaders: ``new_task``;
+* a step (``step``): whoever the flows it moved now wait for: the flow's assignee when the next
+  step is the assignee's, else the active accounts of the unit (the flow's, or its parent's, as
+  ``actor_unit`` says) whose role may take one of the next steps of ``config/workflows.yaml``:
+  ``step_waiting``;
+* a reminder (``reminded``): the lead unit's clerks and leaders, and the specialist holding its
+  main flow: ``reminder``;
+* a verdict on the reply (``confirmed_done``, ``confirmed_not_done``): the lead unit's clerks and
+  leaders: ``verdict``;
+* a deadline extended (``extended``) or an extension request decided: the lead unit's clerks and
+  leaders; an extension requested: the task's tracker, or every tracker of VP UBND when it has
+  none: ``extension``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import UOWTransaction
+from sqlmodel import Session, col, select
+
+from models import (
+    EventAction,
+    Flow,
+    Notification,
+    NotificationKind,
+    OrgUnit,
+    Role,
+    Task,
+    TaskEvent,
+    TaskStatus,
+    UnitKind,
+    User,
+)
+from services.config.store import workflows_at
+from services.config.workflows import ActorUnit, WorkflowsConfig, load_workflows
+from services.infra.settings import get_settings
+
+# Extension requests (helper E's EventAction values), by name: present once that work has landed.
+EXTENSION_REQUESTED_EVENTS = frozenset(a for a in EventAction if a.name == "EXTENSION_REQUESTED")
+EXTENSION_DECIDED_EVENTS = frozenset(a for a in EventAction if a.name in {"EXTENSION_GRANTED", "EXTENSION_REFUSED"})
+
+_TO_LEAD_UNIT: dict[EventAction, NotificationKind] = {
+    EventAction.ASSIGNED: NotificationKind.NEW_TASK,
+    EventAction.REROUTED: NotificationKind.NEW_TASK,
+    EventAction.REMINDED: NotificationKind.REMINDER,
+    EventAction.CONFIRMED_DONE: NotificationKind.VERDICT,
+    EventAction.CONFIRMED_NOT_DONE: NotificationKind.VERDICT,
+    EventAction.EXTENDED: NotificationKind.EXTENSION,
+    **dict.fromkeys(EXTENSION_DECIDED_EVENTS, NotificationKind.EXTENSION),
+}
+_LEAD_ROLES = (Role.CLERK, Role.LEADER)
+NOTIFIED = frozenset({*_TO_LEAD_UNIT, EventAction.STEP, *EXTENSION_REQUESTED_EVENTS})
+
+_EVENTS = "giaoviec.notify_events"
+_FLOWS = "giaoviec.notify_flows"
+
+
+def _users(session: Session, unit_id: int | None, roles: Iterable[Role]) -> set[int]:
+    if unit_id is None:
+        return set()
+    query = select(User.id).where(User.unit_id == unit_id, col(User.role).in_(list(roles)), User.active == True)  # noqa: E712
+    return {i for i in session.exec(query).all() if i is not None}
+
+
+@lru_cache(maxsize=4)
+def _seed_workflows(config_dir: Path) -> WorkflowsConfig:
+    return load_workflows(config_dir)
+
+
+def _waiting_for(session: Session, flow: Flow) -> set[int]:
+    """The accounts a flow waits for in its state: those who may take one of its next steps."""
+    workflows = workflows_at(session, _seed_workflows(get_settings().config_dir), flow.config_version_id)
+    workflow = workflows.workflows.get(flow.workflow)
+    if workflow is None or workflow.states[flow.state].final:
+        return set()
+    users: set[int] = set()
+    for transition in workflow.transitions.values():
+        if flow.state not in transition.from_states or transition.only_as_effect:
+            continue
+        if transition.assignee and flow.assignee_id is not None:
+            users.add(flow.assignee_id)
+            continue
+        unit_id: int | None = flow.unit_id
+        if transition.actor_unit is ActorUnit.PARENT:
+            unit = session.get(OrgUnit, flow.unit_id)
+            unit_id = unit.parent_id if unit else None
+        users |= _users(session, unit_id, transition.roles)
+    return users
+
+
+def _recipients(session: Session, entry: TaskEvent, flows: list[Flow]) -> tuple[NotificationKind, set[int]] | None:
+    task = session.get(Task, entry.task_id)
+    if task is None:
+        return None
+    if entry.action in _TO_LEAD_UNIT:
+        users = _users(session, task.lead_unit_id, _LEAD_ROLES)
+        if entry.action is EventAction.REMINDED:
+            main = session.exec(
+                select(Flow.assignee_id).where(
+                    Flow.task_id == task.id,
+                    col(Flow.parent_flow_id).is_(None),
+                    col(Flow.active).is_(True),
+                )
+            ).first()
+            if main is not None:
+                users.add(main)
+        return _TO_LEAD_UNIT[entry.action], users
+    if entry.action in EXTENSION_REQUESTED_EVENTS:
+        if task.tracker_id is not None:
+            return NotificationKind.EXTENSION, {task.tracker_id}
+        office = session.exec(select(OrgUnit.id).where(OrgUnit.kind == UnitKind.OFFICE)).first()
+        return NotificationKind.EXTENSION, _users(session, office, (Role.TRACKER,))
+    if entry.action is EventAction.STEP and task.status is TaskStatus.OPEN:
+        users = set()
+        for flow in flows:
+            if flow.task_id == task.id and flow.active:
+                users |= _waiting_for(session, flow)
+        return NotificationKind.STEP_WAITING, users
+    return None
+
+
+def _after_flush(session: OrmSession, _context: UOWTransaction) -> None:
+    """Note the journal entries and the flows this flush wrote (their ids are known now)."""
+    events: list[TaskEvent] = session.info.setdefault(_EVENTS, [])
+    flows: dict[int, Flow] = session.info.setdefault(_FLOWS, {})
+    for obj in session.new:
+        if isinstance(obj, TaskEvent) and obj.action in NOTIFIED:
+            events.append(obj)
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, Flow) and obj.id is not None:
+            flows[obj.id] = obj
+
+
+def _before_commit(session: OrmSession) -> None:
+    """Add the notifications of the noted entries: they commit with them."""
+    session.flush()
+    events: list[TaskEvent] = session.info.pop(_EVENTS, [])
+    flows: dict[int, Flow] = session.info.pop(_FLOWS, {})
+    if not events:
+        return
+    assert isinstance(session, Session), "the app's sessions are sqlmodel sessions"
+    seen: set[tuple[int, int]] = set()
+    with session.no_autoflush:
+        for entry in events:
+            assert entry.id is not None
+            found = _recipients(session, entry, list(flows.values()))
+            if found is None:
+                continue
+            kind, users = found
+            for user_id in sorted(users - {entry.actor_id}):
+                if (user_id, entry.id) in seen:
+                    continue
+                seen.add((user_id, entry.id))
+                session.add(
+                    Notification(
+                        user_id=user_id, task_id=entry.task_id, event_id=entry.id, kind=kind, created_at=entry.at
+                    )
+                )
+    session.flush()
+
+
+def _forget(session: OrmSession, *_: object) -> None:
+    session.info.pop(_EVENTS, None)
+    session.info.pop(_FLOWS, None)
+
+
+event.listen(OrmSession, "after_flush", _after_flush)
+event.listen(OrmSession, "before_commit", _before_commit)
+event.listen(OrmSession, "after_rollback", _forget)
