@@ -6,14 +6,18 @@ from collections.abc import Callable
 from datetime import date
 
 import streamlit as st
+from sqlmodel import Session
 
-from models import TaskClass
+from models import PeriodPreset, TaskClass
 from services.infra.clock import fmt_date
-from services.infra.errors import ServiceError
+from services.infra.errors import InvalidInput, ServiceError
 from services.org.units import unit_search_texts
-from services.stats.statistics import Dashboard, RowPage, TableOrder, dashboard, make_period
+from services.stats.presets import parse_preset, preset_dates
+from services.stats.rows import TaskRow
+from services.stats.statistics import Dashboard, RowPage, TableOrder, dashboard, make_period, ordered_rows
 from ui.charts import BAR_SELECTION
-from ui.format import STATS_COLUMNS, fmt_count, fmt_percent
+from ui.downloads import file_stem, list_csv_button, report_buttons
+from ui.format import STATS_COLUMNS, fmt_count, fmt_percent, md_escape
 from ui.pickers import matches_first, unit_search
 from ui.print_css import print_stylesheet
 from ui.public_cache import data_version, public_chart, public_table, public_table_view
@@ -31,6 +35,7 @@ print_stylesheet(
         "monitor-chart-controls",
         "monitor-chart-hint",
         "monitor-lists",
+        "monitor-downloads",
     ),
     print_only=("monitor-print-table",),
 )
@@ -40,23 +45,66 @@ st.title("Giám sát công việc")
 now = today()
 init_from_url("monitor_from", "from", date(now.year, 1, 1), parse_url_date)
 init_from_url("monitor_to", "to", now, parse_url_date)
+# A named period ("Kỳ báo cáo", ?ky=quy-1): its dates are computed for today, so a link shows the
+# same named period whenever it is opened. A name from an old or hand-edited link is said, and the
+# default period shown.
+_PRESET, _PRESET_SHOWN = "monitor_ky", "monitor_ky_shown"
+asked_preset = st.query_params.get("ky")
+if asked_preset and asked_preset != st.session_state.get(f"_url_written_{_PRESET}"):
+    try:
+        preset = parse_preset(asked_preset)
+    except InvalidInput as exc:
+        st.warning(md_escape(exc.message) + " Đang xem kỳ mặc định (từ đầu năm đến hôm nay).")
+        st.session_state[_PRESET] = ""
+        st.session_state.monitor_from, st.session_state.monitor_to = date(now.year, 1, 1), now
+    else:
+        st.session_state[_PRESET] = preset.value
+        st.session_state.monitor_from, st.session_state.monitor_to = preset_dates(preset, today=now)
+    st.session_state[_PRESET_SHOWN] = st.session_state[_PRESET]
+    st.session_state[f"_url_written_{_PRESET}"] = asked_preset
+st.session_state.setdefault(_PRESET, "")
+
+
+def apply_preset() -> None:
+    """On "Xem thống kê": a newly chosen period fills the dates; dates changed by hand under a
+    named period make it "Tùy chọn" (the dates win)."""
+    chosen = st.session_state[_PRESET]
+    if chosen and chosen != st.session_state.get(_PRESET_SHOWN):
+        st.session_state.monitor_from, st.session_state.monitor_to = preset_dates(PeriodPreset(chosen), today=now)
+    elif chosen and preset_dates(PeriodPreset(chosen), today=now) != (
+        st.session_state.monitor_from,
+        st.session_state.monitor_to,
+    ):
+        st.session_state[_PRESET] = ""
+    st.session_state[_PRESET_SHOWN] = st.session_state[_PRESET]
+
+
 with st.form("period"):
-    c1, c2, c3 = st.columns([1, 1, 1])
+    c0, c1, c2, c3 = st.columns([1.2, 1, 1, 1])
+    c0.selectbox(
+        "Kỳ báo cáo",
+        ["", *(p.value for p in PeriodPreset)],
+        format_func=lambda v: cfg.app.period_presets[PeriodPreset(v)] if v else "Tùy chọn (theo ngày)",
+        key=_PRESET,
+    )
     c1.date_input("Từ ngày", format="DD/MM/YYYY", key="monitor_from")
     c2.date_input("Đến ngày", format="DD/MM/YYYY", key="monitor_to")
     c3.write("")
-    c3.form_submit_button("Xem thống kê", type="primary")
+    c3.form_submit_button("Xem thống kê", type="primary", on_click=apply_preset)
 date_from: date = st.session_state.monitor_from
 date_to: date = st.session_state.monitor_to
 write_to_url("monitor_from", "from", date_from.isoformat())
 write_to_url("monitor_to", "to", date_to.isoformat())
+if st.session_state[_PRESET]:
+    write_to_url(_PRESET, "ky", st.session_state[_PRESET])
+elif "ky" in st.query_params:
+    del st.query_params["ky"]
 
 try:
     period = make_period(date_from=date_from, date_to=date_to, today=now)
 except ServiceError as exc:
     st.error(exc.message)
     st.stop()
-
 
 
 def read_version() -> int:
@@ -86,8 +134,11 @@ table = public_table(period, version)  # computed (with its own connection) only
 with db() as session:
     board = dashboard(session=session, actor=actor, period=period, report=table)
 report = board.report
+preset_label = (
+    f"{cfg.app.period_presets[PeriodPreset(st.session_state[_PRESET])]} " if st.session_state[_PRESET] else ""
+)
 st.caption(
-    f"Kỳ báo cáo {fmt_date(period.date_from)} – {fmt_date(period.date_to)}; số liệu tính đến ngày "
+    f"Kỳ báo cáo {preset_label}{fmt_date(period.date_from)} – {fmt_date(period.date_to)}; số liệu tính đến ngày "
     f"{fmt_date(period.as_of)}. Gồm nhiệm vụ giao trong kỳ và nhiệm vụ kỳ trước chuyển sang còn đang thực hiện; "
     "chỉ tính đơn vị chủ trì."
 )
@@ -209,6 +260,15 @@ with st.container(key="monitor-grid"):
     )
 with st.container(key="monitor-print-table"):  # on paper: every line, the total last
     st.table(view.printed, hide_index=True)
+with st.container(key="monitor-downloads"):  # the files of the table shown, built when asked
+    report_buttons(
+        st.columns([1, 1.4, 1, 2.6])[:3],
+        report,
+        cfg,
+        today=now,
+        rows=ordered_rows(report, order),
+        key="monitor_report",
+    )
 
 limit = cfg.app.monitor_chart_units
 if len(view.unit_ids) > 1:
@@ -256,6 +316,17 @@ def page_of(unit_id: int | None, task_class: TaskClass | None) -> Callable[[int,
     return fetch
 
 
+def all_of(unit_id: int | None, task_class: TaskClass | None) -> Callable[[Session], list[TaskRow]]:
+    """Every row of a list (its CSV), read for this viewer when the button is pressed."""
+
+    def fetch(session: Session) -> list[TaskRow]:
+        return board.figure_tasks(
+            session=session, due_soon_days=cfg.app.due_soon_days, unit_id=unit_id, task_class=task_class
+        )
+
+    return fetch
+
+
 with lists:
     paged_task_list(
         page_of(board.lists_unit, TaskClass.OPEN_OVERDUE),
@@ -263,6 +334,13 @@ with lists:
         key="overdue",
         page_param="overdue_page",
         per_page_param="overdue_per_page",
+    )
+    list_csv_button(
+        st.container(),
+        all_of(board.lists_unit, TaskClass.OPEN_OVERDUE),
+        cfg,
+        file_name=file_stem(report, "nhiem-vu-qua-han") + ".csv",
+        key="overdue_csv",
     )
 
 
@@ -328,11 +406,17 @@ def drill_down(board: Dashboard, version: int) -> None:
         return
     st.caption(f"{figure} nhiệm vụ")  # the figure of the table this list opens
     try:
-        paged_task_list(
-            page_of(unit_id, class_choice), cfg, key="drill", page_param="page", per_page_param="per_page"
-        )
+        paged_task_list(page_of(unit_id, class_choice), cfg, key="drill", page_param="page", per_page_param="per_page")
     except ServiceError as exc:
         st.error(exc.message)
+        return
+    list_csv_button(
+        st.container(),
+        all_of(unit_id, class_choice),
+        cfg,
+        file_name=file_stem(board.report, "chi-tiet-so-lieu") + ".csv",
+        key="drill_csv",
+    )
 
 
 with lists:

@@ -1,0 +1,117 @@
+"""Download buttons of the report files: "Tải CSV", "Tải Excel", "Tải báo cáo (Word)".
+
+The file is built only when the button is pressed (``st.download_button`` with a callable
+``data``, Streamlit 1.67): a page run does not pay for a workbook nobody asked for. The callable
+runs outside the page run, so it gets everything it needs now (the engine, the actor, the
+period, the table shown), never the page's state: a list's file is built for the person who sees
+the list, with their permissions, and holds all its rows, not the page on screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from sqlmodel import Session
+from streamlit.delta_generator import DeltaGenerator
+
+from services.config.loader import AppConfig
+from services.reports.content import ReportData, report_data
+from services.reports.csv_files import statistics_csv, tasks_csv
+from services.reports.docx import report_docx
+from services.reports.xlsx import statistics_xlsx
+from services.stats.rows import TaskRow
+from services.stats.statistics import StatisticsReport, UnitStats
+from ui.runtime import runtime
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+CSV = "text/csv"
+
+
+def file_stem(report: StatisticsReport, name: str) -> str:
+    """``bieu-thong-ke_2026-01-01_2026-03-31``: the kind of file and its period."""
+    period = report.period
+    return f"{name}_{period.date_from.isoformat()}_{period.date_to.isoformat()}"
+
+
+def _button(
+    where: DeltaGenerator, label: str, build: Callable[[], bytes], *, file_name: str, mime: str, key: str
+) -> None:
+    where.download_button(
+        label,
+        data=build,
+        file_name=file_name,
+        mime=mime,
+        icon=":material/download:",
+        key=key,
+        on_click="ignore",  # no page run: the file is all the click asks for
+    )
+
+
+def list_csv_button(
+    where: DeltaGenerator,
+    fetch_all: Callable[[Session], Sequence[TaskRow]],
+    config: AppConfig,
+    *,
+    file_name: str,
+    key: str,
+) -> None:
+    """ "Tải CSV" of a task list: ``fetch_all(session)`` reads every row of it (the same service
+    and filters as the screen's pages, for the same person) when the button is pressed."""
+    engine = runtime().engine
+
+    def build() -> bytes:
+        with Session(engine, expire_on_commit=False) as session:
+            return tasks_csv(fetch_all(session), config)
+
+    _button(where, "Tải CSV", build, file_name=file_name, mime=CSV, key=key)
+
+
+def report_buttons(
+    where: Sequence[DeltaGenerator],
+    report: StatisticsReport,
+    config: AppConfig,
+    *,
+    today: date,
+    rows: Sequence[UnitStats] | None = None,
+    key: str,
+) -> None:
+    """Giám sát's "Tải Excel", "Tải báo cáo (Word)" and "Tải CSV" of the table shown (``report``:
+    the very table on screen, so every figure of the files is the screen's; ``rows``: the units in
+    the viewer's order, for the CSV)."""
+    engine = runtime().engine
+
+    def data() -> ReportData:
+        with Session(engine, expire_on_commit=False) as session:
+            return report_data(session=session, config=config, period=report.period, today=today, report=report)
+
+    def xlsx() -> bytes:
+        return statistics_xlsx(data(), config)
+
+    def word() -> bytes:
+        return report_docx(data(), config)
+
+    def table_csv() -> bytes:
+        return statistics_csv(data(), rows)
+
+    excel_at, word_at, csv_at = where
+    _button(
+        excel_at,
+        "Tải Excel",
+        xlsx,
+        file_name=file_stem(report, "bieu-thong-ke") + ".xlsx",
+        mime=XLSX,
+        key=f"{key}_xlsx",
+    )
+    _button(
+        word_at,
+        "Tải báo cáo (Word)",
+        word,
+        file_name=file_stem(report, "bao-cao") + ".docx",
+        mime=DOCX,
+        key=f"{key}_docx",
+    )
+    _button(
+        csv_at, "Tải CSV", table_csv, file_name=file_stem(report, "bieu-thong-ke") + ".csv", mime=CSV, key=f"{key}_csv"
+    )
