@@ -91,11 +91,14 @@ test-postgres: $(VENV)/.dev test-system-deps
 # Read paths next to their floors, plans, websocket load: SQLite then PostgreSQL, 20 000 and
 # 100 000 tasks (~20 min); figures also in .bench/bench-results.json. `make bench BENCH_ARGS=--quick`.
 # Then the task import of Quản trị › Nhập dữ liệu: 10 000 rows, half with a reply (IMPORT_ARGS).
+# Then the public page under bursts of 50 anonymous GETs beside a logged-in official (PUBLIC_BENCH_ARGS).
 BENCH_ARGS ?=
 IMPORT_ARGS ?= --rows 10000 --history 0.5
+PUBLIC_BENCH_ARGS ?= --tasks 20000 --burst 50
 bench: $(VENV)/.dev test-system-deps
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 	$(BIN)/python scripts/import_bench.py $(IMPORT_ARGS)
+	$(BIN)/python scripts/public_bench.py $(PUBLIC_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

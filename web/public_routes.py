@@ -6,7 +6,10 @@ on-time rate and the chart of Giám sát as an SVG image. Only aggregates and un
 is built from ``unit_statistics`` alone, which holds no task content and no person.
 
 A burst of anonymous readers must not slow the officials down: the page is built off the event
-loop (Starlette's thread pool), and once per (period, as-of date, data version) in the process.
+loop, in the worker threads Starlette's ``run_in_threadpool`` uses, but under a limiter of its own
+(``PUBLIC_THREADS``): fifty anonymous requests never hold the shared pool's forty tokens, which the
+officials' page loads need for their login check. It is built once per (period, as-of date, data
+version) in the process.
 The data version moves in the transaction of every write that can change a figure
 (``services.infra.data_version``), so the next request after a change, in any process, asks for
 a key nobody has built yet: nothing stale is shown. Only one thread builds a missing page at a
@@ -23,8 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import anyio
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
@@ -50,6 +53,9 @@ NOT_ALLOWED = "Trang công khai chỉ để xem (GET). Phương thức {method} 
 UNKNOWN_PRESET = "Không có kỳ báo cáo “{text}”; trang hiển thị kỳ mặc định: {label}."
 NO_TASK = "Chưa có nhiệm vụ nào trong kỳ này."
 CACHE_SIZE = 64
+# Public requests served at once; the others wait their turn on the event loop, costing nothing.
+PUBLIC_THREADS = 4
+_limiter: anyio.CapacityLimiter | None = None  # made on first use, inside the server's event loop
 
 # The day the page is judged on (Vietnam's date); tests replace it.
 clock: Callable[[], datetime] = now_utc
@@ -266,7 +272,11 @@ async def public_page(request: Request) -> Response:
             status_code=405,
             headers={"Allow": ALLOWED},
         )
-    page = await run_in_threadpool(_render, request.query_params.get(PRESET_PARAM))
+    global _limiter
+    if _limiter is None:
+        _limiter = anyio.CapacityLimiter(PUBLIC_THREADS)
+    # Starlette's run_in_threadpool, with this page's own limiter instead of the shared one
+    page = await anyio.to_thread.run_sync(_render, request.query_params.get(PRESET_PARAM), limiter=_limiter)
     return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
 
 
