@@ -47,7 +47,7 @@ PAGES = {
     "confirm": st.Page(
         "pages/confirm.py",
         # "not our remit" requests are decided from this page too: counted beside the replies
-        title=counted("Xác nhận kết quả", waiting.replies, waiting.wrong_unit),
+        title=counted("Xác nhận kết quả", waiting.replies, waiting.wrong_unit + waiting.extensions),
         icon=":material/fact_check:",
         url_path="xac-nhan",
     ),

@@ -19,6 +19,7 @@ from models.enums import (
     TaskStatus,
     UnitKind,
 )
+from models.extensions import ExtensionRequest
 from models.notifications import MailStatus, Notification, NotificationKind, OutboxMail
 from models.reminders import Reminder, ReminderLevel
 from models.tables import (
@@ -59,6 +60,7 @@ __all__ = [
     "DocumentKind",
     "EventAction",
     "Extension",
+    "ExtensionRequest",
     "FieldTarget",
     "FileType",
     "Flow",

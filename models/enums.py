@@ -119,6 +119,9 @@ class EventAction(StrEnum):
     UPDATED = "updated"
     REPLACED = "replaced"
     REMINDED = "reminded"  # Đôn đốc: by the tracker, or by the daily job (the system account)
+    EXTENSION_REQUESTED = "extension_requested"  # Xin gia hạn (the lead unit's leader)
+    EXTENSION_GRANTED = "extension_granted"
+    EXTENSION_REFUSED = "extension_refused"
 
 
 class ActionKey(StrEnum):
@@ -141,3 +144,6 @@ class ActionKey(StrEnum):
     UPDATE = "update"
     REPLACE = "replace"
     REMIND = "remind"  # Đôn đốc: VP UBND's tracker reminds the lead unit, at a level
+    EXTENSION_REQUEST = "extension_request"  # Xin gia hạn: the lead unit's leader asks for a later deadline
+    EXTENSION_GRANT = "extension_grant"  # VP UBND grants it (the date asked, or an earlier one)
+    EXTENSION_REFUSE = "extension_refuse"  # VP UBND refuses it, with a reason

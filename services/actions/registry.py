@@ -29,7 +29,7 @@ from sqlmodel import Session, col, select
 
 from models import ActionKey, Task
 from services.access.permissions import Actor
-from services.actions import changes, confirmation, notes, reminders, steps, wrong_unit
+from services.actions import changes, confirmation, extensions, notes, reminders, steps, wrong_unit
 from services.actions.base import ActionContext, ActionOutcome, AnyAction, Offer
 from services.config.loader import AppConfig
 from services.infra.clock import now_utc
@@ -54,6 +54,9 @@ REGISTRY: Mapping[ActionKey, AnyAction] = {
         changes.UPDATE,
         changes.REPLACE,
         reminders.REMIND,
+        extensions.EXTENSION_REQUEST,
+        extensions.EXTENSION_GRANT,
+        extensions.EXTENSION_REFUSE,
     )
 }
 

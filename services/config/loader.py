@@ -123,6 +123,15 @@ class AttachmentsConfig(_Strict):
         return tuple(dict.fromkeys(value))
 
 
+class ExtensionRequestsConfig(_Strict):
+    """``extension_requests:`` of app.yaml (Xin gia hạn): how often and how far a lead unit may ask
+    for a later deadline. The Office decides each request; these only bound what may be asked."""
+
+    max_per_task: int = Field(default=2, ge=1, le=20)  # requests per task, decided or not
+    max_days: int = Field(default=30, ge=1, le=365)  # days beyond the deadline in force
+    allow_after_deadline: bool = False  # a request once the deadline in force has passed
+
+
 class ReportsConfig(_Strict):
     """``reports:`` of app.yaml: what the official report (DOCX, Nghị định 30/2020/NĐ-CP) prints
     around the figures; the issuing body and the province come from org.yaml."""
@@ -173,6 +182,7 @@ class AppSettingsConfig(_Strict):
     reminders: RemindersConfig = RemindersConfig()
     notifications: NotificationsConfig = NotificationsConfig()
     email: EmailConfig = EmailConfig()
+    extension_requests: ExtensionRequestsConfig = ExtensionRequestsConfig()
 
 
 class AppConfig(_Strict):

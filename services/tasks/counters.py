@@ -22,6 +22,7 @@ from services.access.permissions import Actor
 from services.config.loader import AppConfig
 from services.config.workflows import ActorUnit, TransitionDef
 from services.stats.rows import build_rows, sort_urgent_first
+from services.tasks.extension_requests import count_pending_extensions
 from services.workflow.engine import available_steps, flow_config, subunits_of
 
 
@@ -32,6 +33,7 @@ class WaitingCounts:
     inbox: int = 0  # tasks with a step waiting for the user (unit users)
     replies: int = 0  # replies waiting for VP UBND's verdict (who confirms)
     wrong_unit: int = 0  # "not our remit" requests waiting for VP UBND's decision (who confirms)
+    extensions: int = 0  # extension requests (Xin gia hạn) waiting for VP UBND's decision (who confirms)
 
 
 @dataclass(frozen=True)
@@ -107,15 +109,16 @@ def waiting_task_ids(*, session: Session, actor: Actor, config: AppConfig) -> li
 
 def waiting_counts(*, session: Session, actor: Actor, config: AppConfig) -> WaitingCounts:
     """Everything the menu counts for this user, read fresh (one call per page run)."""
-    replies = wrong_unit = 0
+    replies = wrong_unit = extensions = 0
     if actor.can(Permission.TASK_CONFIRM):
         # a replied task has exactly one reply without a verdict (the Office's queue)
         replies = session.exec(select(func.count()).select_from(Task).where(Task.status == TaskStatus.REPLIED)).one()
         wrong_unit = session.exec(
             select(func.count()).select_from(WrongUnitRequest).where(WrongUnitRequest.status == RequestStatus.PENDING)
         ).one()
+        extensions = count_pending_extensions(session=session)
     inbox = len(waiting_task_ids(session=session, actor=actor, config=config))
-    return WaitingCounts(inbox=inbox, replies=replies, wrong_unit=wrong_unit)
+    return WaitingCounts(inbox=inbox, replies=replies, wrong_unit=wrong_unit, extensions=extensions)
 
 
 def next_waiting_task(

@@ -10,8 +10,9 @@ too (steps, the reply).
 
 Situations (``tests/properties/situations.py`` prepares them with the real actions):
 NEW (assigned, nobody acted), ROUTED (bút phê sent it to a sub-unit), AT_REPLY (waiting for the
-clerk's ban hành), REPLIED, REQUESTED (a pending "not our remit" request), WRONG_UNIT (VP UBND
-accepted it: closed), DONE, REVOKED.
+clerk's ban hành), REPLIED, REQUESTED (a pending "not our remit" request), EXTENDING (routed, with
+a pending request for a later deadline: Xin gia hạn), WRONG_UNIT (VP UBND accepted it: closed),
+DONE, REVOKED.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any, TypeVar, get_args
 from pydantic import BaseModel
 
 from models import ActionKey, CloseReason, ConfirmOutcome, ReminderLevel, TaskStatus
+from models.extensions import ExtensionGrantInput, ExtensionRefuseInput, ExtensionRequestInput
 from models.schemas import (
     ArchiveInput,
     ConfirmationCreate,
@@ -45,9 +47,9 @@ from tests.properties.rules import CHILDREN_OF, WORKFLOWS, fitting_main_workflow
 T = TypeVar("T")
 
 NEW, ROUTED, AT_REPLY, REPLIED, REQUESTED = "new", "routed", "at_reply", "replied", "requested"
-WRONG_UNIT, DONE, REVOKED = "wrong_unit", "done", "revoked"
-SITUATIONS = (NEW, ROUTED, AT_REPLY, REPLIED, REQUESTED, WRONG_UNIT, DONE, REVOKED)
-OPEN = frozenset({NEW, ROUTED, AT_REPLY, REQUESTED})  # in the unit's hands
+WRONG_UNIT, DONE, REVOKED, EXTENDING = "wrong_unit", "done", "revoked", "extending"
+SITUATIONS = (NEW, ROUTED, AT_REPLY, REPLIED, REQUESTED, EXTENDING, WRONG_UNIT, DONE, REVOKED)
+OPEN = frozenset({NEW, ROUTED, AT_REPLY, REQUESTED, EXTENDING})  # in the unit's hands
 LIVE = OPEN | {REPLIED}  # not done, not closed
 
 
@@ -61,6 +63,8 @@ def situation_of(facts: TaskFacts) -> str:
         return REPLIED
     if facts.pending_request:
         return REQUESTED
+    if facts.pending_extension:
+        return EXTENDING
     if moves(facts, replies=True):
         return AT_REPLY
     return ROUTED if any(f.active and not f.main for f in facts.flows) else NEW
@@ -180,6 +184,14 @@ def _update(c: InputContext) -> UpdateInput:
     )
 
 
+def _extension_request(c: InputContext) -> ExtensionRequestInput:
+    """A later deadline within the shipped limit (30 days beyond the one in force)."""
+    days = c.pick("days asked", [7, 30, 1])
+    return ExtensionRequestInput(
+        requested_deadline=c.facts.deadline + timedelta(days=days), reason="Cần thêm thời gian tổng hợp số liệu"
+    )
+
+
 @dataclass(frozen=True)
 class Example:
     build: Callable[[InputContext], BaseModel]
@@ -192,11 +204,12 @@ class Example:
 EXAMPLES: dict[ActionKey, Example] = {
     ActionKey.NOTE: Example(lambda c: NoteInput(note="Đang thực hiện, đã họp triển khai"), LIVE),
     ActionKey.CONTRIBUTE: Example(lambda c: ContributionInput(note="Đề nghị bổ sung số liệu quý I"), LIVE),
-    ActionKey.STEP: Example(_step, frozenset({NEW, ROUTED, REQUESTED}), _step_transition),
+    ActionKey.STEP: Example(_step, frozenset({NEW, ROUTED, REQUESTED, EXTENDING}), _step_transition),
     ActionKey.REPLY: Example(_reply, frozenset({AT_REPLY}), _reply_transition),
     ActionKey.CONFIRM: Example(_confirm, frozenset({REPLIED})),
     ActionKey.WRONG_UNIT_REQUEST: Example(
-        lambda c: WrongUnitRequestInput(reason="Không thuộc chức năng của đơn vị"), frozenset({NEW, ROUTED, AT_REPLY})
+        lambda c: WrongUnitRequestInput(reason="Không thuộc chức năng của đơn vị"),
+        frozenset({NEW, ROUTED, AT_REPLY, EXTENDING}),
     ),
     ActionKey.WRONG_UNIT_ACCEPT: Example(
         lambda c: WrongUnitAcceptInput(
@@ -224,6 +237,11 @@ EXAMPLES: dict[ActionKey, Example] = {
     ActionKey.REMIND: Example(
         lambda c: RemindInput(level=c.pick("level", list(ReminderLevel)), note="Đề nghị khẩn trương hoàn thành"),
         OPEN,
+    ),
+    ActionKey.EXTENSION_REQUEST: Example(_extension_request, frozenset({NEW, ROUTED, AT_REPLY, REQUESTED})),
+    ActionKey.EXTENSION_GRANT: Example(lambda c: ExtensionGrantInput(note="Đồng ý gia hạn"), frozenset({EXTENDING})),
+    ActionKey.EXTENSION_REFUSE: Example(
+        lambda c: ExtensionRefuseInput(note="Đủ thời gian thực hiện"), frozenset({EXTENDING})
     ),
 }
 

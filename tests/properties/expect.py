@@ -20,7 +20,18 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from models import CloseReason, Document, Flow, RequestStatus, Task, TaskCoordinator, TaskStatus, WrongUnitRequest
+from models import (
+    CloseReason,
+    Document,
+    Extension,
+    ExtensionRequest,
+    Flow,
+    RequestStatus,
+    Task,
+    TaskCoordinator,
+    TaskStatus,
+    WrongUnitRequest,
+)
 from services.actions.base import AnyAction, Scope
 from services.infra.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from tests.properties.rules import (
@@ -65,6 +76,8 @@ class TaskFacts:
     flows: tuple[FlowFact, ...]
     pending_request: bool  # a "not our remit" request waits for VP UBND
     version: int
+    pending_extension: bool  # a request for a later deadline (Xin gia hạn) waits for VP UBND
+    deadline: date  # the latest deadline granted (none is granted ahead of its day here), else the original
 
     @property
     def holders(self) -> frozenset[str]:
@@ -94,8 +107,20 @@ def facts_of(session: Session, task_id: int, code_of: Mapping[int, str]) -> Task
             WrongUnitRequest.task_id == task_id, WrongUnitRequest.status == RequestStatus.PENDING
         )
     ).first()
+    asked = session.exec(
+        select(ExtensionRequest.id).where(
+            ExtensionRequest.task_id == task_id, ExtensionRequest.status == RequestStatus.PENDING
+        )
+    ).first()
+    latest = session.exec(
+        select(Extension.new_deadline)
+        .where(Extension.task_id == task_id)
+        .order_by(col(Extension.granted_on).desc(), col(Extension.id).desc())
+    ).first()
     return TaskFacts(
         task_id=task.id,
+        pending_extension=asked is not None,
+        deadline=latest or task.deadline,
         lead=code_of[task.lead_unit_id],
         status=task.status,
         closed_reason=task.closed_reason,

@@ -34,6 +34,7 @@ from tests.properties.examples import (
     AT_REPLY,
     DONE,
     EXAMPLES,
+    EXTENDING,
     NEW,
     REPLIED,
     REQUESTED,
@@ -91,7 +92,7 @@ SCENES = (
             "coordinator": HEALTH,
             "office": OFFICE,
         },
-        situations=(NEW, ROUTED, AT_REPLY, REPLIED, REQUESTED, WRONG_UNIT, DONE, REVOKED),
+        situations=(NEW, ROUTED, AT_REPLY, REPLIED, REQUESTED, EXTENDING, WRONG_UNIT, DONE, REVOKED),
     ),
     Scene(  # a phòng never leads (services.org.units.LEAD_KINDS): a district without phòng does
         "UBND TX An Khê (a district without phòng), short workflow",
@@ -107,7 +108,7 @@ SCENES = (
             "coordinator": HEALTH,
             "office": OFFICE,
         },
-        situations=(NEW, AT_REPLY, REPLIED, REQUESTED, WRONG_UNIT, DONE, REVOKED),
+        situations=(NEW, AT_REPLY, REPLIED, REQUESTED, EXTENDING, WRONG_UNIT, DONE, REVOKED),
     ),
 )
 
@@ -268,6 +269,10 @@ class SceneMaker:
         if self.scene.routed:
             self.drive(task_id, main.id, self.scene.workflow, self.goal("routed"))
         if situation == ROUTED:
+            return task_id
+        if situation == EXTENDING:  # the leader asks for a later deadline (Xin gia hạn)
+            asked = EXAMPLES[ActionKey.EXTENSION_REQUEST].build(self.context(task_id))
+            self.act(self.actor("leader", self.scene.lead), task_id, ActionKey.EXTENSION_REQUEST, asked)
             return task_id
         if situation == REVOKED:
             self.act(tracker, task_id, ActionKey.REVOKE, RevokeInput(reason="Thu hồi"))

@@ -42,6 +42,7 @@ from models import (
     DocumentKind,
     EventAction,
     Extension,
+    ExtensionRequest,
     Flow,
     RequestStatus,
     Task,
@@ -958,6 +959,16 @@ class TaskLives(RuleBasedStateMachine):
         assert {r.unit_id: r.total for r in report.rows} == per_unit
 
 
+def _extension_granted(m: TaskLives, task_id: int, data: Any, result: ActionResult) -> None:
+    """Xin gia hạn granted: the deadline the tracker gave (the one asked when none was typed)."""
+    granted = m.session.exec(
+        select(ExtensionRequest.granted_deadline)
+        .where(ExtensionRequest.task_id == task_id, ExtensionRequest.status == RequestStatus.ACCEPTED)
+        .order_by(col(ExtensionRequest.id).desc())
+    ).first()
+    m.deadline_changed(task_id, granted)
+
+
 # What a successful action changes in the model besides the task's version; an action of REGISTRY
 # missing here changes nothing the model tracks (status, deadline, lead, requests, archive).
 Effect = Callable[[TaskLives, int, Any, ActionResult], None]
@@ -973,6 +984,7 @@ MODEL_EFFECTS: dict[ActionKey, Effect] = {
     ActionKey.REVOKE: lambda m, task_id, data, result: m.closed(task_id, "revoked"),
     ActionKey.UPDATE: lambda m, task_id, data, result: m.deadline_changed(task_id, data.deadline),
     ActionKey.REPLACE: lambda m, task_id, data, result: m.replaced(task_id, result.outcome.created_task_id, data),
+    ActionKey.EXTENSION_GRANT: _extension_granted,
 }
 
 

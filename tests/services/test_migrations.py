@@ -35,6 +35,7 @@ TABLES = {
     "data_version",
     "document",
     "extension",
+    "extension_request",
     "flow",
     "incoming_entry",
     "login_throttle",
