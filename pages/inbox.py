@@ -9,6 +9,7 @@ import streamlit as st
 from services.actions.coordination import coordination_work
 from services.stats.rows import TaskRow, build_rows, sort_urgent_first
 from services.tasks.counters import waiting_steps
+from ui.downloads import rows_csv_button
 from ui.format import md_escape, situation_colours, task_table
 from ui.runtime import config, db, require_actor, today
 
@@ -81,12 +82,9 @@ if not rows:
 else:
     st.caption(f"{len(rows)} nhiệm vụ đang chờ bạn ở một bước xử lý. Chọn một dòng để mở và xử lý.")
     # the lead unit is the user's own on every line, unless a sub-unit's flow waits for them
-    _table(
-        rows,
-        {"Đang ở bước": ["; ".join(waiting[r.task_id]) for r in rows]},
-        key="inbox",
-        lead_unit=any(r.lead_unit_id != actor.unit_id for r in rows),
-    )
+    steps = {"Đang ở bước": ["; ".join(waiting[r.task_id]) for r in rows]}
+    _table(rows, steps, key="inbox", lead_unit=any(r.lead_unit_id != actor.unit_id for r in rows))
+    rows_csv_button(st.container(), rows, cfg, extra=steps, file_name="viec-cho-toi-xu-ly.csv", key="inbox_csv")
 
 if coordinated:
     st.subheader("Nhiệm vụ đơn vị phối hợp")
@@ -94,9 +92,13 @@ if coordinated:
         f"{len(coordinated)} nhiệm vụ {md_escape(actor.unit_name)} phối hợp với đơn vị chủ trì (không tính vào "
         "thống kê của đơn vị). Chọn một dòng để mở nhiệm vụ và gửi ý kiến phối hợp."
     )
-    _table(
+    can_do = {"Bạn có thể": [", ".join(c.actions) or "Chỉ xem" for c in coordinated]}
+    _table([c.row for c in coordinated], can_do, key="inbox_coordinated", lead_unit=True)
+    rows_csv_button(
+        st.container(),
         [c.row for c in coordinated],
-        {"Bạn có thể": [", ".join(c.actions) or "Chỉ xem" for c in coordinated]},
-        key="inbox_coordinated",
-        lead_unit=True,
+        cfg,
+        extra=can_do,
+        file_name="nhiem-vu-phoi-hop.csv",
+        key="inbox_coordinated_csv",
     )

@@ -4,10 +4,12 @@ at a time, with search (accents ignored)."""
 from __future__ import annotations
 
 import streamlit as st
+from sqlmodel import Session
 
 from models import Permission, TaskClass
 from services.infra.errors import ServiceError
 from services.org.units import assignable_units, unit_search_text
+from services.stats.rows import TaskRow
 from services.stats.statistics import RowPage
 from services.tasks.queries import (
     ClosedTaskPage,
@@ -18,6 +20,7 @@ from services.tasks.queries import (
     unit_task_page,
 )
 from ui.custom_fields import column_choice, custom_columns, value_filter  # issue 10
+from ui.downloads import every_row, list_csv_button
 from ui.format import md_escape
 from ui.pickers import matches_first, unit_search
 from ui.runtime import config, db, require_actor, today
@@ -111,9 +114,31 @@ def fetch_closed(page: int, per_page: int) -> ClosedTaskPage:
         )
 
 
+def fetch_for_file(session: Session) -> list[TaskRow]:
+    """Every row of the list as filtered now (its CSV), for this viewer."""
+
+    def page_of(page: int, per_page: int) -> RowPage:
+        return unit_task_page(
+            session=session,
+            actor=actor,
+            today=today(),
+            due_soon_days=cfg.app.due_soon_days,
+            unit_id=None if every_unit else unit_id,
+            all_units=every_unit,
+            query=query,
+            include_done=include_done,
+            page=page,
+            per_page=per_page,
+            only=only,
+        ).rows
+
+    return every_row(page_of)
+
+
 metrics = st.columns(4)  # above the list, filled once the list's page (and its figures) is read
 try:
     paged_task_list(fetch, cfg, key="unit_tasks", page_param="page", per_page_param="per_page", extra=extra)
+    list_csv_button(st.container(), fetch_for_file, cfg, file_name="nhiem-vu-cua-don-vi.csv", key="unit_tasks_csv")
     with db() as session:
         routed = (
             []

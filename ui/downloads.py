@@ -9,7 +9,7 @@ the list, with their permissions, and holds all its rows, not the page on screen
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
 from sqlmodel import Session
@@ -21,7 +21,7 @@ from services.reports.csv_files import statistics_csv, tasks_csv
 from services.reports.docx import report_docx
 from services.reports.xlsx import statistics_xlsx
 from services.stats.rows import TaskRow
-from services.stats.statistics import StatisticsReport, UnitStats
+from services.stats.statistics import MAX_PER_PAGE, RowPage, StatisticsReport, UnitStats
 from ui.runtime import runtime
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -66,6 +66,32 @@ def list_csv_button(
             return tasks_csv(fetch_all(session), config)
 
     _button(where, "Tải CSV", build, file_name=file_name, mime=CSV, key=key)
+
+
+def rows_csv_button(
+    where: DeltaGenerator,
+    rows: Sequence[TaskRow],
+    config: AppConfig,
+    *,
+    extra: Mapping[str, Sequence[str]] | None = None,
+    file_name: str,
+    key: str,
+) -> None:
+    """ "Tải CSV" of a list the page already holds whole (the rows read for this viewer)."""
+    _button(where, "Tải CSV", lambda: tasks_csv(rows, config, extra=extra), file_name=file_name, mime=CSV, key=key)
+
+
+def every_row(fetch_page: Callable[[int, int], RowPage]) -> list[TaskRow]:
+    """All the rows of a paged list, read page after page with the same service and filters as
+    the screen (``fetch_page(page, per_page)``), so the file holds exactly the list shown."""
+    rows: list[TaskRow] = []
+    page = 1
+    while True:
+        result = fetch_page(page, MAX_PER_PAGE)
+        rows.extend(result.items)
+        if page >= result.pages:
+            return rows
+        page += 1
 
 
 def report_buttons(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from services.config.loader import AppConfig
 from services.infra.text import spreadsheet_safe
@@ -36,6 +36,9 @@ def statistics_csv(data: ReportData, rows: Sequence[UnitStats] | None = None) ->
     return csv_bytes(STATS_HEADER, stats_lines(data, rows))
 
 
-def tasks_csv(rows: Sequence[TaskRow], config: AppConfig) -> bytes:
-    """A task list, every row of it (the screen pages it; the file does not)."""
-    return csv_bytes(TASK_HEADER, task_lines(rows, config))
+def tasks_csv(rows: Sequence[TaskRow], config: AppConfig, *, extra: Mapping[str, Sequence[str]] | None = None) -> bytes:
+    """A task list, every row of it (the screen pages it; the file does not); ``extra``: more
+    columns, one value per row ("Đang ở bước" of Việc chờ tôi xử lý)."""
+    extra = extra or {}
+    lines = [[*line, *(values[i] for values in extra.values())] for i, line in enumerate(task_lines(rows, config))]
+    return csv_bytes([*TASK_HEADER, *extra], lines)
