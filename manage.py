@@ -13,6 +13,8 @@ Scheduled and administrative work runs here, calling the same services as the pa
   not a terminal (scripts), never taken from the command line: the shell's history and ``ps``
   would keep them. ``create-user --password`` still works, for old scripts, with a warning;
 * ``backup``, ``restore``: the database to a dated private file and back (``services/infra/backup.py``).
+* ``remind [--date D]``: the daily reminders (đôn đốc) and the e-mail of notifications (cron or a
+  systemd timer; ``services/reminders/command.py``).
 * ``import units|users|tasks FILE``: units, accounts or assignment documents with their tasks from
   an .xlsx/.csv template, all or nothing (``services/imports``; errors on stderr by sheet, row, column).
 * ``report --from D --to D|--ky KỲ --format xlsx|docx|csv --out FILE``: Giám sát's report of a
@@ -126,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--ky", default=None, help="hoặc một kỳ có tên: thang-truoc, quy-1, … (thay --from/--to)")
     report.add_argument("--format", dest="fmt", default="xlsx", help="xlsx (mặc định), docx hoặc csv")
     report.add_argument("--out", required=True, help="tệp cần ghi")
+    remind = sub.add_parser(
+        "remind", help="đôn đốc hằng ngày: gửi mức đôn đốc đã đến hạn, rồi thư thông báo (chạy bằng cron/systemd)"
+    )
+    remind.add_argument("--date", default=None, help="chạy như vào ngày này (2026-03-31 hoặc 31/03/2026)")
     return parser
 
 
@@ -349,6 +355,10 @@ def run_command(args: argparse.Namespace, runtime: Runtime) -> int:
                     out=args.out,
                     today=local_date(now_utc()),
                 )
+            elif args.command == "remind":
+                from services.reminders.command import run as run_remind
+
+                return run_remind(runtime=runtime, date_text=args.date)
             elif args.command == "import":
                 from services.imports.command import run as run_import
 
