@@ -260,9 +260,10 @@ with st.container(key="monitor-grid"):
     )
 with st.container(key="monitor-print-table"):  # on paper: every line, the total last
     st.table(view.printed, hide_index=True)
-with st.container(key="monitor-downloads"):  # the files of the table shown, built when asked
+with st.container(key="monitor-downloads", horizontal=True):  # the table's files, built when asked
+    here = st.container(horizontal=True)
     report_buttons(
-        st.columns([1, 1.4, 1, 2.6])[:3],
+        [here, here, here],
         report,
         cfg,
         today=now,
