@@ -93,6 +93,8 @@ if "trends_units" not in st.session_state:
     else:
         default = ranked_ids or [u.unit_id for u in trends.units[:5]]
     st.session_state.trends_units = [uid for uid in default if uid in lines]
+else:  # a unit whose tasks left the twelve months (a new month began) is no longer offered
+    st.session_state.trends_units = [uid for uid in st.session_state.trends_units if uid in lines]
 chosen: list[int] = st.multiselect(
     "Đơn vị trên biểu đồ",
     list(lines),

@@ -13,6 +13,9 @@ the other:
   every page load, in the server's thread pool, then Streamlit's page);
 - ``GET /_stcore/health``.
 
+Before that, the uncached cost of Xếp hạng và xu hướng (the year's table ranked, the twelve
+monthly tables of the trend) in process, and the public page one request at a time.
+
 Each is reported as median and p95 (ms), alone and under the bursts, with the ratio; and the
 public page's own latency under its bursts: warm (the page of the data version is built) and
 cold (each burst right after a write moved the data version, so its first request builds the
@@ -53,6 +56,9 @@ from services.infra.data_version import bump_data_version  # noqa: E402
 from services.infra.database import session_scope  # noqa: E402
 from services.infra.settings import Settings  # noqa: E402
 from services.runtime import start  # noqa: E402
+from services.stats.ranking import rank_units  # noqa: E402
+from services.stats.statistics import make_period, unit_statistics  # noqa: E402
+from services.stats.trends import monthly_trends  # noqa: E402
 from tests.server import streamlit_process  # noqa: E402
 
 TRACKER = "vp.theodoi"
@@ -212,6 +218,25 @@ def official(url: str, cookie: str, query: str, runs: int) -> list[Figures]:
     return [page_runs(url, cookie, query, runs), authenticated, health]
 
 
+# --- the ranking and the trend, in process -----------------------------------------------------------
+
+
+def ranking_and_trend(engine: Any, config: Any, today: date, runs: int = 5) -> dict[str, float]:
+    """Median ms of what Xếp hạng và xu hướng computes when its cache is cold: the year's table
+    and its ranking, and the twelve monthly tables of the trend."""
+    period = make_period(date_from=date(today.year, 1, 1), date_to=today, today=today)
+    ranking_ms, trend_ms = [], []
+    with Session(engine) as session:
+        for _ in range(runs):
+            began = time.perf_counter()
+            rank_units(unit_statistics(session=session, period=period), min_tasks=config.app.ranking_min_tasks)
+            ranking_ms.append((time.perf_counter() - began) * 1000)
+            began = time.perf_counter()
+            monthly_trends(session=session, today=today)
+            trend_ms.append((time.perf_counter() - began) * 1000)
+    return {"ranking_ms": statistics.median(ranking_ms), "trend_12_months_ms": statistics.median(trend_ms)}
+
+
 # --- the run --------------------------------------------------------------------------------------
 
 
@@ -234,9 +259,15 @@ def run(tasks: int, burst: int, runs: int, out: Path | None) -> int:
         began = time.perf_counter()
         with session_scope(runtime.engine) as session:
             generate_tasks(session=session, config=runtime.config, tasks=tasks, today=today)
-        runtime.engine.dispose()
         took = time.perf_counter() - began
         print(f"{tasks:,} tasks generated in {took:.0f} s (SQLite)".replace(",", " "), flush=True)
+        cold_reads = ranking_and_trend(runtime.engine, runtime.config, today)
+        runtime.engine.dispose()
+        print(
+            f"Xếp hạng (table of the year + ranking) {fmt(cold_reads['ranking_ms'])} ms; "
+            f"xu hướng (12 monthly tables) {fmt(cold_reads['trend_12_months_ms'])} ms (medians, uncached)",
+            flush=True,
+        )
         env = {
             **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "GIAOVIEC_DATABASE_URL")},
             "GIAOVIEC_DATABASE_URL": db_url,
@@ -252,6 +283,10 @@ def run(tasks: int, burst: int, runs: int, out: Path | None) -> int:
                 first_ms = (time.perf_counter() - began) * 1000
                 assert first.status_code == 200, first.text[:500]
             page_runs(url, cookie, query, 2)
+            with httpx.Client(base_url=url, timeout=120, headers={"Accept": "text/html"}) as client:
+                single = http_requests(
+                    client, "GET /cong-khai, one at a time", f"{PUBLIC}?ky=ca-nam", runs, lambda r: r.status_code == 200
+                )
             alone = official(url, cookie, query, runs)
             with Bursts(url, burst) as warm:
                 loaded = official(url, cookie, query, runs)
@@ -261,6 +296,7 @@ def run(tasks: int, burst: int, runs: int, out: Path | None) -> int:
     for a, w, c in zip(alone, loaded, loaded_cold, strict=True):
         rows.append((a.name, a, w, c))
     print(f"\nPublic page /cong-khai: first request (page built) {fmt(first_ms)} ms")
+    print(f"  one request at a time (page built): median {fmt(single.median)} ms, p95 {fmt(single.p95)} ms")
     kinds = (("warm (built once per data version)", warm), ("cold (a write before each burst)", cold))
     for label, bursts in kinds:
         f = bursts.figures
@@ -276,7 +312,7 @@ def run(tasks: int, burst: int, runs: int, out: Path | None) -> int:
         cells = [f"{fmt(a.median)}/{fmt(a.p95)}"]
         cells += [f"{fmt(x.median)}/{fmt(x.p95)} ({ratio(x.median, a.median)})" for x in (w, c)]
         print(f"{name:40} {cells[0]:>15} {cells[1]:>22} {cells[2]:>22}")
-    failed += warm.figures.errors + cold.figures.errors
+    failed += warm.figures.errors + cold.figures.errors + single.errors
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(
@@ -286,6 +322,8 @@ def run(tasks: int, burst: int, runs: int, out: Path | None) -> int:
                     "burst": burst,
                     "runs": runs,
                     "public_first_ms": first_ms,
+                    "public_single": single.summary(),
+                    **cold_reads,
                     "public_warm": {**warm.figures.summary(), "bursts": len(warm.bursts)},
                     "public_cold": {**cold.figures.summary(), "bursts": len(cold.bursts)},
                     "official": [
