@@ -132,6 +132,20 @@ class ExtensionRequestsConfig(_Strict):
     allow_after_deadline: bool = False  # a request once the deadline in force has passed
 
 
+_PERIOD_PRESETS = {
+    PeriodPreset.THIS_MONTH: "Tháng này",
+    PeriodPreset.LAST_MONTH: "Tháng trước",
+    PeriodPreset.Q1: "Quý I",
+    PeriodPreset.Q2: "Quý II",
+    PeriodPreset.Q3: "Quý III",
+    PeriodPreset.Q4: "Quý IV",
+    PeriodPreset.FIRST_HALF: "6 tháng đầu năm",
+    PeriodPreset.NINE_MONTHS: "9 tháng",
+    PeriodPreset.THIS_YEAR: "Cả năm",
+    PeriodPreset.LAST_YEAR: "Năm trước",
+}
+
+
 class ReportsConfig(_Strict):
     """``reports:`` of app.yaml: what the official report (DOCX, Nghị định 30/2020/NĐ-CP) prints
     around the figures; the issuing body and the province come from org.yaml."""
@@ -173,7 +187,9 @@ class AppSettingsConfig(_Strict):
     task_statuses: dict[TaskStatus, str]
     event_actions: dict[EventAction, str]
     close_reasons: dict[CloseReason, str]
-    period_presets: dict[PeriodPreset, str]
+    # A configuration saved before the named periods existed (a stored version) has none: it gets
+    # these, as config/app.yaml ships them, rather than failing to start.
+    period_presets: dict[PeriodPreset, str] = Field(default_factory=lambda: dict(_PERIOD_PRESETS))
     reports: ReportsConfig = ReportsConfig()
     unit_kinds: dict[UnitKind, str]
     task_actions: dict[ActionKey, str]

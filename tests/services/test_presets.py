@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
+from pathlib import Path
 
 import pytest
+import yaml
 
 from models import PeriodPreset
-from services.config.loader import load_config
+from services.config.loader import ConfigError, load_config
 from services.infra.errors import InvalidInput
 from services.infra.settings import ROOT
 from services.stats.presets import parse_preset, preset_dates, preset_of
@@ -70,3 +73,24 @@ def test_parse_preset() -> None:
             parse_preset(bad)
         assert caught.value.message.startswith("Không có kỳ báo cáo")
         assert "quy-1" in caught.value.message
+
+
+def test_a_configuration_without_named_periods_still_loads(tmp_path: Path) -> None:
+    """A configuration saved before the named periods existed gets the shipped labels; one that
+    names only some of them is refused, naming the file, the field and the missing ones."""
+    for source in (ROOT / "config").iterdir():
+        shutil.copy(source, tmp_path)
+    data = yaml.safe_load((tmp_path / "app.yaml").read_text(encoding="utf-8"))
+    data.pop("period_presets")
+    data.pop("reports")
+    (tmp_path / "app.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    config = load_config(tmp_path)
+    assert config.app.period_presets[PeriodPreset.Q3] == "Quý III"
+    assert (config.app.reports.place, config.app.reports.signer_title) == ("", "CHÁNH VĂN PHÒNG")
+    data["period_presets"] = {"quy-1": "Quý I"}
+    (tmp_path / "app.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    assert f"{tmp_path / 'app.yaml'}: trường period_presets: thiếu nhãn cho thang-nay, thang-truoc, quy-2" in str(
+        caught.value
+    )
