@@ -1,4 +1,5 @@
-"""Xác nhận kết quả — VP UBND's tracker confirms replies; the queue shows their age."""
+"""Xác nhận kết quả — VP UBND's tracker confirms replies (the queue shows their age), and decides the
+units' requests for a later deadline (Xin gia hạn)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import streamlit as st
 from models import ActionKey, ConfirmOutcome
 from services.actions.confirmation import list_pending
 from services.actions.registry import perform
-from services.infra.clock import fmt_date
+from services.infra.clock import fmt_date, local_date
 from services.infra.errors import ServiceError
 from services.stats.rows import BACKDATED_REPLY
+from services.tasks.extension_requests import PendingExtension, list_pending_extensions
 from services.tasks.requests import list_pending_requests
 from ui.format import md_escape, md_line, shorten
 from ui.forms import FormErrors, TypedInput, date_field, required, required_note, run
@@ -27,6 +29,7 @@ try:
     with db() as session:
         pending = list_pending(session=session, actor=actor, today=today())
         requests = list_pending_requests(session=session, actor=actor)
+        extensions = list_pending_extensions(session=session, actor=actor, today=today())
 except ServiceError as exc:  # the services decide who may confirm
     st.error(md_escape(exc.message))
     st.stop()
@@ -40,6 +43,92 @@ if requests:
             icon=":material/swap_horiz:",
             query_params={"id": str(request.task_id)},
         )
+
+
+def _decide_extension(item: PendingExtension) -> None:
+    """One request for a later deadline: what was asked and why, then "Đồng ý" (the date asked, or
+    an earlier one typed) or "Không đồng ý" (a reason) above the form of each, as the wrong-unit
+    decision on the task page: each keeps what was typed when it is refused."""
+    asked = item.request
+    rid = asked.request_id
+    with st.container(border=True):
+        st.markdown(
+            f"**Nhiệm vụ #{asked.task_id}** · {md_escape(item.unit_name)} · văn bản {md_escape(item.assignment_code)}"
+            f"  \n{md_escape(shorten(item.content, 200))}"
+        )
+        st.markdown(
+            f"Hạn xử lý hiện tại: **{fmt_date(item.deadline_now)}** → xin gia hạn đến "
+            f"**{fmt_date(asked.requested_deadline)}** ({(asked.requested_deadline - item.deadline_now).days} ngày)  \n"
+            f"Lý do: {md_escape(asked.reason)}  \n"
+            f":gray[{md_escape(asked.requested_by)} đề nghị ngày {fmt_date(local_date(asked.requested_at))}]"
+        )
+        st.page_link(
+            "pages/task_detail.py",
+            label="Mở nhiệm vụ",
+            icon=":material/open_in_new:",
+            query_params={"id": str(asked.task_id)},
+        )
+        grant = st.radio(
+            "Quyết định",
+            [True, False],
+            index=None,
+            format_func=lambda g: "Đồng ý gia hạn" if g else "Không đồng ý",
+            horizontal=True,
+            key=f"extension_decision_{rid}",
+        )
+        if grant is None:
+            st.caption("Chọn đồng ý hoặc không đồng ý gia hạn.")
+            return
+        key = f"extension_{'grant' if grant else 'refuse'}_{rid}"
+        with st.form(key, clear_on_submit=False, enter_to_submit=False):
+            form, typed = FormErrors(), TypedInput()
+            granted = ""
+            if grant:
+                granted = date_field(
+                    "Gia hạn đến ngày",
+                    key=f"{key}_date",
+                    config=config(),
+                    hint=f"Để trống: đến ngày đơn vị xin ({fmt_date(asked.requested_deadline)}). "
+                    "Có thể gia hạn ngắn hơn.",
+                )
+                form.slot("granted_deadline", "Gia hạn đến ngày")
+            else:
+                required_note()
+            note = st.text_area(
+                "Ý kiến (không bắt buộc)" if grant else required("Lý do không đồng ý"), height=68, key=f"{key}_note"
+            )
+            form.slot("note", "Ý kiến" if grant else "Lý do không đồng ý")
+            form.summary_here()
+            if st.form_submit_button("Lưu quyết định", type="primary"):
+                data: dict[str, object] = {"note": note}
+                if grant:
+                    data["granted_deadline"] = typed.day(granted, label="Gia hạn đến ngày", field="granted_deadline")
+                action = ActionKey.EXTENSION_GRANT if grant else ActionKey.EXTENSION_REFUSE
+                result = run(
+                    form,
+                    typed,
+                    lambda session: perform(
+                        session=session,
+                        actor=actor,
+                        config=config(),
+                        task_id=asked.task_id,
+                        action=action,
+                        data=data,
+                        expected_version=item.task_version,
+                    ),
+                )
+                if result is not None:
+                    st.session_state.confirm_success = result.outcome.message
+                    st.rerun()
+
+
+if extensions:
+    st.subheader(f"Đề nghị gia hạn ({len(extensions)})")
+    st.caption("Đơn vị chủ trì xin gia hạn; gia hạn có hiệu lực từ ngày đồng ý. Đề nghị lâu nhất lên đầu.")
+    for item in extensions:
+        _decide_extension(item)
+
+if requests or extensions:
     st.subheader("Văn bản trả lời chờ xác nhận")
 
 if not pending:

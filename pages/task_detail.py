@@ -10,13 +10,23 @@ from services.infra.clock import fmt_date, fmt_datetime
 from services.infra.errors import ServiceError
 from services.journal.timeline import describe_timeline
 from services.stats.rows import BACKDATED_REPLY
+from services.tasks.extension_requests import task_extensions
 from services.tasks.queries import get_task_detail
 from ui.attachments import attachment_list, incoming_lines  # issue 9: files; số đến / ngày đến
 from ui.custom_fields import show_task_values  # issue 10: trường tùy chỉnh
 from ui.format import md_escape, md_line, situation
 from ui.next_step import open_at_top, show_success
+from ui.reminders import remind_form  # Đôn đốc (VP UBND's tracker)
 from ui.runtime import config, db, require_actor, today
-from ui.task_workflow import change_forms, contribution_form, note_form, step_forms, where_now, wrong_unit_forms
+from ui.task_workflow import (
+    change_forms,
+    contribution_form,
+    extension_forms,
+    note_form,
+    step_forms,
+    where_now,
+    wrong_unit_forms,
+)
 from ui.url_state import url_int
 
 actor = require_actor()
@@ -39,6 +49,7 @@ try:
         )
         bench = task_workbench(session=session, actor=actor, config=cfg, task_id=task_id)
         timeline = describe_timeline(session=session, config=cfg, entries=detail.timeline)
+        extensions = task_extensions(session=session, actor=actor, task_id=task_id)  # Xin gia hạn
 except ServiceError as exc:
     st.title("Chi tiết nhiệm vụ")
     st.error(md_escape(exc.message))
@@ -119,8 +130,10 @@ show_success(actor, cfg, task_id)
 step_forms(bench, actor, cfg, task_id)
 note_form(bench, actor, cfg, task_id)
 wrong_unit_forms(bench, actor, cfg, task_id)
+extension_forms(bench, actor, cfg, task_id, extensions)
 contribution_form(bench, actor, cfg, task_id)
 change_forms(bench, actor, cfg, task_id, detail.lead_unit_code)
+remind_form(bench, actor, cfg, task_id)
 
 st.subheader("Nhật ký xử lý")
 st.caption("Mới nhất ở trên cùng.")

@@ -19,12 +19,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from models import ActionKey
+from models import ActionKey, RequestStatus
 from services.access.permissions import Actor
 from services.actions.base import Offer
 from services.actions.registry import perform
 from services.actions.workbench import TaskWorkbench
 from services.config.loader import AppConfig
+from services.infra.clock import fmt_date, local_date
+from services.tasks.extension_requests import ExtensionView
 from ui.attachments import attachment_picker, incoming_fields  # issue 9: files; số đến at vào sổ
 from ui.format import md_escape, md_line
 from ui.forms import FormErrors, FormRound, TypedInput, date_field, keep, required, required_note, run
@@ -347,6 +349,77 @@ def _wrong_unit_decision(bench: TaskWorkbench, actor: Actor, config: AppConfig, 
                 _perform(bench, actor, config, task_id, key, data, form, typed)
 
 
+EXTENSION_DATE = "Xin gia hạn đến ngày"
+EXTENSION_REASON = "Lý do xin gia hạn"
+EXTENSION_WAITING = "Đang chờ VP UBND xem xét"
+
+
+def _extension_line(view: ExtensionView) -> str:
+    """One request as the unit reads it: what was asked, when, and what VP UBND decided (escaped)."""
+    asked = (
+        f"Xin gia hạn đến **{fmt_date(view.requested_deadline)}** (hạn khi đề nghị {fmt_date(view.deadline_before)}), "
+        f"{md_escape(view.requested_by)}, ngày {fmt_date(local_date(view.requested_at))}.  \n"
+        f"Lý do: {md_escape(view.reason)}"
+    )
+    if view.status is RequestStatus.PENDING:
+        return f"{asked}  \n**{EXTENSION_WAITING}.**"
+    decided = fmt_date(local_date(view.decided_at)) if view.decided_at is not None else ""
+    who = md_escape(view.decided_by or "")
+    if view.status is RequestStatus.ACCEPTED and view.granted_deadline is not None:
+        verdict = f":green[**Đồng ý gia hạn đến {fmt_date(view.granted_deadline)}**] ({who}, ngày {decided})"
+        return f"{asked}  \n{verdict}" + (f"  \nÝ kiến: {md_escape(view.decision_note)}" if view.decision_note else "")
+    verdict = f":red[**Không đồng ý gia hạn**] ({who}, ngày {decided})"
+    return f"{asked}  \n{verdict}  \nLý do: {md_escape(view.decision_note)}"
+
+
+def extension_forms(
+    bench: TaskWorkbench, actor: Actor, config: AppConfig, task_id: int, history: list[ExtensionView]
+) -> None:
+    """Xin gia hạn on the task page: the requests of the task and VP UBND's decisions, for whoever
+    sees the task; the request form for the lead unit's leader when the registry offers it (its
+    date and reason kept when refused); VP UBND decides on "Xác nhận kết quả"."""
+    offered = bench.can(ActionKey.EXTENSION_REQUEST)
+    if not history and not offered:
+        return
+    st.subheader("Gia hạn")
+    for view in history:
+        if view.status is RequestStatus.PENDING:
+            st.info(_extension_line(view), icon=":material/hourglass_top:")
+        else:
+            st.container(border=True).markdown(_extension_line(view))
+    if bench.can(ActionKey.EXTENSION_GRANT) or bench.can(ActionKey.EXTENSION_REFUSE):
+        st.page_link(
+            "pages/confirm.py",
+            label="Quyết định gia hạn trên trang Xác nhận kết quả",
+            icon=":material/event_available:",
+        )
+    if not offered:
+        return
+    limits = config.app.extension_requests
+    with (
+        st.expander("Xin gia hạn", expanded=bool(st.session_state.get(f"extension_open_{task_id}"))),
+        st.form("extension_request", clear_on_submit=False, enter_to_submit=False),
+    ):
+        required_note()
+        st.caption(
+            f"Tối đa {limits.max_days} ngày sau hạn xử lý hiện tại, {limits.max_per_task} lần cho mỗi nhiệm vụ. "
+            "Hạn mới có hiệu lực từ ngày Văn phòng UBND tỉnh đồng ý."
+        )
+        form, typed = FormErrors(), TypedInput()
+        wanted = date_field(EXTENSION_DATE, key=f"extension_date_{task_id}", config=config, needed=True)
+        form.slot("requested_deadline", EXTENSION_DATE)
+        reason = st.text_area(required(EXTENSION_REASON), height=80, key=f"extension_reason_{task_id}")
+        form.slot("reason", EXTENSION_REASON)
+        form.summary_here()
+        if st.form_submit_button("Gửi đề nghị gia hạn", type="primary"):
+            st.session_state[f"extension_open_{task_id}"] = True  # a refusal shows in the open expander
+            data = {
+                "requested_deadline": typed.day(wanted, label=EXTENSION_DATE, field="requested_deadline", needed=True),
+                "reason": reason,
+            }
+            _perform(bench, actor, config, task_id, ActionKey.EXTENSION_REQUEST, data, form, typed)
+
+
 def contribution_form(bench: TaskWorkbench, actor: Actor, config: AppConfig, task_id: int) -> None:
     if not bench.can(ActionKey.CONTRIBUTE):
         return
@@ -420,9 +493,7 @@ def _change_form(
                 key=f"replace_lead_{task_id}",
             )
             form.slot("lead", "Đơn vị chủ trì")
-            new_deadline = date_field(
-                "Hạn xử lý", key=f"replace_deadline_{task_id}", config=config, needed=True
-            )
+            new_deadline = date_field("Hạn xử lý", key=f"replace_deadline_{task_id}", config=config, needed=True)
             form.slot("deadline", "Hạn xử lý")
             replace_reason = st.text_input(required("Lý do thay thế"), key=f"replace_reason_{task_id}")
             form.slot("reason", "Lý do thay thế")

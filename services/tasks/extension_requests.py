@@ -17,6 +17,7 @@ from models import Document, ExtensionRequest, Permission, RequestStatus, Task, 
 from services.access.permissions import Actor, require
 from services.org.units import unit_names
 from services.stats.classify import deadline_as_of, load_facts
+from services.tasks.queries import get_visible_task
 
 ONLY_TRACKER = "Chỉ chuyên viên theo dõi của Văn phòng UBND tỉnh quyết định gia hạn."
 
@@ -97,6 +98,12 @@ def extension_history(*, session: Session, task_id: int) -> list[ExtensionView]:
         select(ExtensionRequest).where(ExtensionRequest.task_id == task_id).order_by(col(ExtensionRequest.id))
     ).all()
     return _views(session, list(rows))
+
+
+def task_extensions(*, session: Session, actor: Actor, task_id: int) -> list[ExtensionView]:
+    """The task page's "Gia hạn": every request of a task the actor may see (else NotFound)."""
+    get_visible_task(session=session, actor=actor, task_id=task_id)
+    return extension_history(session=session, task_id=task_id)
 
 
 def count_pending_extensions(*, session: Session) -> int:
