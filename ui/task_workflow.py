@@ -361,6 +361,8 @@ def _extension_line(view: ExtensionView) -> str:
         f"{md_escape(view.requested_by)}, ngày {fmt_date(local_date(view.requested_at))}.  \n"
         f"Lý do: {md_escape(view.reason)}"
     )
+    if view.moot:
+        return f"{asked}  \nKhông còn xem xét: nhiệm vụ đã hoàn thành hoặc đã kết thúc."
     if view.status is RequestStatus.PENDING:
         return f"{asked}  \n**{EXTENSION_WAITING}.**"
     decided = fmt_date(local_date(view.decided_at)) if view.decided_at is not None else ""
@@ -383,7 +385,7 @@ def extension_forms(
         return
     st.subheader("Gia hạn")
     for view in history:
-        if view.status is RequestStatus.PENDING:
+        if view.status is RequestStatus.PENDING and not view.moot:
             st.info(_extension_line(view), icon=":material/hourglass_top:")
         else:
             st.container(border=True).markdown(_extension_line(view))

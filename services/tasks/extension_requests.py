@@ -7,7 +7,7 @@ judged on "Xác nhận kết quả" first, and comes back to the queue if the ve
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import func
@@ -54,6 +54,7 @@ class ExtensionView:
     decided_at: datetime | None
     decision_note: str
     granted_deadline: date | None
+    moot: bool = False  # still pending, but the task is done or closed: nobody will decide it
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,11 @@ def extension_history(*, session: Session, task_id: int) -> list[ExtensionView]:
 
 def task_extensions(*, session: Session, actor: Actor, task_id: int) -> list[ExtensionView]:
     """The task page's "Gia hạn": every request of a task the actor may see (else NotFound)."""
-    get_visible_task(session=session, actor=actor, task_id=task_id)
-    return extension_history(session=session, task_id=task_id)
+    task = get_visible_task(session=session, actor=actor, task_id=task_id)
+    history = extension_history(session=session, task_id=task_id)
+    if task.status in (TaskStatus.DONE, TaskStatus.CLOSED):
+        return [replace(v, moot=v.status is RequestStatus.PENDING) for v in history]
+    return history
 
 
 def count_pending_extensions(*, session: Session) -> int:

@@ -47,7 +47,7 @@ from services.runtime import Runtime
 from services.stats.classify import classify, load_facts
 from services.stats.statistics import make_period, unit_statistics
 from services.tasks.counters import waiting_counts
-from services.tasks.extension_requests import extension_history, list_pending_extensions
+from services.tasks.extension_requests import extension_history, list_pending_extensions, task_extensions
 from tests.actions import issue_reply, revoke_task
 from tests.conftest import FINANCE, OFFICE, at
 from tests.services.support import assign, confirm, make_actor, reply, reply_data, task, unit_id, walk_to_issue
@@ -487,6 +487,9 @@ def test_no_request_nor_decision_on_a_task_replied_done_or_closed(
             date(2026, 3, 18),
         ),
     )
+    # still pending, but nobody will decide it now: the task page says so
+    [view] = task_extensions(session=session, actor=leader, task_id=replied)
+    assert (view.status, view.moot) == (RequestStatus.PENDING, True)
     revoked = _task(runtime, session, tracker, code="73/UBND-KT")
     revoke_task(session=session, actor=tracker, task_id=revoked, reason="Thu hồi", now=at(ASKED_ON))
     _refused(
