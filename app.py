@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from models import Permission
+from services.notifications.center import unread_count
 from services.tasks.counters import WaitingCounts, waiting_counts
 from ui.errors import run_page
 from ui.format import md_escape
@@ -30,9 +31,11 @@ def counted(title: str, count: int, requests: int = 0) -> str:
 actor = current_actor()
 # The waiting work beside the menu's pages: per user, read on every run (never cached across users).
 waiting = WaitingCounts()
+unread = 0  # Thông báo chưa đọc: one indexed count (services/notifications/center.py)
 if actor is not None:
     with db() as session:
         waiting = waiting_counts(session=session, actor=actor, config=config())
+        unread = unread_count(session=session, user_id=actor.user_id)
 
 PAGES = {
     "monitor": st.Page(
@@ -69,6 +72,12 @@ PAGES = {
         icon=":material/description:",
         url_path="chi-tiet",
         visibility="hidden",
+    ),
+    "notifications": st.Page(
+        "pages/notifications.py",
+        title=counted("Thông báo", unread),
+        icon=":material/notifications:",
+        url_path="thong-bao",
     ),
     "api_tokens": st.Page("pages/api_tokens.py", title="Khóa API", icon=":material/key:", url_path="khoa-api"),
     "security_log": st.Page(
@@ -124,7 +133,7 @@ else:
 
     home = st.Page(_home, title="Trang chủ", default=True, visibility="hidden")
     sections = {"Theo dõi": monitor, "Công việc": work} if office_viewer else {"Công việc": work, "Theo dõi": monitor}
-    sections["Khác"] = [home, PAGES["task"], PAGES["api_tokens"], PAGES["change_password"]]
+    sections["Khác"] = [home, PAGES["notifications"], PAGES["task"], PAGES["api_tokens"], PAGES["change_password"]]
     if actor.can(Permission.ADMIN):
         # the setting-up first (accounts, units, catalogues, workflows, fields, imports), then the
         # history and the extensions, then the security log

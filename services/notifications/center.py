@@ -18,6 +18,7 @@ from models import Document, EventAction, Notification, NotificationKind, OrgUni
 from services.access.permissions import Actor
 from services.config.loader import AppConfig
 from services.infra.errors import NotFound
+from services.notifications import recipients  # noqa: F401  (the app's first run registers the journal's hook)
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def list_notifications(
             at=n.created_at,
             read=n.read_at is not None,
         )
-        for n, entry, task, document, unit in session.execute(query).tuples().all()
+        for n, entry, task, document, unit in session.execute(query).all()
     ]
     total = int(session.exec(counted).one())
     return NotificationPage(items=items, total=total, unread=unread_count(session=session, user_id=actor.user_id))

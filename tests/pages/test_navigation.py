@@ -73,14 +73,18 @@ ROLES: dict[str, tuple[str, set[str], str]] = {
 # The work waiting for the user is counted beside its page: c3's reply for VP UBND, a1, b1 and b2
 # waiting for Sở Tài chính's văn thư to vào sổ (tests/pages/test_waiting_work.py follows the counts).
 OWN = ["Khóa API", "Đổi mật khẩu"]
+# "Thông báo" before them, with the unread notifications of the seeded history: Sở Tài chính's văn thư
+# heard of its 5 tasks, 2 drafts to ban hành and c1's verdict; its leader of the 5 tasks, 4 steps
+# (bút phê, duyệt) and the verdict; VP UBND's accounts and the admin did everything themselves.
 MONITORING = ["Giám sát công việc", "Xếp hạng và xu hướng"]  # the "Theo dõi" section
 MENUS: dict[str, list[str]] = {
-    "vp.theodoi": ["Giao nhiệm vụ", "Xác nhận kết quả (1)", "Nhiệm vụ của đơn vị", *MONITORING, *OWN],
-    "stc.vanthu": ["Việc chờ tôi xử lý (3)", "Nhiệm vụ của đơn vị", *MONITORING, *OWN],
-    "stc.lanhdao": ["Việc chờ tôi xử lý", "Nhiệm vụ của đơn vị", *MONITORING, *OWN],
+    "vp.theodoi": ["Giao nhiệm vụ", "Xác nhận kết quả (1)", "Nhiệm vụ của đơn vị", *MONITORING, "Thông báo", *OWN],
+    "stc.vanthu": ["Việc chờ tôi xử lý (3)", "Nhiệm vụ của đơn vị", *MONITORING, "Thông báo (8)", *OWN],
+    "stc.lanhdao": ["Việc chờ tôi xử lý", "Nhiệm vụ của đơn vị", *MONITORING, "Thông báo (10)", *OWN],
     "admin": [
         *MONITORING,
         "Nhiệm vụ của đơn vị",
+        "Thông báo",
         *OWN,
         "Người dùng",
         "Đơn vị",
