@@ -103,14 +103,16 @@ def _burst_worker(url: str, size: int, stop: EventType, cold: bool, db_url: str,
         limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
         async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
 
-            async def one() -> tuple[float, bool]:
+            async def one() -> tuple[float, str]:
+                """(ms, "" or what went wrong)."""
                 began = time.perf_counter()
                 try:
                     response = await client.get(PUBLIC, params={"ky": "ca-nam"}, headers={"Accept": "text/html"})
                     ok = response.status_code == 200 and "Tổng cộng" in response.text
-                except httpx.HTTPError:
-                    ok = False
-                return (time.perf_counter() - began) * 1000, ok
+                    error = "" if ok else f"HTTP {response.status_code}: {response.text[:300]}"
+                except httpx.HTTPError as exc:
+                    error = f"{type(exc).__name__}: {exc}"
+                return (time.perf_counter() - began) * 1000, error
 
             while not stop.is_set():
                 if engine is not None:
@@ -134,6 +136,7 @@ class Bursts:
         self.process = ctx.Process(target=_burst_worker, args=(url, size, self.stop, cold, db_url, self.queue))
         self.figures = Figures("public page")
         self.bursts: list[float] = []
+        self.first_errors: list[str] = []
 
     def __enter__(self) -> Bursts:
         self.process.start()
@@ -143,11 +146,13 @@ class Bursts:
 
     def _take(self, burst: dict[str, Any]) -> None:
         self.bursts.append(burst["wall_ms"])
-        for ms, ok in burst["results"]:
-            if ok:
+        for ms, error in burst["results"]:
+            if not error:
                 self.figures.samples.append(ms)
             else:
                 self.figures.errors += 1
+                if len(self.first_errors) < 3:
+                    self.first_errors.append(error)
 
     def __exit__(self, *exc: object) -> None:
         self.stop.set()
@@ -305,6 +310,8 @@ def run(tasks: int, burst: int, runs: int, out: Path | None) -> int:
             f"a burst {fmt(statistics.median(bursts.bursts))} ms (median); "
             f"a request median {fmt(f.median)} ms, p95 {fmt(f.p95)} ms; errors {f.errors}"
         )
+        for error in bursts.first_errors:
+            print(f"    error: {error}")
     print(f"\n{'Logged-in official (vp.theodoi), ms':40} {'alone p50/p95':>15} {'warm bursts':>22} {'cold bursts':>22}")
     failed = 0
     for name, a, w, c in rows:

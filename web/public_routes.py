@@ -9,7 +9,7 @@ A burst of anonymous readers must not slow the officials down: the page is built
 loop, in the worker threads Starlette's ``run_in_threadpool`` uses, but under a limiter of its own
 (``PUBLIC_THREADS``): fifty anonymous requests never hold the shared pool's forty tokens, which the
 officials' page loads need for their login check. It is built once per (period, as-of date, data
-version) in the process.
+version) in the process (and configuration version).
 The data version moves in the transaction of every write that can change a figure
 (``services.infra.data_version``), so the next request after a change, in any process, asks for
 a key nobody has built yet: nothing stale is shown. Only one thread builds a missing page at a
@@ -38,7 +38,7 @@ from services.infra.clock import fmt_date, local_date, now_utc
 from services.infra.data_version import current_data_version
 from services.infra.errors import InvalidInput
 from services.reports.chart import chart_svg
-from services.runtime import get_runtime
+from services.runtime import Runtime, get_runtime
 from services.stats.presets import PeriodPreset, parse_preset, preset_dates
 from services.stats.statistics import Period, StatisticsReport, TableOrder, UnitStats, ordered_rows, unit_statistics
 from web.auth_routes import LOGIN_PATH
@@ -66,7 +66,8 @@ class _Key:
     database: str
     preset: PeriodPreset
     period: Period
-    version: int
+    version: int  # the data version
+    config_version: int  # a label or monitor_chart_units saved by the admin shows at once too
 
 
 _pages: OrderedDict[_Key, str] = OrderedDict()
@@ -84,13 +85,12 @@ def _period(preset: PeriodPreset, today: date) -> Period:
     return Period(date_from, date_to, min(date_to, today))
 
 
-def _cached_body(preset: PeriodPreset, today: date) -> str:
+def _cached_body(rt: Runtime, preset: PeriodPreset, today: date) -> str:
     """The page's body for ``preset`` as of ``today`` at the data version now (read here)."""
-    rt = get_runtime()
     period = _period(preset, today)
     with Session(rt.engine) as session:
         version = current_data_version(session=session)
-    key = _Key(rt.engine.url.render_as_string(hide_password=True), preset, period, version)
+    key = _Key(rt.engine.url.render_as_string(hide_password=True), preset, period, version, rt.config_version)
     body = _pages.get(key)
     if body is not None:
         return body
@@ -260,7 +260,7 @@ def _render(preset_text: str | None) -> str:
             preset = parse_preset(preset_text)
         except InvalidInput:  # an unknown or old name in the link: the default period, said so
             notice = UNKNOWN_PRESET.format(text=preset_text[:40], label=rt.config.app.period_presets[DEFAULT_PRESET])
-    return _page(_cached_body(preset, local_date(clock())), rt.config, notice)
+    return _page(_cached_body(rt, preset, local_date(clock())), rt.config, notice)
 
 
 async def public_page(request: Request) -> Response:
