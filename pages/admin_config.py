@@ -157,11 +157,33 @@ with parameters, st.form(k("parameters_form"), enter_to_submit=False):
             )
         )
         form.slot(name, LABELS[name])
+    # Xin gia hạn (config/app.yaml extension_requests): how often and how far a unit may ask
+    st.markdown(f"**{LABELS['extension_requests']}**")
+    asked = app.extension_requests
+    limits: dict[str, int | bool] = {}
+    for name, bounds in (("max_per_task", "1–20"), ("max_days", "1–365")):
+        limits[name] = int(
+            st.number_input(
+                config_admin.EXTENSION_LIMITS[name],
+                value=int(getattr(asked, name)),
+                step=1,
+                key=k(f"extension_{name}"),
+                help=f"Giới hạn đề nghị gia hạn của đơn vị chủ trì ({bounds}).",
+            )
+        )
+        form.slot(f"extension_requests.{name}", config_admin.EXTENSION_LIMITS[name])
+    limits["allow_after_deadline"] = st.checkbox(
+        config_admin.EXTENSION_LIMITS["allow_after_deadline"],
+        value=asked.allow_after_deadline,
+        key=k("extension_allow_after_deadline"),
+        help="Không chọn: hạn xử lý đang áp dụng đã qua thì đơn vị không xin gia hạn được nữa.",
+    )
+    form.slot("extension_requests.allow_after_deadline", config_admin.EXTENSION_LIMITS["allow_after_deadline"])
     note = _note("parameters")
     form.slot("config", "Cấu hình")
     form.summary_here()
     if st.form_submit_button("Lưu tham số", type="primary"):
-        _save(form, typed, SettingsEdit(parameters=values), note)
+        _save(form, typed, SettingsEdit(parameters=values, extension_requests=limits), note)
 
 
 def _days_text(days: list[date], year: int) -> str:

@@ -48,6 +48,7 @@ LABELS: dict[str, str] = {
     "years_ahead": "Số năm tới được nhập",
     "extra_days_off": "Ngày nghỉ bù",
     "extra_working_days": "Ngày làm việc bù",
+    "extension_requests": "Xin gia hạn",
 }
 PARAMETERS: tuple[str, ...] = (
     "due_soon_days",
@@ -57,6 +58,12 @@ PARAMETERS: tuple[str, ...] = (
     "years_ahead",
 )
 KEY_MAX = 40
+# Xin gia hạn: the limits of the ``extension_requests`` section, edited beside the parameters
+EXTENSION_LIMITS: dict[str, str] = {
+    "max_per_task": "Số lần xin gia hạn tối đa mỗi nhiệm vụ",
+    "max_days": "Số ngày tối đa được xin thêm sau hạn đang áp dụng",
+    "allow_after_deadline": "Cho xin gia hạn khi nhiệm vụ đã quá hạn",
+}
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,7 @@ class SettingsEdit:
     task_classes: Mapping[str, tuple[str, str]] | None = None  # class -> (label, colour)
     task_statuses: Mapping[str, str] | None = None
     parameters: Mapping[str, int] | None = None  # keys of PARAMETERS
+    extension_requests: Mapping[str, int | bool] | None = None  # keys of EXTENSION_LIMITS
     calendar: CalendarYear | None = None
 
 
@@ -154,7 +162,10 @@ def _pydantic_errors(exc: ValidationError, data: Mapping[str, Any]) -> list[Fiel
         loc = tuple(error["loc"])
         field = str(loc[0]) if loc else "config"
         where = LABELS.get(field, field)
-        if field == "task_classes" and len(loc) >= 2:
+        if field == "extension_requests" and len(loc) >= 2:  # each limit under its own input
+            where = EXTENSION_LIMITS.get(str(loc[1]), str(loc[1]))
+            field = f"extension_requests.{loc[1]}"
+        elif field == "task_classes" and len(loc) >= 2:
             style = data.get("task_classes", {}).get(loc[1], {})
             name = style.get("label") or loc[1] if isinstance(style, dict) else loc[1]
             part = {"label": "nhãn", "color": "màu"}.get(str(loc[2]), str(loc[2])) if len(loc) > 2 else ""
@@ -282,6 +293,14 @@ def save_settings(
             errors.add(f"Không có tham số “{key}”.", field="parameters")
             continue
         data[key] = value
+    if edit.extension_requests is not None:
+        limits = dict(data.get("extension_requests") or {})
+        for key, value in edit.extension_requests.items():
+            if key not in EXTENSION_LIMITS:
+                errors.add(f"Không có giới hạn xin gia hạn “{key}”.", field="extension_requests")
+                continue
+            limits[key] = value
+        data["extension_requests"] = limits
     if edit.calendar is not None:
         _calendar(data, edit.calendar, errors)
     try:

@@ -159,3 +159,27 @@ def test_the_tracker_refuses_with_a_reason(world: World) -> None:
     shown = " ".join(m.value for m in at_.markdown)
     assert "Không đồng ý gia hạn" in shown and "Lý do: Đủ thời gian thực hiện" in shown
     assert f"**Hạn xử lý**  \n{deadline}" in shown
+
+
+def test_the_admin_edits_the_limits_on_danh_muc_va_tham_so(world: World) -> None:
+    """Last of the module: the version it saves is the configuration the module's world keeps."""
+    page = "pages/admin_config.py"
+    at_ = world.app_as("admin", page)
+    assert not at_.exception
+    assert at_.number_input(key="extension_max_per_task").value == 2
+    assert at_.number_input(key="extension_max_days").value == 30
+    assert at_.checkbox(key="extension_allow_after_deadline").value is False
+    at_.number_input(key="extension_max_days").set_value(400)
+    [save] = [b for b in at_.button if b.label == "Lưu tham số"]
+    save.click().run()
+    assert "Số ngày tối đa được xin thêm sau hạn đang áp dụng: “400” phải nhỏ hơn hoặc bằng 365." in values(at_.error)
+    assert at_.number_input(key="extension_max_days").value == 400  # what was typed stays
+    at_.number_input(key="extension_max_days").set_value(45)
+    at_.checkbox(key="extension_allow_after_deadline").check()
+    [save] = [b for b in at_.button if b.label == "Lưu tham số"]
+    save.click().run()
+    assert not at_.exception
+    assert values(at_.error) == []
+    assert world.runtime is not None
+    limits = world.runtime.current().config.app.extension_requests
+    assert (limits.max_per_task, limits.max_days, limits.allow_after_deadline) == (2, 45, True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -20,6 +20,8 @@ from sqlmodel import Session, SQLModel, col, select
 
 from models import (
     ActionKey,
+    AdminChange,
+    AdminEntity,
     ConfirmOutcome,
     EventAction,
     Extension,
@@ -34,6 +36,9 @@ from models.schemas import ConfirmationCreate
 from services.access.permissions import Actor
 from services.actions import registry
 from services.actions.registry import offers, perform
+from services.admin import config_admin
+from services.admin.config_admin import SettingsEdit
+from services.config import store
 from services.infra.errors import (
     STALE_MESSAGE,
     Conflict,
@@ -43,6 +48,7 @@ from services.infra.errors import (
     ServiceError,
     StaleState,
 )
+from services.infra.settings import ROOT
 from services.runtime import Runtime
 from services.stats.classify import classify, load_facts
 from services.stats.statistics import make_period, unit_statistics
@@ -586,3 +592,88 @@ def test_two_trackers_decide_one_request_at_once(
     assert len(decisions) == 1
     extensions = session.exec(select(Extension)).all()
     assert len(extensions) == (1 if request.status is RequestStatus.ACCEPTED else 0)
+
+
+# --- the limits on "Danh mục và tham số" (issue 10's parameters) ----------------------------------
+
+
+def test_the_admin_edits_the_limits_and_they_apply(
+    runtime: Runtime, session: Session, actors: dict[str, Actor]
+) -> None:
+    admin = actors["admin"]
+
+    def save(limits: dict[str, int | bool]) -> None:
+        config_admin.save_settings(
+            session=session,
+            actor=admin,
+            edit=SettingsEdit(extension_requests=limits),
+            based_on=None,
+            config_dir=ROOT / "config",
+        )
+
+    with pytest.raises(InvalidInput) as refused:
+        save({"max_per_task": 0, "max_days": 400})
+    assert [(e.field, e.message) for e in refused.value.errors] == [
+        ("extension_requests.max_per_task", "Số lần xin gia hạn tối đa mỗi nhiệm vụ: “0” phải lớn hơn hoặc bằng 1."),
+        (
+            "extension_requests.max_days",
+            "Số ngày tối đa được xin thêm sau hạn đang áp dụng: “400” phải nhỏ hơn hoặc bằng 365.",
+        ),
+    ]
+    assert store.current_version_id(session) == 0  # nothing saved
+    with pytest.raises(PermissionDenied):
+        config_admin.save_settings(
+            session=session,
+            actor=actors["tracker"],
+            edit=SettingsEdit(extension_requests={"max_days": 45}),
+            based_on=None,
+            config_dir=ROOT / "config",
+        )
+    save({"max_per_task": 1, "max_days": 45, "allow_after_deadline": True})
+    config = runtime.current().config
+    assert config.app.extension_requests.model_dump() == {
+        "max_per_task": 1,
+        "max_days": 45,
+        "allow_after_deadline": True,
+    }
+    (change,) = session.exec(
+        select(AdminChange).where(AdminChange.entity == AdminEntity.CONFIG, AdminChange.action == "save")
+    ).all()
+    assert change.after == {
+        "app.extension_requests.max_per_task": 1,
+        "app.extension_requests.max_days": 45,
+        "app.extension_requests.allow_after_deadline": True,
+    }
+    # in force: 45 days, after the deadline, once
+    task_id = _task(runtime, session, actors["tracker"])
+    late = date(2026, 3, 25)
+    result = perform(
+        session=session,
+        actor=actors["leader"],
+        config=config,
+        task_id=task_id,
+        action=ActionKey.EXTENSION_REQUEST,
+        data=ExtensionRequestInput(requested_deadline=DEADLINE + timedelta(days=45), reason=REASON),
+        now=at(late),
+    )
+    assert result.outcome.message == "Đã gửi đề nghị gia hạn đến 04/05/2026; chờ Văn phòng UBND tỉnh xem xét."
+    perform(
+        session=session,
+        actor=actors["tracker"],
+        config=config,
+        task_id=task_id,
+        action=ActionKey.EXTENSION_REFUSE,
+        data=ExtensionRefuseInput(note="Không"),
+        now=at(late),
+    )
+    with pytest.raises(Conflict) as once:
+        perform(
+            session=session,
+            actor=actors["leader"],
+            config=config,
+            task_id=task_id,
+            action=ActionKey.EXTENSION_REQUEST,
+            data=ExtensionRequestInput(requested_deadline=DEADLINE + timedelta(days=5), reason=REASON),
+            now=at(late),
+        )
+    assert once.value.message == "Nhiệm vụ đã xin gia hạn 1 lần: mỗi nhiệm vụ được xin tối đa 1 lần."
