@@ -124,3 +124,12 @@ def test_the_period_comes_from_the_link_and_a_bad_one_falls_back(world: World) -
     bad = open_trends(world, "vp.theodoi", {"ky": "<b>quy-9</b>"})
     assert by_label(bad.selectbox, "Kỳ xếp hạng").value.value == "ca-nam"
     assert bad.dataframe[0].value["Đơn vị"].tolist() == ["Sở Tài chính"]
+
+
+def test_a_unit_leader_sees_their_own_unit_first(world: World) -> None:
+    at = open_trends(world, "pleiku.lanhdao")
+    pleiku = _unit_id(world, "UBND TP Pleiku")
+    assert at.multiselect[0].value == [pleiku, PROVINCE]
+    _, frame = _chart_data(at)
+    assert set(frame["unit"]) == {"UBND TP Pleiku", "Toàn tỉnh"}
+    assert frame[frame["unit"] == "UBND TP Pleiku"]["tasks"].sum() >= 1
