@@ -12,7 +12,8 @@ from functools import lru_cache
 
 from sqlmodel import Session, col, select
 
-from models import ActionKey, Confirmation, Document, Flow, Task, WrongUnitRequest
+from models import ActionKey, Confirmation, Document, ExtensionRequest, Flow, Task, WrongUnitRequest
+from models.extensions import ExtensionGrantInput, ExtensionRefuseInput, ExtensionRequestInput
 from models.schemas import (
     ConfirmationCreate,
     ContributionInput,
@@ -41,11 +42,13 @@ __all__ = [
     "available_actions",
     "confirm_task",
     "contribute",
+    "decide_extension",
     "decide_wrong_unit",
     "fire",
     "issue_reply",
     "list_pending_requests",
     "replace_task",
+    "request_extension",
     "request_wrong_unit",
     "revoke_task",
     "update_task",
@@ -57,8 +60,6 @@ def _config() -> AppConfig:
     """The shipped config, for the helpers whose old signature took none (their actions read no
     workflow: notes, contributions, requests, archive, revoke, update)."""
     return load_config(ROOT / "config")
-
-
 
 
 def add_note(*, session: Session, actor: Actor, task_id: int, note: str, now: datetime | None = None) -> None:
@@ -223,6 +224,50 @@ def decide_wrong_unit(
     )
     assert result.outcome.created_task_id is not None
     return session.get(Task, result.outcome.created_task_id)
+
+
+def request_extension(
+    *, session: Session, actor: Actor, task_id: int, requested_deadline: date, reason: str, now: datetime | None = None
+) -> ExtensionRequest:
+    """Xin gia hạn: the lead unit's leader asks for ``requested_deadline``."""
+    perform(
+        session=session,
+        actor=actor,
+        config=_config(),
+        task_id=task_id,
+        action=ActionKey.EXTENSION_REQUEST,
+        data=ExtensionRequestInput(requested_deadline=requested_deadline, reason=reason),
+        now=now,
+    )
+    request = session.exec(
+        select(ExtensionRequest).where(ExtensionRequest.task_id == task_id).order_by(col(ExtensionRequest.id).desc())
+    ).first()
+    assert request is not None
+    return request
+
+
+def decide_extension(
+    *,
+    session: Session,
+    actor: Actor,
+    task_id: int,
+    grant: bool,
+    note: str = "",
+    granted_deadline: date | None = None,
+    now: datetime | None = None,
+) -> None:
+    """VP UBND grants the task's pending request (to ``granted_deadline``, else the date asked) or refuses it."""
+    perform(
+        session=session,
+        actor=actor,
+        config=_config(),
+        task_id=task_id,
+        action=ActionKey.EXTENSION_GRANT if grant else ActionKey.EXTENSION_REFUSE,
+        data=ExtensionGrantInput(granted_deadline=granted_deadline, note=note)
+        if grant
+        else ExtensionRefuseInput(note=note),
+        now=now,
+    )
 
 
 def archive_wrong_unit(*, session: Session, actor: Actor, task_id: int, now: datetime | None = None) -> None:

@@ -89,6 +89,11 @@ def test_every_action_of_the_registry_bumps_the_version_once(
         data=task("Báo cáo hai mới", FINANCE, today + timedelta(days=20)),
         reason="Thay",
     )
+    leader, later, further = actors["leader"], today + timedelta(days=20), today + timedelta(days=25)
+    actions.request_extension(session=session, actor=leader, task_id=t4, requested_deadline=later, reason="Chờ")
+    actions.decide_extension(session=session, actor=actors["tracker"], task_id=t4, grant=True)
+    actions.request_extension(session=session, actor=leader, task_id=t4, requested_deadline=further, reason="Thêm")
+    actions.decide_extension(session=session, actor=actors["tracker"], task_id=t4, grant=False, note="Đủ thời gian")
     actions.revoke_task(session=session, actor=actors["tracker"], task_id=t4, reason="Thu hồi")
 
     assert {key for key, _ in moves} == set(registry.REGISTRY)  # every action of the registry was taken
