@@ -298,6 +298,21 @@ def main(argv: list[str] | None = None) -> int:
     except (DBAPIError, sqlite3.Error) as exc:  # no server, a wrong password, a file that is not SQLite
         print(f"Không đọc/ghi được cơ sở dữ liệu: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 1
+    if args.command == "report":  # bad arguments are refused before the database is touched
+        from services.reports.command import read_request
+
+        try:
+            read_request(
+                date_from=args.date_from,
+                date_to=args.date_to,
+                preset=args.ky,
+                fmt=args.fmt,
+                out=args.out,
+                today=local_date(now_utc()),
+            )
+        except InvalidInput as exc:
+            print(exc.message, file=sys.stderr)
+            return 2
     try:
         runtime = start()
     except ConfigError as exc:

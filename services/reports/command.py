@@ -23,10 +23,6 @@ from sqlmodel import Session
 
 from services.infra.errors import InvalidInput, ServiceError
 from services.infra.validation import parse_day
-from services.reports.content import report_data
-from services.reports.csv_files import statistics_csv
-from services.reports.docx import report_docx
-from services.reports.xlsx import statistics_xlsx
 from services.runtime import Runtime
 from services.stats.period import make_period
 from services.stats.presets import parse_preset, preset_dates
@@ -89,7 +85,13 @@ def read_request(
 
 
 def build(*, session: Session, runtime: Runtime, request: ReportRequest, today: date) -> bytes:
-    """The file's bytes (the period judged as of ``min(to, today)``, as on the screen)."""
+    """The file's bytes (the period judged as of ``min(to, today)``, as on the screen). The
+    builders (Altair, openpyxl, python-docx) are imported here: refusing bad arguments stays quick."""
+    from services.reports.content import report_data
+    from services.reports.csv_files import statistics_csv
+    from services.reports.docx import report_docx
+    from services.reports.xlsx import statistics_xlsx
+
     config = runtime.config
     period = make_period(date_from=request.date_from, date_to=request.date_to, today=today)
     data = report_data(session=session, config=config, period=period, today=today)

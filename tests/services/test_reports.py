@@ -324,3 +324,33 @@ def test_command_writes_each_format(
     code, _, _ = _run(runtime, tmp_path / "thang.csv", None, None, "thang-truoc", "csv")
     assert code == 0 and (tmp_path / "thang.csv").read_bytes() == (tmp_path / "bao-cao.csv").read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bao-cao.csv", "bao-cao.docx", "bao-cao.xlsx", "thang.csv"]
+
+
+def test_manage_py_refuses_bad_arguments_before_touching_the_database(tmp_path: Path) -> None:
+    """The real command line, as cron runs it: a bad format, a reversed period and an unknown named
+    period are refused (exit 2, Vietnamese on stderr, no file), before any database is created."""
+    import os
+    import subprocess
+    import sys
+
+    from services.infra.settings import ROOT
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "GIAOVIEC_DATABASE_URL")}
+    env.update(GIAOVIEC_DATA_DIR=str(tmp_path / "data"), GIAOVIEC_SECRET_KEY="report-test")
+    out = tmp_path / "out"
+    out.mkdir()
+    for args, message in [
+        (("--ky", "thang-truoc", "--format", "pdf"), "Định dạng “pdf” không có: chọn một trong xlsx, docx, csv."),
+        (("--from", "2026-03-31", "--to", "2026-03-01"), "Từ ngày phải trước hoặc bằng đến ngày."),
+    ]:
+        done = subprocess.run(
+            [sys.executable, "manage.py", "report", *args, "--out", str(out / "a.xlsx")],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert (done.returncode, done.stdout, done.stderr.strip()) == (2, "", message)
+    assert list(out.iterdir()) == [] and not (tmp_path / "data" / "giaoviec.db").exists()
