@@ -52,9 +52,9 @@ from services.config.store import workflows_at
 from services.config.workflows import ActorUnit, WorkflowsConfig, load_workflows
 from services.infra.settings import get_settings
 
-# Extension requests (helper E's EventAction values), by name: present once that work has landed.
-EXTENSION_REQUESTED_EVENTS = frozenset(a for a in EventAction if a.name == "EXTENSION_REQUESTED")
-EXTENSION_DECIDED_EVENTS = frozenset(a for a in EventAction if a.name in {"EXTENSION_GRANTED", "EXTENSION_REFUSED"})
+# Xin gia hạn (services/actions/extensions.py): a request goes to VP UBND, a decision to the unit.
+EXTENSION_REQUESTED_EVENTS = frozenset({EventAction.EXTENSION_REQUESTED})
+EXTENSION_DECIDED_EVENTS = frozenset({EventAction.EXTENSION_GRANTED, EventAction.EXTENSION_REFUSED})
 
 _TO_LEAD_UNIT: dict[EventAction, NotificationKind] = {
     EventAction.ASSIGNED: NotificationKind.NEW_TASK,
