@@ -30,8 +30,21 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from models import AdminChange, AdminEntity, EventAction, Flow, OrgUnit, Permission, Task, TaskStatus, UnitKind, User
-from models.tables import TaskLeadChange
+from models import (
+    AdminChange,
+    AdminEntity,
+    CloseReason,
+    EventAction,
+    Flow,
+    OrgUnit,
+    Permission,
+    Task,
+    TaskEvent,
+    TaskStatus,
+    UnitKind,
+    User,
+)
+from models.tables import TaskCoordinator, TaskLeadChange
 from services.access.permissions import Actor, require
 from services.admin import journal
 from services.infra.clock import fmt_date, local_date, now_utc
@@ -84,6 +97,8 @@ class MergeResult:
     moved_tasks: tuple[int, ...]
     moved_users: tuple[str, ...]
     moved_subunits: tuple[str, ...]
+    coordinating_on: tuple[int, ...] = ()  # open tasks a merged unit coordinated: the successor does now
+    archives_waiting: tuple[int, ...] = ()  # wrong-unit tasks whose lưu kết thúc is the successor's clerk's now
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -452,10 +467,11 @@ def merge_units(
         if source_ids
         else []
     )
-    if tasks and not any(e.field == "merge_date" for e in errors):
+    waiting = _waiting_archives(session, source_ids)
+    if (tasks or waiting) and not any(e.field == "merge_date" for e in errors):
         latest = session.exec(
             select(func.max(col(TaskLeadChange.changed_on))).where(
-                col(TaskLeadChange.task_id).in_([t.id for t in tasks])
+                col(TaskLeadChange.task_id).in_([t.id for t in (*tasks, *waiting)])
             )
         ).one()
         if latest is not None and merge_date < latest:
@@ -516,6 +532,8 @@ def merge_units(
             from_unit_id=old.id,
             to_unit_id=successor.id,
         )
+    coordinations = _move_coordinations(session, actor, sources, successor, now)
+    archives = _move_waiting_archives(session, actor, waiting, successor, merge_date, now)
     moved_users: list[str] = []
     moved_subunits: list[str] = []
     for source in sources:
@@ -559,7 +577,12 @@ def merge_units(
     _record(
         session, actor, successor, "merge_into",
         before=successor_before,
-        extra={"merged": [u.code for u in sources], "merge_date": merge_date},
+        extra={
+            "merged": [u.code for u in sources],
+            "merge_date": merge_date,
+            "coordinating_on": coordinations,
+            "archives_waiting": archives,
+        },
         detail=f"kế thừa {', '.join(u.code for u in sources)} từ ngày {fmt_date(merge_date)}",
     )
     _commit(session)
@@ -569,7 +592,113 @@ def merge_units(
         moved_tasks=tuple(t.id for t in tasks if t.id is not None),
         moved_users=tuple(moved_users),
         moved_subunits=tuple(moved_subunits),
+        coordinating_on=tuple(coordinations),
+        archives_waiting=tuple(archives),
     )
+
+
+def _move_coordinations(
+    session: Session, actor: Actor, sources: Sequence[OrgUnit], successor: OrgUnit, now: datetime
+) -> list[int]:
+    """Phối hợp: where a merged unit coordinates an open task, the successor does now (nothing if it
+    leads the task or coordinates it already); each such task's journal says so. Coordinating is
+    never counted, so no figure moves. Returns the tasks' ids."""
+    assert successor.id is not None
+    names = {u.id: u for u in sources}
+    links = session.exec(
+        select(TaskCoordinator)
+        .join(Task, col(Task.id) == col(TaskCoordinator.task_id))
+        .where(col(TaskCoordinator.unit_id).in_(list(names)), col(Task.status).in_(OPEN_STATUSES))
+        .order_by(col(TaskCoordinator.task_id), col(TaskCoordinator.unit_id))
+    ).all()
+    touched: list[int] = []
+    for link in links:
+        task = session.get(Task, link.task_id)
+        assert task is not None and task.id is not None
+        old = names[link.unit_id]
+        session.delete(link)
+        session.flush()
+        if task.lead_unit_id != successor.id and session.get(TaskCoordinator, (task.id, successor.id)) is None:
+            session.add(TaskCoordinator(task_id=task.id, unit_id=successor.id))
+            session.flush()
+        if task.id not in touched:
+            task.version += 1  # a form opened before the merge is stale
+            session.add(task)
+            touched.append(task.id)
+        record_event(
+            session=session,
+            actor=actor,
+            task=task,
+            action=EventAction.UPDATED,
+            at=now,
+            note=(
+                f"Sáp nhập đơn vị: đơn vị phối hợp {old.name} sáp nhập vào {successor.name}; "
+                + (
+                    f"{successor.short_name} là đơn vị chủ trì nhiệm vụ."
+                    if task.lead_unit_id == successor.id
+                    else f"{successor.short_name} phối hợp thực hiện."
+                )
+            ),
+            from_unit_id=old.id,
+            to_unit_id=successor.id,
+        )
+    return touched
+
+
+def _waiting_archives(session: Session, source_ids: Sequence[int]) -> list[Task]:
+    """Tasks of the merged units taken back as not their remit, still waiting for the unit's clerk
+    to lưu kết thúc the assignment document (no ARCHIVED entry yet)."""
+    if not source_ids:
+        return []
+    archived = select(col(TaskEvent.task_id)).where(col(TaskEvent.action) == EventAction.ARCHIVED)
+    return list(
+        session.exec(
+            select(Task)
+            .where(
+                col(Task.lead_unit_id).in_(source_ids),
+                col(Task.status) == TaskStatus.CLOSED,
+                col(Task.closed_reason) == CloseReason.WRONG_UNIT,
+                col(Task.id).not_in(archived),
+            )
+            .order_by(col(Task.id))
+        ).all()
+    )
+
+
+def _move_waiting_archives(
+    session: Session, actor: Actor, tasks: Sequence[Task], successor: OrgUnit, merge_date: date, now: datetime
+) -> list[int]:
+    """The lưu kết thúc of a merged unit's wrong-unit task is the successor's clerk's (the merged
+    unit's register goes to the successor). The task was closed before the merge, so it counts for
+    nobody from then on; a ``task_lead_change`` keeps every earlier day with the merged unit.
+    Returns the tasks' ids."""
+    assert successor.id is not None
+    for task in tasks:
+        assert task.id is not None
+        old_id = task.lead_unit_id
+        session.add(
+            TaskLeadChange(
+                task_id=task.id, from_unit_id=old_id, to_unit_id=successor.id, changed_on=merge_date, created_at=now
+            )
+        )
+        task.lead_unit_id = successor.id
+        task.version += 1
+        session.add(task)
+        old = session.get(OrgUnit, old_id)
+        record_event(
+            session=session,
+            actor=actor,
+            task=task,
+            action=EventAction.UPDATED,
+            at=now,
+            note=(
+                f"Sáp nhập đơn vị: {old.name if old else ''} sáp nhập vào {successor.name}; văn thư "
+                f"{successor.short_name} lưu kết thúc văn bản giao nhiệm vụ này."
+            ),
+            from_unit_id=old_id,
+            to_unit_id=successor.id,
+        )
+    return [t.id for t in tasks if t.id is not None]
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from models import AdminChange, AdminEntity, EventAction, Flow, OrgUnit, Task, TaskEvent, TaskStatus, UnitKind, User
-from models.tables import TaskLeadChange
+from models.tables import TaskCoordinator, TaskLeadChange
 from services.access.permissions import Actor
 from services.admin import units as admin_units
 from services.infra.clock import local_date, now_utc
@@ -24,8 +24,9 @@ from services.org.units import lead_units, resolve_lead_unit, sync_units
 from services.runtime import Runtime
 from services.stats.statistics import make_period, unit_statistics
 from services.workflow.engine import main_flow
-from tests.conftest import FINANCE, PLEIKU
-from tests.services.support import assign, confirm, reply, task, unit_id
+from tests.actions import archive_wrong_unit, decide_wrong_unit, request_wrong_unit
+from tests.conftest import FINANCE, PLEIKU, at
+from tests.services.support import assign, confirm, reply, staff, task, unit_id
 
 PLANNING = "000.00.04.H21"  # Sở Kế hoạch và Đầu tư (merged into Sở Tài chính in 2025)
 TRADE = "000.00.06.H21"  # Sở Công Thương
@@ -539,3 +540,56 @@ def test_the_flows_of_a_moved_task_follow_it(runtime: Runtime, session: Session,
     )
     flows = session.exec(select(Flow).where(Flow.task_id == tid, col(Flow.active).is_(True))).all()
     assert {f.unit_id for f in flows} == {unit_id(session, FINANCE)}
+
+
+def test_a_merge_hands_coordination_and_waiting_archives_to_the_successor(
+    runtime: Runtime, session: Session, actors: dict[str, Actor]
+) -> None:
+    """Phối hợp on open tasks and a wrong-unit task's lưu kết thúc go with the merged unit's work."""
+    tracker, admin = actors["tracker"], actors["admin"]
+    issued = TODAY - timedelta(days=5)
+    _, (shared, planning_led, trade_led) = assign(
+        runtime, session, tracker, code="9/UBND-KT", issued=issued,
+        tasks=[
+            task("Phối hợp cả hai sở", FINANCE, TODAY + timedelta(days=10), [TRADE, PLANNING]),
+            task("Sở KH&ĐT chủ trì, Sở Công Thương phối hợp", PLANNING, TODAY + timedelta(days=10), [TRADE]),
+            task("Không thuộc chức năng Sở Công Thương", TRADE, TODAY + timedelta(days=10)),
+        ],
+    )
+    trade = staff(runtime, session, TRADE)
+    request = request_wrong_unit(
+        session=session, actor=trade.leader, task_id=trade_led, reason="Thuộc chức năng Sở Tài chính", now=at(issued)
+    )
+    decide_wrong_unit(
+        session=session, actor=tracker, config=runtime.config, request_id=request.id or 0, accept=True,
+        new_lead_unit_code=FINANCE, new_deadline=TODAY + timedelta(days=10), now=at(issued + timedelta(days=1)),
+    )
+    planning = unit_id(session, PLANNING)
+    yesterday = _table(session, issued, TODAY - timedelta(days=1))
+    result = admin_units.merge_units(
+        session=session, actor=admin, merged=[TRADE], merge_date=TODAY, successor_code=PLANNING
+    )
+    assert _table(session, issued, TODAY - timedelta(days=1)) == yesterday  # no figure moved
+    assert result.coordinating_on == (shared, planning_led)
+    assert result.archives_waiting == (trade_led,)
+
+    def coordinators(task_id: int) -> set[int]:
+        return set(session.exec(select(TaskCoordinator.unit_id).where(TaskCoordinator.task_id == task_id)).all())
+
+    assert coordinators(shared) == {planning}  # Sở KH&ĐT coordinated already: one link, not two
+    assert coordinators(planning_led) == set()  # the successor leads it: it does not coordinate it
+    notes = [
+        e.note for e in session.exec(
+            select(TaskEvent).where(TaskEvent.task_id == shared, TaskEvent.action == EventAction.UPDATED)
+        ).all()
+    ]
+    assert notes == [
+        "Sáp nhập đơn vị: đơn vị phối hợp Sở Công Thương sáp nhập vào Sở Kế hoạch và Đầu tư; "
+        "Sở KH&ĐT phối hợp thực hiện."
+    ]
+    assert session.get(Task, trade_led).lead_unit_id == planning  # type: ignore[union-attr]
+    # the successor's own clerk keeps the merged unit's register now
+    archive_wrong_unit(session=session, actor=staff(runtime, session, PLANNING).clerk, task_id=trade_led)
+    assert session.exec(
+        select(TaskEvent.id).where(TaskEvent.task_id == trade_led, TaskEvent.action == EventAction.ARCHIVED)
+    ).first()
