@@ -12,12 +12,13 @@ from functools import lru_cache
 
 from sqlmodel import Session, col, select
 
-from models import ActionKey, Confirmation, Document, ExtensionRequest, Flow, Task, WrongUnitRequest
+from models import ActionKey, Confirmation, Document, ExtensionRequest, Flow, ReminderLevel, Task, WrongUnitRequest
 from models.extensions import ExtensionGrantInput, ExtensionRefuseInput, ExtensionRequestInput
 from models.schemas import (
     ConfirmationCreate,
     ContributionInput,
     NoteInput,
+    RemindInput,
     ReplaceInput,
     ReplyCreate,
     ReplyInput,
@@ -47,6 +48,7 @@ __all__ = [
     "fire",
     "issue_reply",
     "list_pending_requests",
+    "remind",
     "replace_task",
     "request_extension",
     "request_wrong_unit",
@@ -224,6 +226,21 @@ def decide_wrong_unit(
     )
     assert result.outcome.created_task_id is not None
     return session.get(Task, result.outcome.created_task_id)
+
+
+def remind(
+    *, session: Session, actor: Actor, task_id: int, level: ReminderLevel, note: str = "", now: datetime | None = None
+) -> None:
+    """Đôn đốc by hand: VP UBND's tracker reminds the lead unit at ``level``."""
+    perform(
+        session=session,
+        actor=actor,
+        config=_config(),
+        task_id=task_id,
+        action=ActionKey.REMIND,
+        data=RemindInput(level=level, note=note),
+        now=now,
+    )
 
 
 def request_extension(

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from models import ActionKey, ConfirmOutcome, OrgUnit, UnitKind
+from models import ActionKey, ConfirmOutcome, OrgUnit, ReminderLevel, UnitKind
 from models.schemas import ConfirmationCreate, RevokeInput
 from services.access.permissions import Actor
 from services.actions import registry
@@ -94,6 +94,7 @@ def test_every_action_of_the_registry_bumps_the_version_once(
     actions.decide_extension(session=session, actor=actors["tracker"], task_id=t4, grant=True)
     actions.request_extension(session=session, actor=leader, task_id=t4, requested_deadline=further, reason="Thêm")
     actions.decide_extension(session=session, actor=actors["tracker"], task_id=t4, grant=False, note="Đủ thời gian")
+    actions.remind(session=session, actor=actors["tracker"], task_id=t4, level=ReminderLevel.CRITICISM)
     actions.revoke_task(session=session, actor=actors["tracker"], task_id=t4, reason="Thu hồi")
 
     assert {key for key, _ in moves} == set(registry.REGISTRY)  # every action of the registry was taken
