@@ -16,7 +16,8 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
-from sqlmodel import Session, col, func, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from models import AuthEventKind, Role, SessionEndReason, User
 from services.access.audit import record_event
@@ -125,17 +126,11 @@ def set_locked(
     user = find_user(session=session, username=username)
     if user.active != locked:
         return user, False
-    if locked and user.role == Role.ADMIN:
-        others = session.exec(
-            select(func.count())
-            .select_from(User)
-            .where(User.role == Role.ADMIN, col(User.active).is_(True), User.id != user.id)
-        ).one()
-        if others == 0:
-            raise Conflict(
-                f"Không thể khoá '{user.username}': đây là tài khoản quản trị cuối cùng còn hoạt động. "
-                "Tạo một quản trị khác trước (python manage.py create-admin)."
-            )
+    if locked and user.role == Role.ADMIN and other_active_admins(session=session, user=user) == 0:
+        raise Conflict(
+            f"Không thể khoá '{user.username}': đây là tài khoản quản trị cuối cùng còn hoạt động. "
+            "Tạo một quản trị khác trước (python manage.py create-admin)."
+        )
     user.active = not locked
     session.add(user)
     _audit(session, user, AuthEventKind.ACCOUNT_LOCKED if locked else AuthEventKind.ACCOUNT_UNLOCKED, now, detail)
@@ -144,6 +139,27 @@ def set_locked(
     else:
         session.commit()
     return user, True
+
+
+def other_active_admins(*, session: Session, user: User) -> int:
+    """How many active admins there are besides ``user``, counted under a lock held until the
+    caller commits or rolls back.
+
+    Two admins locking or demoting each other at the same moment are then taken one after the
+    other, and the second counts after the first's change: the last active admin is always kept.
+    SQLite: a write opens the transaction and takes the database's write lock before the count
+    (a second writer waits for the commit). PostgreSQL: every active admin's row is locked, in id
+    order (no deadlock between two callers); a second caller waits, then reads the rows anew.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(User).where(col(User.id) == user.id).values(role=col(User.role)))
+    admins = session.exec(
+        select(col(User.id))
+        .where(User.role == Role.ADMIN, col(User.active).is_(True))
+        .order_by(col(User.id))
+        .with_for_update()
+    ).all()
+    return len([i for i in admins if i != user.id])
 
 
 def _id(user: User) -> int:

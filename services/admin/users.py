@@ -24,7 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from models import AdminEntity, AuthEventKind, AuthSession, OrgUnit, Permission, Role, SessionEndReason, User
 from services.access import accounts
@@ -447,14 +447,9 @@ def _email(text: str) -> str | None:
 
 
 def _other_admins(session: Session, user: User) -> int:
-    """How many active admins there are besides ``user``."""
-    return int(
-        session.exec(
-            select(func.count())
-            .select_from(User)
-            .where(User.role == Role.ADMIN, col(User.active).is_(True), User.id != user.id)
-        ).one()
-    )
+    """How many active admins there are besides ``user``, under the lock that makes two admins
+    demoting or locking each other at once be taken one after the other."""
+    return accounts.other_active_admins(session=session, user=user)
 
 
 def _by(actor: Actor) -> str:

@@ -8,8 +8,10 @@ changed at the first login, by the person, with their current password.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -18,6 +20,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from models import AdminChange, AdminEntity, AuthEvent, AuthEventKind, AuthSession, OrgUnit, Role, User
+from services.access import accounts as accounts_service
 from services.access.accounts import check_password
 from services.access.auth import authenticate, verify_password
 from services.access.permissions import Actor, build_actor
@@ -332,6 +335,59 @@ def test_the_last_active_admin_is_neither_locked_nor_demoted(session: Session, a
     # and now admin2 is the last one
     with pytest.raises(Conflict):
         set_account_locked(session=session, actor=admin, username="admin2", locked=True)
+
+
+@pytest.mark.parametrize("change", ["demote", "lock"])
+def test_two_admins_removing_each_other_at_once_leave_one(
+    runtime: Runtime, session: Session, actors: dict[str, Actor], monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    """admin takes admin2's role (or locks it) while admin2 does the same to admin. Each racer waits
+    for the other right after counting the other admins: were the count not under a lock, both
+    would count one, both would save, and nobody could administer the app any more."""
+    admin = actors["admin"]
+    _create(session, admin, "admin2", role=Role.ADMIN, unit_code=ICT)
+    admin2 = build_actor(session=session, config=runtime.config, user_id=_user(session, "admin2").id or 0)
+    assert admin2 is not None
+    counted = threading.Barrier(2, timeout=1.5)
+    real_count = accounts_service.other_active_admins
+
+    def count_then_wait(*, session: Session, user: User) -> int:
+        found = real_count(session=session, user=user)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            counted.wait()  # the other racer counts meanwhile, unless the lock holds it back
+        return found
+
+    monkeypatch.setattr(accounts_service, "other_active_admins", count_then_wait)
+    outcomes: dict[str, BaseException | None] = {}
+
+    def act(actor: Actor, target: str) -> None:
+        with Session(runtime.engine, expire_on_commit=False) as own:
+            try:
+                if change == "lock":
+                    set_account_locked(session=own, actor=actor, username=target, locked=True)
+                else:
+                    update_account(
+                        session=own, actor=actor, username=target, full_name=target.title(), role="tracker",
+                        unit_code=ICT,
+                    )
+                outcomes[target] = None
+            except BaseException as exc:  # judged below
+                outcomes[target] = exc
+
+    racers = [
+        threading.Thread(target=act, args=(admin, "admin2")),
+        threading.Thread(target=act, args=(admin2, "admin")),
+    ]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join(30)
+    refused = [exc for exc in outcomes.values() if exc is not None]
+    assert len(outcomes) == 2 and len(refused) == 1, outcomes
+    assert isinstance(refused[0], Conflict) and "tài khoản quản trị cuối cùng còn hoạt động" in refused[0].message
+    session.expire_all()
+    still = session.exec(select(User).where(User.role == Role.ADMIN, col(User.active).is_(True))).all()
+    assert len(still) == 1
 
 
 # --- lock, unlock, reset -------------------------------------------------------------------------
