@@ -187,7 +187,7 @@ def test_the_tracker_reminds_by_hand_others_are_refused(
             data=RemindInput(level=ReminderLevel.NOTICE),
             now=now,
         )
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput, match="Dữ liệu không hợp lệ ở trường “level”: phải là một trong các giá trị"):
         perform(
             session=session,
             actor=actors["tracker"],
@@ -197,6 +197,18 @@ def test_the_tracker_reminds_by_hand_others_are_refused(
             data={"level": "=cmd|' /C calc'!A0"},
             now=now,
         )
+    with pytest.raises(InvalidInput) as too_long:
+        perform(
+            session=session,
+            actor=actors["tracker"],
+            config=runtime.config,
+            task_id=first,
+            action=ActionKey.REMIND,
+            data=RemindInput(level=ReminderLevel.NOTICE, note="Khẩn " * 500),
+            now=now,
+        )
+    assert too_long.value.field == "note" and "Nội dung đôn đốc" in too_long.value.message
+    assert session.exec(select(TaskEvent).where(TaskEvent.action == EventAction.REMINDED)).all() == []
     with pytest.raises(Conflict, match="đang chờ xác nhận kết quả"):
         perform(
             session=session,
