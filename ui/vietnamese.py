@@ -79,7 +79,8 @@ span[role="alert"][id$="-error"]::after, [data-testid="stFileChip"] span[role="a
 }}
 """
 
-# aria-label / title / placeholder texts of Streamlit 1.67 (and react-aria) → Vietnamese
+# aria-label / title / placeholder texts of Streamlit 1.67 (and react-aria), and the roles Vega gives a
+# chart's parts (aria-roledescription) → Vietnamese
 ATTRIBUTES: dict[str, str] = {
     "Choose an option": "Chọn",
     "Choose options": "Chọn",
@@ -98,6 +99,17 @@ ATTRIBUTES: dict[str, str] = {
     "Decrement": "Giảm",
     "Choose date": "Chọn ngày",
     "Choose date range": "Chọn khoảng ngày",
+    # Vega's roles of a chart's parts (aria-roledescription), which no chart option translates
+    "visualization": "biểu đồ",
+    "group mark container": "nhóm",
+    "rect mark container": "các cột",
+    "line mark container": "các đường",
+    "symbol mark container": "các điểm",
+    "text mark container": "các nhãn",
+    "rule mark container": "các vạch",
+    "bar": "cột",
+    "axis": "trục",
+    "legend": "chú giải",
     "Previous month": "Tháng trước",
     "Next month": "Tháng sau",
     "Previous": "Trước",
@@ -186,7 +198,7 @@ SCRIPT = """
   // English texts of attributes, from the fixed lists.
   const WORDS = new Map(Object.entries(__WORDS__));
   const PREFIXES = Object.entries(__PREFIXES__);
-  const NAMES = ["aria-label", "title", "placeholder"];
+  const NAMES = ["aria-label", "title", "placeholder", "aria-roledescription"];
   const vietnamese = (text) => {
     const word = WORDS.get(text);
     if (word !== undefined) return word;
@@ -219,7 +231,7 @@ SCRIPT = """
     if (node.nodeType === 3) return fixText(node);
     if (node.nodeType !== 1) return;
     fix(node);
-    node.querySelectorAll("[aria-label],[title],[placeholder]").forEach(fix);
+    node.querySelectorAll("[aria-label],[title],[placeholder],[aria-roledescription]").forEach(fix);
     if (node.matches(SKIP)) node.setAttribute("aria-label", "Chuyển đến nội dung chính");
     node.querySelectorAll(SKIP).forEach((el) => el.setAttribute("aria-label", "Chuyển đến nội dung chính"));
     const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);

@@ -9,7 +9,8 @@ a multiselect ("Select all"), opens a date picker (month and weekday names), hov
 toolbar) and opens a table column's menu ("Sort ascending" …). After each, ``scan`` reads what a
 person can see (the text of visible elements, without icon ligatures such as "monitoring", and
 without text hidden by ``ui/vietnamese.py``) and what a screen reader reads (``aria-label``,
-``title``, ``placeholder`` of visible elements, live regions), and looks for ``ENGLISH``.
+``title``, ``placeholder``, ``aria-roledescription`` of visible elements, live regions: a chart's
+parts too), and looks for ``ENGLISH``.
 ``page.inner_text`` is not used: it also returns text drawn at font size 0 (the skip link's
 English under its Vietnamese replacement) and the names of icons.
 
@@ -60,6 +61,12 @@ ENGLISH = [
     *(re.escape(s) for s in ("Drag and drop", "per file", "Skip to main content", "Date set outside")),
     *(re.escape(s) for s in ("options available", "option available", "Use arrow keys", "Selected values")),
     r"\bSearch\b",
+    # Vega's descriptions of a chart for screen readers ("X-axis titled …", "rect mark container")
+    r"\b[XY]-axis\b",
+    r"\btitled\b",
+    r"\bmark container\b",
+    r"\bvisualization\b",
+    r"\bdiscrete scale\b",
     r"\bView \d+ more\b",  # a collapsed menu (the admin's is long)
     r"\bView less\b",
     r"\bBrowse files\b",
@@ -97,9 +104,9 @@ SCAN_JS = """() => {
     if (!shown(el) || style.visibility !== "visible" || parseFloat(style.fontSize) === 0) continue;
     out.push(["text", text]);
   }
-  for (const el of document.querySelectorAll("[aria-label],[title],[placeholder],[alt]")) {
+  for (const el of document.querySelectorAll("[aria-label],[title],[placeholder],[alt],[aria-roledescription]")) {
     if (!shown(el)) continue;
-    for (const name of ["aria-label", "title", "placeholder", "alt"]) {
+    for (const name of ["aria-label", "title", "placeholder", "alt", "aria-roledescription"]) {
       const value = el.getAttribute(name);
       if (value) out.push([name, value]);
     }
