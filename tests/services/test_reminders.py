@@ -9,10 +9,21 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, col, select
 
-from models import ActionKey, EventAction, Notification, NotificationKind, Reminder, ReminderLevel, TaskEvent, User
+from models import (
+    ActionKey,
+    EventAction,
+    Notification,
+    NotificationKind,
+    Reminder,
+    ReminderLevel,
+    Role,
+    TaskEvent,
+    User,
+)
 from models.reminders import SYSTEM_NAME, SYSTEM_USERNAME
 from models.schemas import RemindInput
-from services.access.permissions import Actor
+from services.access.auth import authenticate
+from services.access.permissions import Actor, build_actor
 from services.actions.registry import offers, perform
 from services.infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.reminders.counts import reminders_per_unit, reminders_per_unit_and_level
@@ -271,3 +282,13 @@ def test_counts_per_unit_and_level(runtime: Runtime, session: Session, actors: d
     assert reminders_per_unit(session=session, period=spring) == {finance: 3, pleiku: 2}
     january = make_period(date_from=date(2026, 1, 1), date_to=date(2026, 1, 31), today=date(2026, 5, 1))
     assert reminders_per_unit(session=session, period=january) == {}
+
+
+def test_the_system_account_never_logs_in(runtime: Runtime, session: Session, actors: dict[str, Actor]) -> None:
+    _tasks(runtime, session, actors["tracker"])
+    send_due_reminders(session=session, config=runtime.config, now=at(D + timedelta(days=1)))
+    account = session.exec(select(User).where(User.username == SYSTEM_USERNAME)).one()
+    assert (account.full_name, account.role, account.active) == (SYSTEM_NAME, Role.TRACKER, False)
+    for password in ("", "!", account.password_hash):
+        assert authenticate(session=session, username=SYSTEM_USERNAME, password=password) is None
+    assert build_actor(session=session, config=runtime.config, user_id=account.id or 0) is None
