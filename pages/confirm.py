@@ -88,8 +88,9 @@ def _decide_extension(item: PendingExtension) -> None:
                     "Gia hạn đến ngày",
                     key=f"{key}_date",
                     config=config(),
-                    hint=f"Để trống: đến ngày đơn vị xin ({fmt_date(asked.requested_deadline)}). "
-                    "Có thể gia hạn ngắn hơn.",
+                    initial=asked.requested_deadline,  # the date asked: the usual answer, already there
+                    hint=f"Đơn vị xin đến ngày {fmt_date(asked.requested_deadline)}. Có thể gia hạn ngắn hơn; "
+                    "để trống là đến ngày đơn vị xin.",
                 )
                 form.slot("granted_deadline", "Gia hạn đến ngày")
             else:
