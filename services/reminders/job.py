@@ -19,7 +19,18 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from models import ActionKey, Reminder, ReminderLevel, Task, TaskClass, TaskSpan, TaskStatus
+from models import (
+    ActionKey,
+    ExtensionRequest,
+    Reminder,
+    ReminderLevel,
+    RequestStatus,
+    Task,
+    TaskClass,
+    TaskSpan,
+    TaskStatus,
+    WrongUnitRequest,
+)
 from models.schemas import RemindInput
 from services.actions.registry import perform
 from services.config.loader import AppConfig
@@ -53,9 +64,10 @@ def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
 
 
 def due_reminders(*, session: Session, config: AppConfig, today: date) -> list[DueReminder]:
-    """The reminders due on ``today``: for each open task in the unit's hands whose deadline in
-    force has reached a level, the highest level reached, unless that level or a higher one was
-    already sent for that deadline. Ordered by task id."""
+    """The reminders due on ``today``: for each open task in the unit's hands (no reply waiting for
+    the verdict, no request waiting for VP UBND's decision) whose deadline in force has reached a
+    level, the highest level reached, unless that level or a higher one was already sent for that
+    deadline. Ordered by task id."""
     levels = config.app.reminders
     first_days = levels.levels[next(iter(ReminderLevel))].days
     rows = session.exec(
@@ -72,6 +84,17 @@ def due_reminders(*, session: Session, config: AppConfig, today: date) -> list[D
         .order_by(col(TaskSpan.task_id))
     ).all()
     deadlines = {task_id: deadline for task_id, deadline in rows}
+    # A unit waiting for VP UBND's answer (not our remit; more time) is not reminded by the job: the
+    # next move is the Office's. The tracker may still remind it by hand.
+    for model in (WrongUnitRequest, ExtensionRequest):
+        for ids in _chunks(list(deadlines)):
+            waiting = session.exec(
+                select(col(model.task_id)).where(
+                    col(model.task_id).in_(ids), col(model.status) == RequestStatus.PENDING
+                )
+            ).all()
+            for task_id in waiting:
+                deadlines.pop(task_id, None)
     sent: dict[tuple[int, date], set[ReminderLevel]] = defaultdict(set)
     for ids in _chunks(list(deadlines)):
         for task_id, sent_level, deadline in session.exec(

@@ -31,6 +31,7 @@ from services.reminders.job import due_reminders, send_due_reminders
 from services.reminders.levels import level_reached
 from services.runtime import Runtime
 from services.stats.period import make_period
+from tests.actions import decide_extension, request_extension, request_wrong_unit
 from tests.conftest import FINANCE, PLEIKU, at
 from tests.services.support import assign, reply, task, unit_id
 
@@ -292,3 +293,25 @@ def test_the_system_account_never_logs_in(runtime: Runtime, session: Session, ac
     for password in ("", "!", account.password_hash):
         assert authenticate(session=session, username=SYSTEM_USERNAME, password=password) is None
     assert build_actor(session=session, config=runtime.config, user_id=account.id or 0) is None
+
+
+def test_the_job_waits_while_the_office_has_to_answer(
+    runtime: Runtime, session: Session, actors: dict[str, Actor]
+) -> None:
+    first, later, _, pleiku = _tasks(runtime, session, actors["tracker"])
+    request_wrong_unit(session=session, actor=actors["other_leader"], task_id=pleiku, reason="Không thuộc chức năng")
+    request_extension(
+        session=session,
+        actor=actors["leader"],
+        task_id=first,
+        requested_deadline=D + timedelta(days=14),
+        reason="Chờ số liệu",
+        now=at(D - timedelta(days=5)),
+    )
+    due = due_reminders(session=session, config=runtime.config, today=D + timedelta(days=8))
+    assert [(d.task_id, d.level) for d in due] == [(later, ReminderLevel.NOTICE)]
+    decide_extension(
+        session=session, actor=actors["tracker"], task_id=first, grant=False, note="Đủ thời gian", now=at(D)
+    )
+    due = due_reminders(session=session, config=runtime.config, today=D + timedelta(days=8))
+    assert [(d.task_id, d.level) for d in due] == [(first, ReminderLevel.REVIEW), (later, ReminderLevel.NOTICE)]
