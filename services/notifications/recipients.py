@@ -48,6 +48,7 @@ from models import (
     UnitKind,
     User,
 )
+from services.config.errors import ConfigError
 from services.config.store import workflows_at
 from services.config.workflows import ActorUnit, WorkflowsConfig, load_workflows
 from services.infra.settings import get_settings
@@ -86,9 +87,13 @@ def _seed_workflows(config_dir: Path) -> WorkflowsConfig:
 
 def _waiting_for(session: Session, flow: Flow) -> set[int]:
     """The accounts a flow waits for in its state: those who may take one of its next steps."""
-    workflows = workflows_at(session, _seed_workflows(get_settings().config_dir), flow.config_version_id)
+    try:
+        workflows = workflows_at(session, _seed_workflows(get_settings().config_dir), flow.config_version_id)
+    except ConfigError:  # a notification never stops the action it tells of
+        return set()
     workflow = workflows.workflows.get(flow.workflow)
-    if workflow is None or workflow.states[flow.state].final:
+    state = workflow.states.get(flow.state) if workflow is not None else None
+    if workflow is None or state is None or state.final:
         return set()
     users: set[int] = set()
     for transition in workflow.transitions.values():
