@@ -94,22 +94,53 @@ PAGES = {
     ),
 }
 
+# the setting-up first (accounts, units, catalogues, workflows, fields, imports), then the history
+# and the extensions, then the security log
+ADMIN_PAGES = [
+    PAGES["admin_users"],
+    st.Page("pages/admin_units.py", title="Đơn vị", icon=":material/corporate_fare:", url_path="don-vi"),
+    st.Page("pages/admin_config.py", title="Danh mục và tham số", icon=":material/tune:", url_path="cau-hinh"),
+    PAGES["workflows"],
+    st.Page(
+        "pages/admin_custom_fields.py",
+        title="Trường tùy chỉnh",
+        icon=":material/dynamic_form:",
+        url_path="truong-tuy-chinh",
+    ),
+    st.Page("pages/admin_import.py", title="Nhập dữ liệu", icon=":material/upload_file:", url_path="nhap-du-lieu"),
+    st.Page(
+        "pages/admin_config_history.py",
+        title="Lịch sử cấu hình",
+        icon=":material/history:",
+        url_path="lich-su-cau-hinh",
+    ),
+    st.Page("pages/admin_plugins.py", title="Phần mở rộng", icon=":material/extension:", url_path="phan-mo-rong"),
+    PAGES["security_log"],
+]
+
 if actor is None:
     nav = st.navigation([st.Page("pages/login.py", title="Đăng nhập", icon=":material/login:", url_path="dang-nhap")])
 elif actor.must_change_password:
     # A password the admin generated (new account, reset): nothing else until the person chooses
     # their own. A URL of its own, so that after the change the run falls back to "/" (the role's page).
-    nav = st.navigation(
-        [
-            st.Page(
-                "pages/change_password.py",
-                title="Đổi mật khẩu",
-                icon=":material/password:",
-                url_path="doi-mat-khau-lan-dau",
-                default=True,
-            )
-        ]
+    first_login = st.Page(
+        "pages/change_password.py",
+        title="Đổi mật khẩu",
+        icon=":material/password:",
+        url_path="doi-mat-khau-lan-dau",
+        default=True,
     )
+
+    def _first_login() -> None:
+        st.switch_page(first_login)
+
+    # A bookmark of any page (the login form brings the person back to it) opens the change too,
+    # never Streamlit's "page not found": each app URL is here, hidden, and leads to it.
+    elsewhere = [
+        st.Page(_first_login, title=page.title, url_path=page.url_path, visibility="hidden")
+        for page in {p.url_path: p for p in (*PAGES.values(), *ADMIN_PAGES)}.values()
+    ]
+    nav = st.navigation([first_login, *elsewhere])
 else:
     work: list[st.Page] = []
     if actor.can(Permission.UNIT_TASKS_VIEW) and not actor.at_office:
@@ -135,33 +166,7 @@ else:
     sections = {"Theo dõi": monitor, "Công việc": work} if office_viewer else {"Công việc": work, "Theo dõi": monitor}
     sections["Khác"] = [home, PAGES["notifications"], PAGES["task"], PAGES["api_tokens"], PAGES["change_password"]]
     if actor.can(Permission.ADMIN):
-        # the setting-up first (accounts, units, catalogues, workflows, fields, imports), then the
-        # history and the extensions, then the security log
-        sections["Quản trị"] = [
-            PAGES["admin_users"],
-            st.Page("pages/admin_units.py", title="Đơn vị", icon=":material/corporate_fare:", url_path="don-vi"),
-            st.Page("pages/admin_config.py", title="Danh mục và tham số", icon=":material/tune:", url_path="cau-hinh"),
-            PAGES["workflows"],
-            st.Page(
-                "pages/admin_custom_fields.py",
-                title="Trường tùy chỉnh",
-                icon=":material/dynamic_form:",
-                url_path="truong-tuy-chinh",
-            ),
-            st.Page(
-                "pages/admin_import.py", title="Nhập dữ liệu", icon=":material/upload_file:", url_path="nhap-du-lieu"
-            ),
-            st.Page(
-                "pages/admin_config_history.py",
-                title="Lịch sử cấu hình",
-                icon=":material/history:",
-                url_path="lich-su-cau-hinh",
-            ),
-            st.Page(
-                "pages/admin_plugins.py", title="Phần mở rộng", icon=":material/extension:", url_path="phan-mo-rong"
-            ),
-            PAGES["security_log"],
-        ]
+        sections["Quản trị"] = ADMIN_PAGES
     # expanded: every page listed (a collapsed menu adds Streamlit's English "View N more")
     nav = st.navigation({name: pages for name, pages in sections.items() if pages}, expanded=True)
     if nav is not home and (note := st.session_state.pop(PASSWORD_CHANGED_KEY, None)):

@@ -48,7 +48,7 @@ def test_a_new_account_changes_its_first_password_then_works(
     context.set_default_timeout(TIMEOUT_MS)
     try:
         clerk = context.new_page()
-        clerk.goto("/")
+        clerk.goto("/giam-sat")  # a bookmark: the change comes first, never "page not found"
         expect(clerk).to_have_url(re.compile(r"/auth/login\?next="))
         clerk.locator("#username").fill("syt.vanthu")
         clerk.locator("#password").fill(password)
@@ -56,6 +56,7 @@ def test_a_new_account_changes_its_first_password_then_works(
         expect(clerk.get_by_role("heading", name="Đổi mật khẩu", level=1)).to_be_visible()
         expect(clerk.get_by_text("Mật khẩu bạn đang dùng do quản trị viên cấp.")).to_be_visible()
         expect(clerk.get_by_test_id("stSidebarNav")).to_have_count(0)  # nothing else to open
+        expect(clerk.get_by_text("Không tìm thấy trang")).to_have_count(0)
         expect(sidebar(clerk).get_by_text("Đỗ Thị Hằng")).to_be_visible()
         clerk.locator('input[aria-label="Mật khẩu hiện tại *"]').fill(password)
         clerk.locator('input[aria-label="Mật khẩu mới *"]').fill(NEW_PASSWORD)
