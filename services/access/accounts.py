@@ -20,6 +20,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from models import AuthEventKind, Role, SessionEndReason, User
+from models.reminders import SYSTEM_USERNAME
 from services.access.audit import record_event
 from services.access.auth import hash_password, normalise_username, verify_password
 from services.access.sessions import end_user_sessions
@@ -104,7 +105,7 @@ def set_password(
     """Give the account a new password (``check_password``) and end its login sessions: every
     session begun before ``now`` is over, so a browser still logged in with the old password is
     logged out at its next request. One transaction: the hash, the sessions, the audit entry."""
-    user = find_user(session=session, username=username)
+    user = changeable(find_user(session=session, username=username))
     check_password(username=user.username, password=password)
     user.password_hash = hash_password(password)
     session.add(user)
@@ -123,7 +124,7 @@ def set_locked(
     The last active admin cannot be locked: nobody would be left to unlock anyone (only the
     command line could, and it needs no account, but the pages' administration would be gone).
     """
-    user = find_user(session=session, username=username)
+    user = changeable(find_user(session=session, username=username))
     if user.active != locked:
         return user, False
     if locked and user.role == Role.ADMIN and other_active_admins(session=session, user=user) == 0:
@@ -139,6 +140,18 @@ def set_locked(
     else:
         session.commit()
     return user, True
+
+
+def changeable(user: User) -> User:
+    """The account, if a person's: the system account the daily reminder job acts as
+    (``models.reminders.SYSTEM_USERNAME``) is never unlocked, edited or given a password, from
+    the pages or the command line, so nobody can ever log in as the job."""
+    if user.username == SYSTEM_USERNAME:
+        raise Conflict(
+            f"“{user.username}” là tài khoản hệ thống của việc đôn đốc tự động: không đăng nhập được, "
+            "không sửa, không mở khóa, không cấp mật khẩu."
+        )
+    return user
 
 
 def other_active_admins(*, session: Session, user: User) -> int:

@@ -200,7 +200,7 @@ def update_account(
     A new role or unit takes effect at the account's next click: the pages build its permissions
     from the database on every run. The last active admin keeps the admin role."""
     require(actor, Permission.ADMIN, ADMIN_ONLY)
-    user = accounts.find_user(session=session, username=username)
+    user = accounts.changeable(accounts.find_user(session=session, username=username))
     errors: list[FieldError] = []
     clean_name = _collect(errors, _full_name, full_name)
     chosen_role = _collect(errors, _role, role)
@@ -244,7 +244,7 @@ def set_account_locked(
     administration journal's row goes into the same transaction. The last active admin cannot be
     locked."""
     require(actor, Permission.ADMIN, ADMIN_ONLY)
-    user = accounts.find_user(session=session, username=username)
+    user = accounts.changeable(accounts.find_user(session=session, username=username))
     if user.active != locked:
         return False  # already so
     if locked and user.role == Role.ADMIN and _other_admins(session, user) == 0:
@@ -279,7 +279,7 @@ def reset_password(*, session: Session, actor: Actor, username: str, now: dateti
     (whoever used the old password is out); the account must choose its own password at its next
     login. The journal says a reset happened, never the password."""
     require(actor, Permission.ADMIN, ADMIN_ONLY)
-    user = accounts.find_user(session=session, username=username)
+    user = accounts.changeable(accounts.find_user(session=session, username=username))
     password = _fits_username(generate_password(), user.username)
     journal.record(
         session=session,

@@ -20,6 +20,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from models import AdminChange, AdminEntity, AuthEvent, AuthEventKind, AuthSession, OrgUnit, Role, User
+from models.reminders import SYSTEM_USERNAME
 from services.access import accounts as accounts_service
 from services.access.accounts import check_password
 from services.access.auth import authenticate, verify_password
@@ -38,6 +39,7 @@ from services.admin.users import (
 )
 from services.infra.clock import now_utc
 from services.infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from services.reminders.system import system_user_id
 from services.runtime import Runtime
 from tests.conftest import FINANCE, HEALTH, PASSWORD, PLEIKU
 from tests.services.support import FAST_HASHER
@@ -499,3 +501,30 @@ def test_the_first_login_change(runtime: Runtime, session: Session, actors: dict
     assert event.detail == "Người dùng tự đổi mật khẩu; kết thúc 1 phiên đăng nhập khác."
     # the person's own change is not an admin change
     assert [c.action for c in _journal(session, "syt.vanthu")] == ["create"]
+
+
+def test_the_reminder_jobs_account_is_never_changed(session: Session, actors: dict[str, Actor]) -> None:
+    """The daily reminder job acts as an inactive system account: nobody may unlock it, edit it or
+    give it a password, so nobody can ever log in as the job."""
+    system_user_id(session=session, now=now_utc())
+    session.commit()
+    admin = actors["admin"]
+    before = _state(session)
+    attempts: list[Callable[[], object]] = [
+        lambda: set_account_locked(session=session, actor=admin, username=SYSTEM_USERNAME, locked=False),
+        lambda: reset_password(session=session, actor=admin, username=SYSTEM_USERNAME),
+        lambda: update_account(
+            session=session, actor=admin, username=SYSTEM_USERNAME, full_name="X", role="admin", unit_code=ICT
+        ),
+        lambda: accounts_service.set_locked(session=session, username=SYSTEM_USERNAME, locked=False, now=now_utc()),
+        lambda: accounts_service.set_password(
+            session=session, username=SYSTEM_USERNAME, password="Mot-mat-khau-dai-2026", now=now_utc()
+        ),
+    ]
+    for attempt in attempts:
+        with pytest.raises(Conflict) as refused:
+            attempt()
+        assert "tài khoản hệ thống của việc đôn đốc tự động" in refused.value.message
+        session.rollback()
+    assert _state(session) == before
+    assert not _user(session, SYSTEM_USERNAME).active
