@@ -336,7 +336,7 @@ def test_every_screen_is_vietnamese(window: Page, task_ids: list[int], role: str
         page.goto(f"/chi-tiet?id={task_id}")
         expect(page.get_by_role("heading", name=f"Nhiệm vụ #{task_id}", level=1)).to_be_visible()
         _exercise(page, findings, f"Nhiệm vụ #{task_id}")
-    assert findings.looked >= 2 * len(titles)
+    assert findings.looked >= len(titles) + len(task_ids)  # every page of the menu and each task page
     if role == "tracker":  # Giám sát's drill-down lists the two tasks: its column menu was tried
         assert findings.menus >= 1
     assert not findings.items, f"English on {role}'s screens ({locale}):\n{findings.report()}"
