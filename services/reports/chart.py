@@ -41,12 +41,14 @@ def chart_frame(report: StatisticsReport, config: AppConfig, rows: Sequence[Unit
             "class_label": config.class_label(c),
             "class_order": order,
             "tasks": s.counts[c],
+            # what a screen reader says of the bar (Vega's own text would be English)
+            "spoken": f"{labels[s.unit_id]}: {config.class_label(c)}, {s.counts[c]} nhiệm vụ",
         }
         for s in units
         for order, c in enumerate(TaskClass)
         if s.counts[c]
     ]
-    columns = ["unit_id", "unit_name", "full_name", "task_class", "class_label", "class_order", "tasks"]
+    columns = ["unit_id", "unit_name", "full_name", "task_class", "class_label", "class_order", "tasks", "spoken"]
     return pd.DataFrame(data, columns=columns)
 
 
@@ -80,20 +82,21 @@ def unit_chart(
                 "unit_name:N",
                 sort=order,
                 title=None,
-                axis=alt.Axis(labelLimit=_LABEL_LIMIT, labelFontSize=12),
+                axis=alt.Axis(labelLimit=_LABEL_LIMIT, labelFontSize=12, aria=False),
             ),
-            x=alt.X("sum(tasks):Q", title="Số nhiệm vụ", axis=alt.Axis(tickMinStep=1, orient="top")),
+            x=alt.X("sum(tasks):Q", title="Số nhiệm vụ", axis=alt.Axis(tickMinStep=1, orient="top", aria=False)),
             color=alt.Color(
                 "class_label:N",
                 scale=alt.Scale(
                     domain=[config.class_label(c) for c in classes],
                     range=[config.app.task_classes[c].color for c in classes],
                 ),
-                legend=alt.Legend(orient="top", title=None, labelLimit=300, direction="horizontal"),
+                legend=alt.Legend(orient="top", title=None, labelLimit=300, direction="horizontal", aria=False),
             ),
             order=alt.Order("class_order:Q"),
             # what a click selects: kept through the aggregation (sum of tasks) by grouping on them
             detail=[alt.Detail("unit_id:Q"), alt.Detail("task_class:N")],
+            description=alt.Description("spoken:N"),
             tooltip=[
                 alt.Tooltip("full_name:N", title="Đơn vị"),
                 alt.Tooltip("class_label:N", title="Nhóm"),
@@ -102,11 +105,10 @@ def unit_chart(
         )
         .properties(
             height=alt.Step(28),  # 28 px per unit, whatever the number of units
-            # what a screen reader says of the chart, which Vega would otherwise describe in English
-            # ("X-axis titled …", "bar", "rect mark container"): the figures are the table's
+            # what a screen reader says of the chart; its axes and legend are silent (Vega would
+            # describe them in English, "X-axis titled …"), each bar says its unit, class and count
             description=CHART_DESCRIPTION,
         )
-        .configure(aria=False)
     )
     if selection:
         chart = chart.add_params(alt.selection_point(name=selection, fields=["unit_id", "task_class"], on="click"))
