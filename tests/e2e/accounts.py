@@ -1,7 +1,7 @@
 """The people of the end-to-end tests.
 
-``TRACKER`` and ``CLERK`` are created with ``manage.py create-user`` (the admin's command line);
-the others through ``services.access.accounts`` (the same code, without a Python start-up each).
+``TRACKER`` and ``CLERK`` are in every module, the others where a module asks for them
+(``E2E_ACCOUNTS``); all are created through ``services.access.accounts`` (``tests/e2e/conftest.py``).
 """
 
 from __future__ import annotations

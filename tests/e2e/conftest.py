@@ -4,8 +4,7 @@ The server runs ``streamlit run asgi.py`` as in production (file watching off, s
 saved meanwhile cannot disturb it), but every byte of data goes to a temporary directory
 (``GIAOVIEC_DATA_DIR``), never to ``data/``. Each test module gets its own directory, database
 and server, so the figures one module asserts depend only on what it does. The accounts are
-created before the server starts: two with ``manage.py create-user`` (the admin's command
-line), the others through ``services.access.accounts`` in this process (same code, no start-up each).
+created before the server starts, through ``services.access.accounts`` in this process.
 ``backend`` opens the same database from the test process, for the few preparations a test
 makes through the services instead of the browser.
 
@@ -16,8 +15,6 @@ Playwright is used directly (``playwright.sync_api``); browsers are never downlo
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,7 +33,6 @@ from .accounts import CLI_ACCOUNTS, SERVICE_ACCOUNTS, Account
 from .ui import login
 
 ROOT = Path(__file__).resolve().parents[2]
-VENV_BIN = Path(sys.executable).parent
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 TIMEOUT_MS = 20_000  # Streamlit renders asynchronously: every wait is on a text, bounded by this
 
@@ -72,35 +68,13 @@ def backend(app_env: dict[str, str]) -> Runtime:
 
 @pytest.fixture(scope="module")
 def accounts(request: pytest.FixtureRequest, app_env: dict[str, str], backend: Runtime) -> dict[str, Account]:
-    """The tracker and the clerk through the admin command line, then the module's ``E2E_ACCOUNTS``
-    (default: everyone of ``accounts.py``; argon2 costs about 0.25 s an account)."""
+    """The tracker and the clerk, then the module's ``E2E_ACCOUNTS`` (default: everyone of
+    ``accounts.py``), through ``services.access.accounts`` in this process: the same code as
+    ``manage.py create-user`` (whose command line ``tests/services/test_accounts_cli.py`` runs),
+    without a Python start-up per account; argon2 at its production cost, about 0.25 s each."""
     others = getattr(request.module, "E2E_ACCOUNTS", SERVICE_ACCOUNTS)
-    for account in CLI_ACCOUNTS:
-        done = subprocess.run(
-            [
-                str(VENV_BIN / "python"),
-                "manage.py",
-                "create-user",
-                account.username,
-                "--name",
-                account.name,
-                "--role",
-                account.role,
-                "--unit",
-                account.unit,
-                "--password",
-                account.password,
-            ],
-            cwd=ROOT,
-            env=app_env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert done.returncode == 0, f"create-user {account.username} failed:\n{done.stdout}\n{done.stderr}"
     with Session(backend.engine) as session:
-        for account in others:
+        for account in (*CLI_ACCOUNTS, *others):
             create_user(
                 session=session,
                 username=account.username,

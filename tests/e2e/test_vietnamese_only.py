@@ -289,19 +289,20 @@ def _table_toolbar_and_menu(page: Page, findings: Findings, where: str) -> None:
     expect(menu).to_have_count(0)
 
 
-EXERCISED: set[tuple[str, str, str]] = set()  # (page, unit, browser language) whose widgets were tried
+EXERCISED: set[tuple[str, str]] = set()  # (page, whose) whose widgets were tried
 
 
-def _exercise(page: Page, findings: Findings, where: str, *, once_per: tuple[str, str] | None = None) -> None:
+def _exercise(page: Page, findings: Findings, where: str, *, once_per: str) -> None:
     """Scan the page, then try its widgets and scan after each. A menu page is the same for the
-    people of one unit (the clerk's, the leader's and the specialist's Giám sát): ``once_per``
-    (unit, language) tries its widgets once and only scans it for the others."""
+    people of one unit (the clerk's, the leader's and the specialist's Giám sát), a task page for
+    one role, in either browser language (``ui/vietnamese.py`` gives Streamlit's widgets vi-VN in
+    both): ``once_per`` (the unit, the role) tries its widgets once, in the en-US browser that
+    comes first, and the page is only scanned for the others."""
     settle(page)
     findings.scan(page, where)
-    if once_per is not None:
-        if (where, *once_per) in EXERCISED:
-            return
-        EXERCISED.add((where, *once_per))
+    if (where, once_per) in EXERCISED:
+        return
+    EXERCISED.add((where, once_per))
     _type_into_text_boxes(page, findings, where)
     _open_select_boxes(page, findings, where)
     _open_date_picker(page, findings, where)
@@ -331,12 +332,12 @@ def test_every_screen_is_vietnamese(window: Page, task_ids: list[int], role: str
         nav.nth(index).click()
         if not title.startswith(before):  # else the page was open already
             expect(heading).not_to_have_text(before)  # the new page is drawn, not the old one
-        _exercise(page, findings, title, once_per=(account.unit, locale))
+        _exercise(page, findings, title, once_per=account.unit)
     for task_id in task_ids:
         page.goto(f"/chi-tiet?id={task_id}")
         expect(page.get_by_role("heading", name=f"Nhiệm vụ #{task_id}", level=1)).to_be_visible()
-        _exercise(page, findings, f"Nhiệm vụ #{task_id}")
+        _exercise(page, findings, f"Nhiệm vụ #{task_id}", once_per=role)
     assert findings.looked >= len(titles) + len(task_ids)  # every page of the menu and each task page
-    if role == "tracker":  # Giám sát's drill-down lists the two tasks: its column menu was tried
+    if role == "tracker" and locale == "en-US":  # Giám sát's drill-down lists the two tasks: its column menu
         assert findings.menus >= 1
     assert not findings.items, f"English on {role}'s screens ({locale}):\n{findings.report()}"
