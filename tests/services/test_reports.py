@@ -8,12 +8,14 @@ from __future__ import annotations
 import csv
 import io
 import shutil
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import docx  # type: ignore[import-untyped]
 import openpyxl  # type: ignore[import-untyped]
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import Session
 
 from models import PeriodPreset, TaskClass
@@ -23,7 +25,8 @@ from services.reports.csv_files import csv_bytes, statistics_csv, tasks_csv
 from services.reports.docx import report_docx
 from services.reports.xlsx import SHEET_CHART, SHEET_TABLE, SHEET_TASKS, TABLE_FIRST_ROW, statistics_xlsx
 from services.runtime import Runtime
-from services.stats.statistics import StatisticsReport, make_period
+from services.stats.period import Period
+from services.stats.statistics import StatisticsReport, UnitStats, make_period, unit_statistics
 from tests.conftest import FINANCE
 from tests.services.support import unit_id
 from tests.services.test_statistics import (
@@ -354,3 +357,40 @@ def test_manage_py_refuses_bad_arguments_before_touching_the_database(tmp_path: 
         )
         assert (done.returncode, done.stdout, done.stderr.strip()) == (2, "", message)
     assert list(out.iterdir()) == [] and not (tmp_path / "data" / "giaoviec.db").exists()
+
+
+def _screen_lines(session: Session, period: Period) -> list[list[object]]:
+    """What Giám sát's table shows for ``period``, straight from ``unit_statistics``."""
+    report = unit_statistics(session=session, period=period)
+
+    def line(number: str, s: UnitStats) -> list[object]:
+        c = s.counts
+        rate = None if s.rate is None else round(s.rate * 100, 1)
+        return [number, s.unit_name, s.documents, s.total, c[TaskClass.DONE_ON_TIME], c[TaskClass.DONE_LATE],
+                c[TaskClass.OPEN_ON_TIME], c[TaskClass.OPEN_OVERDUE], rate]  # fmt: skip
+
+    return [line(str(i), s) for i, s in enumerate(report.rows, 1)] + [line("", report.total)]
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    start=st.dates(min_value=date(2026, 2, 15), max_value=date(2026, 4, 20)),
+    days=st.integers(min_value=10, max_value=90),
+    seen=st.integers(min_value=0, max_value=60),
+)
+def test_files_hold_the_screens_figures_for_any_period(
+    runtime: Runtime, session: Session, history: dict[str, int], start: date, days: int, seen: int
+) -> None:
+    """Random periods over the March history (tasks carried over, replies on the deadline day,
+    extensions): the XLSX and the CSV read back give the table ``unit_statistics`` gives."""
+    end = start + timedelta(days=days)
+    period = make_period(date_from=start, date_to=end, today=end + timedelta(days=seen))
+    expected = _screen_lines(session, period)
+    data = report_data(session=session, config=runtime.config, period=period, today=period.as_of)
+    assert data.report.rows  # every drawn period meets the history
+    book = openpyxl.load_workbook(io.BytesIO(statistics_xlsx(data, runtime.config)))
+    assert _xlsx_lines(book) == expected
+    text = statistics_csv(data).decode("utf-8-sig")
+    csv_lines = list(csv.reader(io.StringIO(text)))[1:]
+    assert [line[1] for line in csv_lines] == [line[1] or "Tổng cộng" for line in expected]
+    assert [[int(v) for v in line[2:8]] for line in csv_lines] == [line[2:8] for line in expected]
