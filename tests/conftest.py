@@ -84,3 +84,36 @@ def actors(make_user: Callable[[str, Role, str], Actor]) -> dict[str, Actor]:
         "other_leader": make_user("pleiku.lanhdao", Role.LEADER, PLEIKU),
         "admin": make_user("admin", Role.ADMIN, "000.00.11.H21"),
     }
+
+
+# The longest files first: `make test` hands whole files to its two workers in collection order,
+# so a long browser file collected last would run alone at the end while the other worker waits.
+# Longest first (seconds on this machine, roughly) keeps both busy to the end; the order of the
+# tests inside a file is kept.
+_LONG_FIRST = (
+    "tests/e2e/test_routing_cases.py",
+    "tests/e2e/test_vietnamese_only.py",
+    "tests/e2e/test_task_loop.py",
+    "tests/e2e/test_two_processes.py",
+    "tests/e2e/test_monitor_many_units.py",
+    "tests/e2e/test_admin_units.py",
+    "tests/properties/test_not_found_first.py",
+    "tests/properties/test_api_matrix.py",
+    "tests/properties/test_state_machine.py",
+    "tests/properties/test_permission_matrix.py",
+    "tests/services/test_unit_task_list.py",  # the longest of the PostgreSQL pass
+    "tests/services/test_span_figures_property.py",
+)
+_PART_ORDER = ("tests/e2e/", "tests/properties/", "tests/api/", "tests/pages/")
+
+
+def _run_order(item: pytest.Item) -> tuple[int, int]:
+    path = item.nodeid.split("::", 1)[0]
+    if path in _LONG_FIRST:
+        return 0, _LONG_FIRST.index(path)
+    part = next((i for i, prefix in enumerate(_PART_ORDER) if path.startswith(prefix)), len(_PART_ORDER))
+    return 1, part
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=_run_order)  # stable: a file's tests stay together and in their order
