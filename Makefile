@@ -27,7 +27,7 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	touch $@
 
 test-system-deps:
-	@scripts/apt-install.sh chromium postgresql nginx
+	@scripts/apt-install.sh chromium postgresql nginx libreoffice-writer-nogui
 
 # --- the app ------------------------------------------------------------------------
 migrate: $(VENV)/.runtime
