@@ -14,10 +14,18 @@ from services.infra.errors import InvalidInput, ServiceError
 from services.org.units import unit_search_texts
 from services.stats.presets import parse_preset, preset_dates
 from services.stats.rows import TaskRow
-from services.stats.statistics import Dashboard, RowPage, TableOrder, dashboard, make_period, ordered_rows
+from services.stats.statistics import (
+    Dashboard,
+    RowPage,
+    TableOrder,
+    dashboard,
+    fmt_percent,
+    make_period,
+    ordered_rows,
+)
 from ui.charts import BAR_SELECTION
 from ui.downloads import file_stem, list_csv_button, report_buttons
-from ui.format import STATS_COLUMNS, fmt_count, fmt_percent, md_escape
+from ui.format import STATS_COLUMNS, fmt_count, md_escape
 from ui.pickers import matches_first, unit_search
 from ui.print_css import print_stylesheet
 from ui.public_cache import data_version, public_chart, public_table, public_table_view

@@ -10,12 +10,11 @@ from models import PeriodPreset, TaskClass
 from services.infra.clock import fmt_date
 from services.stats.presets import preset_dates
 from services.stats.ranking import Ranking, rank_units
-from services.stats.statistics import UnitStats, make_period
-from services.stats.trends import own_lead_unit
-from ui.format import fmt_percent
+from services.stats.statistics import UnitStats, fmt_percent, make_period
+from services.stats.trends import default_lines
 from ui.public_cache import data_version, public_table
 from ui.runtime import config, db, require_actor, today
-from ui.trends import PROVINCE, cached_trends, month_label, trend_chart
+from ui.trends import cached_trends, month_label, trend_chart
 from ui.url_state import init_from_url, write_to_url
 
 actor = require_actor()
@@ -84,15 +83,12 @@ st.caption(
 lines = {line.unit_id: line for line in (trends.total, *trends.units)}
 if "trends_units" not in st.session_state:
     with db() as session:
-        own = None if actor.at_office else own_lead_unit(session=session, unit_id=actor.unit_id, trends=trends)
-    ranked_ids = [r.stats.unit_id for r in ranking.ranked]
-    if own is not None:
-        default = [own, PROVINCE]  # a unit user: their own unit, against the province
-    elif len(ranked_ids) > 6:
-        default = [*ranked_ids[:3], *ranked_ids[-3:]]  # the top and the bottom three
-    else:
-        default = ranked_ids or [u.unit_id for u in trends.units[:5]]
-    st.session_state.trends_units = [uid for uid in default if uid in lines]
+        st.session_state.trends_units = default_lines(
+            session=session,
+            unit_id=None if actor.at_office else actor.unit_id,
+            trends=trends,
+            ranked=[r.stats.unit_id for r in ranking.ranked],
+        )
 else:  # a unit whose tasks left the twelve months (a new month began) is no longer offered
     st.session_state.trends_units = [uid for uid in st.session_state.trends_units if uid in lines]
 chosen: list[int] = st.multiselect(

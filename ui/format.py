@@ -12,7 +12,7 @@ from services.config.loader import AppConfig
 from services.infra.clock import fmt_date
 from services.reports.chart import chart_frame as chart_frame  # re-exported: its home is the reports
 from services.stats.rows import BACKDATED_REPLY, TaskRow
-from services.stats.statistics import StatisticsReport, UnitStats
+from services.stats.statistics import StatisticsReport, UnitStats, fmt_percent
 
 STATS_COLUMNS = [
     "STT",
@@ -98,11 +98,6 @@ def task_table(rows: list[TaskRow], config: AppConfig) -> pa.Table:
             ),
         }
     )
-
-
-def fmt_percent(rate: float | None) -> str:
-    """A rate as Vietnamese officials write it: 14,3 % (comma decimal); '—' when there is no task."""
-    return "—" if rate is None else f"{rate * 100:.1f} %".replace(".", ",")
 
 
 def stats_table(

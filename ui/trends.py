@@ -15,10 +15,10 @@ from datetime import date
 import altair as alt
 import pandas as pd
 
-from services.stats.trends import Trends, UnitTrend, monthly_trends
+from services.stats.trends import PROVINCE, Trends, UnitTrend, monthly_trends
 from ui.runtime import db, runtime
 
-PROVINCE = 0  # the id of the "Toàn tỉnh" line (the table's total row)
+__all__ = ["PROVINCE", "cached_trends", "clear", "month_label", "trend_chart", "trend_frame"]
 
 
 @functools.lru_cache(maxsize=16)

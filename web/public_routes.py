@@ -40,7 +40,15 @@ from services.infra.errors import InvalidInput
 from services.reports.chart import chart_svg
 from services.runtime import Runtime, get_runtime
 from services.stats.presets import PeriodPreset, parse_preset, preset_dates
-from services.stats.statistics import Period, StatisticsReport, TableOrder, UnitStats, ordered_rows, unit_statistics
+from services.stats.statistics import (
+    Period,
+    StatisticsReport,
+    TableOrder,
+    UnitStats,
+    fmt_percent,
+    ordered_rows,
+    unit_statistics,
+)
 from web.auth_routes import LOGIN_PATH
 
 PUBLIC_PATH = "/cong-khai"
@@ -150,11 +158,6 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _percent(rate: float | None) -> str:
-    """14,3 % (comma decimal), as Giám sát writes it; "—" with no task."""
-    return "—" if rate is None else f"{rate * 100:.1f} %".replace(".", ",")
-
-
 def _line(number: str, row: UnitStats, css: str = "") -> str:
     cells = [
         row.counts[TaskClass.DONE_ON_TIME],
@@ -167,7 +170,7 @@ def _line(number: str, row: UnitStats, css: str = "") -> str:
     attr = f' class="{css}"' if css else ""
     return (
         f'<tr{attr}><td class="stt">{_e(number)}</td><td>{_e(row.unit_name)}</td>{figures}'
-        f'<td class="num">{_e(_percent(row.rate))}</td></tr>'
+        f'<td class="num">{_e(fmt_percent(row.rate))}</td></tr>'
     )
 
 
@@ -227,7 +230,7 @@ def _body(report: StatisticsReport, config: AppConfig, preset: PeriodPreset) -> 
         "nhiệm vụ kỳ trước chuyển sang còn đang thực hiện.</p>"
         '<div class="summary">'
         "<div>Tỷ lệ hoàn thành đúng hạn toàn tỉnh"
-        f'<strong id="ty-le-toan-tinh">{_e(_percent(total.rate))}</strong></div>'
+        f'<strong id="ty-le-toan-tinh">{_e(fmt_percent(total.rate))}</strong></div>'
         f"<div>Tổng số nhiệm vụ<strong>{_e(total.total)}</strong></div>"
         f"<div>Số đơn vị có nhiệm vụ<strong>{_e(len(report.rows))}</strong></div>"
         f"</div>{figures}"

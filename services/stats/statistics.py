@@ -72,6 +72,12 @@ class UnitStats:
         return self.counts[TaskClass.DONE_ON_TIME] / self.total if self.total else None
 
 
+def fmt_percent(rate: float | None) -> str:
+    """A rate as Vietnamese officials write it: 14,3 % (comma decimal); '—' when there is no task.
+    The one way the screen, the public page and the report write a rate."""
+    return "—" if rate is None else f"{rate * 100:.1f} %".replace(".", ",")
+
+
 @dataclass(frozen=True)
 class StatisticsReport:
     period: Period

@@ -8,7 +8,7 @@ are twelve ``GROUP BY`` over the task spans; the pages cache the result per data
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -47,6 +47,9 @@ class Trends:
     total: UnitTrend  # the province
 
 
+PROVINCE = 0  # the id of the "Toàn tỉnh" line (the table's total row): no unit has it
+
+
 def month_periods(*, today: date, months: int = TREND_MONTHS) -> tuple[Period, ...]:
     """The ``months`` calendar months ending with today's, oldest first; each as of its last day
     (the current month's as of today)."""
@@ -80,7 +83,7 @@ def monthly_trends(*, session: Session, today: date, months: int = TREND_MONTHS)
         UnitTrend(uid, names[uid], tuple(month.get(uid, empty) for month in by_month))
         for uid in _org_order(session, names)
     )
-    total = UnitTrend(0, "Toàn tỉnh", tuple(_figure(report.total.counts) for report in reports))
+    total = UnitTrend(PROVINCE, "Toàn tỉnh", tuple(_figure(report.total.counts) for report in reports))
     return Trends(months=periods, units=units, total=total)
 
 
@@ -103,3 +106,19 @@ def own_lead_unit(*, session: Session, unit_id: int, trends: Trends) -> int | No
         seen.add(current)
         current = parents.get(current)
     return None
+
+
+def default_lines(*, session: Session, unit_id: int | None, trends: Trends, ranked: Sequence[int]) -> list[int]:
+    """The lines the chart opens with. A unit user (``unit_id``; None for VP UBND): their own unit
+    (``own_lead_unit``) against the province. Otherwise the top and the bottom three of the ranking
+    (``ranked``, best first), all of it when it has six or fewer, or the first five units when
+    nobody is ranked. Only units that have a line."""
+    own = None if unit_id is None else own_lead_unit(session=session, unit_id=unit_id, trends=trends)
+    if own is not None:
+        chosen = [own, PROVINCE]
+    elif len(ranked) > 6:
+        chosen = [*ranked[:3], *ranked[-3:]]
+    else:
+        chosen = list(ranked) or [u.unit_id for u in trends.units[:5]]
+    lines = {trends.total.unit_id, *(u.unit_id for u in trends.units)}
+    return [uid for uid in chosen if uid in lines]

@@ -15,21 +15,25 @@ Playwright is used directly (``playwright.sync_api``); browsers are never downlo
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from datetime import date
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from models import Role
+from models import Role, Task, User
+from models.schemas import AssignmentCreate, AttachmentUpload, TaskCreate
 from services.access.accounts import create_user
+from services.access.permissions import build_actor
 from services.infra.settings import Settings
 from services.runtime import Runtime, start
+from services.tasks.assignment import create_assignment
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.server import running_server
 
-from .accounts import CLI_ACCOUNTS, SERVICE_ACCOUNTS, Account
+from .accounts import CLI_ACCOUNTS, FINANCE, SERVICE_ACCOUNTS, TRACKER, Account
 from .ui import login
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,6 +88,43 @@ def accounts(request: pytest.FixtureRequest, app_env: dict[str, str], backend: R
                 unit_code=account.unit,
             )
     return {a.username: a for a in (*CLI_ACCOUNTS, *others)}
+
+
+def assigned_task(
+    backend: Runtime,
+    *,
+    code: str,
+    summary: str,
+    content: str,
+    issued: date,
+    deadline: date,
+    lead: str = FINANCE,
+    attachments: Sequence[AttachmentUpload] = (),
+) -> int:
+    """One task of ``lead`` assigned by VP UBND's tracker through the services (as Giao nhiệm vụ
+    saves it), for a test whose subject comes after the assignment; the task's id."""
+    with Session(backend.engine, expire_on_commit=False) as session:
+        user = session.exec(select(User).where(User.username == TRACKER.username)).one()
+        tracker = build_actor(session=session, config=backend.config, user_id=user.id or 0)
+        assert tracker is not None
+        document = create_assignment(
+            session=session,
+            actor=tracker,
+            config=backend.config,
+            data=AssignmentCreate(
+                code=code,
+                issue_date=issued,
+                issuer="ubnd_tinh",
+                doc_type="cong_van",
+                summary=summary,
+                signer="Nguyễn Văn A",
+                tasks=[TaskCreate(content=content, lead_unit_code=lead, deadline=deadline)],
+                attachments=list(attachments),
+            ),
+        )
+        task_id = session.exec(select(Task.id).where(Task.document_id == document.id)).one()
+        assert task_id is not None
+        return task_id
 
 
 @pytest.fixture(scope="module")

@@ -18,14 +18,12 @@ import pytest
 from playwright.sync_api import Download, FilePayload, Page, expect
 from sqlmodel import Session, col, select
 
-from models import Attachment, IncomingEntry, Task, User
-from models.schemas import AssignmentCreate, AttachmentUpload, TaskCreate
-from services.access.permissions import build_actor
+from models import Attachment, IncomingEntry
+from models.schemas import AttachmentUpload
 from services.runtime import Runtime
-from services.tasks.assignment import create_assignment
 
-from .accounts import CLERK, FINANCE, PLEIKU_CLERK, STC_LEADER, TRACKER
-from .conftest import SCREENSHOTS
+from .accounts import CLERK, PLEIKU_CLERK, STC_LEADER, TRACKER
+from .conftest import SCREENSHOTS, assigned_task
 from .ui import login, settle, shot, step_form, success, vn_today
 
 pytestmark = pytest.mark.e2e
@@ -43,34 +41,15 @@ PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 
 def _task(backend: Runtime) -> int:
     today = vn_today()
-    with Session(backend.engine, expire_on_commit=False) as session:
-        user = session.exec(select(User).where(User.username == TRACKER.username)).one()
-        tracker = build_actor(session=session, config=backend.config, user_id=user.id or 0)
-        assert tracker is not None
-        document = create_assignment(
-            session=session,
-            actor=tracker,
-            config=backend.config,
-            data=AssignmentCreate(
-                code="909/UBND-KT",
-                issue_date=today - timedelta(days=2),
-                issuer="ubnd_tinh",
-                doc_type="cong_van",
-                summary="V/v báo cáo tiến độ giải ngân vốn đầu tư công",
-                signer="Nguyễn Văn A",
-                tasks=[
-                    TaskCreate(
-                        content="Báo cáo tiến độ giải ngân quý 4",
-                        lead_unit_code=FINANCE,
-                        deadline=today + timedelta(days=10),
-                    )
-                ],
-                attachments=[AttachmentUpload(file_name="909-UBND-KT (bản scan).png", content=PNG)],
-            ),
-        )
-        task_id = session.exec(select(Task.id).where(Task.document_id == document.id)).one()
-        assert task_id is not None
-        return task_id
+    return assigned_task(
+        backend,
+        code="909/UBND-KT",
+        summary="V/v báo cáo tiến độ giải ngân vốn đầu tư công",
+        content="Báo cáo tiến độ giải ngân quý 4",
+        issued=today - timedelta(days=2),
+        deadline=today + timedelta(days=10),
+        attachments=[AttachmentUpload(file_name="909-UBND-KT (bản scan).png", content=PNG)],
+    )
 
 
 def _open_task(page: Page, task_id: int) -> None:

@@ -10,16 +10,11 @@ from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlmodel import Session, select
 
-from models import Task, User
-from models.schemas import AssignmentCreate, TaskCreate
-from services.access.permissions import build_actor
 from services.runtime import Runtime
-from services.tasks.assignment import create_assignment
 
-from .accounts import FINANCE, STC_LEADER, TRACKER
-from .conftest import SCREENSHOTS
+from .accounts import STC_LEADER, TRACKER
+from .conftest import SCREENSHOTS, assigned_task
 from .ui import (
     choose_option,
     labelled,
@@ -40,33 +35,14 @@ WHY = "Chờ số liệu quyết toán của Kho bạc Nhà nước tỉnh"
 
 def _task(backend: Runtime) -> int:
     today = vn_today()
-    with Session(backend.engine, expire_on_commit=False) as session:
-        user = session.exec(select(User).where(User.username == TRACKER.username)).one()
-        tracker = build_actor(session=session, config=backend.config, user_id=user.id or 0)
-        assert tracker is not None
-        document = create_assignment(
-            session=session,
-            actor=tracker,
-            config=backend.config,
-            data=AssignmentCreate(
-                code="915/UBND-KT",
-                issue_date=today - timedelta(days=2),
-                issuer="ubnd_tinh",
-                doc_type="cong_van",
-                summary="V/v báo cáo quyết toán vốn đầu tư công năm 2025",
-                signer="Nguyễn Văn A",
-                tasks=[
-                    TaskCreate(
-                        content="Báo cáo quyết toán vốn đầu tư công năm 2025",
-                        lead_unit_code=FINANCE,
-                        deadline=today + timedelta(days=5),
-                    )
-                ],
-            ),
-        )
-        task_id = session.exec(select(Task.id).where(Task.document_id == document.id)).one()
-        assert task_id is not None
-        return task_id
+    return assigned_task(
+        backend,
+        code="915/UBND-KT",
+        summary="V/v báo cáo quyết toán vốn đầu tư công năm 2025",
+        content="Báo cáo quyết toán vốn đầu tư công năm 2025",
+        issued=today - timedelta(days=2),
+        deadline=today + timedelta(days=5),
+    )
 
 
 def test_the_leader_asks_and_the_tracker_grants(page: Page, backend: Runtime, app_server: str) -> None:

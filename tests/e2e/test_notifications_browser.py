@@ -10,53 +10,30 @@ from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from models import Task, User
-from models.schemas import AssignmentCreate, TaskCreate
-from services.access.permissions import build_actor
 from services.infra.clock import now_utc
 from services.reminders.job import send_due_reminders
 from services.runtime import Runtime
-from services.tasks.assignment import create_assignment
 
-from .accounts import CLERK, FINANCE, TRACKER
-from .conftest import SCREENSHOTS
+from .accounts import CLERK
+from .conftest import SCREENSHOTS, assigned_task
 from .ui import login, settle, shot, sidebar, vn_today, wait_clear_of_midnight
 
 pytestmark = pytest.mark.e2e
-E2E_ACCOUNTS = ()  # the tracker and the clerk (created by manage.py create-user) are enough
+E2E_ACCOUNTS = ()  # the tracker and the clerk are enough
 
 
 def _task(backend: Runtime) -> int:
     today = vn_today()
-    with Session(backend.engine, expire_on_commit=False) as session:
-        user = session.exec(select(User).where(User.username == TRACKER.username)).one()
-        tracker = build_actor(session=session, config=backend.config, user_id=user.id or 0)
-        assert tracker is not None
-        document = create_assignment(
-            session=session,
-            actor=tracker,
-            config=backend.config,
-            data=AssignmentCreate(
-                code="1208/UBND-KT",
-                issue_date=today - timedelta(days=8),
-                issuer="ubnd_tinh",
-                doc_type="cong_van",
-                summary="V/v báo cáo tiến độ giải ngân vốn đầu tư công",
-                signer="Nguyễn Văn A",
-                tasks=[
-                    TaskCreate(
-                        content="Báo cáo tiến độ giải ngân vốn đầu tư công quý IV",
-                        lead_unit_code=FINANCE,
-                        deadline=today + timedelta(days=2),
-                    )
-                ],
-            ),
-        )
-        task_id = session.exec(select(Task.id).where(Task.document_id == document.id)).one()
-        assert task_id is not None
-        return task_id
+    return assigned_task(
+        backend,
+        code="1208/UBND-KT",
+        summary="V/v báo cáo tiến độ giải ngân vốn đầu tư công",
+        content="Báo cáo tiến độ giải ngân vốn đầu tư công quý IV",
+        issued=today - timedelta(days=8),
+        deadline=today + timedelta(days=2),
+    )
 
 
 def test_a_reminder_moves_the_clerks_counter(page: Page, backend: Runtime, app_server: str) -> None:

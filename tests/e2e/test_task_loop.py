@@ -298,7 +298,7 @@ def monitor_figures(page: Page, today: date, screenshots: Path) -> None:
     expect(metric(page, "Đang thực hiện trong hạn")).to_have_text("1")
     expect(metric(page, "Đang thực hiện quá hạn")).to_have_text("0")
     expect(metric(page, "Đã trả lời, chờ xác nhận")).to_have_text("0")
-    # Vietnamese decimal comma (ui.format.fmt_percent), as in the official table below.
+    # Vietnamese decimal comma (services.stats.statistics.fmt_percent), as in the official table below.
     expect(metric(page, "Tỷ lệ hoàn thành đúng hạn")).to_have_text("50,0 %")
 
     # The official table (st.table is real HTML): one line per unit with tasks, then the total.
