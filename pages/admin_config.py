@@ -143,6 +143,8 @@ PARAMETER_HELP = {
     "due_soon_days": "Nhiệm vụ còn trong hạn, còn không quá số ngày này là “sắp đến hạn” (0–60).",
     "reply_backdate_limit_days": "Văn bản trả lời ghi lùi ngày quá số ngày này phải có lý do (0–60).",
     "monitor_chart_units": "Biểu đồ Giám sát vẽ bấy nhiêu đơn vị có nhiều nhiệm vụ quá hạn nhất (5–500).",
+    "ranking_min_tasks": "Trang Xếp hạng và xu hướng chỉ xếp hạng đơn vị có ít nhất bấy nhiêu nhiệm vụ "
+    "trong kỳ; đơn vị ít hơn được liệt kê riêng (1–1000).",
     "earliest_year": "Mọi ngày nhập vào từ 01/01 của năm này (không sau năm nay).",
     "years_ahead": "Mọi ngày nhập vào không quá bấy nhiêu năm sau hôm nay (1–100).",
 }

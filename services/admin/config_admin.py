@@ -44,6 +44,7 @@ LABELS: dict[str, str] = {
     "due_soon_days": "Số ngày “sắp đến hạn”",
     "reply_backdate_limit_days": "Số ngày được ghi lùi ngày văn bản trả lời",
     "monitor_chart_units": "Số đơn vị trên biểu đồ Giám sát",
+    "ranking_min_tasks": "Số nhiệm vụ tối thiểu để được xếp hạng",
     "earliest_year": "Năm sớm nhất được nhập",
     "years_ahead": "Số năm tới được nhập",
     "extra_days_off": "Ngày nghỉ bù",
@@ -54,6 +55,7 @@ PARAMETERS: tuple[str, ...] = (
     "due_soon_days",
     "reply_backdate_limit_days",
     "monitor_chart_units",
+    "ranking_min_tasks",
     "earliest_year",
     "years_ahead",
 )

@@ -43,6 +43,7 @@ def test_the_admin_sees_the_seed_configuration(world: World) -> None:
     assert at.text_input(key="issuers_key_1").value == "ubnd_tinh"
     assert at.text_input(key="issuers_label_1").value == "UBND tỉnh"
     assert at.number_input(key="param_due_soon_days").value == 3
+    assert at.number_input(key="param_ranking_min_tasks").value == 5
     assert _versions(world) == 0
 
 
@@ -69,6 +70,10 @@ def test_bad_input_is_shown_by_its_field_and_nothing_is_saved(world: World) -> N
     at.number_input(key="param_due_soon_days").set_value(-1)
     at = _click(at, "Lưu tham số")
     assert "Số ngày “sắp đến hạn”: “-1” phải lớn hơn hoặc bằng 0." in _errors(at)
+    at.number_input(key="param_due_soon_days").set_value(3)
+    at.number_input(key="param_ranking_min_tasks").set_value(0)
+    at = _click(at, "Lưu tham số")
+    assert "Số nhiệm vụ tối thiểu để được xếp hạng: “0” phải lớn hơn hoặc bằng 1." in _errors(at)
     at.text_input(key="issuers_key_3").set_value("ubnd_tinh")
     at.text_input(key="issuers_label_3").set_value("Trùng")
     at = _click(at, "Lưu danh mục")

@@ -162,6 +162,16 @@ def test_the_calendar_keeps_other_years(runtime: Runtime, session: Session, acto
             "due_soon_days",
             ["“sắp đến hạn”", "“-1”", "lớn hơn hoặc bằng 0"],
         ),
+        (
+            SettingsEdit(parameters={"ranking_min_tasks": 0}),
+            "ranking_min_tasks",
+            ["Số nhiệm vụ tối thiểu để được xếp hạng: “0” phải lớn hơn hoặc bằng 1"],
+        ),
+        (
+            SettingsEdit(parameters={"ranking_min_tasks": 1001}),
+            "ranking_min_tasks",
+            ["Số nhiệm vụ tối thiểu để được xếp hạng: “1001” phải nhỏ hơn hoặc bằng 1000"],
+        ),
         (SettingsEdit(task_statuses={"open": "  "}), "task_statuses", ["Trạng thái nhiệm vụ", "không được để trống"]),
         (
             SettingsEdit(issuers=[("ubnd_tinh", "")]),
@@ -310,6 +320,17 @@ def test_the_diff_of_two_versions(runtime: Runtime, session: Session, actors: di
     assert "-due_soon_days: 3" in text and "+due_soon_days: 4" in text
     assert "v1/app.yaml" in text and "roles.yaml" not in text
     assert yaml.safe_load(two.files["app.yaml"])["due_soon_days"] == 4
+
+
+def test_the_ranking_threshold_is_saved_and_journaled(
+    runtime: Runtime, session: Session, actors: dict[str, Actor]
+) -> None:
+    """Xếp hạng và xu hướng reads ``ranking_min_tasks`` of the version in force at its next run."""
+    assert runtime.current().config.app.ranking_min_tasks == 5
+    _save(session, actors["admin"], SettingsEdit(parameters={"ranking_min_tasks": 12}), based_on=0)
+    assert runtime.current().config.app.ranking_min_tasks == 12
+    change = session.exec(select(AdminChange)).one()
+    assert (change.before, change.after) == ({"app.ranking_min_tasks": 5}, {"app.ranking_min_tasks": 12})
 
 
 def test_a_command_line_start_uses_the_version_in_force(
