@@ -25,7 +25,8 @@ from sqlmodel import Session, select
 
 from models import Role, Task, User
 from models.schemas import AssignmentCreate, AttachmentUpload, TaskCreate
-from services.access.accounts import create_user
+from services.access.accounts import check_password, create_user
+from services.access.auth import hash_password
 from services.access.permissions import build_actor
 from services.infra.settings import Settings
 from services.runtime import Runtime, start
@@ -70,15 +71,28 @@ def backend(app_env: dict[str, str]) -> Runtime:
     return start(settings=settings, database_url=app_env["GIAOVIEC_DATABASE_URL"])
 
 
+_HASHES: dict[str, str] = {}
+
+
+def _hash_of(password: str) -> str:
+    """The argon2 hash of a test account's password, made once per worker process."""
+    if password not in _HASHES:
+        _HASHES[password] = hash_password(password)
+    return _HASHES[password]
+
+
 @pytest.fixture(scope="module")
 def accounts(request: pytest.FixtureRequest, app_env: dict[str, str], backend: Runtime) -> dict[str, Account]:
     """The tracker and the clerk, then the module's ``E2E_ACCOUNTS`` (default: everyone of
     ``accounts.py``), through ``services.access.accounts`` in this process: the same code as
     ``manage.py create-user`` (whose command line ``tests/services/test_accounts_cli.py`` runs),
-    without a Python start-up per account; argon2 at its production cost, about 0.25 s each."""
+    without a Python start-up per account; argon2 at its production cost, about 0.25 s each, once
+    per password and worker (``_hash_of``): the hash holds its own salt and cost, so logging in
+    verifies it exactly as it verifies a hash made for that one account."""
     others = getattr(request.module, "E2E_ACCOUNTS", SERVICE_ACCOUNTS)
     with Session(backend.engine) as session:
         for account in (*CLI_ACCOUNTS, *others):
+            check_password(username=account.username, password=account.password)  # as without a hash
             create_user(
                 session=session,
                 username=account.username,
@@ -86,6 +100,7 @@ def accounts(request: pytest.FixtureRequest, app_env: dict[str, str], backend: R
                 password=account.password,
                 role=Role(account.role),
                 unit_code=account.unit,
+                password_hash=_hash_of(account.password),
             )
     return {a.username: a for a in (*CLI_ACCOUNTS, *others)}
 
