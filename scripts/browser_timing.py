@@ -18,8 +18,10 @@ Run: ``.venv/bin/python scripts/browser_timing.py --url http://127.0.0.1:8501 --
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -31,6 +33,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.server import streamlit_process
 
 TIMEOUT_MS = 60_000
 
@@ -109,6 +112,21 @@ def _round(browser: Browser, cookies: list[Any], target: str, new_from: date) ->
 
 def browser_times(url: str, *, user: str, password: str, page_path: str = "giam-sat", rounds: int = 5) -> BrowserTimes:
     """Median cold, warm and period-change times of ``page_path`` as ``user``, over ``rounds``."""
+    today = date.today()
+    target = f"{url}/{page_path}?from={today.year}-01-01&to={today.isoformat()}"
+    return _timed(target, rounds, login=(url, user, password))
+
+
+def floor_times(rounds: int = 5) -> BrowserTimes:
+    """The same medians for the floor page (``scripts/browser_floor_app.py``), on a Streamlit
+    server of its own started here and stopped afterwards."""
+    with tempfile.TemporaryDirectory() as folder:
+        log = Path(folder) / "floor.log"
+        with streamlit_process(dict(os.environ), log, script="scripts/browser_floor_app.py") as (url, _pid):
+            return _timed(f"{url}/", rounds, login=None)
+
+
+def _timed(target: str, rounds: int, *, login: tuple[str, str, str] | None) -> BrowserTimes:
     cold: list[float] = []
     warm: list[float] = []
     change: list[float] = []
@@ -116,8 +134,7 @@ def browser_times(url: str, *, user: str, password: str, page_path: str = "giam-
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            cookies = _login(browser, url, user, password).cookies()
-            target = f"{url}/{page_path}?from={today.year}-01-01&to={today.isoformat()}"
+            cookies = [] if login is None else _login(browser, *login).cookies()
             for index in range(rounds):
                 times = _round(browser, list(cookies), target, date(today.year, 2 + index % 6, 1))
                 for series, value in zip((cold, warm, change), times, strict=True):
@@ -143,12 +160,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--password", required=True)
     parser.add_argument("--page", default="giam-sat")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--floor", action="store_true", help="also time the floor page, on a server of its own")
     args = parser.parse_args(argv)
     times = browser_times(args.url, user=args.user, password=args.password, page_path=args.page, rounds=args.rounds)
     print(
         f"Giám sát in chromium, medians of {times.rounds}: cold {times.cold_ms:.0f} ms, "
         f"warm {times.warm_ms:.0f} ms, period change {times.period_change_ms:.0f} ms"
     )
+    if args.floor:
+        floor = floor_times(args.rounds)
+        print(
+            f"floor (the same elements from constants, scripts/browser_floor_app.py): cold {floor.cold_ms:.0f} ms, "
+            f"warm {floor.warm_ms:.0f} ms, period change {floor.period_change_ms:.0f} ms; ratios "
+            f"{times.cold_ms / floor.cold_ms:.2f}, {times.warm_ms / floor.warm_ms:.2f}, "
+            f"{times.period_change_ms / floor.period_change_ms:.2f}"
+        )
     return 0
 
 

@@ -64,12 +64,13 @@ def healthy(url: str) -> bool:
         return False
 
 
-def streamlit_command(port: int) -> list[str]:
-    """How the tests and the benchmark start one app process."""
+def streamlit_command(port: int, script: str = "asgi.py") -> list[str]:
+    """How the tests and the benchmark start one app process (``script``: another Streamlit
+    script, such as the benchmark's floor page)."""
     return [
         str(VENV_BIN / "streamlit"),
         "run",
-        "asgi.py",
+        script,
         "--server.port",
         str(port),
         "--server.address",
@@ -100,14 +101,19 @@ def stop_group(proc: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def streamlit_process(
-    env: dict[str, str], log_path: Path, *, timeout_s: float = START_TIMEOUT_S
+    env: dict[str, str], log_path: Path, *, timeout_s: float = START_TIMEOUT_S, script: str = "asgi.py"
 ) -> Iterator[tuple[str, int]]:
     """Start one app process with ``env``; yield its base URL and pid once healthy (``ServerError``
     if it exits or is not healthy in time); the log goes to ``log_path``."""
     port = free_port()
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            streamlit_command(port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            streamlit_command(port, script),
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     base_url = f"http://127.0.0.1:{port}"
     try:
