@@ -94,10 +94,13 @@ PAGES = {
     ),
 }
 
-# the setting-up first (accounts, units, catalogues, workflows, fields, imports), then the history
-# and the extensions, then the security log
+# the setting-up first (accounts, roles, units, catalogues, workflows, fields, imports), then the
+# history and the extensions, then the security log
 ADMIN_PAGES = [
     PAGES["admin_users"],
+    st.Page(
+        "pages/admin_roles.py", title="Vai trò và quyền", icon=":material/admin_panel_settings:", url_path="vai-tro"
+    ),
     st.Page("pages/admin_units.py", title="Đơn vị", icon=":material/corporate_fare:", url_path="don-vi"),
     st.Page("pages/admin_config.py", title="Danh mục và tham số", icon=":material/tune:", url_path="cau-hinh"),
     PAGES["workflows"],

@@ -25,6 +25,7 @@ class AdminEntity(StrEnum):
     WORKFLOW = "workflow"
     CUSTOM_FIELD = "custom_field"
     IMPORT = "import"
+    ROLE = "role"  # Vai trò và quyền: a role's label and permissions (a configuration version)
 
 
 class AdminChange(SQLModel, table=True):

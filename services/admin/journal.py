@@ -25,6 +25,7 @@ ENTITY_LABELS: dict[AdminEntity, str] = {
     AdminEntity.WORKFLOW: "Quy trình",
     AdminEntity.CUSTOM_FIELD: "Trường tùy chỉnh",
     AdminEntity.IMPORT: "Nhập dữ liệu",
+    AdminEntity.ROLE: "Vai trò và quyền",
 }
 
 

@@ -67,8 +67,38 @@ class RoleConfig(_Strict):
     at_unit: list[Permission] = []
 
 
+# The shipped labels of the permissions (config/roles.yaml ``permission_labels``): a configuration
+# stored before the labels existed (a stored version) gets these rather than failing to start.
+_PERMISSION_LABELS = {
+    Permission.TASK_ASSIGN: "Giao nhiệm vụ; thu hồi, điều chỉnh, thay thế",
+    Permission.TASK_CONFIRM: "Xác nhận kết quả, quyết định gia hạn, đôn đốc",
+    Permission.TASKS_VIEW_ALL: "Xem mọi nhiệm vụ",
+    Permission.UNIT_TASKS_VIEW: "Xem nhiệm vụ của đơn vị mình",
+    Permission.TASK_NOTE: "Ghi tiến độ xử lý",
+    Permission.TASK_REPLY: "Ban hành văn bản trả lời",
+    Permission.TASK_WRONG_UNIT: "Đề nghị trả lại (không thuộc chức năng), xin gia hạn",
+    Permission.TASK_CONTRIBUTE: "Góp ý khi phối hợp",
+    Permission.TASK_ARCHIVE: "Lưu kết thúc văn bản giao bị trả lại",
+    Permission.DASHBOARD_VIEW: "Xem Giám sát công việc",
+    Permission.ADMIN: "Quản trị hệ thống",
+}
+
+
 class RolesConfig(_Strict):
     roles: dict[Role, RoleConfig]
+    # What the admin reads beside each permission (Vai trò và quyền); given, every one needs a label
+    permission_labels: dict[Permission, str] = Field(default_factory=lambda: dict(_PERMISSION_LABELS))
+
+    @field_validator("permission_labels")
+    @classmethod
+    def _every_permission_labelled(cls, value: dict[Permission, str]) -> dict[Permission, str]:
+        missing = [p.value for p in Permission if p not in value]
+        if missing:
+            raise ValueError(f"thiếu nhãn cho {', '.join(missing)}")
+        empty = [p.value for p, label in value.items() if not label.strip()]
+        if empty:
+            raise ValueError(f"nhãn của {', '.join(empty)} không được để trống")
+        return value
 
 
 class ClassStyle(_Strict):
@@ -211,6 +241,9 @@ class AppConfig(_Strict):
 
     def role_label(self, role: Role) -> str:
         return self.roles.roles[role].label
+
+    def permission_label(self, permission: Permission) -> str:
+        return self.roles.permission_labels[permission]
 
     def class_label(self, cls: TaskClass) -> str:
         return self.app.task_classes[cls].label

@@ -51,6 +51,8 @@ ACTION_LABELS: dict[str, str] = {
     "workflow_roles": "Phân quyền chuyển bước (Quy trình xử lý)",
     "workflow_variant": "Quy trình riêng của đơn vị (Quy trình xử lý)",
     "workflows": "Lưu quy trình (Quy trình xử lý)",
+    "workflow_remove": "Bỏ trạng thái, bước chuyển (Quy trình xử lý)",
+    "roles": "Vai trò và quyền",
 }
 
 _table = ConfigVersion.__table__  # type: ignore[attr-defined]

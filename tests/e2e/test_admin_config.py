@@ -1,7 +1,7 @@
 """Danh mục và tham số in Chromium: the admin renames an issuer and adds a day off (nghỉ bù); the
 tracker, in a browser of their own, sees the new label in Giao nhiệm vụ at once and a deadline in
-working days that skips the day off (no restart). Screenshots ``quan-tri-cau-hinh.png`` and
-``quan-tri-lich-su-cau-hinh.png``."""
+working days that skips the day off (no restart). Screenshots ``quan-tri-cau-hinh.png``,
+``quan-tri-lich-su-cau-hinh.png`` and, of the roles' matrices, ``quan-tri-vai-tro.png``."""
 
 from __future__ import annotations
 
@@ -86,6 +86,23 @@ def test_an_issuer_label_and_a_day_off_take_effect_for_the_tracker(
     expect(grid_rows(changes).first).to_contain_text("Ngày nghỉ bù")
     expect(grid_rows(changes).first).to_contain_text(f"{day_off:%d/%m/%Y}")
     shot(page, screenshots / "quan-tri-lich-su-cau-hinh.png", full_page=True)
+
+    # Vai trò và quyền: the roles' names and both matrices, each permission by its label
+    open_page(page, "Vai trò và quyền")
+    settle(page)
+    expect(page.get_by_role("textbox", name="Tên vai trò").first).to_have_value("Văn thư")
+    expect(page.get_by_text("Khi thuộc VP UBND tỉnh", exact=True)).to_be_visible()
+    expect(page.get_by_text("Ghi tiến độ xử lý").first).to_be_visible()
+    expect(
+        page.get_by_role("checkbox", name="Ghi tiến độ xử lý — Văn thư — Khi thuộc VP UBND tỉnh")
+    ).not_to_be_checked()
+    expect(
+        page.get_by_role(
+            "checkbox",
+            name="Ghi tiến độ xử lý — Văn thư — Khi thuộc sở, ban, ngành, UBND cấp huyện và đơn vị trực thuộc",
+        )
+    ).to_be_checked()
+    shot(page, screenshots / "quan-tri-vai-tro.png", full_page=True)
 
     # the tracker, in a browser of their own: the new label and the day off, no restart
     context = browser.new_context(

@@ -29,6 +29,7 @@ TRENDS = "pages/trends.py"  # Xếp hạng và xu hướng, beside Giám sát fo
 # the admin's own pages (issue 10), in menu order, with their titles
 ADMIN_PAGES = {
     "pages/admin_users.py": "Người dùng",
+    "pages/admin_roles.py": "Vai trò và quyền",
     "pages/admin_units.py": "Đơn vị",
     "pages/admin_config.py": "Danh mục và tham số",
     "pages/admin_custom_fields.py": "Trường tùy chỉnh",
@@ -87,6 +88,7 @@ MENUS: dict[str, list[str]] = {
         "Thông báo",
         *OWN,
         "Người dùng",
+        "Vai trò và quyền",
         "Đơn vị",
         "Danh mục và tham số",
         "Quy trình xử lý",
