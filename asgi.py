@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount
 from streamlit.runtime.pages_manager import PagesManager
 
+from services.plugins import discover_at_start
 from ui.errors import on_script_error
 from web.api.app import API_PREFIX, api
 from web.attachment_routes import routes as attachment_routes
@@ -25,6 +26,10 @@ from web.security_headers import SecurityHeadersMiddleware
 # link (/giam-sat) with a "Page not found" dialog before st.navigation runs; the folder holds the
 # st.navigation scripts, so say so before the first session starts.
 PagesManager.uses_pages_directory = False
+
+# Phần mở rộng: the plugins are found when the process starts, so a broken one is in the log now
+# (and listed on the page), not at the first page that needs one.
+discover_at_start()
 
 app = st.App(
     "app.py",

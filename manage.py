@@ -17,8 +17,10 @@ Scheduled and administrative work runs here, calling the same services as the pa
   systemd timer; ``services/reminders/command.py``).
 * ``import units|users|tasks FILE``: units, accounts or assignment documents with their tasks from
   an .xlsx/.csv template, all or nothing (``services/imports``; errors on stderr by sheet, row, column).
-* ``report --from D --to D|--ky KỲ --format xlsx|docx|csv --out FILE``: Giám sát's report of a
-  period to a file, for a monthly cron job (``services/reports/command.py``).
+* ``report --from D --to D|--ky KỲ --format xlsx|docx|csv|KEY --out FILE``: Giám sát's report of a
+  period to a file, for a monthly cron job (``services/reports/command.py``); KEY: a plugin's format.
+
+The plugins (``services/plugins.py``) are discovered when the command starts.
 
 Exit codes: 0 done, 1 refused (the reason on stderr, in Vietnamese), 2 bad usage or config.
 """
@@ -40,6 +42,7 @@ from services.config.loader import ConfigError
 from services.infra.clock import local_date, now_utc
 from services.infra.errors import InvalidInput, ServiceError
 from services.infra.settings import get_settings
+from services.plugins import discover_at_start
 from services.runtime import Runtime, start
 
 ROOT = Path(__file__).resolve().parent
@@ -126,7 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--from", dest="date_from", default=None, help="từ ngày, 2026-01-01 hoặc 01/01/2026")
     report.add_argument("--to", dest="date_to", default=None, help="đến ngày")
     report.add_argument("--ky", default=None, help="hoặc một kỳ có tên: thang-truoc, quy-1, … (thay --from/--to)")
-    report.add_argument("--format", dest="fmt", default="xlsx", help="xlsx (mặc định), docx hoặc csv")
+    report.add_argument(
+        "--format", dest="fmt", default="xlsx", help="xlsx (mặc định), docx, csv hoặc mã định dạng của phần mở rộng"
+    )
     report.add_argument("--out", required=True, help="tệp cần ghi")
     remind = sub.add_parser(
         "remind", help="đôn đốc hằng ngày: gửi mức đôn đốc đã đến hạn, rồi thư thông báo (chạy bằng cron/systemd)"
@@ -287,6 +292,7 @@ def accounts_command(args: argparse.Namespace, session: Session) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    discover_at_start()  # Phần mở rộng: found now, a broken plugin logged before any command runs
     try:
         if args.command == "backup":
             return backup_command(args)

@@ -1,4 +1,5 @@
-"""Giám sát công việc — per-unit statistics, chart, overdue list and drill-down to tasks."""
+"""Giám sát công việc — per-unit statistics, chart, overdue list and drill-down to tasks (with the
+custom fields the role sees as optional columns and a filter of both lists, issue 10)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,10 @@ from services.stats.statistics import (
     make_period,
     ordered_rows,
 )
+from services.tasks.queries import figure_page_holding
 from ui.charts import BAR_SELECTION
-from ui.downloads import file_stem, list_csv_button, report_buttons
+from ui.custom_fields import column_choice, custom_columns, file_columns, value_filter
+from ui.downloads import every_row, file_stem, list_csv_button, plugin_report_buttons, report_buttons
 from ui.format import STATS_COLUMNS, fmt_count, md_escape
 from ui.pickers import matches_first, unit_search
 from ui.print_css import print_stylesheet
@@ -278,6 +281,7 @@ with st.container(key="monitor-downloads", horizontal=True):  # the table's file
         rows=ordered_rows(report, order),
         key="monitor_report",
     )
+    plugin_report_buttons(here, report, cfg, today=now, key="monitor_report")  # Phần mở rộng's formats
 
 limit = cfg.app.monitor_chart_units
 if len(view.unit_ids) > 1:
@@ -307,20 +311,49 @@ if len(view.unit_ids) > 1:
 # The task lists are per user and read at every run; they are not printed (the report on paper is the
 # figures, the table and the chart).
 lists = st.container(key="monitor-lists")
+
+
+def lists_from_first_page() -> None:
+    """A new custom field filter: both lists from their first page."""
+    first_page("overdue")
+    first_page("drill")
+
+
+with lists:  # trường tùy chỉnh (issue 10): the same columns and filter for both lists, in the URL
+    only = value_filter(actor, key="monitor_custom", on_change=lists_from_first_page)
+    chosen_fields = column_choice(actor, key="monitor_columns")
+extra = custom_columns(actor, chosen_fields)  # looked up for the rows of the page shown only
+file_extra = file_columns(actor, chosen_fields)
 lists.subheader("Nhiệm vụ quá hạn" + ("" if board.lists_unit is None else f" của {actor.unit_name}"))
+
+
+def page_in(session: Session, unit_id: int | None, task_class: TaskClass | None, page: int, per_page: int) -> RowPage:
+    """A page of the figure's list; with a custom field's filter, of its tasks holding the value."""
+    if only is not None:
+        return figure_page_holding(
+            session=session,
+            board=board,
+            due_soon_days=cfg.app.due_soon_days,
+            only=only,
+            unit_id=unit_id,
+            task_class=task_class,
+            page=page,
+            per_page=per_page,
+        )
+    return board.figure_page(
+        session=session,
+        due_soon_days=cfg.app.due_soon_days,
+        unit_id=unit_id,
+        task_class=task_class,
+        page=page,
+        per_page=per_page,
+    )
 
 
 def page_of(unit_id: int | None, task_class: TaskClass | None) -> Callable[[int, int], RowPage]:
     def fetch(page: int, per_page: int) -> RowPage:
         with db() as session:
-            return board.figure_page(
-                session=session,
-                due_soon_days=cfg.app.due_soon_days,
-                unit_id=unit_id,
-                task_class=task_class,
-                page=page,
-                per_page=per_page,
-            )
+            return page_in(session, unit_id, task_class, page, per_page)
 
     return fetch
 
@@ -329,6 +362,8 @@ def all_of(unit_id: int | None, task_class: TaskClass | None) -> Callable[[Sessi
     """Every row of a list (its CSV), read for this viewer when the button is pressed."""
 
     def fetch(session: Session) -> list[TaskRow]:
+        if only is not None:
+            return every_row(lambda page, per_page: page_in(session, unit_id, task_class, page, per_page))
         return board.figure_tasks(
             session=session, due_soon_days=cfg.app.due_soon_days, unit_id=unit_id, task_class=task_class
         )
@@ -343,6 +378,7 @@ with lists:
         key="overdue",
         page_param="overdue_page",
         per_page_param="overdue_per_page",
+        extra=extra,
     )
     list_csv_button(
         st.container(),
@@ -350,6 +386,7 @@ with lists:
         cfg,
         file_name=file_stem(report, "nhiem-vu-qua-han") + ".csv",
         key="overdue_csv",
+        extra=file_extra,
     )
 
 
@@ -413,18 +450,24 @@ def drill_down(board: Dashboard, version: int) -> None:
     except ServiceError as exc:
         st.error(exc.message)
         return
-    st.caption(f"{figure} nhiệm vụ")  # the figure of the table this list opens
+    figure_caption = st.empty()
+    figure_caption.caption(f"{figure} nhiệm vụ")  # the figure of the table this list opens
     try:
-        paged_task_list(page_of(unit_id, class_choice), cfg, key="drill", page_param="page", per_page_param="per_page")
+        shown = paged_task_list(
+            page_of(unit_id, class_choice), cfg, key="drill", page_param="page", per_page_param="per_page", extra=extra
+        )
     except ServiceError as exc:
         st.error(exc.message)
         return
+    if only is not None:  # a custom field's filter: the part of the figure that holds the value
+        figure_caption.caption(f"{figure} nhiệm vụ, {shown.total} nhiệm vụ khớp bộ lọc trường tùy chỉnh")
     list_csv_button(
         st.container(),
         all_of(unit_id, class_choice),
         cfg,
         file_name=file_stem(board.report, "chi-tiet-so-lieu") + ".csv",
         key="drill_csv",
+        extra=file_extra,
     )
 
 

@@ -19,7 +19,7 @@ from services.tasks.queries import (
     routed_tasks,
     unit_task_page,
 )
-from ui.custom_fields import column_choice, custom_columns, value_filter  # issue 10
+from ui.custom_fields import column_choice, custom_columns, file_columns, value_filter  # issue 10
 from ui.downloads import every_row, list_csv_button
 from ui.format import md_escape
 from ui.pickers import matches_first, unit_search
@@ -72,8 +72,10 @@ query = c1.text_input(
 include_done = c2.toggle(
     "Hiện nhiệm vụ đã hoàn thành", key="unit_tasks_done", on_change=first_page, args=("unit_tasks",)
 )
-only = value_filter(actor, key="unit_tasks_custom")  # trường tùy chỉnh: a choice or yes/no (issue 10)
-extra = custom_columns(actor, column_choice(actor, key="unit_tasks_columns"))
+# trường tùy chỉnh (issue 10): a choice or yes/no filter, and columns; both in the URL
+only = value_filter(actor, key="unit_tasks_custom", on_change=lambda: first_page("unit_tasks"))
+chosen_fields = column_choice(actor, key="unit_tasks_columns")
+extra = custom_columns(actor, chosen_fields)  # looked up for the rows of the page shown only
 write_to_url("unit_tasks_q", "q", query)
 write_to_url("unit_tasks_done", "done", "1" if include_done else "0")
 
@@ -138,7 +140,14 @@ def fetch_for_file(session: Session) -> list[TaskRow]:
 metrics = st.columns(4)  # above the list, filled once the list's page (and its figures) is read
 try:
     paged_task_list(fetch, cfg, key="unit_tasks", page_param="page", per_page_param="per_page", extra=extra)
-    list_csv_button(st.container(), fetch_for_file, cfg, file_name="nhiem-vu-cua-don-vi.csv", key="unit_tasks_csv")
+    list_csv_button(
+        st.container(),
+        fetch_for_file,
+        cfg,
+        file_name="nhiem-vu-cua-don-vi.csv",
+        key="unit_tasks_csv",
+        extra=file_columns(actor, chosen_fields),
+    )
     with db() as session:
         routed = (
             []

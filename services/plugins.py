@@ -7,13 +7,21 @@ receives a ``Registry`` for that plugin and adds what it brings:
 * **custom field types** (``add_field_type``): a key, a label and ``parse(text) -> value`` that
   returns the value to store (JSON) or raises ``ValueError`` with a Vietnamese reason; the type is
   then offered on "Trường tùy chỉnh" and its values are checked by it everywhere (forms, API);
-* **report formats**, **notification channels** and **task actions** (``add_report_format``,
-  ``add_notification_channel``, ``add_task_action``): registered and listed on "Phần mở rộng",
-  nothing more yet: no page or service calls them (the seam is there for the features that will).
+* **report formats** (``add_report_format``): ``render(data, config) -> bytes`` receives the
+  report content the built-in files are made of (``services.reports.content.ReportData``, the
+  configuration ``AppConfig``); offered beside "Tải Excel" on Giám sát and by ``manage.py report
+  --format KEY`` (``services.reports.plugin_formats``);
+* **notification channels** (``add_notification_channel``): ``send(message)`` is called after
+  the commit for each new notification, with a ``services.notifications.channels.ChannelMessage``;
+  a channel that raises is logged and never breaks the action;
+* **task actions** (``add_task_action``): registered and listed on "Phần mở rộng" only: every
+  change to a task goes through ``services.actions.registry``, whose actions are Giao việc's own.
 
 Discovery is ``importlib.metadata.entry_points`` (standard library, no extra dependency), once per
-process on first use (``plugins()``). A plugin that fails to load or to register, or that names a
-type already taken, is listed with its error and adds nothing; it never stops the app.
+process, when it starts (``discover_at_start``: the ASGI app ``asgi.py`` and ``manage.py``), so a
+broken plugin is in the log at start; ``plugins()`` gives what was found (a process that did not
+start that way, a test, discovers on first use). A plugin that fails to load or to register, or
+that names a key already taken, is listed with its error and adds nothing; it never stops the app.
 """
 
 from __future__ import annotations
@@ -30,6 +38,10 @@ GROUP = "giaoviec.plugins"
 KEY_RULE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 # Custom field types of Giao việc itself (services.custom_fields): a plugin may not take their keys.
 BUILTIN_FIELD_TYPES = ("text", "long_text", "number", "date", "choice", "yes_no", "unit")
+# Report formats of Giao việc itself (services.reports.command.ReportFormat): nor these.
+BUILTIN_REPORT_FORMATS = ("xlsx", "docx", "csv")
+EXTENSION_RULE = re.compile(r"[a-z0-9]{1,10}")
+MIME_RULE = re.compile(r"[a-z]+/[a-zA-Z0-9.+-]+(; ?charset=[a-zA-Z0-9-]+)?")
 
 log = logging.getLogger("giaoviec.plugins")
 
@@ -47,12 +59,26 @@ class FieldType:
 
 @dataclass(frozen=True)
 class Contribution:
-    """A report format, a notification channel or a task action declared by a plugin (registered
-    and listed; nothing calls them yet)."""
+    """A notification channel (``handler(message)``, called for each new notification) or a task
+    action (registered and listed only) declared by a plugin."""
 
     key: str
     label: str
     handler: Callable[..., Any]
+    plugin: str = ""
+
+
+@dataclass(frozen=True)
+class PluginReportFormat:
+    """A report file format added by a plugin: ``render(data, config)`` gets the report content
+    the built-in formats get (``services.reports.content.ReportData``, ``AppConfig``) and returns
+    the file's bytes (a ``str`` is written as UTF-8); the file is named ``….<extension>``."""
+
+    key: str
+    label: str  # the button's text on Giám sát ("Tải <label>")
+    render: Callable[..., bytes | str]
+    extension: str
+    mime: str
     plugin: str = ""
 
 
@@ -77,7 +103,7 @@ class Plugins:
 
     infos: list[PluginInfo] = field(default_factory=list)
     field_types: dict[str, FieldType] = field(default_factory=dict)
-    report_formats: dict[str, Contribution] = field(default_factory=dict)
+    report_formats: dict[str, PluginReportFormat] = field(default_factory=dict)
     notification_channels: dict[str, Contribution] = field(default_factory=dict)
     task_actions: dict[str, Contribution] = field(default_factory=dict)
 
@@ -90,7 +116,7 @@ class Registry:
         self.plugin = plugin
         self._taken = taken
         self.field_types: dict[str, FieldType] = {}
-        self.report_formats: dict[str, Contribution] = {}
+        self.report_formats: dict[str, PluginReportFormat] = {}
         self.notification_channels: dict[str, Contribution] = {}
         self.task_actions: dict[str, Contribution] = {}
 
@@ -107,9 +133,26 @@ class Registry:
         taken = (*BUILTIN_FIELD_TYPES, *self._taken.field_types, *self.field_types)
         self.field_types[self._key(key, "Kiểu trường", taken)] = FieldType(key, label, parse, display, self.plugin)
 
-    def add_report_format(self, key: str, label: str, render: Callable[..., Any]) -> None:
-        taken = (*self._taken.report_formats, *self.report_formats)
-        self.report_formats[self._key(key, "Định dạng báo cáo", taken)] = Contribution(key, label, render, self.plugin)
+    def add_report_format(
+        self,
+        key: str,
+        label: str,
+        render: Callable[..., bytes | str],
+        extension: str | None = None,
+        mime: str = "application/octet-stream",
+    ) -> None:
+        """``render(data, config) -> bytes``; ``extension``: the file's (default: the key)."""
+        taken = (*BUILTIN_REPORT_FORMATS, *self._taken.report_formats, *self.report_formats)
+        what = "Định dạng báo cáo"
+        self._key(key, what, taken)
+        suffix = key if extension is None else extension
+        if not isinstance(suffix, str) or EXTENSION_RULE.fullmatch(suffix) is None:
+            raise ValueError(f"{what} “{key}”: phần mở rộng tệp “{suffix}” chỉ gồm a-z, 0-9 (tối đa 10).")
+        if not isinstance(mime, str) or MIME_RULE.fullmatch(mime) is None:
+            raise ValueError(f"{what} “{key}”: kiểu tệp (MIME) “{mime}” không hợp lệ.")
+        if not isinstance(label, str) or not label.strip() or not callable(render):
+            raise ValueError(f"{what} “{key}”: cần tên hiển thị và hàm render(data, config).")
+        self.report_formats[key] = PluginReportFormat(key, label.strip(), render, suffix, mime, self.plugin)
 
     def add_notification_channel(self, key: str, label: str, send: Callable[..., Any]) -> None:
         taken = (*self._taken.notification_channels, *self.notification_channels)
@@ -160,6 +203,18 @@ def discover(entries: Iterable[metadata.EntryPoint] | None = None) -> Plugins:
 def plugins() -> Plugins:
     """The plugins of this process, discovered once (``reset`` forgets them: tests)."""
     return discover()
+
+
+def discover_at_start() -> Plugins:
+    """Called once when a process starts (``asgi.py``, ``manage.py``): the plugins are found
+    now, not at the first page that needs one, so a broken plugin is logged at start (as a
+    warning, by ``discover``), and what each loaded plugin adds is logged too."""
+    found = plugins()
+    for info in found.infos:
+        if not info.error:
+            added = [*info.field_types, *info.report_formats, *info.notification_channels, *info.task_actions]
+            log.info("plugin %s (%s %s) loaded: %s", info.name, info.distribution, info.version, ", ".join(added))
+    return found
 
 
 def reset() -> None:

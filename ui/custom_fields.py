@@ -1,5 +1,6 @@
 """Trường tùy chỉnh on the pages (issue 10): the inputs of Giao nhiệm vụ, the read-only block of
-the task page, and the lists' optional columns and filter. Every rule is in
+the task page, and the lists' optional columns and filter (Nhiệm vụ của đơn vị, Việc chờ tôi xử
+lý, Giám sát's lists), both kept in the URL (``?columns=&field=&value=``). Every rule is in
 ``services.custom_fields``; here only widgets, and every typed value shown as text."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import streamlit as st
+from sqlmodel import Session
 from streamlit.delta_generator import DeltaGenerator
 
 from models import FieldTarget
@@ -31,13 +33,27 @@ from services.custom_fields import (
     visible_fields,
 )
 from services.org.units import assignable_units
+from services.reports.content import TASK_HEADER
 from services.stats.rows import TaskRow
 from ui.format import md_escape
 from ui.forms import FormErrors, date_field, required
 from ui.runtime import db
+from ui.url_state import init_from_url, write_to_url
 
 PER_ROW = 3
-BASE_COLUMNS = {"Mã", "Văn bản", "Nội dung nhiệm vụ", "Đơn vị chủ trì", "Hạn xử lý", "Thời hạn", "Tình trạng"}
+# the lists' own columns and those of their CSV files: a field's title never takes one of them
+BASE_COLUMNS = {
+    "Mã",
+    "Văn bản",
+    "Nội dung nhiệm vụ",
+    "Đơn vị chủ trì",
+    "Hạn xử lý",
+    "Thời hạn",
+    "Tình trạng",
+    "Đang ở bước",
+    "Bạn có thể",
+    *TASK_HEADER,
+}
 
 
 def custom_inputs(
@@ -116,13 +132,23 @@ def _line(value: ShownValue) -> str:
     return f"{md_escape(value.label)}: {md_escape(value.text)}{retired}"
 
 
-def column_choice(actor: Actor, *, key: str) -> list[FieldDef]:
-    """"Cột bổ sung": the custom fields the person switches on as columns of a list."""
+def _to_url(key: str, param: str, text: str) -> None:
+    """``write_to_url``, leaving the parameter out of a URL that never had it while it is empty."""
+    if text or param in st.query_params:
+        write_to_url(key, param, text)
+
+
+def column_choice(actor: Actor, *, key: str, param: str = "columns") -> list[FieldDef]:
+    """ "Cột bổ sung": the custom fields the person switches on as columns of a list, kept in the
+    URL as their keys (``?columns=nguon_von,so_hd``); a key the role may not see is dropped."""
     with db() as session:
         fields = visible_fields(session=session, actor=actor)
     if not fields:
         return []
     by_key = {f.key: f for f in fields}
+    none: list[str] = []
+    init_from_url(key, param, none, lambda raw: [k for k in raw.split(",") if k])
+    st.session_state[key] = [k for k in dict.fromkeys(st.session_state[key]) if k in by_key]
     chosen = st.multiselect(
         "Cột bổ sung (trường tùy chỉnh)",
         list(by_key),
@@ -131,7 +157,22 @@ def column_choice(actor: Actor, *, key: str) -> list[FieldDef]:
         placeholder="Không hiện",
         select_all=False,  # Streamlit's "Select all" is English
     )
+    _to_url(key, param, ",".join(chosen))
     return [by_key[k] for k in chosen]
+
+
+def _titled(
+    session: Session, actor: Actor, fields: Sequence[FieldDef], rows: Sequence[TaskRow]
+) -> dict[str, list[str]]:
+    """Column title -> the rows' values as shown, looked up for these rows only (a page's)."""
+    found = values_for_tasks(session=session, actor=actor, task_ids=[r.task_id for r in rows], fields=fields)
+    titles: dict[str, list[str]] = {}
+    for definition in fields:
+        title = definition.label
+        while title in titles or title in BASE_COLUMNS:
+            title += " (tùy chỉnh)"
+        titles[title] = [found.get(r.task_id, {}).get(definition.key, "") for r in rows]
+    return titles
 
 
 def custom_columns(actor: Actor, fields: Sequence[FieldDef]) -> Callable[[list[TaskRow]], dict[str, list[str]]] | None:
@@ -141,26 +182,43 @@ def custom_columns(actor: Actor, fields: Sequence[FieldDef]) -> Callable[[list[T
 
     def columns(rows: list[TaskRow]) -> dict[str, list[str]]:
         with db() as session:
-            found = values_for_tasks(session=session, actor=actor, task_ids=[r.task_id for r in rows], fields=fields)
-        titles: dict[str, list[str]] = {}
-        for definition in fields:
-            title = definition.label
-            while title in titles or title in BASE_COLUMNS:
-                title += " (tùy chỉnh)"
-            titles[title] = [found.get(r.task_id, {}).get(definition.key, "") for r in rows]
-        return titles
+            return _titled(session, actor, fields, rows)
 
     return columns
 
 
-def value_filter(actor: Actor, *, key: str, where: DeltaGenerator | None = None) -> set[int] | None:
-    """"Lọc theo trường tùy chỉnh": a choice or yes/no field and its value; the task ids that hold
-    it, or None when no filter is chosen."""
+def file_columns(
+    actor: Actor, fields: Sequence[FieldDef]
+) -> Callable[[Session, Sequence[TaskRow]], dict[str, list[str]]] | None:
+    """The same columns for a list's CSV (``ui.downloads.list_csv_button``'s ``extra``), read in
+    the file's own session when the button is pressed."""
+    if not fields:
+        return None
+    return lambda session, rows: _titled(session, actor, fields, rows)
+
+
+def value_filter(
+    actor: Actor,
+    *,
+    key: str,
+    where: DeltaGenerator | None = None,
+    on_change: Callable[[], None] | None = None,
+    field_param: str = "field",
+    value_param: str = "value",
+) -> set[int] | None:
+    """ "Lọc theo trường tùy chỉnh": a choice or yes/no field and its value (in the URL:
+    ``?field=nguon_von&value=ODA``); the task ids that hold it, or None when no filter is chosen.
+    A field the role may not see, or a value not in its list, from a link: no filter / the first
+    value. ``on_change``: a paged list goes back to its first page."""
     with db() as session:
         fields = filter_fields(session=session, actor=actor)
     if not fields:
         return None
     by_key = {f.key: f for f in fields}
+    field_state = f"{key}_field"
+    init_from_url(field_state, field_param, None, lambda raw: raw if raw in by_key else None)
+    if st.session_state[field_state] not in by_key:
+        st.session_state[field_state] = None
     place = where or st
     a, b = place.columns(2)
     field_key = a.selectbox(
@@ -169,12 +227,18 @@ def value_filter(actor: Actor, *, key: str, where: DeltaGenerator | None = None)
         index=None,
         placeholder="Không lọc",
         format_func=lambda k: by_key[k].label,
-        key=f"{key}_field",
+        key=field_state,
+        on_change=on_change,
     )
+    _to_url(field_state, field_param, field_key or "")
+    value_state = f"{key}_value_{field_key}"
     if field_key is None:
+        _to_url(value_state, value_param, "")
         return None
     definition = by_key[field_key]
     options = [YES, NO] if definition.kind == YES_NO else list(definition.choices)
-    value = b.selectbox("Giá trị", options, key=f"{key}_value_{field_key}")
+    init_from_url(value_state, value_param, options[0], lambda raw: raw if raw in options else options[0])
+    value = b.selectbox("Giá trị", options, key=value_state, on_change=on_change)
+    _to_url(value_state, value_param, value)
     with db() as session:
         return tasks_with_value(session=session, actor=actor, key=field_key, value=value)

@@ -1,4 +1,5 @@
-"""Download buttons of the report files: "Tải CSV", "Tải Excel", "Tải báo cáo (Word)".
+"""Download buttons of the report files: "Tải CSV", "Tải Excel", "Tải báo cáo (Word)", and one
+"Tải <label>" per report format a plugin adds (``services.reports.plugin_formats``).
 
 The file is built only when the button is pressed (``st.download_button`` with a callable
 ``data``, Streamlit 1.67): a page run does not pay for a workbook nobody asked for. The callable
@@ -16,9 +17,12 @@ from sqlmodel import Session
 from streamlit.delta_generator import DeltaGenerator
 
 from services.config.loader import AppConfig
+from services.infra.errors import ServiceError
+from services.plugins import PluginReportFormat
 from services.reports.content import ReportData, report_data
 from services.reports.csv_files import statistics_csv, tasks_csv
 from services.reports.docx import report_docx
+from services.reports.plugin_formats import render_report, report_formats
 from services.reports.xlsx import statistics_xlsx
 from services.stats.rows import TaskRow
 from services.stats.statistics import MAX_PER_PAGE, RowPage, StatisticsReport, UnitStats
@@ -56,14 +60,17 @@ def list_csv_button(
     *,
     file_name: str,
     key: str,
+    extra: Callable[[Session, Sequence[TaskRow]], Mapping[str, Sequence[str]]] | None = None,
 ) -> None:
     """ "Tải CSV" of a task list: ``fetch_all(session)`` reads every row of it (the same service
-    and filters as the screen's pages, for the same person) when the button is pressed."""
+    and filters as the screen's pages, for the same person) when the button is pressed; ``extra``:
+    more columns of those rows (the custom fields switched on, ``ui.custom_fields.file_columns``)."""
     engine = runtime().engine
 
     def build() -> bytes:
         with Session(engine, expire_on_commit=False) as session:
-            return tasks_csv(fetch_all(session), config)
+            rows = fetch_all(session)
+            return tasks_csv(rows, config, extra=None if extra is None else extra(session, rows))
 
     _button(where, "Tải CSV", build, file_name=file_name, mime=CSV, key=key)
 
@@ -106,11 +113,7 @@ def report_buttons(
     """Giám sát's "Tải Excel", "Tải báo cáo (Word)" and "Tải CSV" of the table shown (``report``:
     the very table on screen, so every figure of the files is the screen's; ``rows``: the units in
     the viewer's order, for the CSV)."""
-    engine = runtime().engine
-
-    def data() -> ReportData:
-        with Session(engine, expire_on_commit=False) as session:
-            return report_data(session=session, config=config, period=report.period, today=today, report=report)
+    data = _report_data(report, config, today=today)
 
     def xlsx() -> bytes:
         return statistics_xlsx(data(), config)
@@ -141,3 +144,40 @@ def report_buttons(
     _button(
         csv_at, "Tải CSV", table_csv, file_name=file_stem(report, "bieu-thong-ke") + ".csv", mime=CSV, key=f"{key}_csv"
     )
+
+
+def _report_data(report: StatisticsReport, config: AppConfig, *, today: date) -> Callable[[], ReportData]:
+    """Builds the content of every report file of ``report`` (the table on screen) when called."""
+    engine = runtime().engine
+
+    def data() -> ReportData:
+        with Session(engine, expire_on_commit=False) as session:
+            return report_data(session=session, config=config, period=report.period, today=today, report=report)
+
+    return data
+
+
+def plugin_report_buttons(
+    where: DeltaGenerator, report: StatisticsReport, config: AppConfig, *, today: date, key: str
+) -> None:
+    """ "Tải <label>" for each report format of the plugins, beside "Tải Excel": the plugin's
+    ``render`` gets the same content as the built-in files. A plugin that fails: the file holds
+    the Vietnamese reason instead (the page cannot show it: the file is built outside the page
+    run; Streamlit's own failure would be English) and the traceback is in the server's log."""
+    data = _report_data(report, config, today=today)
+    for fmt in report_formats():
+
+        def build(fmt: PluginReportFormat = fmt) -> bytes:
+            try:
+                return render_report(fmt=fmt, data=data(), config=config)
+            except ServiceError as exc:  # logged by render_report
+                return exc.message.encode("utf-8")
+
+        _button(
+            where,
+            f"Tải {fmt.label}",
+            build,
+            file_name=file_stem(report, "bao-cao") + f".{fmt.extension}",
+            mime=fmt.mime,
+            key=f"{key}_plugin_{fmt.key}",
+        )

@@ -189,3 +189,6 @@ def _forget(session: OrmSession, *_: object) -> None:
 event.listen(OrmSession, "after_flush", _after_flush)
 event.listen(OrmSession, "before_commit", _before_commit)
 event.listen(OrmSession, "after_rollback", _forget)
+
+# the plugins' notification channels hear of the notifications above: registered after these
+from services.notifications import channels as _channels  # noqa: E402, F401

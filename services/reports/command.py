@@ -1,5 +1,6 @@
 """``python manage.py report --from 2026-01-01 --to 2026-03-31 --format xlsx|docx|csv --out FILE``
 (or ``--ky thang-truoc`` for a named period): the report files of Giám sát, for a monthly cron job.
+``--format`` also takes the key of a report format a plugin adds (``services.reports.plugin_formats``).
 
 The same builders as the page, so a file made by cron equals the one downloaded from the screen.
 Bad input (an unknown format, a date that is not one, từ after đến, an unknown period name, a
@@ -23,6 +24,8 @@ from sqlmodel import Session
 
 from services.infra.errors import InvalidInput, ServiceError
 from services.infra.validation import parse_day
+from services.plugins import PluginReportFormat
+from services.reports.plugin_formats import find_format, report_formats
 from services.runtime import Runtime
 from services.stats.period import make_period
 from services.stats.presets import parse_preset, preset_dates
@@ -41,8 +44,13 @@ _ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 class ReportRequest:
     date_from: date
     date_to: date
-    fmt: ReportFormat
+    fmt: ReportFormat | None  # None: a plugin's format (``plugin``)
     out: Path
+    plugin: PluginReportFormat | None = None
+
+    @property
+    def fmt_key(self) -> str:
+        return self.plugin.key if self.plugin is not None else self.fmt.value if self.fmt is not None else ""
 
 
 def _day(text: str, label: str, field: str) -> date:
@@ -61,13 +69,17 @@ def read_request(
     *, date_from: str | None, date_to: str | None, preset: str | None, fmt: str, out: str, today: date
 ) -> ReportRequest:
     """The command's arguments checked, every refusal in Vietnamese (InvalidInput)."""
-    try:
-        kind = ReportFormat(fmt.strip().lower())
-    except ValueError:
-        raise InvalidInput(
-            f"Định dạng “{fmt[:20]}” không có: chọn một trong {', '.join(f.value for f in ReportFormat)}.",
-            field="format",
-        ) from None
+    typed = fmt.strip().lower()
+    added = find_format(typed)
+    kind: ReportFormat | None = None
+    if added is None:
+        try:
+            kind = ReportFormat(typed)
+        except ValueError:
+            known = [*(f.value for f in ReportFormat), *(f.key for f in report_formats())]
+            raise InvalidInput(
+                f"Định dạng “{fmt[:20]}” không có: chọn một trong {', '.join(known)}.", field="format"
+            ) from None
     if preset:
         if date_from or date_to:
             raise InvalidInput("Chọn --ky hoặc --from/--to, không cả hai.", field="ky")
@@ -81,7 +93,7 @@ def read_request(
         raise InvalidInput(f"--out phải là đường dẫn một tệp, không phải “{out}”.", field="out")
     if not path.parent.is_dir():
         raise InvalidInput(f"Thư mục “{path.parent}” không tồn tại.", field="out")
-    return ReportRequest(start, end, kind, path)
+    return ReportRequest(start, end, kind, path, added)
 
 
 def build(*, session: Session, runtime: Runtime, request: ReportRequest, today: date) -> bytes:
@@ -90,11 +102,14 @@ def build(*, session: Session, runtime: Runtime, request: ReportRequest, today: 
     from services.reports.content import report_data
     from services.reports.csv_files import statistics_csv
     from services.reports.docx import report_docx
+    from services.reports.plugin_formats import render_report
     from services.reports.xlsx import statistics_xlsx
 
     config = runtime.config
     period = make_period(date_from=request.date_from, date_to=request.date_to, today=today)
     data = report_data(session=session, config=config, period=period, today=today)
+    if request.plugin is not None:
+        return render_report(fmt=request.plugin, data=data, config=config)
     if request.fmt is ReportFormat.XLSX:
         return statistics_xlsx(data, config)
     if request.fmt is ReportFormat.DOCX:
@@ -143,7 +158,7 @@ def run(
         print(f"Không ghi được tệp: {exc.strerror or exc}", file=stderr)
         return 1
     print(
-        f"Đã ghi {request.out} ({request.fmt.value}, kỳ {request.date_from:%d/%m/%Y} – {request.date_to:%d/%m/%Y}).",
+        f"Đã ghi {request.out} ({request.fmt_key}, kỳ {request.date_from:%d/%m/%Y} – {request.date_to:%d/%m/%Y}).",
         file=stdout,
     )
     return 0

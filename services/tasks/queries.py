@@ -26,6 +26,7 @@ from models import (
     TaskClass,
     TaskCoordinator,
     TaskStatus,
+    UnitKind,
 )
 from models.schemas import TaskFilters
 from services.access.permissions import Actor, can_view_task, visible_task_ids
@@ -40,7 +41,7 @@ from services.stats.classify import load_facts
 from services.stats.period import Period
 from services.stats.rows import TaskRow, build_rows, sort_urgent_first
 from services.stats.span_figures import ListCounts, SpanRow
-from services.stats.statistics import MAX_PER_PAGE, RowPage, in_scope, period_or_default, span_rows
+from services.stats.statistics import MAX_PER_PAGE, Dashboard, RowPage, in_scope, period_or_default, span_rows
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,56 @@ def _counted(spans: list[SpanRow], *, today: date, due_soon_days: int) -> ListCo
             and (r.deadline - today).days <= due_soon_days
         ),
     )
+
+
+def figure_page_holding(
+    *,
+    session: Session,
+    board: Dashboard,
+    due_soon_days: int,
+    only: set[int],
+    unit_id: int | None = None,
+    task_class: TaskClass | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> RowPage:
+    """One page of the tasks behind a figure of Giám sát (``board.figure_page``'s list, in its
+    order) that are in ``only``: the tasks holding a custom field's value
+    (``services.custom_fields.tasks_with_value``). ``total``: how many of the figure's tasks hold it.
+
+    Same permission rule as the figure's list. The figure's lines are read from their spans (ids,
+    dates and texts, as a search reads them), kept when in ``only`` and cut; only the page's lines
+    are then made into rows (replies dated back looked up), so the page still costs a page."""
+    board.figure(unit_id=unit_id, task_class=task_class)  # another unit's list: PermissionDenied
+    if page < 1:
+        raise InvalidInput("Trang phải từ 1 trở lên.", field="page")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise InvalidInput(f"Số nhiệm vụ mỗi trang phải từ 1 đến {MAX_PER_PAGE}.", field="per_page")
+    names = board.report.unit_names or unit_names(session=session)
+    offices = board.report.offices or frozenset(
+        i for i in session.exec(select(OrgUnit.id).where(OrgUnit.kind == UnitKind.OFFICE)).all() if i is not None
+    )
+    kept = [
+        r
+        for r in span_figures.list_tasks(
+            session=session,
+            period=board.period,
+            due_soon_days=due_soon_days,
+            skip_units=offices,
+            unit_id=unit_id,
+            task_class=task_class,
+        )
+        if r.task_id in only
+    ]
+    page = min(page, max(1, -(-len(kept) // per_page)))
+    items = span_rows(
+        session=session,
+        spans=kept[(page - 1) * per_page : page * per_page],
+        as_of=board.period.as_of,
+        due_soon_days=due_soon_days,
+        names=names,
+    )
+    return RowPage(items=items, total=len(kept), page=page, per_page=per_page)
 
 
 def list_unit_tasks(

@@ -180,9 +180,15 @@ def test_the_plugins_page_and_the_plugin_type(world: World, plugin: None) -> Non
     assert values(at.title) == ["Phần mở rộng"]
     table = at.dataframe[0].value
     row = table[table["Tên"] == "example"].iloc[0]
-    assert (row["Gói"], row["Phiên bản"], row["Kiểu trường"], row["Tình trạng"]) == (
-        "giaoviec-example", "0.1.0", "Số điện thoại", "Đã nạp"
+    assert (row["Gói"], row["Phiên bản"], row["Kiểu trường"], row["Định dạng báo cáo"], row["Tình trạng"]) == (
+        "giaoviec-example", "0.1.0", "Số điện thoại", "Markdown (markdown)", "Đã nạp"
     )
+    # its report format is offered beside Giám sát's own files
+    monitor = world.app_as("vp.theodoi", "pages/monitor.py")
+    assert not monitor.exception
+    assert [b.label for b in monitor.get("download_button")][:4] == [
+        "Tải Excel", "Tải báo cáo (Word)", "Tải CSV", "Tải Markdown"
+    ]
     page = world.app_as("admin", PAGE)
     assert "Số điện thoại (giaoviec-example)" in by_label(page.selectbox, "Kiểu dữ liệu *").options
     _add(page, key="dien_thoai", label="Điện thoại đầu mối", kind="so_dien_thoai")

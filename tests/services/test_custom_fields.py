@@ -213,6 +213,49 @@ def test_values_stored_with_the_assignment_and_read_back(
         tasks_with_value(session=session, actor=actors["tracker"], key="ghi_chu_vp", value="x")
 
 
+def test_the_lists_look_values_up_for_a_page_and_filter_a_figure_page_by_page(
+    runtime: Runtime, session: Session, actors: dict[str, Actor]
+) -> None:
+    """Giám sát's lists with a custom field (issue 10): ``figure_page_holding`` cuts the figure's
+    tasks that hold the value, in the figure's order, a page at a time, and ``values_for_tasks``
+    answers for the page's ids only (a document's value given to each of its tasks)."""
+    from services.stats.statistics import dashboard, make_period
+    from services.tasks.queries import figure_page_holding
+
+    admin, tracker = actors["admin"], actors["tracker"]
+    _define(session, admin, "nguon_von", "choice", label="Nguồn vốn", choices=["NS", "ODA"])
+    _define(session, admin, "du_an", "text", target="document", label="Dự án")
+    for n, source in enumerate(["ODA", "NS", "ODA", "ODA", "NS"], start=1):
+        _assign(runtime, session, tracker, _data(f"90{n}/UBND-KT", doc={"du_an": f"DA{n}"}, task={"nguon_von": source}))
+    ids = list(session.exec(select(Task.id).order_by(col(Task.id))).all())
+    only = tasks_with_value(session=session, actor=tracker, key="nguon_von", value="ODA")
+    assert only == {ids[0], ids[2], ids[3]}
+    period = make_period(date_from=TODAY, date_to=TODAY, today=TODAY)
+    board = dashboard(session=session, actor=tracker, period=period)
+    whole = [r.task_id for r in board.figure_tasks(session=session, due_soon_days=3)]
+    assert sorted(whole) == ids
+    first = figure_page_holding(session=session, board=board, due_soon_days=3, only=only | {10**6}, per_page=2)
+    second = figure_page_holding(session=session, board=board, due_soon_days=3, only=only, page=2, per_page=2)
+    past = figure_page_holding(session=session, board=board, due_soon_days=3, only=only, page=7, per_page=2)
+    assert (first.total, first.pages, len(first.items), second.total) == (3, 2, 2, 3)
+    assert [r.task_id for r in first.items + second.items] == [i for i in whole if i in only]
+    assert (past.page, past.items) == (2, second.items)
+    fields = visible_fields(session=session, actor=tracker)
+    page_ids = [r.task_id for r in second.items]
+    assert values_for_tasks(session=session, actor=tracker, task_ids=page_ids, fields=fields) == {
+        page_ids[0]: {"nguon_von": "ODA", "du_an": f"DA{ids.index(page_ids[0]) + 1}"}
+    }
+    with pytest.raises(InvalidInput, match="Số nhiệm vụ mỗi trang"):
+        figure_page_holding(session=session, board=board, due_soon_days=3, only=only, per_page=0)
+    clerk = dashboard(session=session, actor=actors["clerk"], period=period)  # another unit's list: refused
+    with pytest.raises(PermissionDenied):
+        figure_page_holding(session=session, board=clerk, due_soon_days=3, only=only, unit_id=None)
+    own = figure_page_holding(
+        session=session, board=clerk, due_soon_days=3, only=only, unit_id=actors["clerk"].unit_id
+    )
+    assert own.total == 3  # the five tasks are Sở Tài chính's
+
+
 def test_a_failing_write_leaves_no_value(runtime: Runtime, session: Session, actors: dict[str, Actor]) -> None:
     """The values are in create_assignment's transaction: a duplicate số/ký hiệu saves none."""
     _define(session, actors["admin"], "khan", "yes_no", label="Khẩn")

@@ -1,8 +1,11 @@
-"""An example plugin of Giao việc: the custom field type "Số điện thoại" (a Vietnamese number).
+"""An example plugin of Giao việc: the custom field type "Số điện thoại" (a Vietnamese number) and
+the report format "Markdown" (Giám sát's table as a Markdown summary).
 
 Installed (``pip install plugins/giaoviec_example``), it is found through its entry point in the
-group ``giaoviec.plugins``; Giao việc calls ``register(registry)`` once per process. It needs
-nothing from Giao việc itself: the registry is handed to it.
+group ``giaoviec.plugins``; Giao việc calls ``register(registry)`` once per process, when the
+process starts. The registry is handed to it; the report format reads the report content Giao
+việc gives it through the helpers of ``services.reports.content`` (imported when a report is made:
+the plugin is loaded inside Giao việc's process).
 """
 
 from __future__ import annotations
@@ -38,5 +41,33 @@ def show_phone(value: Any) -> str:
     return f"{digits[:4]} {digits[4:8]} {digits[8:]}"
 
 
+def _cell(value: Any) -> str:
+    """A table cell: a rate as the screen writes it (14,3), a text with its pipes and line breaks
+    escaped so the table holds whatever a unit is called."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.1f}".replace(".", ",")
+    return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_report(data: Any, config: Any) -> str:
+    """Giám sát's report (``ReportData``) as Markdown: the title, the period, the official table
+    with its total row, the same lines the XLSX and the CSV hold."""
+    from services.reports.content import STATS_HEADER, as_of_text, period_text, stats_lines
+
+    lines = [
+        "# Báo cáo tình hình thực hiện nhiệm vụ",
+        "",
+        f"{period_text(data, config)}. {as_of_text(data)}.",
+        "",
+        "| " + " | ".join(STATS_HEADER) + " |",
+        "|" + "---|" * len(STATS_HEADER),
+    ]
+    lines += ["| " + " | ".join(_cell(v) for v in line) + " |" for line in stats_lines(data)]
+    return "\n".join(lines) + "\n"
+
+
 def register(registry: Any) -> None:
     registry.add_field_type("so_dien_thoai", "Số điện thoại", parse_phone, show_phone)
+    registry.add_report_format("markdown", "Markdown", markdown_report, extension="md", mime="text/markdown")
