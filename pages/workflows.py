@@ -1,6 +1,7 @@
 """Quy trình xử lý — the diagrams drawn from the same data the engine runs, and the forms that
 change them (admin): step labels, who fires each transition (a role × transition matrix), a
-unit's own variant with an added step, previewed before it is saved. Every save is a new
+unit's own variant with an added step, and the removal of states and transitions, both previewed
+before they are saved. Every save is a new
 configuration version (``services.admin.workflow_admin``); a task already in a flow finishes on
 the version it started on. The service checks the admin permission and every rule again."""
 
@@ -11,7 +12,7 @@ from sqlmodel import Session
 
 from models import ConfigVersion, UnitKind
 from services.admin import workflow_admin
-from services.admin.workflow_admin import STEP_ROLES, AddedStep
+from services.admin.workflow_admin import STEP_ROLES, AddedStep, Removal
 from services.config.workflows import ActorUnit, FlowKind, TransitionDef, WorkflowDef
 from services.infra.errors import ServiceError
 from services.workflow.diagram import workflow_diagrams
@@ -21,6 +22,7 @@ from ui.runtime import config, require_actor, runtime
 
 MESSAGE_KEY = "admin_workflows_message"
 PREVIEW_KEY = "admin_workflows_preview"
+REMOVAL_PREVIEW_KEY = "admin_workflows_removal_preview"
 
 actor = require_actor()
 st.title("Quy trình xử lý trong đơn vị")
@@ -54,6 +56,7 @@ def _saved(row: ConfigVersion | None) -> None:
         return
     st.session_state[MESSAGE_KEY] = f"Đã lưu phiên bản cấu hình {row.id}."
     st.session_state.pop(PREVIEW_KEY, None)
+    st.session_state.pop(REMOVAL_PREVIEW_KEY, None)
     rounds.next()
     st.rerun()
 
@@ -71,8 +74,8 @@ def _note(name: str) -> str:
     return st.text_input("Ghi chú thay đổi (không bắt buộc)", key=k(f"{name}_note"), max_chars=300)
 
 
-diagram_tab, labels_tab, matrix_tab, variant_tab = st.tabs(
-    ["Sơ đồ", "Nhãn bước", "Phân quyền chuyển bước", "Quy trình riêng của đơn vị"],
+diagram_tab, labels_tab, matrix_tab, variant_tab, removal_tab = st.tabs(
+    ["Sơ đồ", "Nhãn bước", "Phân quyền chuyển bước", "Quy trình riêng của đơn vị", "Bỏ trạng thái, bước chuyển"],
     key="admin_workflows_tab",
     on_change="rerun",
 )
@@ -319,4 +322,67 @@ with variant_tab:
         st.subheader("Xem trước: " + shown[0].variant_label.strip())
         if shown[0] != added:
             st.warning("Biểu mẫu đã đổi sau lần xem trước: bấm “Xem trước sơ đồ” lại để vẽ theo nội dung mới.")
+        st.graphviz_chart(shown[1])
+
+with removal_tab:
+    st.markdown(
+        "Bỏ một bước chuyển, hoặc một trạng thái cùng các bước chuyển đi và đến nó. Trạng thái chỉ có một bước "
+        "chuyển đi (A → trạng thái → B) được nối lại: các bước dẫn đến nó nay dẫn thẳng đến B, như trước khi "
+        "thêm bước. Không bỏ được trạng thái đầu, trạng thái kết thúc, trạng thái đang có nhiệm vụ theo phiên bản "
+        "đang dùng; mọi trạng thái còn lại phải đến được từ trạng thái đầu. Nhiệm vụ đang xử lý vẫn đi hết theo "
+        "phiên bản lúc bắt đầu."
+    )
+    chosen = st.selectbox("Quy trình", list(workflows), format_func=_workflow_name, key="removal_workflow")
+    wf = workflows[chosen]
+    with st.form(k(f"removal_form_{chosen}"), enter_to_submit=False):
+        form, typed = FormErrors(), TypedInput()
+        gone_states = st.multiselect(
+            "Trạng thái cần bỏ",
+            [key for key, state in wf.states.items() if key != wf.initial and not state.final],
+            format_func=lambda key: f"{wf.states[key].label} ({key})",
+            key=k(f"removal_states_{chosen}"),
+            placeholder="Chọn trạng thái",
+        )
+        form.slot("remove.states", "Trạng thái cần bỏ")
+        gone_transitions = st.multiselect(
+            "Bước chuyển cần bỏ",
+            list(wf.transitions),
+            format_func=lambda key: _step_name(wf, key, wf.transitions[key]),
+            key=k(f"removal_transitions_{chosen}"),
+            placeholder="Chọn bước chuyển",
+        )
+        form.slot("remove.transitions", "Bước chuyển cần bỏ")
+        note = _note(f"removal_{chosen}")
+        form.slot("remove", "Bỏ trạng thái, bước chuyển")
+        form.slot("config", "Quy trình")
+        form.summary_here()
+        removal = Removal(workflow=chosen, states=gone_states, transitions=gone_transitions)
+        preview_col, save_col = st.columns(2)
+        if preview_col.form_submit_button("Xem trước sơ đồ sau khi bỏ"):
+
+            def preview_removal(session: Session) -> str:
+                return workflow_admin.preview_removal(
+                    actor=actor, session=session, config=cfg, removal=removal, config_dir=seed_dir
+                )
+
+            dot = run(form, typed, preview_removal)
+            if dot is None:
+                st.session_state.pop(REMOVAL_PREVIEW_KEY, None)
+            else:
+                st.session_state[REMOVAL_PREVIEW_KEY] = (removal, dot)
+        if save_col.form_submit_button("Lưu: bỏ trạng thái, bước chuyển đã chọn", type="primary"):
+
+            def save_removal(session: Session) -> ConfigVersion:
+                return workflow_admin.save_removal(
+                    session=session, actor=actor, removal=removal, based_on=version, config_dir=seed_dir, note=note
+                )
+
+            _saved(run(form, typed, save_removal))
+    shown = st.session_state.get(REMOVAL_PREVIEW_KEY)
+    if shown is not None and shown[0].workflow == chosen:
+        st.subheader("Xem trước: " + wf.label)
+        if shown[0] != removal:
+            st.warning(
+                "Biểu mẫu đã đổi sau lần xem trước: bấm “Xem trước sơ đồ sau khi bỏ” lại để vẽ theo nội dung mới."
+            )
         st.graphviz_chart(shown[1])

@@ -1,7 +1,7 @@
 """Quy trình xử lý administered through forms (issue 10, part 5): the labels of the steps, who
-fires each transition (a role × transition matrix), and a unit's own variant of a workflow with
-an added step. Each save is a new configuration version (``services.config.store``) journaled
-with ``AdminEntity.WORKFLOW``.
+fires each transition (a role × transition matrix), a unit's own variant of a workflow with
+an added step, and the removal of states and transitions. Each save is a new configuration
+version (``services.config.store``) journaled with ``AdminEntity.WORKFLOW``.
 
 One call per change: check ``Permission.ADMIN``, build the new ``workflows.yaml``, check it
 (``check_workflows``: the rules of ``services.config.workflows`` told in Vietnamese naming the
@@ -22,9 +22,10 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from sqlmodel import Session
+from sqlalchemy import func, or_, select
+from sqlmodel import Session, col
 
-from models import AdminEntity, ConfigVersion, Permission, Role
+from models import AdminEntity, ConfigVersion, Flow, Permission, Role
 from services.access.permissions import Actor, require
 from services.admin.config_admin import _current, _write
 from services.config import store
@@ -397,6 +398,141 @@ def save_variant(
         data=data,
         action="workflow_variant",
         key=added.variant,
+        config_dir=config_dir,
+        note=note.strip(),
+        now=now,
+    )
+
+
+@dataclass(frozen=True)
+class Removal:
+    """States and transitions taken out of one workflow.
+
+    A state with exactly one transition out (S → B) is bridged: the transitions that led to it
+    lead to B, and that transition goes with it (A → S → B becomes A → B, the undoing of an added
+    step). Otherwise every transition to or from the state goes with it, and the save is refused
+    if that leaves a state unreachable (``check_workflows``)."""
+
+    workflow: str
+    states: Sequence[str] = ()
+    transitions: Sequence[str] = ()
+
+
+def _sitting(session: Session, workflow: str, states: Sequence[str], version: int) -> dict[str, int]:
+    """How many active flows of ``workflow`` on the version being edited (``version``; 0: the seed,
+    not stored yet) stand in each of ``states``. Flows on an older version finish on it."""
+    if not states:
+        return {}
+    query = (
+        select(col(Flow.state), func.count())
+        .where(col(Flow.workflow) == workflow, col(Flow.active).is_(True), col(Flow.state).in_(list(states)))
+        .group_by(col(Flow.state))
+    )
+    seed = store.seed_version_id(session) if version else None
+    if version == 0 or version == seed:  # flows started on the seed, before it was stored, carry None
+        query = query.where(or_(col(Flow.config_version_id).is_(None), col(Flow.config_version_id) == version))
+    else:
+        query = query.where(col(Flow.config_version_id) == version)
+    return {str(state): int(count) for state, count in session.execute(query)}
+
+
+def _removal_data(session: Session, data: dict[str, Any], removal: Removal, version: int) -> list[FieldError]:
+    """Take the states and transitions out of ``data``; the refusals of the form, by field."""
+    wf = _workflow(data, removal.workflow)
+    name = _name(data, removal.workflow)
+    states: dict[str, Any] = wf["states"]
+    transitions: dict[str, Any] = wf["transitions"]
+    gone = list(dict.fromkeys(removal.states))
+    dropped = set(removal.transitions)
+    problems: list[FieldError] = []
+    if not gone and not dropped:
+        problems.append(FieldError("remove", f"{name}: chọn ít nhất một trạng thái hoặc bước chuyển để bỏ."))
+    for key in gone:
+        label = (states.get(key) or {}).get("label") or key
+        where = f"{name} — trạng thái “{label}” ({key})"
+        if key not in states:
+            problems.append(FieldError("remove.states", f"{name}: không có trạng thái “{key}”."))
+        elif key == wf.get("initial"):
+            problems.append(FieldError("remove.states", f"{where}: là trạng thái đầu của quy trình, không bỏ được."))
+        elif (states[key] or {}).get("final"):
+            problems.append(FieldError("remove.states", f"{where}: là trạng thái kết thúc, không bỏ được."))
+    for key in sorted(dropped - set(transitions)):
+        problems.append(FieldError("remove.transitions", f"{name}: không có bước {key}."))
+    for key, count in _sitting(session, removal.workflow, [s for s in gone if s in states], version).items():
+        problems.append(
+            FieldError(
+                "remove.states",
+                f"{name} — trạng thái “{states[key].get('label') or key}” ({key}): đang có {count} nhiệm vụ ở "
+                "trạng thái này theo phiên bản đang sửa, không bỏ được; bỏ khi các nhiệm vụ đó đã chuyển bước.",
+            )
+        )
+    if problems:
+        return problems
+    for key in gone:
+        outgoing = [t for t, tr in transitions.items() if key in _from_states(tr) and t not in dropped]
+        bridge = transitions[outgoing[0]]["to"] if len(outgoing) == 1 else None
+        if bridge == key or bridge in gone:
+            bridge = None
+        for tkey, tr in list(transitions.items()):
+            if tkey in outgoing and bridge is not None:
+                dropped.add(tkey)  # S → B: its work is the state's, and goes with it
+            elif tr["to"] == key:
+                if bridge is None or bridge in _from_states(tr):
+                    dropped.add(tkey)
+                else:
+                    tr["to"] = bridge
+        del states[key]
+    for tkey in dropped:
+        transitions.pop(tkey, None)
+    for tkey, tr in list(transitions.items()):
+        sources = [s for s in _from_states(tr) if s in states]
+        if not sources:
+            del transitions[tkey]
+        elif len(sources) != len(_from_states(tr)):
+            tr["from"] = sources[0] if len(sources) == 1 else sources
+    if not transitions:
+        return [FieldError("remove", f"{name}: phải còn ít nhất một bước chuyển.")]
+    return []
+
+
+def preview_removal(*, actor: Actor, session: Session, config: AppConfig, removal: Removal, config_dir: Path) -> str:
+    """The workflow's diagram without the states and transitions chosen (Graphviz DOT), checked
+    as a save would check it; nothing is saved."""
+    require(actor, Permission.ADMIN, ADMIN_ONLY)
+    version, files = _current(session, config_dir, None)
+    data = _data(files)
+    problems = _removal_data(session, data, removal, version) or check_workflows(data)
+    if problems:
+        raise InvalidInput.of(problems)
+    workflows = WorkflowsConfig.model_validate(data)
+    return workflow_dot(config.model_copy(update={"workflows": workflows}), removal.workflow)
+
+
+def save_removal(
+    *,
+    session: Session,
+    actor: Actor,
+    removal: Removal,
+    based_on: int | None,
+    config_dir: Path,
+    note: str = "",
+    now: datetime | None = None,
+) -> ConfigVersion:
+    """ "Bỏ trạng thái, bước chuyển": the workflow without them, as a new version; a flow started
+    before finishes on its own version."""
+    require(actor, Permission.ADMIN, ADMIN_ONLY)
+    version, files = _current(session, config_dir, based_on)
+    data = _data(files)
+    problems = _removal_data(session, data, removal, version)
+    if problems:
+        raise InvalidInput.of(problems)
+    return _save(
+        session=session,
+        actor=actor,
+        files=files,
+        data=data,
+        action="workflow_remove",
+        key=removal.workflow,
         config_dir=config_dir,
         note=note.strip(),
         now=now,

@@ -1,12 +1,12 @@
 """Quy trình xử lý administered through forms: labels, the role × transition matrix, a unit's
-own variant previewed then saved (``services.admin.workflow_admin``).
+own variant previewed then saved, and its added step removed again (``services.admin.workflow_admin``).
 
 The module's world starts on the seed (no version stored); the tests run in order and each save
 is a new version the later tests see."""
 
 from __future__ import annotations
 
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 from streamlit.testing.v1 import AppTest
 
 from models import AdminChange, AdminEntity, ConfigVersion
@@ -42,7 +42,13 @@ def _errors(at: AppTest) -> str:
 def test_the_page_has_the_diagrams_and_three_forms(world: World) -> None:
     at = world.app_as("admin", PAGE)
     assert not at.exception
-    assert [t.label for t in at.tabs] == ["Sơ đồ", "Nhãn bước", "Phân quyền chuyển bước", "Quy trình riêng của đơn vị"]
+    assert [t.label for t in at.tabs] == [
+        "Sơ đồ",
+        "Nhãn bước",
+        "Phân quyền chuyển bước",
+        "Quy trình riêng của đơn vị",
+        "Bỏ trạng thái, bước chuyển",
+    ]
     assert at.text_input(key="state_ngan_cho_du_thao").value == "Chuyên viên đang dự thảo"
     assert at.checkbox(key="matrix_ngan_vao_so_clerk").value is True
     assert at.checkbox(key="matrix_ngan_vao_so_leader").value is False
@@ -118,3 +124,34 @@ def test_a_unit_variant_is_previewed_then_saved(world: World) -> None:
     assert variant.transitions["trinh_du_thao"].to == "cho_tham_dinh"
     # the new diagram is drawn with its unit
     assert [e.label for e in at.expander][-1] == "Sở Y tế: có bước thẩm định pháp chế (ngan_so_y_te)"
+
+
+def test_the_added_step_is_removed_after_a_preview(world: World) -> None:
+    at = world.app_as("admin", PAGE)
+    charts = len(at.get("graphviz_chart"))
+    at.selectbox(key="removal_workflow").set_value("ngan_so_y_te").run()
+    # the start and the final states are not offered
+    assert "cho_vao_so" not in at.multiselect(key="removal_states_ngan_so_y_te").options
+    at.multiselect(key="removal_states_ngan_so_y_te").set_value(["cho_duyet"])
+    at = _click(at, "Xem trước sơ đồ sau khi bỏ")
+    assert not at.exception
+    assert (
+        "— trạng thái “Chờ văn thư ban hành” (cho\\_ban\\_hanh): không đến được từ trạng thái đầu" in _errors(at)
+    )
+    assert len(at.get("graphviz_chart")) == charts
+    at.multiselect(key="removal_states_ngan_so_y_te").set_value(["cho_tham_dinh"])
+    at = _click(at, "Xem trước sơ đồ sau khi bỏ")
+    assert not at.exception and not at.error
+    (preview,) = [c.proto.spec for c in at.get("graphviz_chart")][charts:]
+    assert "cho_tham_dinh" not in preview and '"cho_du_thao" -> "cho_duyet"' in preview
+    assert _versions(world) == 4  # a preview saves nothing
+    at = _click(at, "Lưu: bỏ trạng thái, bước chuyển đã chọn")
+    assert not at.exception and not at.error
+    assert [e.value for e in at.success] == ["Đã lưu phiên bản cấu hình 5."]
+    variant = _workflows(world).workflows["ngan_so_y_te"]
+    assert "cho_tham_dinh" not in variant.states
+    assert variant.transitions["trinh_du_thao"].to == "cho_duyet"
+    with world.session() as session:
+        last = session.exec(select(AdminChange).order_by(col(AdminChange.id).desc())).first()
+    assert last is not None and (last.entity_key, last.action) == ("ngan_so_y_te", "workflow_remove")
+

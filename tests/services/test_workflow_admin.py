@@ -15,7 +15,7 @@ from sqlmodel import Session, func, select
 from models import AdminChange, AdminEntity, ConfigVersion, Flow
 from services.access.permissions import Actor
 from services.admin import config_admin, workflow_admin
-from services.admin.workflow_admin import AddedStep
+from services.admin.workflow_admin import AddedStep, Removal
 from services.config import store
 from services.infra.errors import Conflict, InvalidInput, PermissionDenied
 from services.infra.settings import ROOT
@@ -23,6 +23,7 @@ from services.journal.events import events_of
 from services.journal.timeline import describe_timeline
 from services.runtime import Runtime
 from services.tasks.counters import waiting_steps
+from services.workflow.diagram import workflow_dot
 from services.workflow.engine import flow_views, inbox_task_ids, main_flow
 from tests.actions import available_actions, fire, issue_reply
 from tests.conftest import FINANCE, HEALTH, at
@@ -335,6 +336,149 @@ def test_an_unreachable_state_is_refused(runtime: Runtime, session: Session, act
             session=session, actor=actors["admin"], workflows=workflows, based_on=None, config_dir=SEED
         )
     assert _count(session, ConfigVersion) == 0
+
+
+# --- removing states and transitions --------------------------------------------------------------
+
+
+def _remove(session: Session, actor: Actor, based_on: int | None = None, **kw: Any) -> ConfigVersion:
+    return workflow_admin.save_removal(
+        session=session, actor=actor, removal=Removal(**kw), based_on=based_on, config_dir=SEED
+    )
+
+
+def test_a_transition_is_removed_after_a_preview(runtime: Runtime, session: Session, actors: dict[str, Actor]) -> None:
+    removal = Removal(workflow="ngan", transitions=["tra_lai_du_thao"])
+    dot = workflow_admin.preview_removal(
+        actor=actors["admin"], session=session, config=runtime.config, removal=removal, config_dir=SEED
+    )
+    assert "Trả lại dự thảo" not in dot and '"cho_du_thao" -> "cho_duyet"' in dot
+    assert "Trả lại dự thảo" in workflow_dot(runtime.config, "ngan")  # the diagram in force keeps it
+    assert _count(session, ConfigVersion) == 0  # a preview saves nothing
+    _remove(session, actors["admin"], based_on=0, workflow="ngan", transitions=["tra_lai_du_thao"])
+    workflows = runtime.current().config.workflows.workflows
+    assert "tra_lai_du_thao" not in workflows["ngan"].transitions
+    assert "tra_lai_du_thao" in workflows["truong_hop_1"].transitions  # that workflow only
+    (change,) = session.exec(select(AdminChange)).all()
+    assert (change.entity, change.entity_key, change.action) == (AdminEntity.WORKFLOW, "ngan", "workflow_remove")
+    assert list(change.before or {}) == ["workflows.workflows.ngan.transitions.tra_lai_du_thao"]
+    assert change.after == {}
+    assert [v.action for v in store.list_versions(session=session)] == ["workflow_remove", "seed"]
+
+
+def test_removing_an_added_state_bridges_its_step(runtime: Runtime, session: Session, actors: dict[str, Actor]) -> None:
+    """A → S → B becomes A → B: the undoing of an added step."""
+    workflow_admin.save_variant(
+        session=session, actor=actors["admin"], config=runtime.config, added=_added(), based_on=0, config_dir=SEED
+    )
+    _remove(session, actors["admin"], workflow="ngan_so_y_te", states=["cho_tham_dinh"])
+    workflows = runtime.current().config.workflows.workflows
+    variant, base = workflows["ngan_so_y_te"], workflows["ngan"]
+    assert variant.states == base.states
+    assert variant.transitions == base.transitions  # trinh_du_thao leads to cho_duyet again
+    assert variant.units == (HEALTH,)
+
+
+@pytest.mark.parametrize(
+    ("removal", "messages"),
+    [
+        (
+            Removal(workflow="ngan", states=["cho_vao_so"]),
+            [
+                f"{SHORT} — trạng thái “Chờ văn thư vào sổ” (cho_vao_so): "
+                "là trạng thái đầu của quy trình, không bỏ được."
+            ],
+        ),
+        (
+            Removal(workflow="ngan", states=["da_ban_hanh"]),
+            [
+                f"{SHORT} — trạng thái “Đã ban hành văn bản trả lời” (da_ban_hanh): "
+                "là trạng thái kết thúc, không bỏ được."
+            ],
+        ),
+        (
+            # two steps leave it (duyet, tra_lai_du_thao): nothing to bridge, the rest is cut off
+            Removal(workflow="ngan", states=["cho_duyet"]),
+            [
+                f"{SHORT} — trạng thái “Chờ văn thư ban hành” (cho_ban_hanh): không đến được từ trạng thái đầu "
+                "(cho_vao_so); thêm một bước chuyển đến trạng thái này.",
+                f"{SHORT} — trạng thái “Đã ban hành văn bản trả lời” (da_ban_hanh): không đến được từ trạng thái đầu "
+                "(cho_vao_so); thêm một bước chuyển đến trạng thái này.",
+            ],
+        ),
+        (
+            Removal(workflow="ngan", transitions=["ban_hanh"]),
+            [
+                f"{SHORT} — trạng thái “Đã ban hành văn bản trả lời” (da_ban_hanh): không đến được từ trạng thái đầu "
+                "(cho_vao_so); thêm một bước chuyển đến trạng thái này."
+            ],
+        ),
+        (Removal(workflow="ngan", states=["cho_ky"]), [f"{SHORT}: không có trạng thái “cho_ky”."]),
+        (Removal(workflow="ngan", transitions=["ky_so"]), [f"{SHORT}: không có bước ky_so."]),
+        (Removal(workflow="ngan"), [f"{SHORT}: chọn ít nhất một trạng thái hoặc bước chuyển để bỏ."]),
+    ],
+)
+def test_a_removal_that_breaks_the_workflow_is_refused(
+    runtime: Runtime, session: Session, actors: dict[str, Actor], removal: Removal, messages: list[str]
+) -> None:
+    for call in (workflow_admin.preview_removal, workflow_admin.save_removal):
+        with pytest.raises(InvalidInput) as caught:
+            if call is workflow_admin.preview_removal:
+                call(actor=actors["admin"], session=session, config=runtime.config, removal=removal, config_dir=SEED)
+            else:
+                call(session=session, actor=actors["admin"], removal=removal, based_on=None, config_dir=SEED)
+        assert [e.message for e in caught.value.errors] == messages
+    session.rollback()
+    assert _count(session, ConfigVersion) == 0
+    assert _count(session, AdminChange) == 0
+    with pytest.raises(PermissionDenied):
+        _remove(session, actors["tracker"], workflow="ngan", transitions=["tra_lai_du_thao"])
+
+
+def test_a_state_tasks_stand_in_on_the_version_edited_stays(
+    runtime: Runtime, session: Session, actors: dict[str, Actor]
+) -> None:
+    workflow_admin.save_variant(
+        session=session, actor=actors["admin"], config=runtime.config, added=_added(), based_on=0, config_dir=SEED
+    )
+    task_id = _new_task(runtime, session, actors["tracker"], HEALTH, 61)  # on version 2: the variant
+    t = staff(runtime, session, HEALTH)
+    config = runtime.current().config
+
+    def step(actor: Actor, key: str, **kw: Any) -> None:
+        flow = main_flow(session=session, task_id=task_id)
+        assert flow is not None
+        fire(session=session, actor=actor, config=config, flow_id=flow.id or 0, transition=key, now=at(DAY), **kw)
+
+    step(t.clerk, "vao_so")
+    step(t.leader, "but_phe", assignee_id=t.specialist.user_id)
+    step(t.specialist, "trinh_du_thao")  # now in cho_tham_dinh
+    with pytest.raises(InvalidInput) as caught:
+        _remove(session, actors["admin"], workflow="ngan_so_y_te", states=["cho_tham_dinh"])
+    assert [e.message for e in caught.value.errors] == [
+        "Quy trình “Sở Y tế: tự xử lý, có bước thẩm định pháp chế” (ngan_so_y_te) — trạng thái “Chờ pháp chế "
+        "thẩm định” (cho_tham_dinh): đang có 1 nhiệm vụ ở trạng thái này theo phiên bản đang sửa, không bỏ được; "
+        "bỏ khi các nhiệm vụ đó đã chuyển bước."
+    ]
+    session.rollback()
+    assert _count(session, ConfigVersion) == 2
+    # once a further version is in force, that flow runs on version 2: it no longer holds the state
+    workflow_admin.save_labels(
+        session=session,
+        actor=actors["admin"],
+        workflow="ngan_so_y_te",
+        states={},
+        transitions={"tham_dinh": "Thẩm định pháp chế"},
+        based_on=None,
+        config_dir=SEED,
+    )
+    _remove(session, actors["admin"], workflow="ngan_so_y_te", states=["cho_tham_dinh"])
+    assert "cho_tham_dinh" not in runtime.current().config.workflows.workflows["ngan_so_y_te"].states
+    # and it finishes on its own version: the legal check is still offered to the specialist
+    assert _offered(runtime, session, t.specialist, task_id) == [("ngan_so_y_te", "tham_dinh")]
+    step(t.specialist, "tham_dinh")
+    flow = main_flow(session=session, task_id=task_id)
+    assert flow is not None and flow.state == "cho_duyet"
 
 
 # --- a flow finishes on the version it started on --------------------------------------------------
