@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import exists
 from sqlmodel import Session, col, select
 
 from models import (
@@ -60,11 +61,17 @@ class PendingReply:
 
 
 def _latest_unconfirmed_reply(session: Session, task_id: int) -> Document | None:
-    confirmed = set(session.exec(select(Confirmation.reply_id).where(Confirmation.task_id == task_id)).all())
-    replies = session.exec(
-        select(Document).where(Document.task_id == task_id).order_by(Document.id.desc())  # type: ignore[union-attr]
-    ).all()
-    return next((r for r in replies if r.id not in confirmed), None)
+    """The task's newest reply that no verdict answered yet (one query: the guard and the verdict
+    both ask, in the transaction a tracker waits for)."""
+    confirmed = select(Confirmation.id).where(
+        Confirmation.task_id == task_id, col(Confirmation.reply_id) == col(Document.id)
+    )
+    return session.exec(
+        select(Document)
+        .where(Document.task_id == task_id, ~exists(confirmed))
+        .order_by(col(Document.id).desc())
+        .limit(1)
+    ).first()
 
 
 def list_pending(*, session: Session, actor: Actor, today: date) -> list[PendingReply]:

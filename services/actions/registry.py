@@ -22,10 +22,10 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import update
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from models import ActionKey, Task
 from services.access.permissions import Actor
@@ -101,6 +101,16 @@ def _context(*, session: Session, actor: Actor, config: AppConfig, task_id: int,
     return ActionContext(session=session, actor=actor, config=config, task=task, now=now)
 
 
+_TASK = Task.__table__  # type: ignore[attr-defined]
+# Built once: every action runs the claim, and building a statement costs more than running it.
+_VERSION_OF = select(_TASK.c.version).where(_TASK.c.id == bindparam("task_id"))
+_CLAIM = (
+    _TASK.update()
+    .where(_TASK.c.id == bindparam("task_id"), _TASK.c.version == bindparam("read"))
+    .values(version=bindparam("claimed"))
+)
+
+
 def _overtaken(session: Session, task: Task) -> bool:
     """True when another action on the task committed since ``task`` was read.
 
@@ -108,18 +118,13 @@ def _overtaken(session: Session, task: Task) -> bool:
     COMMITTED), so a guard that runs while someone else commits may see the task as it was and
     its flows as they are now; a refusal drawn from such a mix can name the wrong reason.
     """
-    current = session.exec(select(col(Task.version)).where(col(Task.id) == task.id)).first()
+    current = session.execute(_VERSION_OF, {"task_id": task.id}).scalar()
     return current != task.version
 
 
 def _claim(session: Session, task: Task) -> None:
     """Take the task's version for this transaction, or refuse: someone acted since it was read."""
-    result = session.execute(
-        update(Task)
-        .where(col(Task.id) == task.id, col(Task.version) == task.version)
-        .values(version=task.version + 1)
-        .execution_options(synchronize_session=False)
-    )
+    result = session.execute(_CLAIM, {"task_id": task.id, "read": task.version, "claimed": task.version + 1})
     if getattr(result, "rowcount", 0) != 1:
         raise StaleState()
     set_committed_value(task, "version", task.version + 1)

@@ -12,7 +12,7 @@ with one bad row creates nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from services.imports.reading import Sheet
 from services.imports.schemas import Problem
+from services.infra.bulk import bulk_write
 from services.infra.errors import ServiceError
 
 Progress = Callable[[int, int], None]  # (rows done, rows in all): the page's progress bar
@@ -106,9 +107,13 @@ class _RolledBack(Exception):
 
 
 @contextmanager
-def one_transaction(engine: Engine) -> Iterator[Session]:
+def one_transaction(engine: Engine, *, bulk: bool = False) -> Iterator[Session]:
     """A session whose every commit stays inside one transaction, committed when the block ends
-    without an exception and rolled back otherwise (see the module's docstring)."""
+    without an exception and rolled back otherwise (see the module's docstring).
+
+    ``bulk``: the session is one bulk write (``services.infra.bulk``) until its commit: the data
+    version moves once, only the tasks left open notify, unchanging reads are kept. The task
+    import sets it; the units and accounts imports, which change what it would keep, do not."""
     with engine.connect() as connection:
         transaction = connection.begin()
         session = Session(bind=connection, expire_on_commit=False, join_transaction_mode="rollback_only")
@@ -124,10 +129,11 @@ def one_transaction(engine: Engine) -> Iterator[Session]:
         commit = session.commit
         session.commit = session.flush  # type: ignore[method-assign]
         try:
-            yield session
-            if rolled_back:  # a service rolled back and carried on: what is left is not the whole file
-                raise _RolledBack
-            commit()  # spans rebuilt; with rollback_only the connection's transaction is still open
+            with bulk_write(session) if bulk else nullcontext():
+                yield session
+                if rolled_back:  # a service rolled back and carried on: what is left is not the whole file
+                    raise _RolledBack
+                commit()  # spans rebuilt; with rollback_only the connection's transaction is still open
             transaction.commit()
         except _RolledBack:
             if transaction.is_active:

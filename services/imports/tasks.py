@@ -400,7 +400,7 @@ def import_tasks(
     """Check the file again and create every document, task and past step in one transaction;
     or create nothing and raise ``ImportRefused`` with every problem."""
     require(actor, Permission.ADMIN, ADMIN_ONLY)
-    with one_transaction(engine) as session:
+    with one_transaction(engine, bulk=True) as session:
         tracker = _tracker(session, config, tracker_username)
         checked = check_tasks(session=session, config=config, data=data, file_name=file_name, today=today)
         if not checked.ok:
@@ -416,6 +416,9 @@ def import_tasks(
             groups.setdefault(key, []).append(number)
         total, done = len(frame), 0
         staff: dict[int, _Staff] = {}
+        # Held for the import's length: the session's identity map keeps only objects someone holds,
+        # and the services look units and accounts up by id at every step (no query while held).
+        held = [*session.exec(select(OrgUnit)).all(), *session.exec(select(User).where(col(User.active))).all()]
         tick(progress, 0, total)
         for numbers in groups.values():
             data_in = _document([rows[n] for n in numbers], ctx)
@@ -433,6 +436,7 @@ def import_tasks(
                     _refuse(refusal, number, T_REPLY_CODE)
                 done += 1
                 tick(progress, done, total)
+        del held
         summary = {**checked.summary, "tracker": tracker.username}
         journal.record(
             session=session,

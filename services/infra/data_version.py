@@ -9,24 +9,30 @@ of its own short transaction).
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
-from sqlmodel import Session, col
+from sqlalchemy import select
+from sqlmodel import Session
 
 from models import DataVersion
+from services.infra.bulk import bulk_of
+
+_table = DataVersion.__table__  # type: ignore[attr-defined]
+# Plain SQL built once, no ORM: run by every write and read on every page run (building the
+# statement each time cost ten times what running it does).
+_BUMP = _table.update().where(_table.c.id == 1).values(version=_table.c.version + 1)
+_CURRENT = select(_table.c.version).where(_table.c.id == 1)
 
 
 def bump_data_version(*, session: Session) -> None:
-    """Add one to the version inside the caller's transaction (committed with the caller's write)."""
-    session.execute(
-        update(DataVersion)
-        .where(col(DataVersion.id) == 1)
-        .values(version=col(DataVersion.version) + 1)
-        .execution_options(synchronize_session=False)
-    )
+    """Add one to the version inside the caller's transaction (committed with the caller's write).
 
-
-_table = DataVersion.__table__  # type: ignore[attr-defined]
-_CURRENT = select(_table.c.version).where(_table.c.id == 1)  # plain SQL, no ORM: read on every page run
+    In a bulk write (``services.infra.bulk``: the task import) only the first call bumps: the
+    version moves once, when the whole import commits."""
+    bulk = bulk_of(session)
+    if bulk is not None:
+        if bulk.version_bumped:
+            return
+        bulk.version_bumped = True
+    session.execute(_BUMP)
 
 
 def current_data_version(*, session: Session) -> int:

@@ -51,6 +51,7 @@ from models import (
 from services.config.errors import ConfigError
 from services.config.store import workflows_at
 from services.config.workflows import ActorUnit, WorkflowsConfig, load_workflows
+from services.infra.bulk import bulk_of
 from services.infra.settings import get_settings
 
 # Xin gia hạn (services/actions/extensions.py): a request goes to VP UBND, a decision to the unit.
@@ -73,11 +74,26 @@ _EVENTS = "giaoviec.notify_events"
 _FLOWS = "giaoviec.notify_flows"
 
 
-def _users(session: Session, unit_id: int | None, roles: Iterable[Role]) -> set[int]:
-    if unit_id is None:
-        return set()
-    query = select(User.id).where(User.unit_id == unit_id, col(User.role).in_(list(roles)), User.active == True)  # noqa: E712
-    return {i for i in session.exec(query).all() if i is not None}
+class _Audience:
+    """The accounts a commit's notifications go to, each (unit, roles) read once per commit: a
+    commit with many entries (an import, an assignment of many tasks) asks the same few questions."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._users: dict[tuple[int, tuple[Role, ...]], set[int]] = {}
+
+    def users(self, unit_id: int | None, roles: Iterable[Role]) -> set[int]:
+        if unit_id is None:
+            return set()
+        key = (unit_id, tuple(roles))
+        if key not in self._users:
+            query = select(User.id).where(
+                User.unit_id == unit_id,
+                col(User.role).in_(list(key[1])),
+                User.active == True,  # noqa: E712
+            )
+            self._users[key] = {i for i in self.session.exec(query).all() if i is not None}
+        return set(self._users[key])
 
 
 @lru_cache(maxsize=4)
@@ -85,8 +101,9 @@ def _seed_workflows(config_dir: Path) -> WorkflowsConfig:
     return load_workflows(config_dir)
 
 
-def _waiting_for(session: Session, flow: Flow) -> set[int]:
+def _waiting_for(audience: _Audience, flow: Flow) -> set[int]:
     """The accounts a flow waits for in its state: those who may take one of its next steps."""
+    session = audience.session
     try:
         workflows = workflows_at(session, _seed_workflows(get_settings().config_dir), flow.config_version_id)
     except ConfigError:  # a notification never stops the action it tells of
@@ -106,16 +123,18 @@ def _waiting_for(session: Session, flow: Flow) -> set[int]:
         if transition.actor_unit is ActorUnit.PARENT:
             unit = session.get(OrgUnit, flow.unit_id)
             unit_id = unit.parent_id if unit else None
-        users |= _users(session, unit_id, transition.roles)
+        users |= audience.users(unit_id, transition.roles)
     return users
 
 
-def _recipients(session: Session, entry: TaskEvent, flows: list[Flow]) -> tuple[NotificationKind, set[int]] | None:
+def _recipients(audience: _Audience, entry: TaskEvent, flows: list[Flow]) -> tuple[NotificationKind, set[int]] | None:
+    """``flows``: the flows of the entry's task this transaction wrote."""
+    session = audience.session
     task = session.get(Task, entry.task_id)
     if task is None:
         return None
     if entry.action in _TO_LEAD_UNIT:
-        users = _users(session, task.lead_unit_id, _LEAD_ROLES)
+        users = audience.users(task.lead_unit_id, _LEAD_ROLES)
         if entry.action is EventAction.REMINDED:
             main = session.exec(
                 select(Flow.assignee_id).where(
@@ -131,14 +150,35 @@ def _recipients(session: Session, entry: TaskEvent, flows: list[Flow]) -> tuple[
         if task.tracker_id is not None:
             return NotificationKind.EXTENSION, {task.tracker_id}
         office = session.exec(select(OrgUnit.id).where(OrgUnit.kind == UnitKind.OFFICE)).first()
-        return NotificationKind.EXTENSION, _users(session, office, (Role.TRACKER,))
+        return NotificationKind.EXTENSION, audience.users(office, (Role.TRACKER,))
     if entry.action is EventAction.STEP and task.status is TaskStatus.OPEN:
         users = set()
         for flow in flows:
-            if flow.task_id == task.id and flow.active:
-                users |= _waiting_for(session, flow)
+            if flow.active:
+                users |= _waiting_for(audience, flow)
         return NotificationKind.STEP_WAITING, users
     return None
+
+
+def _still_to_act_on(session: Session, events: list[TaskEvent]) -> list[TaskEvent]:
+    """In a bulk write (the task import, ``services.infra.bulk``): only the latest entries of each
+    task left open, the ones a person must still act on (its assignment, or the "Chưa hoàn thành"
+    verdict that sent it back); a past that ended in a reply or a verdict notifies nobody."""
+    latest: dict[int, list[TaskEvent]] = {}
+    for entry in events:
+        kept = latest.setdefault(entry.task_id, [])
+        if kept and entry.at > kept[0].at:
+            kept.clear()
+        if not kept or entry.at == kept[0].at:
+            kept.append(entry)
+    ids = sorted(latest)
+    found: list[TaskEvent] = []
+    for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
+        chunk = ids[start : start + 900]
+        query = select(col(Task.id)).where(col(Task.id).in_(chunk), Task.status == TaskStatus.OPEN)
+        for task_id in session.exec(query).all():
+            found.extend(latest[task_id or 0])
+    return sorted(found, key=lambda e: e.id or 0)
 
 
 def _after_flush(session: OrmSession, _context: UOWTransaction) -> None:
@@ -161,11 +201,17 @@ def _before_commit(session: OrmSession) -> None:
     if not events:
         return
     assert isinstance(session, Session), "the app's sessions are sqlmodel sessions"
+    if bulk_of(session) is not None:
+        events = _still_to_act_on(session, events)
+    flows_of: dict[int, list[Flow]] = {}
+    for flow in flows.values():
+        flows_of.setdefault(flow.task_id, []).append(flow)
+    audience = _Audience(session)
     seen: set[tuple[int, int]] = set()
     with session.no_autoflush:
         for entry in events:
             assert entry.id is not None
-            found = _recipients(session, entry, list(flows.values()))
+            found = _recipients(audience, entry, flows_of.get(entry.task_id, []))
             if found is None:
                 continue
             kind, users = found

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from models import OrgUnit, UnitKind
 from services.config.loader import AppConfig
+from services.infra.bulk import memo
 from services.infra.data_version import bump_data_version
 from services.infra.errors import InvalidInput
 from services.infra.text import matches
@@ -122,7 +123,9 @@ def require_unit(*, session: Session, code: str, field: str) -> OrgUnit:
 
 def office_unit(*, session: Session) -> OrgUnit:
     """The one office unit (VP UBND tỉnh); config validation guarantees it exists."""
-    unit = session.exec(select(OrgUnit).where(OrgUnit.kind == UnitKind.OFFICE)).first()
+    unit = memo(
+        session, "office_unit", lambda: session.exec(select(OrgUnit).where(OrgUnit.kind == UnitKind.OFFICE)).first()
+    )
     assert unit is not None, "config/org.yaml has no office unit"
     return unit
 

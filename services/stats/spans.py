@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import delete, event, insert
+from sqlalchemy import delete, event, insert, or_
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 from sqlmodel import Session, col, select
@@ -92,9 +92,7 @@ def spans_of(facts: TaskFacts) -> list[Span]:
     return spans
 
 
-def span_rows(
-    facts: TaskFacts, *, shared_units: Collection[int], several_in_document: bool
-) -> list[dict[str, Any]]:
+def span_rows(facts: TaskFacts, *, shared_units: Collection[int], several_in_document: bool) -> list[dict[str, Any]]:
     """``task_span`` rows of one task, ready for a bulk insert.
 
     ``shared_units``: the units that lead (or once led) another task of its document too, so a
@@ -148,12 +146,19 @@ def _task_counts(session: Session, document_ids: list[int]) -> tuple[dict[tuple[
     return {key: len(tasks) for key, tasks in leads.items()}, per_document
 
 
-def _write(session: Session, task_ids: list[int]) -> int:
-    """Replace the spans of ``task_ids`` by those of their current facts; the number written."""
+def _write(session: Session, task_ids: list[int], siblings: list[tuple[int, int, int]] | None = None) -> int:
+    """Replace the spans of ``task_ids`` by those of their current facts; the number written.
+
+    ``siblings``: (document, task, lead unit) of every task of the documents of ``task_ids``, all
+    of them in ``task_ids`` (``rebuild_spans`` read them already); the counts of each document's
+    tasks then come from them and the facts' lead changes, with no query of their own."""
     written = 0
     for ids in _chunks(task_ids, 900):  # SQLite's bound-parameter limit
         facts = load_facts(session=session, task_ids=ids)
-        counts, per_document = _task_counts(session, sorted({f.document_id for f in facts.values()}))
+        if siblings is not None and len(task_ids) <= 900:
+            counts, per_document = _counts_of(siblings, facts)
+        else:
+            counts, per_document = _task_counts(session, sorted({f.document_id for f in facts.values()}))
         session.execute(delete(TaskSpan).where(col(TaskSpan.task_id).in_(ids)))
         rows = [
             row
@@ -171,6 +176,21 @@ def _write(session: Session, task_ids: list[int]) -> int:
             session.execute(insert(_SPAN_TABLE), rows)
         written += len(rows)
     return written
+
+
+def _counts_of(
+    siblings: list[tuple[int, int, int]], facts: dict[int, TaskFacts]
+) -> tuple[dict[tuple[int, int], int], dict[int, int]]:
+    """``_task_counts`` from rows already read: every task of the documents, and their facts."""
+    leads: dict[tuple[int, int], set[int]] = {}
+    per_document: dict[int, int] = {}
+    for document_id, task_id, unit_id in siblings:
+        leads.setdefault((document_id, unit_id), set()).add(task_id)
+        per_document[document_id] = per_document.get(document_id, 0) + 1
+        if task_id in facts:
+            for change in facts[task_id].lead_changes:
+                leads.setdefault((document_id, change.from_unit_id), set()).add(task_id)
+    return {key: len(tasks) for key, tasks in leads.items()}, per_document
 
 
 def _shared_units(counts: dict[tuple[int, int], int], facts: TaskFacts) -> set[int]:
@@ -195,12 +215,35 @@ def _tasks_of(session: Session, documents: Collection[int]) -> set[int]:
     return found
 
 
-def rebuild_spans(*, session: Session, task_ids: Collection[int]) -> None:
-    """Rebuild the spans of these tasks (and of their documents' other tasks) inside the caller's
-    transaction (not committed)."""
-    ids = _with_siblings(session, task_ids)
-    if ids:
-        _write(session, ids)
+_SIBLING = Task.__table__.alias("sibling")  # type: ignore[attr-defined]
+_TASK_TABLE = Task.__table__  # type: ignore[attr-defined]
+
+
+def _siblings(session: Session, task_ids: list[int], document_ids: list[int]) -> list[tuple[int, int, int]]:
+    """(document, task, lead unit) of every task of these documents and of the documents of these
+    tasks: one query where ``_with_siblings``, ``_tasks_of`` and ``_task_counts`` take four
+    (each is a round trip on PostgreSQL, in every action's transaction)."""
+    of_tasks = select(_SIBLING.c.document_id).where(_SIBLING.c.id.in_(task_ids))
+    query = select(_TASK_TABLE.c.document_id, _TASK_TABLE.c.id, _TASK_TABLE.c.lead_unit_id).where(
+        or_(_TASK_TABLE.c.document_id.in_(of_tasks), _TASK_TABLE.c.document_id.in_(document_ids))
+    )
+    return [(d, t, u) for d, t, u in session.execute(query).all()]
+
+
+def rebuild_spans(*, session: Session, task_ids: Collection[int], document_ids: Collection[int] = ()) -> None:
+    """Rebuild the spans of these tasks, of the tasks of these documents, and of their documents'
+    other tasks inside the caller's transaction (not committed)."""
+    ids = sorted({i for i in task_ids if i is not None})
+    documents = sorted(set(document_ids))
+    if len(ids) + len(documents) <= 900:  # one statement's parameters (SQLite's limit)
+        siblings = _siblings(session, ids, documents)
+        every = sorted(set(ids) | {task for _, task, _ in siblings})
+        if every:
+            _write(session, every, siblings if len(every) <= 900 else None)
+        return
+    every = _with_siblings(session, set(ids) | _tasks_of(session, documents))
+    if every:
+        _write(session, every)
 
 
 def rebuild_all_spans(*, session: Session) -> int:
@@ -268,7 +311,7 @@ def _before_commit(session: OrmSession) -> None:
     if not tasks and not documents:
         return
     assert isinstance(session, Session), "the app's sessions are sqlmodel sessions"
-    rebuild_spans(session=session, task_ids=tasks | _tasks_of(session, documents))
+    rebuild_spans(session=session, task_ids=tasks, document_ids=documents)
 
 
 def _forget(session: OrmSession, *_: object) -> None:

@@ -19,6 +19,7 @@ from services.access.permissions import Actor
 from services.config import store
 from services.config.loader import AppConfig
 from services.config.workflows import ActorUnit, TransitionDef, WorkflowDef
+from services.infra.bulk import memo
 from services.infra.clock import local_date
 from services.infra.errors import Conflict, NotFound, PermissionDenied
 from services.infra.text import clean_text
@@ -97,14 +98,19 @@ def default_main_workflow(*, session: Session, config: AppConfig, unit_id: int) 
 
 
 def subunits_of(*, session: Session, unit_id: int) -> list[OrgUnit]:
+    """The unit's active sub-units (read once per import: ``services.infra.bulk.memo``)."""
     query = select(OrgUnit).where(OrgUnit.parent_id == unit_id, OrgUnit.active == True)  # noqa: E712
-    return list(session.exec(query.order_by(col(OrgUnit.sort_order))).all())
+    return list(
+        memo(session, ("subunits_of", unit_id), lambda: session.exec(query.order_by(col(OrgUnit.sort_order))).all())
+    )
 
 
 def assignee_candidates(*, session: Session, unit_id: int) -> list[User]:
     """Who a leader may hand a flow to: the unit's active specialists and trackers."""
     query = select(User).where(User.unit_id == unit_id, User.active == True, col(User.role).in_(ASSIGNEE_ROLES))  # noqa: E712
-    return list(session.exec(query.order_by(col(User.full_name))).all())
+    return list(
+        memo(session, ("assignee_candidates", unit_id), lambda: session.exec(query.order_by(col(User.full_name))).all())
+    )
 
 
 def _candidate_workflows(session: Session, config: AppConfig, flow: Flow) -> list[str]:
@@ -193,7 +199,7 @@ def available_steps(*, session: Session, actor: Actor, config: AppConfig, task_i
     task = session.get(Task, task_id)
     if task is None:
         return []
-    names = {u.id: u.short_name for u in session.exec(select(OrgUnit)).all()}
+    names = memo(session, "unit_short_names", lambda: {u.id: u.short_name for u in session.exec(select(OrgUnit)).all()})
     actions: list[StepOption] = []
     for flow in session.exec(select(Flow).where(Flow.task_id == task_id).order_by(col(Flow.id))).all():
         if not _task_open(task, flow):
@@ -279,8 +285,8 @@ def draft_approval(*, session: Session, config: AppConfig, flow: Flow) -> DraftA
     if flow.id is None:
         return None
     event = session.exec(
-        select(TaskEvent)
-        .where(TaskEvent.flow_id == flow.id, TaskEvent.action == EventAction.STEP)
+        select(TaskEvent)  # by the task's index (a flow's entries are its task's): the journal is long
+        .where(TaskEvent.task_id == flow.task_id, TaskEvent.flow_id == flow.id, TaskEvent.action == EventAction.STEP)
         .order_by(col(TaskEvent.at).desc(), col(TaskEvent.id).desc())
     ).first()
     if event is None or event.transition is None:
