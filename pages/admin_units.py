@@ -26,7 +26,7 @@ from services.org.units import LEAD_KINDS
 from ui.format import md_escape
 from ui.forms import FormErrors, FormRound, TypedInput, date_field, required, required_note, run
 from ui.pickers import matches_first, unit_search
-from ui.runtime import config, db, require_actor, today
+from ui.runtime import config, db, require_actor, runtime, today
 
 MESSAGE_KEY = "admin_units_message"
 UNIT_KEY = "admin_units_unit"
@@ -348,6 +348,7 @@ with merge_tab:
                 new_name=new_name if creating else None,
                 new_short_name=new_short if creating else None,
                 new_kind=new_kind if creating else None,
+                config_dir=runtime().seed_dir,
             ),
         )
         if result is not None:
@@ -355,4 +356,11 @@ with merge_tab:
             _done(
                 f"Đã sáp nhập {', '.join(result.merged)} vào {result.successor}: chuyển {len(result.moved_tasks)} "
                 f"nhiệm vụ đang xử lý, {len(result.moved_users)} người dùng, {len(result.moved_subunits)} phòng."
+                + (f" Đơn vị kế thừa dùng quy trình riêng: {', '.join(result.variants)}." if result.variants else "")
+                + (
+                    f" Quy trình riêng không chuyển được ({', '.join(result.variants_left)}): chọn quy trình cho "
+                    "đơn vị kế thừa ở trang Quy trình xử lý."
+                    if result.variants_left
+                    else ""
+                )
             )

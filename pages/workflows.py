@@ -10,15 +10,16 @@ from __future__ import annotations
 import streamlit as st
 from sqlmodel import Session
 
-from models import ConfigVersion, UnitKind
+from models import ConfigVersion
 from services.admin import workflow_admin
 from services.admin.workflow_admin import STEP_ROLES, AddedStep, Removal
 from services.config.workflows import ActorUnit, FlowKind, TransitionDef, WorkflowDef
 from services.infra.errors import ServiceError
+from services.org.units import lead_units
 from services.workflow.diagram import workflow_diagrams
 from ui.format import md_escape
 from ui.forms import FormErrors, FormRound, TypedInput, run
-from ui.runtime import config, require_actor, runtime
+from ui.runtime import config, db, require_actor, runtime
 
 MESSAGE_KEY = "admin_workflows_message"
 PREVIEW_KEY = "admin_workflows_preview"
@@ -200,7 +201,8 @@ with variant_tab:
     base_key = st.selectbox("Quy trình gốc", mains, format_func=_workflow_name, key="variant_base")
     base = workflows[base_key]
     own = base.units is not None
-    units = {u.code: u.short_name for u in cfg.org.units if u.kind in (UnitKind.DEPARTMENT, UnitKind.DISTRICT)}
+    with db() as session:  # the active sở and UBND cấp huyện, those added on Quản trị › Đơn vị too
+        units = {u.code: u.short_name for u in lead_units(session=session)}
     with st.form(k(f"variant_form_{base_key}"), enter_to_submit=False):
         form, typed = FormErrors(), TypedInput()
         left, right = st.columns(2)

@@ -211,14 +211,16 @@ def _write(
     now: datetime | None = None,
     entity: AdminEntity = AdminEntity.CONFIG,
     entity_key: str | None = None,
+    commit: bool = True,
 ) -> ConfigVersion:
     """Validate, store the version, journal it (``entity``, ``entity_key``: what the journal row
-    is about; by default the configuration and the version number), commit."""
+    is about; by default the configuration and the version number), commit (``commit`` False: the
+    caller commits, with a change of its own such as a merge of units)."""
     before, after = store.changed_keys(old, new)
     if not before and not after and all(old[name] == new[name] for name in store.VERSIONED):
         raise InvalidInput("Không có thay đổi nào so với cấu hình đang dùng: không lưu phiên bản mới.", field="config")
     try:
-        store.validate_files(new, config_dir=config_dir)
+        store.validate_files(new, config_dir=config_dir, unit_codes=store.unit_codes(session))
     except ConfigError as exc:
         raise InvalidInput(str(exc), field="config") from exc
     row = store.add_version(
@@ -241,7 +243,8 @@ def _write(
         after=after,
         detail=note.strip(),
     )
-    session.commit()
+    if commit:
+        session.commit()
     return row
 
 
@@ -357,7 +360,7 @@ def import_config(
     _, files = _current(session, config_dir, None)
     new = {**files, **given}
     try:
-        store.validate_files(new, config_dir=config_dir)
+        store.validate_files(new, config_dir=config_dir, unit_codes=store.unit_codes(session))
     except ConfigError as exc:
         raise InvalidInput(str(exc), field="upload") from exc
     left = f" ({', '.join(ignored)} không nhập: đơn vị quản lý riêng)" if ignored else ""

@@ -26,6 +26,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, col, func, select
@@ -47,6 +48,7 @@ from models import (
 from models.tables import TaskCoordinator, TaskLeadChange
 from services.access.permissions import Actor, require
 from services.admin import journal
+from services.admin.workflow_admin import hand_over_variants
 from services.infra.clock import fmt_date, local_date, now_utc
 from services.infra.data_version import bump_data_version
 from services.infra.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -99,6 +101,8 @@ class MergeResult:
     moved_subunits: tuple[str, ...]
     coordinating_on: tuple[int, ...] = ()  # open tasks a merged unit coordinated: the successor does now
     archives_waiting: tuple[int, ...] = ()  # wrong-unit tasks whose lưu kết thúc is the successor's clerk's now
+    variants: tuple[str, ...] = ()  # merged units' own workflow variants the successor runs now
+    variants_left: tuple[str, ...] = ()  # those it could not take (its own, or two for one workflow)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -373,6 +377,7 @@ def merge_units(
     new_name: str | None = None,
     new_short_name: str | None = None,
     new_kind: UnitKind | str | None = None,
+    config_dir: Path,
     now: datetime | None = None,
 ) -> MergeResult:
     """Sáp nhập: ``merged`` (sở or UBND cấp huyện) end on ``merge_date``; ``successor_code`` goes on.
@@ -386,7 +391,10 @@ def merge_units(
       the successor. Its active flows in the merged unit move with it, where they stand.
     * the merged units' phòng move under the successor, and their users into the successor (the
       people of a merged department work in the new one; their accounts keep roles and logins);
-    * the merged units are deactivated. Their done and closed tasks stay theirs, as do old figures.
+    * the merged units are deactivated. Their done and closed tasks stay theirs, as do old figures;
+    * the successor takes a merged unit's own workflow variant (Quy trình) when it has none of its
+      own for that workflow and no other merged unit had a different one
+      (``workflow_admin.hand_over_variants``: a new configuration version, ``config_dir`` its seed).
 
     ``merge_date``: not after today (a merge is entered when it has happened), and not before a
     lead change already recorded on a task it moves. A date in the past moves the days since then
@@ -574,6 +582,10 @@ def merge_units(
         moved_users += [u.username for u in users]
         moved_subunits += [s.code for s in subunits]
     session.flush()
+    handover = hand_over_variants(
+        session=session, actor=actor, merged=[u.code for u in sources], successor=successor.code,
+        config_dir=config_dir, now=now,
+    )
     _record(
         session, actor, successor, "merge_into",
         before=successor_before,
@@ -582,6 +594,8 @@ def merge_units(
             "merge_date": merge_date,
             "coordinating_on": coordinations,
             "archives_waiting": archives,
+            "variants": list(handover.taken),
+            "variants_left": list(handover.left),
         },
         detail=f"kế thừa {', '.join(u.code for u in sources)} từ ngày {fmt_date(merge_date)}",
     )
@@ -594,6 +608,8 @@ def merge_units(
         moved_subunits=tuple(moved_subunits),
         coordinating_on=tuple(coordinations),
         archives_waiting=tuple(archives),
+        variants=handover.taken,
+        variants_left=handover.left,
     )
 
 

@@ -355,8 +355,10 @@ def _variant_data(data: dict[str, Any], added: AddedStep, *, unit_codes: set[str
     return []
 
 
-def _unit_codes(config: AppConfig) -> set[str]:
-    return {u.code for u in config.org.units}
+def _unit_codes(session: Session) -> set[str]:
+    """The units a variant may name: org.yaml's and those added on Quản trị › Đơn vị (every unit is
+    in the database, never deleted)."""
+    return set(store.unit_codes(session))
 
 
 def preview_variant(*, actor: Actor, session: Session, config: AppConfig, added: AddedStep, config_dir: Path) -> str:
@@ -365,7 +367,7 @@ def preview_variant(*, actor: Actor, session: Session, config: AppConfig, added:
     require(actor, Permission.ADMIN, ADMIN_ONLY)
     _, files = _current(session, config_dir, None)
     data = _data(files)
-    problems = _variant_data(data, added, unit_codes=_unit_codes(config))
+    problems = _variant_data(data, added, unit_codes=_unit_codes(session))
     problems = problems or check_workflows(data)
     if problems:
         raise InvalidInput.of(problems)
@@ -388,7 +390,7 @@ def save_variant(
     require(actor, Permission.ADMIN, ADMIN_ONLY)
     _, files = _current(session, config_dir, based_on)
     data = _data(files)
-    problems = _variant_data(data, added, unit_codes=_unit_codes(config))
+    problems = _variant_data(data, added, unit_codes=_unit_codes(session))
     if problems:
         raise InvalidInput.of(problems)
     return _save(
@@ -537,6 +539,75 @@ def save_removal(
         note=note.strip(),
         now=now,
     )
+
+
+@dataclass(frozen=True)
+class Handover:
+    """What a merge did to the merged units' own variants: those the successor now runs too, and
+    those it could not take (it has its own for that workflow, or two merged units had different
+    ones: the admin chooses on Quy trình)."""
+
+    taken: tuple[str, ...] = ()
+    left: tuple[str, ...] = ()
+
+
+def hand_over_variants(
+    *,
+    session: Session,
+    actor: Actor,
+    merged: Sequence[str],
+    successor: str,
+    config_dir: Path,
+    now: datetime | None = None,
+) -> Handover:
+    """At a merge (``services.admin.units.merge_units``), the successor takes the merged units' own
+    variants: for each shared workflow a merged unit's variant replaces, the successor's code is
+    added to that variant's ``units`` when it is the only such variant among the merged units and
+    the successor has none of its own for that workflow (it keeps its own). Written as a new
+    configuration version (action ``unit_merge``) in the caller's transaction, not committed."""
+    require(actor, Permission.ADMIN, ADMIN_ONLY)
+    _, files = _current(session, config_dir, None)
+    data = _data(files)
+    workflows: dict[str, Any] = data["workflows"]
+    gone = set(merged)
+
+    def bases(key: str) -> list[str]:
+        return list(workflows[key].get("replaces") or []) or [key]
+
+    mine = {b for key, wf in workflows.items() if successor in (wf.get("units") or []) for b in bases(key)}
+    theirs = [
+        key
+        for key, wf in workflows.items()
+        if gone.intersection(wf.get("units") or []) and successor not in (wf.get("units") or [])
+    ]
+    taken = [
+        key
+        for key in theirs
+        if not mine.intersection(bases(key))
+        and all(other == key or not set(bases(other)).intersection(bases(key)) for other in theirs)
+    ]
+    left = tuple(key for key in theirs if key not in taken)
+    if not taken:
+        return Handover(left=left)
+    for key in taken:
+        workflows[key]["units"] = [*workflows[key]["units"], successor]
+    problems = check_workflows(data)
+    if problems:
+        raise InvalidInput.of(problems)
+    _write(
+        session=session,
+        actor=actor,
+        old=files,
+        new={**files, "workflows.yaml": store.dump_yaml(data)},
+        action="unit_merge",
+        config_dir=config_dir,
+        note=f"{store.ACTION_LABELS['unit_merge']}: {successor} chạy {', '.join(taken)}",
+        now=now,
+        entity=AdminEntity.WORKFLOW,
+        entity_key=successor,
+        commit=False,
+    )
+    return Handover(taken=tuple(taken), left=left)
 
 
 def save_workflows(

@@ -7,6 +7,7 @@ file, the entry and the field, and the app must refuse to start on a bad file.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -294,7 +295,7 @@ def _read_yaml(path: Path) -> Any:
         raise ConfigError(f"{path}{where}: YAML không hợp lệ ({getattr(exc, 'problem', exc)}).") from exc
 
 
-def _check_cross_rules(config: AppConfig, config_dir: Path) -> list[str]:
+def _check_cross_rules(config: AppConfig, config_dir: Path, unit_codes: Collection[str] = ()) -> list[str]:
     errors: list[str] = []
     org_file = config_dir / "org.yaml"
     org_tree = compose(org_file)
@@ -325,9 +326,10 @@ def _check_cross_rules(config: AppConfig, config_dir: Path) -> list[str]:
         )
     wf_file = config_dir / "workflows.yaml"
     wf_tree = compose(wf_file)
+    known = codes | set(unit_codes)  # a unit added on Quản trị › Đơn vị is in the database only
     for key, wf in config.workflows.workflows.items():
         for index, code in enumerate(wf.units or ()):
-            if code not in codes:
+            if code not in known:
                 line = line_of(wf_tree, ("workflows", key, "units", index))
                 errors.append(
                     f"{wf_file}{f' dòng {line}' if line else ''}: workflows > {key} > units[{index}]: "
@@ -352,8 +354,11 @@ def _check_cross_rules(config: AppConfig, config_dir: Path) -> list[str]:
     return errors
 
 
-def load_config(config_dir: Path) -> AppConfig:
-    """Read and validate every config file; raise ConfigError listing all problems found."""
+def load_config(config_dir: Path, *, unit_codes: Collection[str] = ()) -> AppConfig:
+    """Read and validate every config file; raise ConfigError listing all problems found.
+
+    ``unit_codes``: the units of the database besides org.yaml's (added or created at a merge on
+    Quản trị › Đơn vị), which a unit's own workflow variant may name too."""
     errors: list[str] = []
     parsed: dict[str, BaseModel] = {}
     for filename, model in _FILES.items():
@@ -386,7 +391,7 @@ def load_config(config_dir: Path) -> AppConfig:
         app=parsed["app.yaml"],  # type: ignore[arg-type]
         workflows=workflows,
     )
-    cross = _check_cross_rules(config, config_dir)
+    cross = _check_cross_rules(config, config_dir, unit_codes)
     if cross:
         raise ConfigError("Cấu hình không hợp lệ:\n" + "\n".join(f"- {e}" for e in cross))
     return config

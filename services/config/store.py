@@ -33,7 +33,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col
 
-from models import ConfigVersion
+from models import ConfigVersion, OrgUnit
 from services.config.errors import ConfigError
 from services.config.loader import AppConfig, load_config
 from services.config.workflows import WorkflowsConfig
@@ -53,9 +53,11 @@ ACTION_LABELS: dict[str, str] = {
     "workflows": "Lưu quy trình (Quy trình xử lý)",
     "workflow_remove": "Bỏ trạng thái, bước chuyển (Quy trình xử lý)",
     "roles": "Vai trò và quyền",
+    "unit_merge": "Sáp nhập đơn vị: quy trình riêng chuyển cho đơn vị kế thừa",
 }
 
 _table = ConfigVersion.__table__  # type: ignore[attr-defined]
+_units = OrgUnit.__table__  # type: ignore[attr-defined]
 _CURRENT = select(func.max(_table.c.id))  # plain SQL on the primary key: read on every page run
 
 
@@ -113,9 +115,16 @@ def _duplicate_keys(name: str, text: str) -> list[str]:
     return sorted(found, key=lambda line: int(line.split("dòng ", 1)[1].split(":", 1)[0]))
 
 
-def validate_files(files: Mapping[str, str], *, config_dir: Path) -> AppConfig:
-    """The configuration these files give with the installation's ``org.yaml``, validated by
-    ``load_config``; else ConfigError naming the file (``app.yaml``), the line and the field."""
+def unit_codes(session: Session | Connection) -> list[str]:
+    """The codes of every unit of the database (active or not): a workflow variant may name a unit
+    added on Quản trị › Đơn vị, which org.yaml does not list."""
+    return [str(code) for code in session.execute(select(_units.c.code)).scalars()]
+
+
+def validate_files(files: Mapping[str, str], *, config_dir: Path, unit_codes: Sequence[str] = ()) -> AppConfig:
+    """The configuration these files give with the installation's ``org.yaml`` (and the database's
+    ``unit_codes``), validated by ``load_config``; else ConfigError naming the file (``app.yaml``),
+    the line and the field."""
     unknown = sorted(set(files) - set(VERSIONED))
     missing = [name for name in VERSIONED if name not in files]
     problems = [f"{name}: không phải tệp cấu hình có phiên bản ({', '.join(VERSIONED)})." for name in unknown]
@@ -131,7 +140,7 @@ def validate_files(files: Mapping[str, str], *, config_dir: Path) -> AppConfig:
             (root / name).write_text(files[name], encoding="utf-8")
         (root / UNVERSIONED).write_text((config_dir / UNVERSIONED).read_text(encoding="utf-8"), encoding="utf-8")
         try:
-            return load_config(root)
+            return load_config(root, unit_codes=unit_codes)
         except ConfigError as exc:  # the temporary folder means nothing to the reader: name the file only
             raise ConfigError(str(exc).replace(f"{root}/", "").replace(f"{root}", "")) from exc
 
@@ -143,8 +152,9 @@ def _validated(database: str, version_id: int, config_dir: str, engine: Engine) 
         if row is None:
             raise ConfigError(f"Không có phiên bản cấu hình số {version_id}.")
         files = dict(row.files)
+        codes = unit_codes(session)
     try:
-        return validate_files(files, config_dir=Path(config_dir))
+        return validate_files(files, config_dir=Path(config_dir), unit_codes=codes)
     except ConfigError as exc:
         raise ConfigError(f"Phiên bản cấu hình số {version_id}: {exc}") from exc
 

@@ -17,9 +17,13 @@ from models import AdminChange, AdminEntity, EventAction, Flow, OrgUnit, Task, T
 from models.tables import TaskCoordinator, TaskLeadChange
 from services.access.permissions import Actor
 from services.admin import units as admin_units
+from services.admin import workflow_admin
+from services.admin.workflow_admin import AddedStep
+from services.config import store
 from services.infra.clock import local_date, now_utc
 from services.infra.data_version import current_data_version
 from services.infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError
+from services.infra.settings import ROOT
 from services.org.units import lead_units, resolve_lead_unit, sync_units
 from services.runtime import Runtime
 from services.stats.statistics import make_period, unit_statistics
@@ -34,6 +38,7 @@ FINANCE_SUBUNITS = ("000.01.05.H21", "000.02.05.H21")
 INFO = "000.00.11.H21"
 INFO_SUBUNIT = "000.01.11.H21"
 TODAY = local_date(now_utc())
+SEED = ROOT / "config"
 LAST_YEAR = TODAY.year - 1
 
 
@@ -98,7 +103,7 @@ def test_every_change_is_for_the_admin_only(session: Session, actors: dict[str, 
         lambda: admin_units.move_unit(session=session, actor=actor, code=FINANCE_SUBUNITS[0], parent_code=PLEIKU),
         lambda: admin_units.set_unit_active(session=session, actor=actor, code=FINANCE, active=False),
         lambda: admin_units.merge_units(
-            session=session, actor=actor, merged=[PLANNING], merge_date=TODAY, successor_code=FINANCE
+            session=session, actor=actor, config_dir=SEED, merged=[PLANNING], merge_date=TODAY, successor_code=FINANCE
         ),
     ]
     for call in calls:
@@ -399,7 +404,7 @@ def test_a_merge_keeps_last_years_table_and_moves_the_open_tasks(
     staff_before = {u.username for u in session.exec(select(User).where(User.unit_id == unit_id(session, FINANCE)))}
 
     result = admin_units.merge_units(
-        session=session, actor=admin, merged=[FINANCE, PLANNING], merge_date=TODAY,
+        session=session, actor=admin, config_dir=SEED, merged=[FINANCE, PLANNING], merge_date=TODAY,
         successor_code="000.00.50.H21", new_name="Sở Tài chính (sau sáp nhập)", new_short_name="Sở TC mới",
         new_kind=UnitKind.DEPARTMENT,
     )
@@ -461,7 +466,7 @@ def test_a_merge_into_an_existing_unit(runtime: Runtime, session: Session, actor
                              tasks=[task("Việc của Sở Công Thương", TRADE, TODAY + timedelta(days=10))])
     before = _table(session, date(TODAY.year, 1, 1), TODAY - timedelta(days=1))
     result = admin_units.merge_units(
-        session=session, actor=admin, merged=[TRADE], merge_date=TODAY, successor_code=PLANNING
+        session=session, actor=admin, config_dir=SEED, merged=[TRADE], merge_date=TODAY, successor_code=PLANNING
     )
     assert result.moved_tasks == (open_task,) and result.moved_subunits == ()
     assert session.get(Task, open_task).lead_unit_id == unit_id(session, PLANNING)  # type: ignore[union-attr]
@@ -494,7 +499,8 @@ def test_merge_refusals_change_nothing(
     _refused(
         session,
         lambda: admin_units.merge_units(
-            session=session, actor=actors["admin"], merged=merged, merge_date=on, successor_code=successor
+            session=session, actor=actors["admin"], config_dir=SEED, merged=merged, merge_date=on,
+            successor_code=successor,
         ),
         InvalidInput,
         field,
@@ -505,7 +511,8 @@ def test_a_new_successor_is_checked_like_a_new_unit(session: Session, actors: di
     error = _refused(
         session,
         lambda: admin_units.merge_units(
-            session=session, actor=actors["admin"], merged=[PLANNING], merge_date=TODAY, successor_code=FINANCE,
+            session=session, actor=actors["admin"], config_dir=SEED, merged=[PLANNING], merge_date=TODAY,
+            successor_code=FINANCE,
             new_name="", new_short_name="X", new_kind=UnitKind.SUBUNIT,
         ),
         InvalidInput,
@@ -520,11 +527,13 @@ def test_a_merge_date_before_an_earlier_lead_change_is_refused(
     admin = actors["admin"]
     assign(runtime, session, actors["tracker"], code="9/UBND-KT", issued=TODAY - timedelta(days=20),
            tasks=[task("Việc", TRADE, TODAY + timedelta(days=10))])
-    admin_units.merge_units(session=session, actor=admin, merged=[TRADE], merge_date=TODAY, successor_code=PLANNING)
+    admin_units.merge_units(
+        session=session, actor=admin, config_dir=SEED, merged=[TRADE], merge_date=TODAY, successor_code=PLANNING
+    )
     _refused(
         session,
         lambda: admin_units.merge_units(
-            session=session, actor=admin, merged=[PLANNING], merge_date=TODAY - timedelta(days=5),
+            session=session, actor=admin, config_dir=SEED, merged=[PLANNING], merge_date=TODAY - timedelta(days=5),
             successor_code=FINANCE,
         ),
         InvalidInput,
@@ -536,7 +545,8 @@ def test_the_flows_of_a_moved_task_follow_it(runtime: Runtime, session: Session,
     _, (tid,) = assign(runtime, session, actors["tracker"], code="10/UBND-KT", issued=TODAY,
                        tasks=[task("Việc", PLANNING, TODAY + timedelta(days=10))])
     admin_units.merge_units(
-        session=session, actor=actors["admin"], merged=[PLANNING], merge_date=TODAY, successor_code=FINANCE
+        session=session, actor=actors["admin"], config_dir=SEED, merged=[PLANNING], merge_date=TODAY,
+        successor_code=FINANCE,
     )
     flows = session.exec(select(Flow).where(Flow.task_id == tid, col(Flow.active).is_(True))).all()
     assert {f.unit_id for f in flows} == {unit_id(session, FINANCE)}
@@ -567,7 +577,7 @@ def test_a_merge_hands_coordination_and_waiting_archives_to_the_successor(
     planning = unit_id(session, PLANNING)
     yesterday = _table(session, issued, TODAY - timedelta(days=1))
     result = admin_units.merge_units(
-        session=session, actor=admin, merged=[TRADE], merge_date=TODAY, successor_code=PLANNING
+        session=session, actor=admin, config_dir=SEED, merged=[TRADE], merge_date=TODAY, successor_code=PLANNING
     )
     assert _table(session, issued, TODAY - timedelta(days=1)) == yesterday  # no figure moved
     assert result.coordinating_on == (shared, planning_led)
@@ -593,3 +603,75 @@ def test_a_merge_hands_coordination_and_waiting_archives_to_the_successor(
     assert session.exec(
         select(TaskEvent.id).where(TaskEvent.task_id == trade_led, TaskEvent.action == EventAction.ARCHIVED)
     ).first()
+
+
+# --- a merged unit's own workflow variant -------------------------------------------------------
+
+
+def _variant(session: Session, admin: Actor, runtime: Runtime, key: str, units: list[str], state: str) -> None:
+    """A unit's own copy of the short workflow with one added step (as Quy trình saves it)."""
+    workflow_admin.save_variant(
+        session=session,
+        actor=admin,
+        config=runtime.current().config,
+        added=AddedStep(
+            base="ngan", variant=key, variant_label=f"Quy trình riêng {key}", units=units, after="trinh_du_thao",
+            state=state, state_label="Chờ thẩm định", transition=f"xu_ly_{state}", transition_label="Thẩm định",
+            roles=["specialist"],
+        ),
+        based_on=None,
+        config_dir=SEED,
+    )
+
+
+def test_the_successor_takes_the_merged_units_variant(
+    runtime: Runtime, session: Session, actors: dict[str, Actor]
+) -> None:
+    admin = actors["admin"]
+    _variant(session, admin, runtime, "ngan_ke_hoach", [PLANNING], "cho_tham_dinh")
+    result = admin_units.merge_units(
+        session=session, actor=admin, config_dir=SEED, merged=[PLANNING], merge_date=TODAY,
+        successor_code="000.00.50.H21", new_name="Sở Kế hoạch và Tài chính", new_short_name="Sở KH-TC",
+        new_kind=UnitKind.DEPARTMENT,
+    )
+    assert (result.variants, result.variants_left) == (("ngan_ke_hoach",), ())
+    workflows = runtime.current().config.workflows
+    assert workflows.workflows["ngan_ke_hoach"].units == (PLANNING, "000.00.50.H21")
+    assert list(workflows.mains_for("000.00.50.H21", has_subunits=False)) == ["ngan_ke_hoach"]
+    assert [v.action for v in store.list_versions(session=session)] == ["unit_merge", "workflow_variant", "seed"]
+    change = session.exec(
+        select(AdminChange).where(AdminChange.entity == AdminEntity.WORKFLOW, AdminChange.action == "unit_merge")
+    ).one()
+    assert change.entity_key == "000.00.50.H21"
+    assert change.after == {"workflows.workflows.ngan_ke_hoach.units": [PLANNING, "000.00.50.H21"]}
+    merge_into = session.exec(select(AdminChange).where(AdminChange.action == "merge_into")).one()
+    assert (merge_into.after or {})["variants"] == ["ngan_ke_hoach"]
+    # a task given to the successor now runs the variant, with its added step
+    _, [task_id] = assign(runtime.current(), session, actors["tracker"], code="77/UBND-KT", issued=TODAY,
+                          tasks=[task("Việc sau sáp nhập", "000.00.50.H21", TODAY + timedelta(days=10))])
+    flow = main_flow(session=session, task_id=task_id)
+    assert flow is not None and flow.workflow == "ngan_ke_hoach"
+
+
+def test_the_successor_keeps_its_own_variant_and_two_variants_pass_to_none(
+    runtime: Runtime, session: Session, actors: dict[str, Actor]
+) -> None:
+    admin = actors["admin"]
+    _variant(session, admin, runtime, "ngan_tai_chinh", [FINANCE], "cho_kiem_soat")
+    _variant(session, admin, runtime, "ngan_ke_hoach", [PLANNING], "cho_tham_dinh")
+    _variant(session, admin, runtime, "ngan_cong_thuong", [TRADE], "cho_phap_che")
+    versions = len(store.list_versions(session=session))
+    result = admin_units.merge_units(
+        session=session, actor=admin, config_dir=SEED, merged=[PLANNING], merge_date=TODAY, successor_code=FINANCE
+    )
+    assert (result.variants, result.variants_left) == ((), ("ngan_ke_hoach",))
+    assert list(runtime.current().config.workflows.mains_for(FINANCE, has_subunits=False)) == ["ngan_tai_chinh"]
+    # two merged units with different variants of one workflow: the successor takes neither
+    result = admin_units.merge_units(
+        session=session, actor=admin, config_dir=SEED, merged=[TRADE, FINANCE], merge_date=TODAY,
+        successor_code="000.00.51.H21", new_name="Sở Tài chính và Công Thương", new_short_name="Sở TC-CT",
+        new_kind=UnitKind.DEPARTMENT,
+    )
+    assert (result.variants, result.variants_left) == ((), ("ngan_tai_chinh", "ngan_cong_thuong"))
+    assert len(store.list_versions(session=session)) == versions  # nothing to hand over: no new version
+    assert list(runtime.current().config.workflows.mains_for("000.00.51.H21", has_subunits=False)) == ["ngan"]
