@@ -322,6 +322,8 @@ def lists_from_first_page() -> None:
 with lists:  # trường tùy chỉnh (issue 10): the same columns and filter for both lists, in the URL
     only = value_filter(actor, key="monitor_custom", on_change=lists_from_first_page)
     chosen_fields = column_choice(actor, key="monitor_columns")
+    if chosen_fields or only is not None:
+        st.caption("Cột bổ sung và bộ lọc theo trường tùy chỉnh dùng cho cả Nhiệm vụ quá hạn và Xem chi tiết số liệu.")
 extra = custom_columns(actor, chosen_fields)  # looked up for the rows of the page shown only
 file_extra = file_columns(actor, chosen_fields)
 lists.subheader("Nhiệm vụ quá hạn" + ("" if board.lists_unit is None else f" của {actor.unit_name}"))

@@ -17,6 +17,7 @@ from ui.url_state import init_from_url, parse_url_int, write_to_url
 
 # Optional columns a person switched on (trường tùy chỉnh, issue 10): rows -> column title -> texts
 ExtraColumns = Callable[[list[TaskRow]], dict[str, list[str]]]
+CONTENT_WIDTH, CONTENT_MIN_WIDTH, EXTRA_WIDTH = 300, 160, 110
 
 
 def task_list(rows: list[TaskRow], config: AppConfig, *, key: str, extra: ExtraColumns | None = None) -> None:
@@ -26,8 +27,11 @@ def task_list(rows: list[TaskRow], config: AppConfig, *, key: str, extra: ExtraC
         return
     colours = situation_colours(config)
     table = task_table(rows, config)
-    for title, texts in (extra(rows) if extra is not None else {}).items():
+    added = extra(rows) if extra is not None else {}
+    for title, texts in added.items():
         table = table.append_column(title, pa.array(texts, pa.string()))
+    # the content gives up the room of the columns switched on, so they are in sight at 1 440 pixels
+    content = max(CONTENT_MIN_WIDTH, CONTENT_WIDTH - EXTRA_WIDTH * len(added))
     event = st.dataframe(
         table,
         hide_index=True,
@@ -37,13 +41,14 @@ def task_list(rows: list[TaskRow], config: AppConfig, *, key: str, extra: ExtraC
         column_config={
             "Mã": st.column_config.NumberColumn(width=45, format="%d"),
             "Văn bản": st.column_config.TextColumn(width=100),
-            "Nội dung nhiệm vụ": st.column_config.TextColumn(width=300),
+            "Nội dung nhiệm vụ": st.column_config.TextColumn(width=content),
             "Đơn vị chủ trì": st.column_config.TextColumn(width=120),
             "Hạn xử lý": st.column_config.TextColumn(width=85),
             "Thời hạn": st.column_config.TextColumn(width=90),
             "Tình trạng": st.column_config.MultiselectColumn(
                 width=200, options=list(colours), color=list(colours.values()), disabled=True
             ),
+            **{title: st.column_config.TextColumn(width=EXTRA_WIDTH) for title in added},
         },
     )
     st.caption("Chọn một dòng để mở nhiệm vụ.")

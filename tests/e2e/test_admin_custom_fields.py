@@ -1,8 +1,9 @@
 """Trường tùy chỉnh in Chromium: the admin adds a field of each task (a choice, required) and one
 of the document (a text); the tracker, in a browser of their own, fills them in Giao nhiệm vụ
-(refused first without the required one), and sees them on the task page as text. Screenshots
+(refused first without the required one), sees them on the task page as text, and on Giám sát's
+drill-down as columns with the choice as its filter, from a link. Screenshots
 ``quan-tri-truong-tuy-chinh.png``, ``giao-nhiem-vu-truong-tuy-chinh.png`` (the required field
-refused) and ``chi-tiet-truong-tuy-chinh.png``."""
+refused), ``chi-tiet-truong-tuy-chinh.png`` and ``giam-sat-truong-tuy-chinh.png``."""
 
 from __future__ import annotations
 
@@ -101,5 +102,18 @@ def test_the_admin_adds_a_field_and_the_tracker_fills_it(
         expect(extra.locator("b")).to_have_count(0)
         extra.scroll_into_view_if_needed()
         shot(tracker, screenshots / "chi-tiet-truong-tuy-chinh.png")
+
+        # Giám sát's lists: the fields as columns, the choice as the filter, all from the link
+        tracker.goto("/giam-sat?columns=nguon_von,so_hop_dong&field=nguon_von&value=ODA")
+        expect(tracker.get_by_role("heading", name="Xem chi tiết số liệu")).to_be_visible()
+        settle(tracker)
+        drill = tracker.get_by_test_id("stDataFrame").last
+        expect(grid_rows(drill)).to_have_count(1)
+        expect(grid_rows(drill).first).to_contain_text("Thẩm định nguồn vốn dự án")
+        expect(grid_rows(drill).first).to_contain_text("ODA")  # (the grid draws the columns in sight only)
+        expect(tracker.get_by_text("nhiệm vụ, 1 nhiệm vụ khớp bộ lọc trường tùy chỉnh")).to_be_visible()
+        expect(tracker.get_by_text("dùng cho cả Nhiệm vụ quá hạn và Xem chi tiết số liệu")).to_be_visible()
+        tracker.get_by_test_id("stHeading").filter(has_text="Xem chi tiết số liệu").scroll_into_view_if_needed()
+        shot(tracker, screenshots / "giam-sat-truong-tuy-chinh.png")
     finally:
         context.close()
