@@ -88,6 +88,19 @@ def test_inbox_from_a_link_drops_a_field_the_role_may_not_see(world: World) -> N
     assert by_label(leader.multiselect, COLUMNS).options == ["Nguồn vốn", "Ghi chú lãnh đạo"]
 
 
+def test_unit_tasks_from_a_link_same_rules(world: World) -> None:
+    t = world.tasks
+    link = {"columns": "ghi_chu_ld,nguon_von", "field": "nguon_von", "value": "ODA"}
+    at = world.app_as("stc.vanthu", "pages/unit_tasks.py", link)
+    assert not at.exception
+    assert by_label(at.multiselect, COLUMNS).value == ["nguon_von"]
+    frame = at.dataframe[0].value
+    assert (_ids(frame), list(frame["Nguồn vốn"])) == ([t["a1"], t["b2"]], ["ODA", "ODA"])
+    assert "Ghi chú lãnh đạo" not in frame.columns
+    leader = world.app_as("stc.lanhdao", "pages/unit_tasks.py", link)
+    assert list(leader.dataframe[0].value["Ghi chú lãnh đạo"]) == [SECRET, ""]
+
+
 # --- Giám sát công việc -------------------------------------------------------------------------
 
 
