@@ -10,6 +10,9 @@ from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from models import OrgUnit, Task
+from services.admin import workflow_admin
+from services.admin.workflow_admin import AddedStep
+from services.config import store
 from services.infra.settings import ROOT
 from tests.conftest import FINANCE, HEALTH, PLEIKU
 from tests.pages.conftest import World, by_label, values
@@ -129,6 +132,21 @@ def test_merge_two_units_into_a_new_one(world: World) -> None:
         open_tasks = [t.id for t in s.exec(select(Task).where(Task.lead_unit_id == health.id)).all()
                       if t.status.value in ("open", "replied")]
     assert open_tasks
+    # Sở Y tế has its own variant of the short workflow (a legal check): the successor takes it
+    assert world.runtime is not None
+    with world.session() as s:
+        workflow_admin.save_variant(
+            session=s,
+            actor=world.actor("admin"),
+            config=world.runtime.config,
+            added=AddedStep(
+                base="ngan", variant="ngan_so_y_te", variant_label="Sở Y tế: có thẩm định pháp chế", units=[HEALTH],
+                after="trinh_du_thao", state="cho_tham_dinh", state_label="Chờ pháp chế thẩm định",
+                transition="tham_dinh", transition_label="Thẩm định pháp chế", roles=["specialist"],
+            ),
+            based_on=None,
+            config_dir=ROOT / "config",
+        )
     at = world.app_as("admin", PAGE)
     # refused: nothing chosen, a date not yet come
     by_label(at.text_input, "Ngày sáp nhập *").input("31/12/2999")
@@ -145,6 +163,10 @@ def test_merge_two_units_into_a_new_one(world: World) -> None:
     by_label(at.button, "Sáp nhập").click().run()
     assert not at.exception and not at.error, _errors(at)
     assert values(at.success)[0].startswith("Đã sáp nhập 000.00.16.H21, 000.00.12.H21 vào 000.00.60.H21")
+    assert values(at.success)[0].endswith("Đơn vị kế thừa dùng quy trình riêng: ngan\\_so\\_y\\_te.")
+    with world.session() as s:
+        workflows = store.workflows_of_version(s, store.current_version_id(s))
+    assert workflows.workflows["ngan_so_y_te"].units == (HEALTH, "000.00.60.H21")
     successor = _unit(world, "000.00.60.H21")
     assert successor is not None and successor.active
     assert not _unit(world, HEALTH).active  # type: ignore[union-attr]
