@@ -164,7 +164,9 @@ def column_choice(actor: Actor, *, key: str, param: str = "columns") -> list[Fie
 def _titled(
     session: Session, actor: Actor, fields: Sequence[FieldDef], rows: Sequence[TaskRow]
 ) -> dict[str, list[str]]:
-    """Column title -> the rows' values as shown, looked up for these rows only (a page's)."""
+    """Column title -> the rows' values as shown, looked up for these rows only (a page's); a
+    field the actor's role may not see has no column."""
+    fields = [f for f in fields if f.seen_by(actor.role)]
     found = values_for_tasks(session=session, actor=actor, task_ids=[r.task_id for r in rows], fields=fields)
     titles: dict[str, list[str]] = {}
     for definition in fields:

@@ -9,6 +9,8 @@ Ngân sách; Ghi chú lãnh đạo (text, tracker and leader only) a1 = "<b>Mậ
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import pytest
@@ -18,6 +20,9 @@ from streamlit.testing.v1 import AppTest
 import ui.custom_fields
 from models import CustomValue, Task
 from services.admin import custom_fields as admin_fields
+from services.custom_fields import all_fields as admin_fields_all_of
+from services.reports.csv_files import tasks_csv
+from services.tasks.queries import list_unit_tasks
 from tests.pages.conftest import World, by_label, values
 
 WORLD_USERS = ["admin", "syt.vanthu"]
@@ -159,3 +164,22 @@ def test_monitor_looks_the_values_up_for_the_rows_shown_only(world: World, monke
     overdue, drill = _ids(at.dataframe[1].value), _ids(at.dataframe[-1].value)
     assert len(drill) == 2 and at.dataframe[-1].value["Nguồn vốn"] is not None
     assert asked == [overdue, drill]  # a page each, never every task of the figure
+
+
+def test_a_lists_csv_carries_the_columns_the_role_sees(world: World) -> None:
+    """The file's columns (``file_columns``, read in the file's own session when "Tải CSV" is
+    pressed): the values of every row of the file, a leaders-only field left out for the văn thư."""
+    assert world.runtime is not None
+    t = world.tasks
+    clerk = world.actor("stc.vanthu")
+    with world.session() as s:
+        every = admin_fields_all_of(session=s)  # every field: the role's rule is the lookup's
+        rows = list_unit_tasks(session=s, actor=clerk, today=world.today, due_soon_days=3)
+        make = ui.custom_fields.file_columns(clerk, every)
+        assert make is not None
+        extra = make(s, rows)
+    lines = list(csv.reader(io.StringIO(tasks_csv(rows, world.runtime.config, extra=extra).decode("utf-8-sig"))))
+    assert lines[0][-1] == "Nguồn vốn" and "Ghi chú lãnh đạo" not in lines[0]
+    assert {int(line[0]): line[-1] for line in lines[1:]} == {
+        r.task_id: {t["a1"]: "ODA", t["b1"]: "Ngân sách", t["b2"]: "ODA"}.get(r.task_id, "") for r in rows
+    }
