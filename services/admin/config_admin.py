@@ -441,6 +441,7 @@ def version_history(*, session: Session, actor: Actor, limit: int = 200) -> list
 
 
 FILE_LABELS = {"app": "Cấu hình chung", "roles": "Vai trò", "workflows": "Quy trình"}
+ROLE_PARTS = {"label": "tên vai trò", "at_office": "quyền khi thuộc VP UBND", "at_unit": "quyền khi thuộc đơn vị khác"}
 
 
 def describe_key(path: str) -> str:
@@ -450,6 +451,9 @@ def describe_key(path: str) -> str:
     head, _, tail = rest.partition(".")
     if file == "app" and head in LABELS:
         return LABELS[head] + (f" › {tail.replace('.', ' › ')}" if tail else "")
+    if file == "roles" and head == "roles":  # "Vai trò › clerk › quyền khi thuộc đơn vị khác"
+        role, _, part = tail.partition(".")
+        return " › ".join(p for p in (FILE_LABELS["roles"], role, ROLE_PARTS.get(part, part)) if p)
     return f"{FILE_LABELS.get(file, file)} › {rest.replace('.', ' › ')}" if rest else FILE_LABELS.get(file, file)
 
 

@@ -25,15 +25,15 @@ from sqlmodel import Session, col
 
 from models import AdminEntity, ConfigVersion, OrgUnit, Permission, Role, UnitKind, User
 from services.access.permissions import Actor, require
-from services.admin.config_admin import _current, _write
+from services.admin.config_admin import ROLE_PARTS, _current, _write
 from services.config import store
 from services.config.loader import RolesConfig
 from services.infra.errors import FieldError, InvalidInput
 
 ADMIN_ONLY = "Chỉ quản trị hệ thống được thay đổi vai trò và quyền."
 LABEL_MAX = 100
-# How the form names the two lists of a role
-SCOPES: dict[str, str] = {"at_office": "quyền khi thuộc VP UBND", "at_unit": "quyền khi thuộc đơn vị khác"}
+# How the form (and Lịch sử cấu hình) names the two lists of a role
+SCOPES: dict[str, str] = {key: text for key, text in ROLE_PARTS.items() if key != "label"}
 
 
 @dataclass(frozen=True)

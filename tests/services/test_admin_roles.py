@@ -15,7 +15,7 @@ from models import AdminChange, AdminEntity, ConfigVersion, Permission, Role
 from models.schemas import NoteInput
 from services.access.permissions import Actor, build_actor
 from services.actions.registry import perform
-from services.admin import roles_admin
+from services.admin import config_admin, roles_admin
 from services.admin.roles_admin import RoleEdit
 from services.config import store
 from services.infra.errors import Conflict, InvalidInput, PermissionDenied
@@ -129,6 +129,7 @@ def test_a_permission_granted_or_taken_counts_at_the_next_call(
         "roles.roles.leader.at_office": ["task.assign", "tasks.view_all", "dashboard.view"],
     }
     assert change.detail == "Vai trò và quyền: clerk, leader"
+    assert config_admin.describe_key("roles.roles.clerk.at_unit") == "Vai trò › clerk › quyền khi thuộc đơn vị khác"
     # the permission labels travel with the file
     stored = yaml.safe_load(store.current_files(session=session, config_dir=SEED)[1]["roles.yaml"])
     assert stored["permission_labels"]["task.note"] == "Ghi tiến độ xử lý"
