@@ -26,7 +26,8 @@ if not actor.can(Permission.ADMIN):
     st.stop()
 st.caption(
     "Thêm thông tin riêng của tỉnh vào văn bản giao (nhập một lần) hoặc vào từng nhiệm vụ: trường hiện trong "
-    "Giao nhiệm vụ, trang Chi tiết nhiệm vụ, danh sách nhiệm vụ (cột bổ sung) và API. Đổi tên không mất dữ "
+    "Giao nhiệm vụ, trang Chi tiết nhiệm vụ, mọi danh sách nhiệm vụ (cột bổ sung; trường chọn từ danh sách "
+    "và có/không: bộ lọc) và API. Chỉ vai trò được xem mới thấy trường. Đổi tên không mất dữ "
     "liệu; trường không bao giờ bị xóa: ngừng dùng thì không còn trong biểu mẫu mới, giá trị cũ vẫn hiện."
 )
 if message := st.session_state.pop(MESSAGE_KEY, None):
