@@ -47,8 +47,8 @@ st.selectbox("Sắp xếp theo", ["Chưa hoàn thành quá hạn (nhiều nhất
 rows = [("", "Tổng cộng", 900, 1_234, 700, 180, 250, 104, "71,3%")] + [
     (str(i), name, 30 + i, 40 + i, 20 + i, 5, 10, i % 7, f"{60 + i % 30},0%") for i, name in enumerate(UNITS, 1)
 ]
-names = ("STT", "Cơ quan thực hiện", "Văn bản", "Nhiệm vụ", "Đã HT đúng hạn", "Đã HT quá hạn")
-names += ("Chưa HT trong hạn", "Chưa HT quá hạn", "Tỷ lệ đúng hạn")
+names = ["STT", "Cơ quan thực hiện", "Văn bản", "Nhiệm vụ", "Đã HT đúng hạn", "Đã HT quá hạn"]
+names += ["Chưa HT trong hạn", "Chưa HT quá hạn", "Tỷ lệ đúng hạn"]
 table = pa.table({name: [row[i] for row in rows] for i, name in enumerate(names)})
 st.dataframe(table, hide_index=True, height=15 * 35 + 38, on_select="ignore", selection_mode="single-cell")
 st.caption("26 đơn vị có nhiệm vụ trong kỳ; dòng đầu là Tổng cộng.")
