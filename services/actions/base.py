@@ -36,6 +36,9 @@ class ActionContext:
     config: AppConfig
     task: Task
     now: datetime
+    # What the guard read that the effect reads again, within one ``perform`` (the pending reply
+    # a verdict judges): the version claim in between guarantees nobody changed it meanwhile.
+    read: dict[str, Any] = field(default_factory=dict)
 
     @property
     def task_id(self) -> int:

@@ -117,12 +117,20 @@ def _backdated_words(reply: Document) -> str:
     return f"; trả lời ghi lùi ngày, nhập ngày {fmt_date(entered)}"
 
 
+def _pending_reply(ctx: ActionContext) -> Document | None:
+    """``_latest_unconfirmed_reply``, read once per action: the guard reads it, the verdict judges it."""
+    if "pending_reply" not in ctx.read:
+        ctx.read["pending_reply"] = _latest_unconfirmed_reply(ctx.session, ctx.task_id)
+    found: Document | None = ctx.read["pending_reply"]
+    return found
+
+
 def _check_confirm(ctx: ActionContext, data: ConfirmationCreate | None) -> ServiceError | None:
     if ctx.task.status is TaskStatus.DONE:
         return Conflict("Nhiệm vụ đã được xác nhận hoàn thành.")
     if ctx.task.status is TaskStatus.CLOSED:
         return Conflict("Nhiệm vụ đã kết thúc (không đúng đơn vị, thu hồi hoặc thay thế).")
-    if ctx.task.status is not TaskStatus.REPLIED or _latest_unconfirmed_reply(ctx.session, ctx.task_id) is None:
+    if ctx.task.status is not TaskStatus.REPLIED or _pending_reply(ctx) is None:
         return Conflict("Nhiệm vụ chưa có văn bản trả lời nên chưa thể xác nhận.")
     return None
 
@@ -130,7 +138,7 @@ def _check_confirm(ctx: ActionContext, data: ConfirmationCreate | None) -> Servi
 def _apply_confirm(ctx: ActionContext, data: ConfirmationCreate) -> ActionOutcome:
     """Record the verdict on the pending reply of a task and journal it."""
     session, actor, task, now, today = ctx.session, ctx.actor, ctx.task, ctx.now, ctx.today
-    reply = _latest_unconfirmed_reply(session, ctx.task_id)
+    reply = _pending_reply(ctx)
     assert reply is not None and reply.id is not None
     errors = FieldErrors()  # the reason and the new deadline, refused together
     reason = errors.take(

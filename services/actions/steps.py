@@ -71,21 +71,32 @@ def _offer(key: ActionKey, option: StepOption, *, registers: bool = False) -> Of
 
 
 def _options(ctx: ActionContext) -> list[StepOption]:
-    return available_steps(session=ctx.session, actor=ctx.actor, config=ctx.config, task_id=ctx.task_id)
+    """The actor's steps now; read once per action (the guard and the effect both ask)."""
+    if "options" not in ctx.read:
+        ctx.read["options"] = available_steps(
+            session=ctx.session, actor=ctx.actor, config=ctx.config, task_id=ctx.task_id
+        )
+    options: list[StepOption] = ctx.read["options"]
+    return options
 
 
 def _resolve(
     ctx: ActionContext, flow_id: int, transition: str, workflow: str | None
 ) -> tuple[Flow, str, TransitionDef]:
-    return resolve_step(
-        session=ctx.session,
-        actor=ctx.actor,
-        config=ctx.config,
-        task=ctx.task,
-        flow_id=flow_id,
-        transition=transition,
-        workflow=workflow,
-    )
+    """``resolve_step``; a step the guard resolved is not resolved again by its effect."""
+    key = f"step:{flow_id}:{transition}:{workflow}"
+    if key not in ctx.read:
+        ctx.read[key] = resolve_step(
+            session=ctx.session,
+            actor=ctx.actor,
+            config=ctx.config,
+            task=ctx.task,
+            flow_id=flow_id,
+            transition=transition,
+            workflow=workflow,
+        )
+    resolved: tuple[Flow, str, TransitionDef] = ctx.read[key]
+    return resolved
 
 
 # --- step --------------------------------------------------------------------------------------

@@ -418,7 +418,7 @@ def import_tasks(
         staff: dict[int, _Staff] = {}
         # Held for the import's length: the session's identity map keeps only objects someone holds,
         # and the services look units and accounts up by id at every step (no query while held).
-        held = [*session.exec(select(OrgUnit)).all(), *session.exec(select(User).where(col(User.active))).all()]
+        held: list[object] = [*session.exec(select(OrgUnit)).all(), *session.exec(select(User).where(col(User.active)))]
         tick(progress, 0, total)
         for numbers in groups.values():
             data_in = _document([rows[n] for n in numbers], ctx)
@@ -426,6 +426,7 @@ def import_tasks(
                 document = create_assignment_at(session, tracker, config, data_in)
             except Exception as refusal:
                 _refuse(refusal, numbers[0], T_CODE)
+            held.append(document)  # its date is read at each reply (``session.get``: no query while held)
             tasks = session.exec(select(Task).where(Task.document_id == document.id).order_by(col(Task.seq))).all()
             for number, task in zip(numbers, tasks, strict=True):
                 try:

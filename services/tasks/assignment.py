@@ -211,40 +211,47 @@ def create_assignment(
     attach(
         session=session, actor=actor, files=files, owner=AttachmentOwner.ASSIGNMENT, now=now, document_id=document.id
     )
-    task_ids: list[int] = []
-    for seq, ((content, lead, coordinators, _), deadline) in enumerate(zip(planned, deadlines, strict=True), start=1):
+    rows: list[Task] = []
+    for seq, ((content, lead, _, _), deadline) in enumerate(zip(planned, deadlines, strict=True), start=1):
         assert lead is not None and lead.id is not None and deadline is not None  # else raise_any refused
-        task_row = Task(
-            document_id=document.id,
-            seq=seq,
-            content=content,
-            lead_unit_id=lead.id,
-            deadline=deadline,
-            tracker_id=actor.user_id,
-            created_by=actor.user_id,
-            created_at=now,
+        rows.append(
+            Task(
+                document_id=document.id,
+                seq=seq,
+                content=content,
+                lead_unit_id=lead.id,
+                deadline=deadline,
+                tracker_id=actor.user_id,
+                created_by=actor.user_id,
+                created_at=now,
+            )
         )
-        session.add(task_row)
-        session.flush()
-        assert task_row.id is not None
-        task_ids.append(task_row.id)
-        for unit in coordinators:
-            assert unit.id is not None and task_row.id is not None
-            session.add(TaskCoordinator(task_id=task_row.id, unit_id=unit.id))
-        start_main_flow(session=session, config=config, task=task_row, now=now)
-        note = f"Văn bản {code}; hạn xử lý {fmt_date(deadline)}"
-        if coordinators:
-            note += "; phối hợp: " + ", ".join(u.short_name for u in coordinators)
-        record_event(
-            session=session,
-            actor=actor,
-            task=task_row,
-            action=EventAction.ASSIGNED,
-            at=now,
-            note=with_journal_line(note, files),  # each task's entry names the document's files
-            from_unit_id=actor.unit_id,
-            to_unit_id=lead.id,
-        )
+    session.add_all(rows)
+    session.flush()  # the tasks' INSERTs together (one statement where the database returns ids)
+    task_ids: list[int] = []
+    # What follows reads only the units and the workflows' version, never the rows it adds: they
+    # are written together at the commit (one INSERT per table, not a flush per task).
+    with session.no_autoflush:
+        for task_row, (_, lead, coordinators, _), deadline in zip(rows, planned, deadlines, strict=True):
+            assert task_row.id is not None and lead is not None and deadline is not None
+            task_ids.append(task_row.id)
+            for unit in coordinators:
+                assert unit.id is not None and task_row.id is not None
+                session.add(TaskCoordinator(task_id=task_row.id, unit_id=unit.id))
+            start_main_flow(session=session, config=config, task=task_row, now=now)
+            note = f"Văn bản {code}; hạn xử lý {fmt_date(deadline)}"
+            if coordinators:
+                note += "; phối hợp: " + ", ".join(u.short_name for u in coordinators)
+            record_event(
+                session=session,
+                actor=actor,
+                task=task_row,
+                action=EventAction.ASSIGNED,
+                at=now,
+                note=with_journal_line(note, files),  # each task's entry names the document's files
+                from_unit_id=actor.unit_id,
+                to_unit_id=lead.id,
+            )
     store_values(session=session, checked=custom, document_id=document.id, task_ids=task_ids)
     bump_data_version(session=session)  # new tasks change the figures: with them or not at all
     session.commit()

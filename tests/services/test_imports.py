@@ -12,14 +12,30 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from models import AdminChange, AdminEntity, Document, OrgUnit, Task, TaskClass, TaskStatus, User
+from models import (
+    AdminChange,
+    AdminEntity,
+    Document,
+    EventAction,
+    Notification,
+    NotificationKind,
+    OrgUnit,
+    Role,
+    Task,
+    TaskClass,
+    TaskEvent,
+    TaskStatus,
+    User,
+)
 from services.access.permissions import Actor
 from services.imports import schemas as s
 from services.imports.common import ImportRefused
 from services.imports.tasks import check_tasks, import_tasks
 from services.imports.templates import csv_bytes, task_template, workbook_bytes
+from services.infra.bulk import bulk_of, bulk_write, memo
+from services.infra.data_version import bump_data_version, current_data_version
 from services.infra.errors import PermissionDenied
 from services.runtime import Runtime
 from services.stats.statistics import make_period, unit_statistics
@@ -498,3 +514,59 @@ def test_every_template_checks_clean_on_a_new_installation(runtime: Runtime, ses
             file_name=f"mau.{kind}",
         )
         assert users.ok, users.problems
+
+
+def test_the_backlog_notifies_only_what_is_left_to_do_and_moves_the_data_version_once(
+    runtime: Runtime, session: Session, actors: dict[str, Actor]
+) -> None:
+    """An import is one bulk write (services/infra/bulk.py): of its six tasks only those left open
+    notify, as their latest journal entries would (the two open ones: "new task" to Pleiku's văn
+    thư and leaders; the one sent back by "Chưa hoàn thành": the verdict and the new deadline to
+    Sở Tài chính's); the steps, replies and verdicts of the past notify nobody; and the data
+    version moves once, not once per action."""
+    before = current_data_version(session=session)
+    run_import(runtime, actors["admin"], xlsx(backlog()))
+    session.expire_all()
+    assert current_data_version(session=session) == before + 1
+
+    def heads(code: str) -> set[int]:
+        query = select(User.id).where(
+            User.unit_id == unit(session, code), col(User.role).in_([Role.CLERK, Role.LEADER]), col(User.active)
+        )
+        return {i for i in session.exec(query).all() if i is not None}
+
+    found: dict[tuple[str, NotificationKind, EventAction], set[int]] = {}
+    rows = session.exec(
+        select(Task.content, Notification.kind, TaskEvent.action, Notification.user_id)
+        .join(Task, col(Task.id) == col(Notification.task_id))
+        .join(TaskEvent, col(TaskEvent.id) == col(Notification.event_id))
+    ).all()
+    for content, kind, action, user_id in rows:
+        found.setdefault((content, kind, action), set()).add(user_id)
+    assert found == {
+        ("Phòng chống hạn", NotificationKind.NEW_TASK, EventAction.ASSIGNED): heads(PLEIKU),
+        ("Sửa chữa trường học", NotificationKind.NEW_TASK, EventAction.ASSIGNED): heads(PLEIKU),
+        ("Đề xuất kinh phí", NotificationKind.VERDICT, EventAction.CONFIRMED_NOT_DONE): heads(FINANCE),
+        ("Đề xuất kinh phí", NotificationKind.EXTENSION, EventAction.EXTENDED): heads(FINANCE),
+    }
+    assert heads(PLEIKU) and heads(FINANCE)
+    steps = session.exec(select(func.count()).select_from(TaskEvent).where(TaskEvent.action == EventAction.STEP)).one()
+    assert steps == 4 * 4  # the four replied tasks each walked their four steps before the reply, journaled
+
+
+def test_a_bulk_write_keeps_its_reads_and_bumps_once_only_inside_it(runtime: Runtime, session: Session) -> None:
+    """Outside a bulk write every bump moves the version and nothing is kept (the pages, the API)."""
+    loads: list[int] = []
+    first = current_data_version(session=session)
+    with bulk_write(session):
+        bump_data_version(session=session)
+        bump_data_version(session=session)
+        assert memo(session, "k", lambda: loads.append(1) or len(loads)) == 1
+        assert memo(session, "k", lambda: loads.append(1) or len(loads)) == 1
+    assert current_data_version(session=session) == first + 1
+    bump_data_version(session=session)
+    bump_data_version(session=session)
+    assert current_data_version(session=session) == first + 3
+    assert memo(session, "k", lambda: loads.append(1) or len(loads)) == 2
+    assert bulk_of(session) is None
+    session.rollback()
