@@ -189,6 +189,9 @@ def _pydantic_errors(exc: ValidationError, data: Mapping[str, Any]) -> list[Fiel
 
 
 def _current(session: Session, config_dir: Path, based_on: int | None) -> tuple[int, dict[str, str]]:
+    """The version in force and its files, read under the writers' lock (held until the caller
+    commits); ``based_on``: the version the form was drawn from, refused when another is in force."""
+    store.lock_for_write(session)
     version, files = store.current_files(session=session, config_dir=config_dir)
     if based_on is not None and version != based_on:
         raise Conflict(

@@ -365,7 +365,7 @@ def preview_variant(*, actor: Actor, session: Session, config: AppConfig, added:
     """The variant's diagram (Graphviz DOT, as ``services.workflow.diagram`` draws it), checked
     as a save would check it; nothing is saved."""
     require(actor, Permission.ADMIN, ADMIN_ONLY)
-    _, files = _current(session, config_dir, None)
+    _, files = store.current_files(session=session, config_dir=config_dir)  # a read: no writers' lock
     data = _data(files)
     problems = _variant_data(data, added, unit_codes=_unit_codes(session))
     problems = problems or check_workflows(data)
@@ -501,7 +501,7 @@ def preview_removal(*, actor: Actor, session: Session, config: AppConfig, remova
     """The workflow's diagram without the states and transitions chosen (Graphviz DOT), checked
     as a save would check it; nothing is saved."""
     require(actor, Permission.ADMIN, ADMIN_ONLY)
-    version, files = _current(session, config_dir, None)
+    version, files = store.current_files(session=session, config_dir=config_dir)  # a read: no writers' lock
     data = _data(files)
     problems = _removal_data(session, data, removal, version) or check_workflows(data)
     if problems:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col
 
@@ -69,6 +69,20 @@ def current_version_id(connection: Connection | Session) -> int:
 def seed_files(config_dir: Path) -> dict[str, str]:
     """The versioned files' text as the installation's ``config/`` folder has them."""
     return {name: (config_dir / name).read_text(encoding="utf-8") for name in VERSIONED}
+
+
+_WRITERS_LOCK = 7_402_231  # PostgreSQL advisory lock of the configuration's writers (any constant)
+
+
+def lock_for_write(session: Session) -> None:
+    """Hold every other writer of a configuration version back until this transaction ends, so
+    that two admins saving at once are taken one after the other and the second reads the first's
+    version (its form is then refused as drawn from an older one, never saved over it). SQLite: a
+    write takes the database's write lock; PostgreSQL: a transaction-level advisory lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_WRITERS_LOCK)))
+    else:
+        session.execute(update(_table).where(_table.c.id == -1).values(note=_table.c.note))
 
 
 def current_files(*, session: Session, config_dir: Path) -> tuple[int, dict[str, str]]:

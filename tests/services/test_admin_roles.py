@@ -4,7 +4,10 @@ the same rules as ``config/roles.yaml``, and nobody locked out of the administra
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -227,3 +230,44 @@ def test_only_an_admin_saves_and_nothing_changed_is_no_version(
         _save(session, actors["admin"], _edit(runtime, Role.CLERK))
     session.rollback()
     assert _count(session, ConfigVersion) == 0
+
+
+def test_two_admins_saving_at_once_do_not_overwrite_each_other(
+    runtime: Runtime, session: Session, actors: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both forms drawn from the seed: each racer waits for the other right after reading the
+    version in force. Were the read not under the writers' lock, both would read the seed and both
+    would save, the second silently undoing the first; with it, the second waits, reads the
+    first's version and is refused."""
+    read = threading.Barrier(2, timeout=1.5)
+    real_read = store.current_files
+
+    def read_then_wait(*, session: Session, config_dir: Path) -> tuple[int, dict[str, str]]:
+        found = real_read(session=session, config_dir=config_dir)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            read.wait()  # the other racer reads meanwhile, unless the lock holds it back
+        return found
+
+    monkeypatch.setattr(store, "current_files", read_then_wait)
+    outcomes: dict[str, BaseException | None] = {}
+
+    def act(role: Role, label: str) -> None:
+        with Session(runtime.engine, expire_on_commit=False) as own:
+            try:
+                _save(own, actors["admin"], _edit(runtime, role, label=label), based_on=0)
+                outcomes[label] = None
+            except BaseException as exc:  # judged below
+                outcomes[label] = exc
+
+    racers = [
+        threading.Thread(target=act, args=(Role.CLERK, "Văn thư đơn vị")),
+        threading.Thread(target=act, args=(Role.LEADER, "Lãnh đạo đơn vị")),
+    ]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join(30)
+    refused = [exc for exc in outcomes.values() if exc is not None]
+    assert len(outcomes) == 2 and len(refused) == 1, outcomes
+    assert isinstance(refused[0], Conflict) and "sau khi trang này được mở" in refused[0].message
+    assert _count(session, ConfigVersion) == 2  # the seed and the one save
