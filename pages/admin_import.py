@@ -111,7 +111,8 @@ if kind == "tasks":
     st.caption(
         "Văn bản được nhập thay chuyên viên theo dõi của Văn phòng UBND tỉnh (người giao và xác nhận nhiệm vụ); "
         "văn bản trả lời được ghi qua các bước của đơn vị chủ trì bằng tài khoản của đơn vị, theo đúng ngày trong "
-        "tệp, nên số liệu các kỳ đã qua đúng ngay từ đầu."
+        "tệp, nên số liệu các kỳ đã qua đúng ngay từ đầu. Chỉ nhiệm vụ còn đang xử lý sau khi nhập mới có thông báo "
+        "cho văn thư và lãnh đạo đơn vị chủ trì; các bước, văn bản trả lời và xác nhận đã qua không gửi thông báo."
     )
     if not trackers:
         st.error("Chưa có tài khoản chuyên viên theo dõi nào của Văn phòng UBND tỉnh: tạo tài khoản trước.")

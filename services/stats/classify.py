@@ -12,8 +12,9 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import BindParameter, bindparam
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from models import Confirmation, ConfirmOutcome, Document, DocumentKind, Extension, Task, TaskClass
 from models.tables import TaskLeadChange
@@ -135,6 +136,44 @@ def _chunks(ids: list[int], size: int = 900) -> Iterator[list[int]]:
         yield ids[start : start + size]
 
 
+_IDS: BindParameter[list[int]] = bindparam("task_ids", expanding=True)
+# The five statements, built once (building them cost more than running them for one task, and
+# every write rebuilds its task's spans through here): every task, or those of ``task_ids``.
+_TASK_FACTS = sa_select(  # eight columns: beyond sqlmodel.select's typed overloads
+    col(Task.id),
+    col(Task.document_id),
+    col(Task.lead_unit_id),
+    col(Task.deadline),
+    col(Document.issue_date),
+    col(Task.closed_on),
+    col(Task.replaces_task_id),
+    col(Task.created_at),
+).join(Document, col(Task.document_id) == col(Document.id))
+_REPLY_FACTS = sa_select(col(Document.id), col(Document.task_id), col(Document.issue_date)).where(
+    col(Document.kind) == DocumentKind.REPLY
+)
+_CONFIRMATION_FACTS = sa_select(
+    col(Confirmation.task_id), col(Confirmation.reply_id), col(Confirmation.outcome), col(Confirmation.confirmed_on)
+)
+_EXTENSION_FACTS = sa_select(
+    col(Extension.id), col(Extension.task_id), col(Extension.new_deadline), col(Extension.granted_on)
+)
+_CHANGE_FACTS = sa_select(
+    col(TaskLeadChange.id),
+    col(TaskLeadChange.task_id),
+    col(TaskLeadChange.from_unit_id),
+    col(TaskLeadChange.changed_on),
+)
+_EVERY = (_TASK_FACTS, _REPLY_FACTS, _CONFIRMATION_FACTS, _EXTENSION_FACTS, _CHANGE_FACTS)
+_OF_IDS = (
+    _TASK_FACTS.where(col(Task.id).in_(_IDS)),
+    _REPLY_FACTS.where(col(Document.task_id).in_(_IDS)),
+    _CONFIRMATION_FACTS.where(col(Confirmation.task_id).in_(_IDS)),
+    _EXTENSION_FACTS.where(col(Extension.task_id).in_(_IDS)),
+    _CHANGE_FACTS.where(col(TaskLeadChange.task_id).in_(_IDS)),
+)
+
+
 def load_facts(*, session: Session, task_ids: Collection[int] | None = None) -> dict[int, TaskFacts]:
     """Facts of the given tasks (``None``: every task) from plain column queries.
 
@@ -151,50 +190,18 @@ def load_facts(*, session: Session, task_ids: Collection[int] | None = None) -> 
     extensions: dict[int, list[ExtensionFact]] = defaultdict(list)
     lead_changes: dict[int, list[LeadChangeFact]] = defaultdict(list)
     for ids in id_groups:
-        task_query = sa_select(  # six columns: beyond sqlmodel.select's typed overloads
-            col(Task.id),
-            col(Task.document_id),
-            col(Task.lead_unit_id),
-            col(Task.deadline),
-            col(Document.issue_date),
-            col(Task.closed_on),
-            col(Task.replaces_task_id),
-            col(Task.created_at),
-        ).join(Document, col(Task.document_id) == col(Document.id))
-        reply_query = select(col(Document.id), col(Document.task_id), col(Document.issue_date)).where(
-            Document.kind == DocumentKind.REPLY
-        )
-        confirmation_query = select(
-            col(Confirmation.task_id),
-            col(Confirmation.reply_id),
-            col(Confirmation.outcome),
-            col(Confirmation.confirmed_on),
-        )
-        extension_query = select(
-            col(Extension.id), col(Extension.task_id), col(Extension.new_deadline), col(Extension.granted_on)
-        )
-        change_query = select(
-            col(TaskLeadChange.id),
-            col(TaskLeadChange.task_id),
-            col(TaskLeadChange.from_unit_id),
-            col(TaskLeadChange.changed_on),
-        )
-        if ids is not None:
-            task_query = task_query.where(col(Task.id).in_(ids))
-            change_query = change_query.where(col(TaskLeadChange.task_id).in_(ids))
-            reply_query = reply_query.where(col(Document.task_id).in_(ids))
-            confirmation_query = confirmation_query.where(col(Confirmation.task_id).in_(ids))
-            extension_query = extension_query.where(col(Extension.task_id).in_(ids))
-        rows.extend(tuple(row) for row in session.execute(task_query))  # type: ignore[misc]
-        for rid, tid, rdate in session.exec(reply_query):
+        task_query, reply_query, confirmation_query, extension_query, change_query = _EVERY if ids is None else _OF_IDS
+        binds = {} if ids is None else {"task_ids": ids}
+        rows.extend(tuple(row) for row in session.execute(task_query, binds))  # type: ignore[misc]
+        for rid, tid, rdate in session.execute(reply_query, binds):
             if rid is not None and tid is not None:
                 replies[tid].append(ReplyFact(rid, rdate))
-        for tid, rid, outcome, confirmed_on in session.exec(confirmation_query):
+        for tid, rid, outcome, confirmed_on in session.execute(confirmation_query, binds):
             confirmations[tid].append(ConfirmationFact(rid, ConfirmOutcome(outcome), confirmed_on))
-        for eid, tid, new_deadline, granted_on in session.exec(extension_query):
+        for eid, tid, new_deadline, granted_on in session.execute(extension_query, binds):
             if eid is not None:
                 extensions[tid].append(ExtensionFact(eid, new_deadline, granted_on))
-        for cid, tid, from_unit, changed_on in session.exec(change_query):
+        for cid, tid, from_unit, changed_on in session.execute(change_query, binds):
             if cid is not None:
                 lead_changes[tid].append(LeadChangeFact(cid, from_unit, changed_on))
     return {

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import delete, event, insert, or_
+from sqlalchemy import bindparam, delete, event, insert, or_
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 from sqlmodel import Session, col, select
@@ -159,7 +159,7 @@ def _write(session: Session, task_ids: list[int], siblings: list[tuple[int, int,
             counts, per_document = _counts_of(siblings, facts)
         else:
             counts, per_document = _task_counts(session, sorted({f.document_id for f in facts.values()}))
-        session.execute(delete(TaskSpan).where(col(TaskSpan.task_id).in_(ids)))
+        session.execute(_DELETE_SPANS, {"task_ids": ids})
         rows = [
             row
             for task_id in ids
@@ -217,17 +217,29 @@ def _tasks_of(session: Session, documents: Collection[int]) -> set[int]:
 
 _SIBLING = Task.__table__.alias("sibling")  # type: ignore[attr-defined]
 _TASK_TABLE = Task.__table__  # type: ignore[attr-defined]
+# Built once, run in every transaction that writes a task: (document, task, lead unit) of every
+# task of the given documents and of the documents of the given tasks. The OR is inside the
+# subquery (two index lookups) and a plain semi-join outside: an OR of two INs outside made
+# PostgreSQL read every task.
+_SIBLINGS = select(_TASK_TABLE.c.document_id, _TASK_TABLE.c.id, _TASK_TABLE.c.lead_unit_id).where(
+    _TASK_TABLE.c.document_id.in_(
+        select(_SIBLING.c.document_id).where(
+            or_(
+                _SIBLING.c.id.in_(bindparam("task_ids", expanding=True)),
+                _SIBLING.c.document_id.in_(bindparam("document_ids", expanding=True)),
+            )
+        )
+    )
+)
+_DELETE_SPANS = delete(TaskSpan).where(col(TaskSpan.task_id).in_(bindparam("task_ids", expanding=True)))
 
 
 def _siblings(session: Session, task_ids: list[int], document_ids: list[int]) -> list[tuple[int, int, int]]:
     """(document, task, lead unit) of every task of these documents and of the documents of these
     tasks: one query where ``_with_siblings``, ``_tasks_of`` and ``_task_counts`` take four
     (each is a round trip on PostgreSQL, in every action's transaction)."""
-    of_tasks = select(_SIBLING.c.document_id).where(_SIBLING.c.id.in_(task_ids))
-    query = select(_TASK_TABLE.c.document_id, _TASK_TABLE.c.id, _TASK_TABLE.c.lead_unit_id).where(
-        or_(_TASK_TABLE.c.document_id.in_(of_tasks), _TASK_TABLE.c.document_id.in_(document_ids))
-    )
-    return [(d, t, u) for d, t, u in session.execute(query).all()]
+    rows = session.execute(_SIBLINGS, {"task_ids": task_ids, "document_ids": document_ids}).all()
+    return [(d, t, u) for d, t, u in rows]
 
 
 def rebuild_spans(*, session: Session, task_ids: Collection[int], document_ids: Collection[int] = ()) -> None:

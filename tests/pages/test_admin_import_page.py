@@ -68,6 +68,7 @@ def test_a_good_file_is_previewed_then_imported(world: World) -> None:
     assert not at.exception, at.exception
     assert not at.error, values(at.error)
     assert "Sẽ tạo 2 nhiệm vụ của 2 văn bản" in values(at.info)[0]
+    assert any("Chỉ nhiệm vụ còn đang xử lý sau khi nhập mới có thông báo" in c for c in values(at.caption))
     preview = at.dataframe[0].value
     assert list(preview["Tình trạng sau khi nhập"]) == ["Hoàn thành", "Đang xử lý"]
     assert _tasks(world) == before  # a preview creates nothing
