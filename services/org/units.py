@@ -133,8 +133,11 @@ def office_unit(*, session: Session) -> OrgUnit:
 def resolve_coordinating_unit(*, session: Session, code: str, label: str, field: str = "coordinators") -> OrgUnit:
     """The active, non-office unit with this code (a sub-unit may coordinate), or InvalidInput
     naming the field."""
-    query = select(OrgUnit).where(OrgUnit.code == code.strip())
-    unit = memo(session, ("unit_by_code", code.strip()), lambda: session.exec(query).first())
+    unit = memo(
+        session,
+        ("unit_by_code", code.strip()),
+        lambda: session.exec(select(OrgUnit).where(OrgUnit.code == code.strip())).first(),
+    )
     if unit is None:
         raise InvalidInput(f"{label}: không có đơn vị mã '{code}'.", field=field)
     if not unit.active:

@@ -85,9 +85,17 @@ def flow_config(*, session: Session, config: AppConfig, flow: Flow) -> AppConfig
 
 def unit_main_workflows(*, session: Session, config: AppConfig, unit_id: int) -> dict[str, WorkflowDef]:
     """The main workflows this unit may run (shared ones and its own variants, see ``mains_for``)."""
-    unit = session.get(OrgUnit, unit_id)
-    has_subunits = bool(subunits_of(session=session, unit_id=unit_id))
-    return config.workflows.mains_for(unit.code if unit else "", has_subunits=has_subunits)
+    workflows = config.workflows
+
+    def read() -> tuple[object, dict[str, WorkflowDef]]:
+        unit = session.get(OrgUnit, unit_id)
+        has_subunits = bool(subunits_of(session=session, unit_id=unit_id))
+        return workflows, workflows.mains_for(unit.code if unit else "", has_subunits=has_subunits)
+
+    # kept per unit and per workflows object (a flow's own version has its own): the kept value
+    # holds the object, so another version can never be taken for it
+    kept, mains = memo(session, ("unit_main_workflows", unit_id, id(workflows)), read)
+    return mains if kept is workflows else read()[1]
 
 
 def default_main_workflow(*, session: Session, config: AppConfig, unit_id: int) -> str:
@@ -99,18 +107,22 @@ def default_main_workflow(*, session: Session, config: AppConfig, unit_id: int) 
 
 def subunits_of(*, session: Session, unit_id: int) -> list[OrgUnit]:
     """The unit's active sub-units (read once per import: ``services.infra.bulk.memo``)."""
-    query = select(OrgUnit).where(OrgUnit.parent_id == unit_id, OrgUnit.active == True)  # noqa: E712
-    return list(
-        memo(session, ("subunits_of", unit_id), lambda: session.exec(query.order_by(col(OrgUnit.sort_order))).all())
-    )
+
+    def read() -> list[OrgUnit]:
+        query = select(OrgUnit).where(OrgUnit.parent_id == unit_id, OrgUnit.active == True)  # noqa: E712
+        return list(session.exec(query.order_by(col(OrgUnit.sort_order))).all())
+
+    return list(memo(session, ("subunits_of", unit_id), read))
 
 
 def assignee_candidates(*, session: Session, unit_id: int) -> list[User]:
     """Who a leader may hand a flow to: the unit's active specialists and trackers."""
-    query = select(User).where(User.unit_id == unit_id, User.active == True, col(User.role).in_(ASSIGNEE_ROLES))  # noqa: E712
-    return list(
-        memo(session, ("assignee_candidates", unit_id), lambda: session.exec(query.order_by(col(User.full_name))).all())
-    )
+
+    def read() -> list[User]:
+        query = select(User).where(User.unit_id == unit_id, User.active == True, col(User.role).in_(ASSIGNEE_ROLES))  # noqa: E712
+        return list(session.exec(query.order_by(col(User.full_name))).all())
+
+    return list(memo(session, ("assignee_candidates", unit_id), read))
 
 
 def _candidate_workflows(session: Session, config: AppConfig, flow: Flow) -> list[str]:
