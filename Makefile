@@ -6,8 +6,11 @@ PORT   ?= 8501
 # Where the server listens: loopback unless told (GIAOVIEC_BIND_ADDRESS=0.0.0.0 in a container).
 ADDRESS ?= $(or $(GIAOVIEC_BIND_ADDRESS),127.0.0.1)
 # pytest on two workers (the machine has two cores); a test file stays on one worker, so a
-# browser test's server and its module fixtures start once. `make test PYTEST_WORKERS=` runs serially.
-PYTEST_WORKERS ?= -n 2 --dist loadfile
+# browser test's server and its module fixtures start once. Files go out in collection order, which
+# tests/conftest.py makes longest first (xdist would otherwise hand out the files with the most tests
+# first, and the long browser and property files, with few tests each, ran alone at the end).
+# `make test PYTEST_WORKERS=` runs serially.
+PYTEST_WORKERS ?= -n 2 --dist loadfile --no-loadscope-reorder
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run start serve backup test test-postgres lint typecheck unit e2e hunt bench migrate seed system-deps test-system-deps clean

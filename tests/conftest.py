@@ -86,7 +86,8 @@ def actors(make_user: Callable[[str, Role, str], Actor]) -> dict[str, Actor]:
     }
 
 
-# The longest files first: `make test` hands whole files to its two workers in collection order,
+# The longest files first: `make test` hands whole files to its two workers in collection order
+# (`--no-loadscope-reorder`: by default xdist sorts the files by their number of tests instead),
 # so a long browser file collected last would run alone at the end while the other worker waits.
 # Longest first (seconds on this machine, roughly) keeps both busy to the end; the order of the
 # tests inside a file is kept.
