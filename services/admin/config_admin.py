@@ -188,6 +188,15 @@ def _pydantic_errors(exc: ValidationError, data: Mapping[str, Any]) -> list[Fiel
     return found
 
 
+def _yaml_of(files: Mapping[str, str], name: str, section: str | None = None) -> dict[str, Any]:
+    """One file of the version in force, parsed for a form to edit (``section``: a mapping the file
+    must hold); an unreadable one is refused with the file's name, nothing saved."""
+    data = yaml.safe_load(files[name])
+    if not isinstance(data, dict) or (section is not None and not isinstance(data.get(section), dict)):
+        raise InvalidInput(f"{name} của phiên bản đang dùng không đọc được.", field="config")
+    return data
+
+
 def _current(session: Session, config_dir: Path, based_on: int | None) -> tuple[int, dict[str, str]]:
     """The version in force and its files, read under the writers' lock (held until the caller
     commits); ``based_on``: the version the form was drawn from, refused when another is in force."""
@@ -265,9 +274,7 @@ def save_settings(
     from (another admin's save in between is refused, not overwritten)."""
     require(actor, Permission.ADMIN, ADMIN_ONLY)
     _, files = _current(session, config_dir, based_on)
-    data = yaml.safe_load(files["app.yaml"])
-    if not isinstance(data, dict):
-        raise InvalidInput("app.yaml của phiên bản đang dùng không đọc được.", field="config")
+    data = _yaml_of(files, "app.yaml")
     errors = FieldErrors()
     if edit.issuers is not None:
         data["issuers"] = _catalogue(

@@ -18,14 +18,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlmodel import Session, col
 
 from models import AdminEntity, ConfigVersion, OrgUnit, Permission, Role, UnitKind, User
 from services.access.permissions import Actor, require
-from services.admin.config_admin import ROLE_PARTS, _current, _write
+from services.admin.config_admin import ROLE_PARTS, _current, _write, _yaml_of
 from services.config import store
 from services.config.loader import RolesConfig
 from services.infra.errors import FieldError, InvalidInput
@@ -46,10 +45,7 @@ class RoleEdit:
 
 
 def _data(files: Mapping[str, str]) -> dict[str, Any]:
-    data = yaml.safe_load(files["roles.yaml"])
-    if not isinstance(data, dict) or not isinstance(data.get("roles"), dict):
-        raise InvalidInput("roles.yaml của phiên bản đang dùng không đọc được.", field="config")
-    return data
+    return _yaml_of(files, "roles.yaml", "roles")
 
 
 def _role_name(data: Mapping[str, Any], key: str) -> str:

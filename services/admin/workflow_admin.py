@@ -20,14 +20,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 from sqlalchemy import func, or_, select
 from sqlmodel import Session, col
 
 from models import AdminEntity, ConfigVersion, Flow, Permission, Role
 from services.access.permissions import Actor, require
-from services.admin.config_admin import _current, _write
+from services.admin.config_admin import _current, _write, _yaml_of
 from services.config import store
 from services.config.loader import AppConfig
 from services.config.workflows import FlowKind, WorkflowsConfig
@@ -42,10 +41,7 @@ STEP_ROLES: tuple[Role, ...] = (Role.CLERK, Role.LEADER, Role.SPECIALIST, Role.T
 
 
 def _data(files: Mapping[str, str]) -> dict[str, Any]:
-    data = yaml.safe_load(files["workflows.yaml"])
-    if not isinstance(data, dict) or not isinstance(data.get("workflows"), dict):
-        raise InvalidInput("workflows.yaml của phiên bản đang dùng không đọc được.", field="config")
-    return data
+    return _yaml_of(files, "workflows.yaml", "workflows")
 
 
 def _name(data: Mapping[str, Any], key: str) -> str:
