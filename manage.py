@@ -274,7 +274,9 @@ def accounts_command(args: argparse.Namespace, session: Session) -> int:
         failed = 0
         for name in names:
             try:
-                user, changed = accounts.set_locked(session=session, username=name, locked=locked, now=now_utc())
+                user, changed = accounts.set_locked(
+                    session=session, username=name, locked=locked, now=now_utc(), config_dir=get_settings().config_dir
+                )
             except ServiceError as exc:  # the others are still locked or unlocked
                 session.rollback()
                 print(exc.message, file=sys.stderr)

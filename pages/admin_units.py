@@ -242,7 +242,9 @@ def _one(node: UnitNode) -> None:
         changed = run(
             state_errors,
             TypedInput(),
-            lambda session: set_unit_active(session=session, actor=actor, code=node.code, active=not node.active),
+            lambda session: set_unit_active(
+                session=session, actor=actor, code=node.code, active=not node.active, config_dir=runtime().seed_dir
+            ),
         )
         if changed is not None:
             what = "ngừng hoạt động" if node.active else "hoạt động lại"

@@ -22,7 +22,7 @@ from services.org.units import list_units, unit_search_text
 from ui.format import md_escape
 from ui.forms import FormErrors, FormRound, TypedInput, required, required_note, run
 from ui.pickers import matches_first, unit_search
-from ui.runtime import config, db, require_actor
+from ui.runtime import config, db, require_actor, runtime
 
 PASSWORD_KEY = "admin_users_password"  # (username, what was done): with the password, shown once
 MESSAGE_KEY = "admin_users_message"
@@ -169,6 +169,7 @@ def _edit(row: AccountRow) -> None:
                 full_name=full_name,
                 role=role,
                 unit_code=unit or "",
+                config_dir=runtime().seed_dir,
                 email=email,
             ),
         )
@@ -195,7 +196,9 @@ def _edit(row: AccountRow) -> None:
         done = run(
             lock_errors,
             TypedInput(),
-            lambda session: set_account_locked(session=session, actor=actor, username=row.username, locked=row.active),
+            lambda session: set_account_locked(
+                session=session, actor=actor, username=row.username, locked=row.active, config_dir=runtime().seed_dir
+            ),
         )
         if done is not None:
             st.session_state[MESSAGE_KEY] = (

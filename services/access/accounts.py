@@ -16,11 +16,11 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from models import AuthEventKind, Role, SessionEndReason, User
 from models.reminders import SYSTEM_USERNAME
+from services.access import administrators
 from services.access.audit import record_event
 from services.access.auth import hash_password, normalise_username, verify_password
 from services.access.sessions import end_user_sessions
@@ -115,25 +115,32 @@ def set_password(
 
 
 def set_locked(
-    *, session: Session, username: str, locked: bool, now: datetime, detail: str = COMMAND_LINE
+    *, session: Session, username: str, locked: bool, now: datetime, config_dir: Path, detail: str = COMMAND_LINE
 ) -> tuple[User, bool]:
     """Lock (``active = False``, its sessions ended at ``now``) or unlock an account; return it
     and whether anything changed (locking a locked account changes nothing).
 
     A locked account cannot log in and its API tokens act as nobody; nothing it did is touched.
-    The last active admin cannot be locked: nobody would be left to unlock anyone (only the
-    command line could, and it needs no account, but the pages' administration would be gone).
+    The last account able to administer (``services.access.administrators``) cannot be locked:
+    nobody would be left to unlock anyone (only the command line could, and it needs no account,
+    but the pages' administration would be gone). ``config_dir``: the seed configuration, whose
+    roles are in force while no version is stored.
     """
     user = changeable(find_user(session=session, username=username))
     if user.active != locked:
         return user, False
-    if locked and user.role == Role.ADMIN and other_active_admins(session=session, user=user) == 0:
-        raise Conflict(
-            f"Không thể khoá '{user.username}': đây là tài khoản quản trị cuối cùng còn hoạt động. "
-            "Tạo một quản trị khác trước (python manage.py create-admin)."
-        )
+    roles = administrators.lock_roles(session=session, config_dir=config_dir) if locked else None
+    before = administrators.administrators(session=session, roles=roles) if roles else []
     user.active = not locked
     session.add(user)
+    if roles is not None:
+        administrators.keep_one(
+            session=session,
+            roles=roles,
+            before=before,
+            refusal=f"Không thể khoá '{user.username}': đây là tài khoản quản trị cuối cùng còn hoạt động. "
+            "Tạo một quản trị khác trước (python manage.py create-admin).",
+        )
     _audit(session, user, AuthEventKind.ACCOUNT_LOCKED if locked else AuthEventKind.ACCOUNT_UNLOCKED, now, detail)
     if locked:
         end_user_sessions(session=session, user_id=_id(user), reason=SessionEndReason.ACCOUNT_LOCKED, now=now)
@@ -152,27 +159,6 @@ def changeable(user: User) -> User:
             "không sửa, không mở khóa, không cấp mật khẩu."
         )
     return user
-
-
-def other_active_admins(*, session: Session, user: User) -> int:
-    """How many active admins there are besides ``user``, counted under a lock held until the
-    caller commits or rolls back.
-
-    Two admins locking or demoting each other at the same moment are then taken one after the
-    other, and the second counts after the first's change: the last active admin is always kept.
-    SQLite: a write opens the transaction and takes the database's write lock before the count
-    (a second writer waits for the commit). PostgreSQL: every active admin's row is locked, in id
-    order (no deadlock between two callers); a second caller waits, then reads the rows anew.
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(update(User).where(col(User.id) == user.id).values(role=col(User.role)))
-    admins = session.exec(
-        select(col(User.id))
-        .where(User.role == Role.ADMIN, col(User.active).is_(True))
-        .order_by(col(User.id))
-        .with_for_update()
-    ).all()
-    return len([i for i in admins if i != user.id])
 
 
 def _id(user: User) -> int:

@@ -23,11 +23,12 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from models import AdminEntity, ConfigVersion, Document, DocumentKind, Permission, TaskClass, TaskStatus, User
+from services.access import administrators
 from services.access.permissions import Actor, require
 from services.admin.journal import record
 from services.config import store
 from services.config.errors import ConfigError
-from services.config.loader import AppConfig, AppSettingsConfig
+from services.config.loader import AppConfig, AppSettingsConfig, RolesConfig
 from services.infra.clock import fmt_date
 from services.infra.errors import Conflict, FieldError, InvalidInput, NotFound
 from services.infra.validation import FieldErrors, _reason  # pydantic's error types in Vietnamese
@@ -210,6 +211,25 @@ def _current(session: Session, config_dir: Path, based_on: int | None) -> tuple[
     return version, files
 
 
+def _keep_administration(session: Session, actor: Actor, roles: RolesConfig) -> None:
+    """Whatever the change (the roles' form, a restored or imported version), somebody can still
+    administer afterwards, and the admin saving it is one of them (he could not come back to undo
+    it otherwise). Counted under the writers' lock ``_current`` took."""
+    left = administrators.administrators(session=session, roles=roles)
+    if not left:
+        raise InvalidInput(
+            "Không lưu: với cấu hình này không còn tài khoản đang hoạt động nào có quyền “Quản trị hệ thống”, "
+            "nên không ai vào được các trang Quản trị nữa.",
+            field="config",
+        )
+    if actor.username not in left:
+        raise InvalidInput(
+            "Không lưu: với cấu hình này chính bạn mất quyền “Quản trị hệ thống” và sẽ không vào lại được "
+            "trang này. Hãy để một tài khoản quản trị khác làm việc này.",
+            field="config",
+        )
+
+
 def _write(
     *,
     session: Session,
@@ -232,9 +252,10 @@ def _write(
     if not before and not after and all(old[name] == new[name] for name in store.VERSIONED):
         raise InvalidInput("Không có thay đổi nào so với cấu hình đang dùng: không lưu phiên bản mới.", field="config")
     try:
-        store.validate_files(new, config_dir=config_dir, unit_codes=store.unit_codes(session))
+        validated = store.validate_files(new, config_dir=config_dir, unit_codes=store.unit_codes(session))
     except ConfigError as exc:
         raise InvalidInput(str(exc), field="config") from exc
+    _keep_administration(session, actor, validated.roles)
     row = store.add_version(
         session=session,
         files=new,

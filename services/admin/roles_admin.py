@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from models import AdminEntity, ConfigVersion, OrgUnit, Permission, Role, UnitKind, User
+from models import AdminEntity, ConfigVersion, Permission, Role
+from services.access import administrators
 from services.access.permissions import Actor, require
 from services.admin.config_admin import ROLE_PARTS, _current, _write, _yaml_of
 from services.config import store
@@ -86,24 +86,6 @@ def _apply(data: dict[str, Any], roles: Mapping[str, RoleEdit]) -> list[FieldErr
     return problems
 
 
-def _admins_after(session: Session, parsed: RolesConfig) -> list[str]:
-    """The active accounts (of active units) that would administer the app under ``parsed``: their
-    role's permissions at their unit (VP UBND or another)."""
-    query = (
-        select(col(User.username), col(User.role), col(OrgUnit.kind))
-        .join(OrgUnit, col(OrgUnit.id) == col(User.unit_id))
-        .where(col(User.active).is_(True), col(OrgUnit.active).is_(True))
-        .order_by(col(User.username))
-    )
-    still: list[str] = []
-    for username, role, kind in session.execute(query):
-        role_cfg = parsed.roles[Role(role)]
-        granted = role_cfg.at_office if UnitKind(kind) is UnitKind.OFFICE else role_cfg.at_unit
-        if Permission.ADMIN in granted:
-            still.append(str(username))
-    return still
-
-
 def _lockout(session: Session, actor: Actor, parsed: RolesConfig, data: Mapping[str, Any]) -> list[FieldError]:
     """Nobody may be left able to administer the app, and the admin may not take the admin
     permission from himself (he could not come back to this page to undo it)."""
@@ -115,7 +97,7 @@ def _lockout(session: Session, actor: Actor, parsed: RolesConfig, data: Mapping[
                 "nếu không sẽ không ai vào được các trang Quản trị.",
             )
         ]
-    still = _admins_after(session, parsed)
+    still = administrators.administrators(session=session, roles=parsed)
     mine = parsed.roles[actor.role]
     keeps = Permission.ADMIN in (mine.at_office if actor.at_office else mine.at_unit)
     scope = "quyền khi thuộc VP UBND" if actor.at_office else "quyền khi thuộc đơn vị khác"

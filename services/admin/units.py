@@ -46,6 +46,7 @@ from models import (
     User,
 )
 from models.tables import TaskCoordinator, TaskLeadChange
+from services.access import administrators
 from services.access.permissions import Actor, require
 from services.admin import journal
 from services.admin.workflow_admin import hand_over_variants
@@ -334,13 +335,16 @@ def move_unit(*, session: Session, actor: Actor, code: str, parent_code: str) ->
     return unit
 
 
-def set_unit_active(*, session: Session, actor: Actor, code: str, active: bool) -> list[str]:
+def set_unit_active(*, session: Session, actor: Actor, code: str, active: bool, config_dir: Path) -> list[str]:
     """Deactivate a unit and its phòng (no new task for them, gone from every picker; their tasks,
     figures and journals stay), or reactivate them. The codes changed.
 
     VP UBND is never deactivated (nobody would assign or confirm); a phòng is reactivated only
-    under an active parent."""
+    under an active parent; a unit whose accounts are the last ones able to administer is not
+    deactivated (``services.access.administrators``; ``config_dir``: the seed configuration)."""
     require(actor, Permission.ADMIN, ADMIN_ONLY)
+    roles = administrators.lock_roles(session=session, config_dir=config_dir)
+    admins_before = administrators.administrators(session=session, roles=roles)
     unit = _unit(session, code)
     if unit.kind is UnitKind.OFFICE and not active:
         raise Conflict("Không ngừng hoạt động Văn phòng UBND tỉnh: đơn vị giao và xác nhận nhiệm vụ.")
@@ -363,6 +367,13 @@ def set_unit_active(*, session: Session, actor: Actor, code: str, active: bool) 
             before=before,
             detail="" if each is unit else f"cùng đơn vị cha {unit.code}",
         )
+    administrators.keep_one(
+        session=session,
+        roles=roles,
+        before=admins_before,
+        refusal=f"Không ngừng hoạt động “{unit.short_name}”: mọi tài khoản còn quyền “Quản trị hệ thống” đều "
+        "thuộc đơn vị này (hoặc phòng của nó). Hãy cấp vai trò quản trị cho một tài khoản của đơn vị khác trước.",
+    )
     _commit(session)
     return [u.code for u in changed]
 

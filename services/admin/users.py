@@ -20,6 +20,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from models import AdminEntity, AuthEventKind, AuthSession, OrgUnit, Permission, Role, SessionEndReason, User
-from services.access import accounts
+from services.access import accounts, administrators
 from services.access.audit import record_event
 from services.access.auth import hash_password, normalise_username, verify_password
 from services.access.permissions import Actor, require
@@ -192,13 +193,15 @@ def update_account(
     full_name: str,
     role: Role | str,
     unit_code: str,
+    config_dir: Path,
     email: str = "",
 ) -> bool:
     """Save the account's full name, role, unit and e-mail; return whether anything changed
     (nothing changed: nothing is written, not even a journal row).
 
     A new role or unit takes effect at the account's next click: the pages build its permissions
-    from the database on every run. The last active admin keeps the admin role."""
+    from the database on every run. The last account able to administer keeps a role and a unit
+    that let it (``services.access.administrators``; ``config_dir``: the seed configuration)."""
     require(actor, Permission.ADMIN, ADMIN_ONLY)
     user = accounts.changeable(accounts.find_user(session=session, username=username))
     errors: list[FieldError] = []
@@ -209,11 +212,8 @@ def update_account(
     if errors:
         raise InvalidInput.of(errors)
     assert clean_name is not None and chosen_role is not None and unit is not None and unit.id is not None
-    if user.role == Role.ADMIN and chosen_role != Role.ADMIN and user.active and _other_admins(session, user) == 0:
-        raise Conflict(
-            f"Không thể đổi vai trò của “{user.username}”: đây là tài khoản quản trị cuối cùng còn hoạt động. "
-            "Hãy cấp vai trò Quản trị hệ thống cho một tài khoản khác trước."
-        )
+    roles = administrators.lock_roles(session=session, config_dir=config_dir)
+    admins_before = administrators.administrators(session=session, roles=roles)
     before = _snapshot(user, _unit_of(session, user))
     user.full_name, user.role, user.unit_id, user.email = clean_name, chosen_role, unit.id, clean_email
     after = _snapshot(user, unit)
@@ -222,6 +222,14 @@ def update_account(
         session.rollback()
         return False
     session.add(user)
+    what = "đổi vai trò của" if "role" in changed else "chuyển đơn vị của"
+    administrators.keep_one(
+        session=session,
+        roles=roles,
+        before=admins_before,
+        refusal=f"Không thể {what} “{user.username}”: đây là tài khoản quản trị cuối cùng còn hoạt động. "
+        "Hãy cấp vai trò Quản trị hệ thống cho một tài khoản khác trước.",
+    )
     journal.record(
         session=session,
         actor=actor,
@@ -236,7 +244,7 @@ def update_account(
 
 
 def set_account_locked(
-    *, session: Session, actor: Actor, username: str, locked: bool, now: datetime | None = None
+    *, session: Session, actor: Actor, username: str, locked: bool, config_dir: Path, now: datetime | None = None
 ) -> bool:
     """Lock (its sessions end at once) or unlock the account; return whether anything changed.
 
@@ -247,11 +255,14 @@ def set_account_locked(
     user = accounts.changeable(accounts.find_user(session=session, username=username))
     if user.active != locked:
         return False  # already so
-    if locked and user.role == Role.ADMIN and _other_admins(session, user) == 0:
-        raise Conflict(
-            f"Không thể khóa “{user.username}”: đây là tài khoản quản trị cuối cùng còn hoạt động. "
-            "Hãy cấp vai trò Quản trị hệ thống cho một tài khoản khác trước."
-        )
+    if locked:  # the same guard as accounts.set_locked, with the pages' words, under the same lock
+        roles = administrators.lock_roles(session=session, config_dir=config_dir)
+        if administrators.administrators(session=session, roles=roles) == [user.username]:
+            session.rollback()
+            raise Conflict(
+                f"Không thể khóa “{user.username}”: đây là tài khoản quản trị cuối cùng còn hoạt động. "
+                "Hãy cấp vai trò Quản trị hệ thống cho một tài khoản khác trước."
+            )
     journal.record(
         session=session,
         actor=actor,
@@ -264,7 +275,12 @@ def set_account_locked(
     )
     try:
         accounts.set_locked(
-            session=session, username=user.username, locked=locked, now=now or now_utc(), detail=_by(actor)
+            session=session,
+            username=user.username,
+            locked=locked,
+            now=now or now_utc(),
+            config_dir=config_dir,
+            detail=_by(actor),
         )
     except ServiceError:
         session.rollback()
@@ -444,12 +460,6 @@ def _email(text: str) -> str | None:
     if not EMAIL_RULE.fullmatch(value):
         raise InvalidInput("E-mail không đúng dạng (ví dụ: ten@gialai.gov.vn).", field="email")
     return value
-
-
-def _other_admins(session: Session, user: User) -> int:
-    """How many active admins there are besides ``user``, under the lock that makes two admins
-    demoting or locking each other at once be taken one after the other."""
-    return accounts.other_active_admins(session=session, user=user)
 
 
 def _by(actor: Actor) -> str:

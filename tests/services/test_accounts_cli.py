@@ -26,10 +26,13 @@ from services.access.permissions import Actor
 from services.access.sessions import SessionLimits, session_user, start_session
 from services.infra.clock import now_utc
 from services.infra.errors import InvalidInput
+from services.infra.settings import ROOT as _ROOT
 from services.infra.settings import get_settings
 from services.runtime import Runtime
 from tests.conftest import PASSWORD
 from tests.services.support import SECRET
+
+SEED = _ROOT / "config"  # the seed configuration: its roles are in force while no version is stored
 
 ICT = "000.00.11.H21"
 NEW_PASSWORD = "Ngay-mai-troi-sang-26"
@@ -322,7 +325,7 @@ def test_demo_accounts_are_found_with_one_argon2_verification_per_shared_hash(
             role=Role.CLERK,
             unit_code="000.00.05.H21",
         )
-    accounts.set_locked(session=session, username="vp.lanhdao", locked=True, now=now_utc())
+    accounts.set_locked(config_dir=SEED, session=session, username="vp.lanhdao", locked=True, now=now_utc())
     accounts.set_password(session=session, username="stc.vanthu", password=NEW_PASSWORD, now=now_utc())
     checked: list[str] = []
 
@@ -337,8 +340,8 @@ def test_demo_accounts_are_found_with_one_argon2_verification_per_shared_hash(
     # A lone account left with the demo hash is still found while the others are locked.
     for name in found:
         if name != "admin":
-            accounts.set_locked(session=session, username=name, locked=True, now=now_utc())
-    accounts.set_locked(session=session, username="vp.lanhdao", locked=False, now=now_utc())
+            accounts.set_locked(config_dir=SEED, session=session, username=name, locked=True, now=now_utc())
+    accounts.set_locked(config_dir=SEED, session=session, username="vp.lanhdao", locked=False, now=now_utc())
     assert accounts_with_password(session=session, password=DEMO_PASSWORD, usernames=[]) == ["admin", "vp.lanhdao"]
 
 

@@ -14,11 +14,12 @@ import pytest
 import yaml
 from sqlmodel import Session, func, select
 
-from models import AdminChange, AdminEntity, ConfigVersion, Permission, Role
+from models import AdminChange, AdminEntity, ConfigVersion, Permission, Role, User
 from models.schemas import NoteInput
+from services.access import administrators
 from services.access.permissions import Actor, build_actor
 from services.actions.registry import perform
-from services.admin import config_admin, roles_admin
+from services.admin import config_admin, roles_admin, users
 from services.admin.roles_admin import RoleEdit
 from services.config import store
 from services.infra.errors import Conflict, InvalidInput, PermissionDenied
@@ -271,3 +272,92 @@ def test_two_admins_saving_at_once_do_not_overwrite_each_other(
     assert len(outcomes) == 2 and len(refused) == 1, outcomes
     assert isinstance(refused[0], Conflict) and "sau khi trang này được mở" in refused[0].message
     assert _count(session, ConfigVersion) == 2  # the seed and the one save
+
+
+# --- one meaning of "the last administrator" on every page (services.access.administrators) -----
+
+
+def test_an_account_whose_role_grants_admin_counts_as_an_administrator_everywhere(
+    runtime: Runtime, session: Session, actors: dict[str, Actor]
+) -> None:
+    """The tracker's role is given ``admin`` at VP UBND: Người dùng may then take the admin role
+    from "admin" (the tracker administers), but may not lock the tracker, now the last one; and a
+    restored version that would take ``admin`` from the tracker's role is refused."""
+    tracker_role = runtime.current().config.roles.roles[Role.TRACKER]
+    grant = _save(session, actors["admin"], _edit(runtime, Role.TRACKER, at_office=[*tracker_role.at_office, "admin"]))
+    tracker = _again(runtime, session, actors["tracker"])
+    assert administrators.administrators(session=session, roles=runtime.current().config.roles) == [
+        "admin",
+        "vp.theodoi",
+    ]
+    assert users.update_account(
+        session=session, actor=tracker, username="admin", full_name="Admin", role="clerk",
+        unit_code="000.00.11.H21", config_dir=SEED,
+    )
+    with pytest.raises(Conflict) as locked:
+        users.set_account_locked(session=session, actor=tracker, username="vp.theodoi", locked=True, config_dir=SEED)
+    assert locked.value.message.startswith(
+        "Không thể khóa “vp.theodoi”: đây là tài khoản quản trị cuối cùng còn hoạt động."
+    )
+    seed = store.seed_version_id(session)
+    assert seed is not None and seed != grant.id
+    with pytest.raises(InvalidInput) as restored:
+        config_admin.restore_version(session=session, actor=tracker, version_id=seed, config_dir=SEED)
+    assert [e.message for e in restored.value.errors] == [
+        "Không lưu: với cấu hình này không còn tài khoản đang hoạt động nào có quyền “Quản trị hệ thống”, "
+        "nên không ai vào được các trang Quản trị nữa."
+    ]
+    session.rollback()
+    assert session.exec(select(User.active).where(User.username == "vp.theodoi")).one() is True
+    assert store.current_version_id(session) == grant.id
+
+
+@pytest.mark.parametrize("first", ["roles", "lock"])
+def test_a_roles_save_and_a_lock_at_once_leave_an_administrator(
+    runtime: Runtime, session: Session, actors: dict[str, Actor], monkeypatch: pytest.MonkeyPatch, first: str
+) -> None:
+    """"admin" takes ``admin`` from the tracker's role while the tracker (an administrator through
+    that role) locks "admin". Each is fine alone; both together would leave nobody. Each racer
+    waits for the other right after counting: were the two not under the same lock, both would
+    count two administrators and both would save."""
+    tracker_role = runtime.current().config.roles.roles[Role.TRACKER]
+    grant = _save(session, actors["admin"], _edit(runtime, Role.TRACKER, at_office=[*tracker_role.at_office, "admin"]))
+    tracker = _again(runtime, session, actors["tracker"])
+    counted = threading.Barrier(2, timeout=1.5)
+    real_count = administrators.administrators
+
+    def count_then_wait(*, session: Session, roles: Any) -> list[str]:
+        found = real_count(session=session, roles=roles)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            counted.wait()  # the other racer counts meanwhile, unless the lock holds it back
+        return found
+
+    monkeypatch.setattr(administrators, "administrators", count_then_wait)
+    outcomes: dict[str, BaseException | None] = {}
+
+    def take_the_grant() -> None:
+        with Session(runtime.engine, expire_on_commit=False) as own:
+            try:
+                _save(own, actors["admin"], _edit(runtime, Role.TRACKER, at_office=list(tracker_role.at_office)),
+                      based_on=grant.id)
+                outcomes["roles"] = None
+            except BaseException as exc:  # judged below
+                outcomes["roles"] = exc
+
+    def lock_the_admin() -> None:
+        with Session(runtime.engine, expire_on_commit=False) as own:
+            try:
+                users.set_account_locked(session=own, actor=tracker, username="admin", locked=True, config_dir=SEED)
+                outcomes["lock"] = None
+            except BaseException as exc:  # judged below
+                outcomes["lock"] = exc
+
+    racers = {"roles": threading.Thread(target=take_the_grant), "lock": threading.Thread(target=lock_the_admin)}
+    racers[first].start()
+    racers["lock" if first == "roles" else "roles"].start()
+    for racer in racers.values():
+        racer.join(30)
+    refused = [exc for exc in outcomes.values() if exc is not None]
+    assert len(outcomes) == 2 and len(refused) == 1, outcomes
+    session.expire_all()
+    assert administrators.administrators(session=session, roles=runtime.current().config.roles)

@@ -101,7 +101,7 @@ def test_every_change_is_for_the_admin_only(session: Session, actors: dict[str, 
         ),
         lambda: admin_units.rename_unit(session=session, actor=actor, code=FINANCE, name="X", short_name="X"),
         lambda: admin_units.move_unit(session=session, actor=actor, code=FINANCE_SUBUNITS[0], parent_code=PLEIKU),
-        lambda: admin_units.set_unit_active(session=session, actor=actor, code=FINANCE, active=False),
+        lambda: admin_units.set_unit_active(session=session, actor=actor, code=FINANCE, active=False, config_dir=SEED),
         lambda: admin_units.merge_units(
             session=session, actor=actor, config_dir=SEED, merged=[PLANNING], merge_date=TODAY, successor_code=FINANCE
         ),
@@ -216,7 +216,7 @@ def test_kind_and_parent_rules(
 
 
 def test_a_phong_is_not_added_under_an_inactive_unit(session: Session, actors: dict[str, Actor]) -> None:
-    admin_units.set_unit_active(session=session, actor=actors["admin"], code=TRADE, active=False)
+    admin_units.set_unit_active(session=session, actor=actors["admin"], code=TRADE, active=False, config_dir=SEED)
     _refused(
         session,
         lambda: admin_units.add_unit(
@@ -308,7 +308,7 @@ def test_moving_to_the_same_parent_is_a_conflict(session: Session, actors: dict[
 
 def test_deactivate_a_unit_with_its_phong_and_reactivate(session: Session, actors: dict[str, Actor]) -> None:
     admin = actors["admin"]
-    changed = admin_units.set_unit_active(session=session, actor=admin, code=FINANCE, active=False)
+    changed = admin_units.set_unit_active(session=session, actor=admin, code=FINANCE, active=False, config_dir=SEED)
     assert changed == [FINANCE, *FINANCE_SUBUNITS]
     assert not any(_unit(session, c).active for c in changed)
     assert FINANCE not in [u.code for u in lead_units(session=session)]
@@ -317,10 +317,14 @@ def test_deactivate_a_unit_with_its_phong_and_reactivate(session: Session, actor
     # a phòng comes back only under an active parent
     _refused(
         session,
-        lambda: admin_units.set_unit_active(session=session, actor=admin, code=FINANCE_SUBUNITS[0], active=True),
+        lambda: admin_units.set_unit_active(
+                session=session, actor=admin, code=FINANCE_SUBUNITS[0], active=True, config_dir=SEED
+            ),
         Conflict,
     )
-    assert admin_units.set_unit_active(session=session, actor=admin, code=FINANCE, active=True) == changed
+    assert admin_units.set_unit_active(
+            session=session, actor=admin, code=FINANCE, active=True, config_dir=SEED
+        ) == changed
     assert all(_unit(session, c).active for c in changed)
     actions = [h.action for h in admin_units.unit_history(session=session, actor=admin, code=FINANCE_SUBUNITS[1])]
     assert actions == ["activate", "deactivate"]
@@ -329,10 +333,14 @@ def test_deactivate_a_unit_with_its_phong_and_reactivate(session: Session, actor
 def test_the_office_is_never_deactivated_and_nothing_twice(session: Session, actors: dict[str, Actor]) -> None:
     admin = actors["admin"]
     _refused(
-        session, lambda: admin_units.set_unit_active(session=session, actor=admin, code="000.00.01.H21", active=False),
+        session, lambda: admin_units.set_unit_active(
+                session=session, actor=admin, code="000.00.01.H21", active=False, config_dir=SEED
+            ),
         Conflict,
     )
-    _refused(session, lambda: admin_units.set_unit_active(session=session, actor=admin, code=FINANCE, active=True),
+    _refused(session, lambda: admin_units.set_unit_active(
+            session=session, actor=admin, code=FINANCE, active=True, config_dir=SEED
+        ),
              Conflict)
 
 
@@ -341,7 +349,7 @@ def test_the_org_yaml_seed_never_undoes_a_change_made_here(
 ) -> None:
     admin = actors["admin"]
     admin_units.rename_unit(session=session, actor=admin, code=FINANCE, name="Sở Tài chính tỉnh", short_name="STC")
-    admin_units.set_unit_active(session=session, actor=admin, code=TRADE, active=False)
+    admin_units.set_unit_active(session=session, actor=admin, code=TRADE, active=False, config_dir=SEED)
     admin_units.move_unit(session=session, actor=admin, code=INFO_SUBUNIT, parent_code=FINANCE)
     admin_units.add_unit(
         session=session, actor=admin, code="000.00.20.H21", name="Sở mới", short_name="Sở mới", kind="department"
@@ -675,3 +683,18 @@ def test_the_successor_keeps_its_own_variant_and_two_variants_pass_to_none(
     assert (result.variants, result.variants_left) == ((), ("ngan_tai_chinh", "ngan_cong_thuong"))
     assert len(store.list_versions(session=session)) == versions  # nothing to hand over: no new version
     assert list(runtime.current().config.workflows.mains_for("000.00.51.H21", has_subunits=False)) == ["ngan"]
+
+
+def test_the_unit_of_the_last_administrators_is_not_deactivated(session: Session, actors: dict[str, Actor]) -> None:
+    """Every account able to administer is at Sở TT&TT ("admin"): deactivating it would leave
+    nobody (``services.access.administrators``), so it is refused and nothing changes."""
+    ict = "000.00.11.H21"
+    refused = _refused(
+        session,
+        lambda: admin_units.set_unit_active(
+            session=session, actor=actors["admin"], code=ict, active=False, config_dir=SEED
+        ),
+        Conflict,
+    )
+    assert refused.message.startswith("Không ngừng hoạt động “Sở TT&TT”: mọi tài khoản còn quyền “Quản trị hệ thống”")
+    assert _unit(session, ict).active

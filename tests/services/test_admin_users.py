@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 from models import AdminChange, AdminEntity, AuthEvent, AuthEventKind, AuthSession, OrgUnit, Role, User
 from models.reminders import SYSTEM_USERNAME
 from services.access import accounts as accounts_service
+from services.access import administrators
 from services.access.accounts import check_password
 from services.access.auth import authenticate, verify_password
 from services.access.permissions import Actor, build_actor
@@ -37,12 +38,16 @@ from services.admin.users import (
     set_account_locked,
     update_account,
 )
+from services.config.loader import RolesConfig
 from services.infra.clock import now_utc
 from services.infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from services.infra.settings import ROOT as _ROOT
 from services.reminders.system import system_user_id
 from services.runtime import Runtime
 from tests.conftest import FINANCE, HEALTH, PASSWORD, PLEIKU
 from tests.services.support import FAST_HASHER
+
+SEED = _ROOT / "config"  # the seed configuration: its roles are in force while no version is stored
 
 ICT = "000.00.11.H21"
 LIMITS = SessionLimits(idle=timedelta(hours=1), max_age=timedelta(hours=12))
@@ -202,9 +207,10 @@ def test_only_the_admin_administers_accounts(session: Session, actors: dict[str,
         lambda: _create(session, tracker),
         lambda: list_accounts(session=session, actor=tracker),
         lambda: update_account(
+            config_dir=SEED,
             session=session, actor=tracker, username="stc.vanthu", full_name="X Y", role="admin", unit_code=FINANCE
         ),
-        lambda: set_account_locked(session=session, actor=tracker, username="admin", locked=True),
+        lambda: set_account_locked(config_dir=SEED, session=session, actor=tracker, username="admin", locked=True),
         lambda: reset_password(session=session, actor=tracker, username="admin"),
     ]
     for call in calls:
@@ -220,7 +226,7 @@ def test_the_list_is_searched_without_diacritics_and_filtered(session: Session, 
     admin = actors["admin"]
     _create(session, admin, "syt.vanthu", full_name="Đỗ Thị Hằng")
     _create(session, admin, "syt.lanhdao", full_name="Nguyễn Văn Đức", role=Role.LEADER)
-    set_account_locked(session=session, actor=admin, username="syt.lanhdao", locked=True)
+    set_account_locked(config_dir=SEED, session=session, actor=admin, username="syt.lanhdao", locked=True)
 
     def names(**filters: Any) -> list[str]:
         return [r.username for r in list_accounts(session=session, actor=admin, **filters)]
@@ -252,6 +258,7 @@ def test_name_role_unit_and_email_are_edited_and_journaled(
 ) -> None:
     admin = actors["admin"]
     changed = update_account(
+        config_dir=SEED,
         session=session,
         actor=admin,
         username="stc.chuyenvien",
@@ -272,6 +279,7 @@ def test_name_role_unit_and_email_are_edited_and_journaled(
     assert actor is not None and actor.role is Role.LEADER and actor.unit_name == "UBND TP Pleiku"
     # the same values again: nothing written
     again = update_account(
+        config_dir=SEED,
         session=session,
         actor=admin,
         username="stc.chuyenvien",
@@ -287,6 +295,7 @@ def test_a_wrong_edit_changes_nothing(session: Session, actors: dict[str, Actor]
     before = _state(session)
     with pytest.raises(InvalidInput) as refused:
         update_account(
+            config_dir=SEED,
             session=session,
             actor=actors["admin"],
             username="stc.vanthu",
@@ -299,6 +308,7 @@ def test_a_wrong_edit_changes_nothing(session: Session, actors: dict[str, Actor]
     assert _state(session) == before
     with pytest.raises(NotFound, match=re.escape("Không có tài khoản 'khong.co'.")):
         update_account(
+            config_dir=SEED,
             session=session,
             actor=actors["admin"],
             username="khong.co",
@@ -316,27 +326,31 @@ def test_the_last_active_admin_is_neither_locked_nor_demoted(session: Session, a
     admin = actors["admin"]
     before = _state(session)
     with pytest.raises(Conflict) as locked:
-        set_account_locked(session=session, actor=admin, username="admin", locked=True)
+        set_account_locked(config_dir=SEED, session=session, actor=admin, username="admin", locked=True)
     assert locked.value.message.startswith("Không thể khóa “admin”: đây là tài khoản quản trị cuối cùng còn hoạt động.")
     with pytest.raises(Conflict) as demoted:
-        update_account(session=session, actor=admin, username="admin", full_name="Admin", role="tracker", unit_code=ICT)
+        update_account(
+            config_dir=SEED, session=session, actor=admin, username="admin", full_name="Admin", role="tracker",
+            unit_code=ICT,
+        )
     assert demoted.value.message.startswith(
         "Không thể đổi vai trò của “admin”: đây là tài khoản quản trị cuối cùng còn hoạt động."
     )
     assert _state(session) == before
     # a second admin, locked, does not count; active, it does
     _create(session, admin, "admin2", role=Role.ADMIN, unit_code=ICT)
-    set_account_locked(session=session, actor=admin, username="admin2", locked=True)
+    set_account_locked(config_dir=SEED, session=session, actor=admin, username="admin2", locked=True)
     with pytest.raises(Conflict):
-        set_account_locked(session=session, actor=admin, username="admin", locked=True)
-    set_account_locked(session=session, actor=admin, username="admin2", locked=False)
+        set_account_locked(config_dir=SEED, session=session, actor=admin, username="admin", locked=True)
+    set_account_locked(config_dir=SEED, session=session, actor=admin, username="admin2", locked=False)
     assert update_account(
+        config_dir=SEED,
         session=session, actor=admin, username="admin", full_name="Admin", role="tracker", unit_code=ICT
     )
     assert _user(session, "admin").role is Role.TRACKER
     # and now admin2 is the last one
     with pytest.raises(Conflict):
-        set_account_locked(session=session, actor=admin, username="admin2", locked=True)
+        set_account_locked(config_dir=SEED, session=session, actor=admin, username="admin2", locked=True)
 
 
 @pytest.mark.parametrize("change", ["demote", "lock"])
@@ -351,24 +365,25 @@ def test_two_admins_removing_each_other_at_once_leave_one(
     admin2 = build_actor(session=session, config=runtime.config, user_id=_user(session, "admin2").id or 0)
     assert admin2 is not None
     counted = threading.Barrier(2, timeout=1.5)
-    real_count = accounts_service.other_active_admins
+    real_count = administrators.administrators
 
-    def count_then_wait(*, session: Session, user: User) -> int:
-        found = real_count(session=session, user=user)
+    def count_then_wait(*, session: Session, roles: RolesConfig) -> list[str]:
+        found = real_count(session=session, roles=roles)
         with contextlib.suppress(threading.BrokenBarrierError):
             counted.wait()  # the other racer counts meanwhile, unless the lock holds it back
         return found
 
-    monkeypatch.setattr(accounts_service, "other_active_admins", count_then_wait)
+    monkeypatch.setattr(administrators, "administrators", count_then_wait)
     outcomes: dict[str, BaseException | None] = {}
 
     def act(actor: Actor, target: str) -> None:
         with Session(runtime.engine, expire_on_commit=False) as own:
             try:
                 if change == "lock":
-                    set_account_locked(session=own, actor=actor, username=target, locked=True)
+                    set_account_locked(config_dir=SEED, session=own, actor=actor, username=target, locked=True)
                 else:
                     update_account(
+                        config_dir=SEED,
                         session=own, actor=actor, username=target, full_name=target.title(), role="tracker",
                         unit_code=ICT,
                     )
@@ -398,12 +413,13 @@ def test_two_admins_removing_each_other_at_once_leave_one(
 def test_lock_ends_the_sessions_and_unlock_lets_back_in(session: Session, actors: dict[str, Actor]) -> None:
     admin, clerk = actors["admin"], actors["clerk"]
     secret = start_session(session=session, user_id=clerk.user_id, now=now_utc() - timedelta(minutes=5))
-    assert set_account_locked(session=session, actor=admin, username="stc.vanthu", locked=True)
+    assert set_account_locked(config_dir=SEED, session=session, actor=admin, username="stc.vanthu", locked=True)
     assert not _user(session, "stc.vanthu").active
     assert session_user(session=session, session_id=secret, limits=LIMITS, now=now_utc()) is None
     assert authenticate(session=session, username="stc.vanthu", password=PASSWORD) is None
-    assert not set_account_locked(session=session, actor=admin, username="stc.vanthu", locked=True)  # already
-    assert set_account_locked(session=session, actor=admin, username="stc.vanthu", locked=False)
+    # already
+    assert not set_account_locked(config_dir=SEED, session=session, actor=admin, username="stc.vanthu", locked=True)
+    assert set_account_locked(config_dir=SEED, session=session, actor=admin, username="stc.vanthu", locked=False)
     assert authenticate(session=session, username="stc.vanthu", password=PASSWORD) is not None
     assert [(e.action, e.before, e.after) for e in _journal(session, "stc.vanthu")] == [
         ("lock", {"active": True}, {"active": False}),
@@ -511,12 +527,17 @@ def test_the_reminder_jobs_account_is_never_changed(session: Session, actors: di
     admin = actors["admin"]
     before = _state(session)
     attempts: list[Callable[[], object]] = [
-        lambda: set_account_locked(session=session, actor=admin, username=SYSTEM_USERNAME, locked=False),
+        lambda: set_account_locked(
+            config_dir=SEED, session=session, actor=admin, username=SYSTEM_USERNAME, locked=False
+        ),
         lambda: reset_password(session=session, actor=admin, username=SYSTEM_USERNAME),
         lambda: update_account(
+            config_dir=SEED,
             session=session, actor=admin, username=SYSTEM_USERNAME, full_name="X", role="admin", unit_code=ICT
         ),
-        lambda: accounts_service.set_locked(session=session, username=SYSTEM_USERNAME, locked=False, now=now_utc()),
+        lambda: accounts_service.set_locked(
+            session=session, username=SYSTEM_USERNAME, locked=False, now=now_utc(), config_dir=SEED
+        ),
         lambda: accounts_service.set_password(
             session=session, username=SYSTEM_USERNAME, password="Mot-mat-khau-dai-2026", now=now_utc()
         ),
