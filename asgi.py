@@ -8,6 +8,16 @@ every answer (and ``/_stcore/metrics`` closed), the download of attached files (
 at ``/api/v1``: one process, one start-up.
 """
 
+import faulthandler
+import os
+
+# Arrow's buffers (every st.dataframe, pandas' text columns) from the C library's allocator, not
+# the mimalloc pyarrow bundles: mimalloc's per-thread heaps have crashed processes whose threads
+# come and go, as Streamlit's script threads do (apache/arrow#50908). Before pyarrow is loaded
+# (the variable), and again after (the pool), whichever module loaded it first.
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+
+import pyarrow
 import streamlit as st
 from starlette.middleware import Middleware
 from starlette.routing import Mount
@@ -20,6 +30,11 @@ from web.attachment_routes import routes as attachment_routes
 from web.auth_routes import LoginRedirectMiddleware, routes
 from web.public_routes import routes as public_routes
 from web.security_headers import SecurityHeadersMiddleware
+
+# A crash inside a C extension (a segmentation fault) kills the process with no Python traceback;
+# with this, every thread's stack goes to stderr first, so the log says which code was running.
+faulthandler.enable()
+pyarrow.set_memory_pool(pyarrow.system_memory_pool())
 
 # app.py declares its pages with st.navigation. Streamlit, seeing a ``pages/`` folder next to it,
 # would take the first session of each process for an old folder-based app and answer a deep

@@ -8,6 +8,11 @@ the clock.
 from __future__ import annotations
 
 import os
+
+# As asgi.py does for the server: Arrow's buffers from the C library's allocator (AppTest runs the
+# pages in threads of this process too).
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path

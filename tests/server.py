@@ -134,3 +134,62 @@ def running_server(env: dict[str, str], log_path: Path) -> Iterator[str]:
     """Start the app with ``env``; yield its base URL; the log goes to ``log_path``."""
     with streamlit_process(env, log_path) as (base_url, _pid):
         yield base_url
+
+
+class SupervisedServer:
+    """One app process for a module of browser tests that outlives a crash of the process.
+
+    The server runs C extensions in threads (pyarrow, pandas, the database drivers); should one of
+    them kill the process, every later test of the module would fail on a refused connection and
+    hide its own verdict. ``restart_if_dead`` (before each test) starts it again on the same port,
+    so the base URL the browser contexts hold stays right; ``died`` (after each test) tells the
+    test that was running, whose failure is then the crash's, with its exit status and the end of
+    the log, where faulthandler (asgi.py) has written every thread's stack."""
+
+    def __init__(self, env: dict[str, str], log_path: Path, *, timeout_s: float = START_TIMEOUT_S) -> None:
+        self.env, self.log_path, self.timeout_s = env, log_path, timeout_s
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.crashes: list[str] = []
+        self.proc = self._start(mode="wb")
+
+    def _start(self, *, mode: str) -> subprocess.Popen[bytes]:
+        with self.log_path.open(mode) as log:
+            proc = subprocess.Popen(
+                streamlit_command(self.port),
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + self.timeout_s
+        while not healthy(self.base_url):
+            if proc.poll() is not None:
+                raise ServerError(f"server exited with {proc.returncode}:\n{self.log_path.read_text()}")
+            if time.monotonic() > deadline:
+                stop_group(proc)
+                raise ServerError(f"server not healthy after {self.timeout_s:.0f} s:\n{self.log_path.read_text()}")
+            time.sleep(0.1)
+        return proc
+
+    def died(self) -> str | None:
+        """None while the process runs; else what to tell (once per death)."""
+        code = self.proc.poll()
+        if code is None:
+            return None
+        how = f"signal {-code} ({signal.Signals(-code).name})" if code < 0 else f"exit status {code}"
+        tail = "\n".join(self.log_path.read_text(errors="replace").splitlines()[-80:])
+        return f"the app server (pid {self.proc.pid}) died: {how}; the end of {self.log_path}:\n{tail}"
+
+    def restart_if_dead(self) -> None:
+        message = self.died()
+        if message is None:
+            return
+        self.crashes.append(message)
+        with self.log_path.open("ab") as log:
+            log.write(b"\n--- restarted by tests/server.py after the crash above ---\n")
+        self.proc = self._start(mode="ab")
+
+    def stop(self) -> None:
+        stop_group(self.proc)

@@ -15,11 +15,13 @@ Playwright is used directly (``playwright.sync_api``); browsers are never downlo
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 
 import pytest
+from _pytest.runner import runtestprotocol
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 from sqlmodel import Session, select
 
@@ -32,7 +34,7 @@ from services.infra.settings import Settings
 from services.runtime import Runtime, start
 from services.tasks.assignment import create_assignment
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
-from tests.server import running_server
+from tests.server import SupervisedServer
 
 from .accounts import CLI_ACCOUNTS, FINANCE, SERVICE_ACCOUNTS, TRACKER, Account
 from .ui import login
@@ -143,11 +145,59 @@ def assigned_task(
 
 
 @pytest.fixture(scope="module")
-def app_server(app_env: dict[str, str], accounts: dict[str, Account]) -> Iterator[str]:
-    """``streamlit run asgi.py`` on a free port; yields its base URL; kills its process group."""
-    log_path = Path(app_env["GIAOVIEC_DATA_DIR"]) / "server.log"
-    with running_server(app_env, log_path) as base_url:
-        yield base_url
+def app_process(app_env: dict[str, str], accounts: dict[str, Account]) -> Iterator[SupervisedServer]:
+    """``streamlit run asgi.py`` on a free port, started again should it die; kills its process
+    group at the end."""
+    server = SupervisedServer(app_env, Path(app_env["GIAOVIEC_DATA_DIR"]) / "server.log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def app_server(app_process: SupervisedServer) -> str:
+    """The app's base URL."""
+    return app_process.base_url
+
+
+class ServerCrashWarning(UserWarning):
+    """The app server died during a test, which was then run once more on a new process."""
+
+
+@pytest.fixture(autouse=True)
+def _server_watch(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Before a test on the module's app server: start it again if it died. After: note on the
+    test a death during it (``pytest_runtest_protocol`` below runs such a test once more)."""
+    if "app_server" not in request.fixturenames:
+        yield
+        return
+    server: SupervisedServer = request.getfixturevalue("app_process")
+    server.restart_if_dead()
+    yield
+    died = server.died()
+    if died is not None:
+        request.node.server_crash = died
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+    """A browser test that failed because the app process died under it (a crash in a C extension
+    the server loads, never seen from the app's own code) is run once more on a new process; the
+    crash, with the stacks faulthandler wrote, goes to the warnings summary, so it is never
+    silent. A second failure is the test's verdict."""
+    if "app_server" not in getattr(item, "fixturenames", ()):
+        return None
+    item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+    reports = runtestprotocol(item, nextitem=nextitem, log=False)
+    crash = getattr(item, "server_crash", None)
+    if crash is not None and any(report.failed for report in reports):
+        warnings.warn(ServerCrashWarning(f"{item.nodeid}: run again after {crash}"), stacklevel=1)
+        item.server_crash = None  # type: ignore[attr-defined]
+        item._initrequest()  # type: ignore[attr-defined]  # fresh fixtures for the second run
+        reports = runtestprotocol(item, nextitem=nextitem, log=False)
+    for report in reports:
+        item.ihook.pytest_runtest_logreport(report=report)
+    item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+    return True
 
 
 @pytest.fixture(scope="session")
