@@ -13,7 +13,7 @@ ADDRESS ?= $(or $(GIAOVIEC_BIND_ADDRESS),127.0.0.1)
 PYTEST_WORKERS ?= -n 2 --dist loadfile --no-loadscope-reorder
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run start serve backup test test-postgres lint typecheck unit e2e hunt bench migrate seed system-deps test-system-deps clean
+.PHONY: run start serve backup test test-postgres lint typecheck unit e2e screenshots hunt bench migrate seed system-deps test-system-deps clean
 
 # --- environments -------------------------------------------------------------------
 system-deps:
@@ -71,6 +71,10 @@ unit: $(VENV)/.dev
 
 e2e: $(VENV)/.dev test-system-deps
 	$(BIN)/pytest -q -m e2e
+
+# The browser tests again, saving the pictures of docs/screenshots/ as they go (`make test` takes none).
+screenshots: $(VENV)/.dev test-system-deps
+	GIAOVIEC_SCREENSHOTS=1 $(BIN)/pytest -q $(PYTEST_WORKERS) -m e2e
 
 # The PostgreSQL pass (one worker: it mostly waits on its server) and mypy (one process, about a
 # minute of CPU from cold) run in the background while the SQLite pass runs on two workers, whose
