@@ -14,6 +14,7 @@ from functools import cache
 from sqlmodel import Session, col, select
 
 from models import ActionKey, ConfirmOutcome, Flow, OrgUnit, Role, Task, UnitKind, User
+from models.extensions import ExtensionRequestInput
 from models.schemas import (
     AssignmentCreate,
     ConfirmationCreate,
@@ -205,6 +206,7 @@ def seed_demo(*, session: Session, config: AppConfig, today: date) -> int:
     favourites = [unit_by_code(session=session, code=FINANCE), unit_by_code(session=session, code=PLEIKU)]
     created = 0
     issuers = list(config.app.issuers)
+    asked_extension = False
     for number in range(1, 43):
         scenario = _SCENARIOS[number % len(_SCENARIOS)]
         unit = favourites[number % 2] if number % 3 == 0 else targets[(number * 11) % len(targets)]
@@ -263,6 +265,21 @@ def seed_demo(*, session: Session, config: AppConfig, today: date) -> int:
                 data=NoteInput(note="Đã giao phòng chuyên môn tham mưu."),
                 now=_at(min(today, doc_date + timedelta(days=2)), 10),
             )
+        if scenario == "due_soon" and unit.code == FINANCE and not asked_extension:
+            # Xin gia hạn: Sở Tài chính's leader asks for ten more days; the tracker finds it waiting
+            perform(
+                session=session,
+                actor=staff.leader,
+                config=config,
+                task_id=task_id,
+                action=ActionKey.EXTENSION_REQUEST,
+                data=ExtensionRequestInput(
+                    requested_deadline=deadline + timedelta(days=10),
+                    reason="Cần thêm thời gian tổng hợp số liệu của các xã, phường.",
+                ),
+                now=_at(today, 7),
+            )
+            asked_extension = True
         reply_after = {"replied": 12, "done_on_time": 10, "done_late": 13, "not_done_extended": 6}.get(scenario)
         if reply_after is None:
             continue
