@@ -408,8 +408,9 @@ class Removal:
 
     A state with exactly one transition out (S → B) is bridged: the transitions that led to it
     lead to B, and that transition goes with it (A → S → B becomes A → B, the undoing of an added
-    step). Otherwise every transition to or from the state goes with it, and the save is refused
-    if that leaves a state unreachable (``check_workflows``)."""
+    step; through a chain of such states removed together, A → S1 → S2 → B becomes A → B).
+    Otherwise every transition to or from the state goes with it, and the save is refused if
+    that leaves a state unreachable (``check_workflows``)."""
 
     workflow: str
     states: Sequence[str] = ()
@@ -432,6 +433,24 @@ def _sitting(session: Session, workflow: str, states: Sequence[str], version: in
     else:
         query = query.where(col(Flow.config_version_id) == version)
     return {str(state): int(count) for state, count in session.execute(query)}
+
+
+def _bridge(key: str, outgoing_of: Mapping[str, list[str]], transitions: Mapping[str, Any]) -> str | None:
+    """Where the transitions into the removed state ``key`` lead instead: along its one
+    transition out, and on through any other removed state that has one transition out too, so
+    A → S1 → S2 → B with S1 and S2 removed in one save becomes A → B. None: nothing to bridge (a
+    state with no or several ways out on the way, or a circle of removed states)."""
+    seen = {key}
+    target = key
+    while target in outgoing_of:
+        out = outgoing_of[target]
+        if len(out) != 1:
+            return None
+        target = transitions[out[0]]["to"]
+        if target in seen:
+            return None
+        seen.add(target)
+    return target
 
 
 def _removal_data(session: Session, data: dict[str, Any], removal: Removal, version: int) -> list[FieldError]:
@@ -466,11 +485,12 @@ def _removal_data(session: Session, data: dict[str, Any], removal: Removal, vers
         )
     if problems:
         return problems
+    outgoing_of = {
+        key: [t for t, tr in transitions.items() if key in _from_states(tr) and t not in dropped] for key in gone
+    }
     for key in gone:
-        outgoing = [t for t, tr in transitions.items() if key in _from_states(tr) and t not in dropped]
-        bridge = transitions[outgoing[0]]["to"] if len(outgoing) == 1 else None
-        if bridge == key or bridge in gone:
-            bridge = None
+        outgoing = outgoing_of[key]
+        bridge = _bridge(key, outgoing_of, transitions)
         for tkey, tr in list(transitions.items()):
             if tkey in outgoing and bridge is not None:
                 dropped.add(tkey)  # S → B: its work is the state's, and goes with it

@@ -379,6 +379,18 @@ def test_removing_an_added_state_bridges_its_step(runtime: Runtime, session: Ses
     assert variant.units == (HEALTH,)
 
 
+def test_two_chained_states_are_removed_in_one_save(
+    runtime: Runtime, session: Session, actors: dict[str, Actor]
+) -> None:
+    """cho_vao_so → cho_but_phe → cho_du_thao → cho_duyet, the two in the middle removed together:
+    vào sổ leads to cho_duyet; "Trả lại dự thảo" (into a removed state, from cho_duyet) goes."""
+    _remove(session, actors["admin"], based_on=0, workflow="ngan", states=["cho_but_phe", "cho_du_thao"])
+    short = runtime.current().config.workflows.workflows["ngan"]
+    assert list(short.states) == ["cho_vao_so", "cho_duyet", "cho_ban_hanh", "da_ban_hanh"]
+    assert sorted(short.transitions) == ["ban_hanh", "duyet", "vao_so"]
+    assert (short.transitions["vao_so"].from_states, short.transitions["vao_so"].to) == (("cho_vao_so",), "cho_duyet")
+
+
 @pytest.mark.parametrize(
     ("removal", "messages"),
     [
