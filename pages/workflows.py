@@ -29,7 +29,8 @@ actor = require_actor()
 st.title("Quy trình xử lý trong đơn vị")
 cfg = config()
 try:
-    diagrams = workflow_diagrams(actor=actor, config=cfg)
+    with db() as session:
+        diagrams = workflow_diagrams(session=session, actor=actor, config=cfg)
 except ServiceError as exc:
     st.error(md_escape(exc.message))
     st.stop()

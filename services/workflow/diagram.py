@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models import Permission
+from sqlmodel import Session, select
+
+from models import OrgUnit, Permission
 from services.access.permissions import Actor, require
 from services.config.loader import AppConfig
 from services.config.workflows import ActorUnit
@@ -19,10 +21,12 @@ class WorkflowDiagram:
     dot: str
 
 
-def workflow_diagrams(*, actor: Actor, config: AppConfig) -> list[WorkflowDiagram]:
-    """Every workflow of config/workflows.yaml, in file order, for the admin page."""
+def workflow_diagrams(*, session: Session, actor: Actor, config: AppConfig) -> list[WorkflowDiagram]:
+    """Every workflow of the configuration in force, in file order, for the admin page. A unit's
+    variant names its units as the database does: a unit added on Đơn vị is in no YAML file."""
     require(actor, Permission.ADMIN, "Chỉ quản trị hệ thống xem trang này.")
     names = {u.code: u.short_name for u in config.org.units}
+    names.update((str(code), str(short)) for code, short in session.execute(select(OrgUnit.code, OrgUnit.short_name)))
     return [
         WorkflowDiagram(
             key=key,

@@ -12,9 +12,10 @@ import pytest
 import yaml
 from sqlmodel import Session, func, select
 
-from models import AdminChange, AdminEntity, ConfigVersion, Flow
+from models import AdminChange, AdminEntity, ConfigVersion, Flow, UnitKind
 from services.access.permissions import Actor
 from services.admin import config_admin, workflow_admin
+from services.admin import units as admin_units
 from services.admin.workflow_admin import AddedStep, Removal
 from services.config import store
 from services.infra.errors import Conflict, InvalidInput, PermissionDenied
@@ -23,7 +24,7 @@ from services.journal.events import events_of
 from services.journal.timeline import describe_timeline
 from services.runtime import Runtime
 from services.tasks.counters import waiting_steps
-from services.workflow.diagram import workflow_dot
+from services.workflow.diagram import workflow_diagrams, workflow_dot
 from services.workflow.engine import flow_views, inbox_task_ids, main_flow
 from tests.actions import available_actions, fire, issue_reply
 from tests.conftest import FINANCE, HEALTH, at
@@ -661,3 +662,20 @@ def test_a_restore_that_drops_the_variant_leaves_its_flows_running(
     # a new task of Sở Y tế runs the restored shared workflow
     later = _new_task(runtime, session, actors["tracker"], HEALTH, 72)
     assert main_flow(session=session, task_id=later).workflow == "ngan"  # type: ignore[union-attr]
+
+
+def test_a_variant_names_a_unit_added_on_don_vi(runtime: Runtime, session: Session, actors: dict[str, Actor]) -> None:
+    """A unit added through Đơn vị lives in the database only: Quy trình xử lý names it, never by
+    its code."""
+    admin = actors["admin"]
+    admin_units.add_unit(
+        session=session, actor=admin, code="000.00.60.H21", name="Sở Dân tộc và Tôn giáo", short_name="Sở DT&TG",
+        kind=UnitKind.DEPARTMENT,
+    )
+    added = _added(variant="ngan_so_dt_tg", variant_label="Sở DT&TG: có thẩm định", units=["000.00.60.H21"])
+    workflow_admin.save_variant(
+        session=session, actor=admin, config=runtime.current().config, added=added, based_on=0, config_dir=SEED
+    )
+    diagrams = {d.key: d for d in workflow_diagrams(session=session, actor=admin, config=runtime.current().config)}
+    assert diagrams["ngan_so_dt_tg"].owners == ["Sở DT&TG"]
+    assert diagrams["ngan"].owners == []
