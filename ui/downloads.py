@@ -1,5 +1,6 @@
 """Download buttons of the report files: "Tải CSV", "Tải Excel", "Tải báo cáo (Word)", and one
-"Tải <label>" per report format a plugin adds (``services.reports.plugin_formats``).
+"Tạo tệp <label>" per report format a plugin adds (``services.reports.plugin_formats``; see
+``plugin_report_buttons``).
 
 The file is built only when the button is pressed (``st.download_button`` with a callable
 ``data``, Streamlit 1.67): a page run does not pay for a workbook nobody asked for. The callable
@@ -18,7 +19,6 @@ from streamlit.delta_generator import DeltaGenerator
 
 from services.config.loader import AppConfig
 from services.infra.errors import ServiceError
-from services.plugins import PluginReportFormat
 from services.reports.content import ReportData, report_data
 from services.reports.csv_files import statistics_csv, tasks_csv
 from services.reports.docx import report_docx
@@ -26,6 +26,7 @@ from services.reports.plugin_formats import render_report, report_formats
 from services.reports.xlsx import statistics_xlsx
 from services.stats.rows import TaskRow
 from services.stats.statistics import MAX_PER_PAGE, RowPage, StatisticsReport, UnitStats
+from ui.format import md_escape
 from ui.runtime import runtime
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -160,24 +161,26 @@ def _report_data(report: StatisticsReport, config: AppConfig, *, today: date) ->
 def plugin_report_buttons(
     where: DeltaGenerator, report: StatisticsReport, config: AppConfig, *, today: date, key: str
 ) -> None:
-    """ "Tải <label>" for each report format of the plugins, beside "Tải Excel": the plugin's
-    ``render`` gets the same content as the built-in files. A plugin that fails: the file holds
-    the Vietnamese reason instead (the page cannot show it: the file is built outside the page
-    run; Streamlit's own failure would be English) and the traceback is in the server's log."""
+    """ "Tạo tệp <label>" for each report format of the plugins, beside "Tải Excel"; pressed, the
+    plugin's ``render`` gets the same content as the built-in files in this page run, and "Tải
+    <label>" offers the file. Unlike the built-in files, a plugin's is made in the page run, not
+    when the download is pressed: a plugin that fails then says so on the page, in Vietnamese
+    (the traceback in the server's log), instead of handing over a file that holds the error."""
     data = _report_data(report, config, today=today)
     for fmt in report_formats():
-
-        def build(fmt: PluginReportFormat = fmt) -> bytes:
-            try:
-                return render_report(fmt=fmt, data=data(), config=config)
-            except ServiceError as exc:  # logged by render_report
-                return exc.message.encode("utf-8")
-
-        _button(
-            where,
+        if not where.button(f"Tạo tệp {fmt.label}", icon=":material/description:", key=f"{key}_make_{fmt.key}"):
+            continue
+        try:
+            content = render_report(fmt=fmt, data=data(), config=config)
+        except ServiceError as exc:  # logged by render_report
+            where.error(md_escape(exc.message))
+            continue
+        where.download_button(
             f"Tải {fmt.label}",
-            build,
+            data=content,
             file_name=file_stem(report, "bao-cao") + f".{fmt.extension}",
             mime=fmt.mime,
+            icon=":material/download:",
             key=f"{key}_plugin_{fmt.key}",
+            on_click="ignore",
         )

@@ -183,12 +183,14 @@ def test_the_plugins_page_and_the_plugin_type(world: World, plugin: None) -> Non
     assert (row["Gói"], row["Phiên bản"], row["Kiểu trường"], row["Định dạng báo cáo"], row["Tình trạng"]) == (
         "giaoviec-example", "0.1.0", "Số điện thoại", "Markdown (markdown)", "Đã nạp"
     )
-    # its report format is offered beside Giám sát's own files
+    # its report format is offered beside Giám sát's own files: made when asked, then downloaded
     monitor = world.app_as("vp.theodoi", "pages/monitor.py")
     assert not monitor.exception
-    assert [b.label for b in monitor.get("download_button")][:4] == [
-        "Tải Excel", "Tải báo cáo (Word)", "Tải CSV", "Tải Markdown"
-    ]
+    assert [b.label for b in monitor.get("download_button")][:3] == ["Tải Excel", "Tải báo cáo (Word)", "Tải CSV"]
+    assert "Tải Markdown" not in [b.label for b in monitor.get("download_button")]
+    by_label(monitor.button, "Tạo tệp Markdown").click().run()
+    assert not monitor.exception and not monitor.error
+    assert "Tải Markdown" in [b.label for b in monitor.get("download_button")]
     page = world.app_as("admin", PAGE)
     assert "Số điện thoại (giaoviec-example)" in by_label(page.selectbox, "Kiểu dữ liệu *").options
     _add(page, key="dien_thoai", label="Điện thoại đầu mối", kind="so_dien_thoai")
@@ -201,3 +203,25 @@ def test_the_plugins_page_and_the_plugin_type(world: World, plugin: None) -> Non
     by_label(form.text_input, "Điện thoại đầu mối").input("0912 345 678")
     save(form)
     assert values(form.success) == ["Đã giao 1 nhiệm vụ theo văn bản 778/UBND-KT."]
+
+
+def test_a_plugin_report_that_fails_says_so_on_the_page(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report format whose ``render`` raises: Giám sát says why in Vietnamese, offers no file."""
+    from services import plugins
+    from services.reports import plugin_formats
+
+    def broken(data: object, config: object) -> bytes:
+        raise RuntimeError("boom")
+
+    found = plugins.Plugins()
+    registry = plugins.Registry("giaoviec-hong", found)
+    registry.add_report_format("hong", "Hỏng", broken, extension="txt")
+    found.report_formats.update(registry.report_formats)
+    monkeypatch.setattr(plugin_formats, "plugins", lambda: found)
+    monitor = world.app_as("vp.theodoi", "pages/monitor.py")
+    by_label(monitor.button, "Tạo tệp Hỏng").click().run()
+    assert not monitor.exception
+    assert values(monitor.error) == [
+        md_escape("Định dạng báo cáo “Hỏng” (phần mở rộng giaoviec-hong) bị lỗi (RuntimeError); không tạo được tệp.")
+    ]
+    assert "Tải Hỏng" not in [b.label for b in monitor.get("download_button")]
