@@ -15,7 +15,7 @@ import yaml
 from sqlmodel import Session, col, select
 
 from demo.seed import seed_demo
-from models import Flow, OrgUnit, RequestStatus, Role, Task, TaskStatus, User, WrongUnitRequest
+from models import ExtensionRequest, Flow, OrgUnit, RequestStatus, Role, Task, TaskStatus, User, WrongUnitRequest
 from services.access.permissions import build_actor
 from services.infra.clock import local_date, now_utc
 from services.infra.settings import ROOT, Settings
@@ -123,6 +123,13 @@ def test_the_demo_tasks_are_where_the_readme_says(demo: Runtime) -> None:
         assert (request.status, request.requested_by) == (RequestStatus.PENDING, leader.id)
         task = session.get(Task, 44)
         assert task is not None and task.status is TaskStatus.OPEN
+        # "one request waiting: stc.lanhdao asked ten more days for #36, a Sở Tài chính task"
+        (asked,) = session.exec(select(ExtensionRequest)).all()
+        finance_leader = session.exec(select(User).where(User.username == "stc.lanhdao")).one()
+        assert (asked.task_id, asked.status, asked.requested_by) == (36, RequestStatus.PENDING, finance_leader.id)
+        due = session.get(Task, 36)
+        assert due is not None and due.status is TaskStatus.OPEN
+        assert (asked.requested_deadline - due.deadline).days == 10
 
 
 def test_the_readme_opens_with_the_two_commands_and_names_the_port() -> None:
