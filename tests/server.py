@@ -99,14 +99,14 @@ def stop_group(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=10)
 
 
-@contextmanager
-def streamlit_process(
-    env: dict[str, str], log_path: Path, *, timeout_s: float = START_TIMEOUT_S, script: str = "asgi.py"
-) -> Iterator[tuple[str, int]]:
-    """Start one app process with ``env``; yield its base URL and pid once healthy (``ServerError``
-    if it exits or is not healthy in time); the log goes to ``log_path``."""
-    port = free_port()
-    with log_path.open("wb") as log:
+def start_healthy(
+    env: dict[str, str], log_path: Path, port: int, *, timeout_s: float = START_TIMEOUT_S, script: str = "asgi.py",
+    append: bool = False,
+) -> subprocess.Popen[bytes]:
+    """Start one app process on ``port`` (its log in ``log_path``, added to when ``append``) and
+    return it once healthy; ``ServerError`` (the process stopped) if it exits or is not healthy in
+    time."""
+    with log_path.open("ab" if append else "wb") as log:
         proc = subprocess.Popen(
             streamlit_command(port, script),
             cwd=ROOT,
@@ -116,15 +116,27 @@ def streamlit_process(
             start_new_session=True,
         )
     base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout_s
+    while not healthy(base_url):
+        if proc.poll() is not None:
+            raise ServerError(f"server exited with {proc.returncode}:\n{log_path.read_text()}")
+        if time.monotonic() > deadline:
+            stop_group(proc)
+            raise ServerError(f"server not healthy after {timeout_s:.0f} s:\n{log_path.read_text()}")
+        time.sleep(0.1)
+    return proc
+
+
+@contextmanager
+def streamlit_process(
+    env: dict[str, str], log_path: Path, *, timeout_s: float = START_TIMEOUT_S, script: str = "asgi.py"
+) -> Iterator[tuple[str, int]]:
+    """Start one app process with ``env``; yield its base URL and pid once healthy (``ServerError``
+    if it exits or is not healthy in time); the log goes to ``log_path``."""
+    port = free_port()
+    proc = start_healthy(env, log_path, port, timeout_s=timeout_s, script=script)
     try:
-        deadline = time.monotonic() + timeout_s
-        while not healthy(base_url):
-            if proc.poll() is not None:
-                raise ServerError(f"server exited with {proc.returncode}:\n{log_path.read_text()}")
-            if time.monotonic() > deadline:
-                raise ServerError(f"server not healthy after {timeout_s:.0f} s:\n{log_path.read_text()}")
-            time.sleep(0.1)
-        yield base_url, proc.pid
+        yield f"http://127.0.0.1:{port}", proc.pid
     finally:
         stop_group(proc)
 
@@ -150,46 +162,26 @@ class SupervisedServer:
         self.env, self.log_path, self.timeout_s = env, log_path, timeout_s
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.crashes: list[str] = []
-        self.proc = self._start(mode="wb")
-
-    def _start(self, *, mode: str) -> subprocess.Popen[bytes]:
-        with self.log_path.open(mode) as log:
-            proc = subprocess.Popen(
-                streamlit_command(self.port),
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + self.timeout_s
-        while not healthy(self.base_url):
-            if proc.poll() is not None:
-                raise ServerError(f"server exited with {proc.returncode}:\n{self.log_path.read_text()}")
-            if time.monotonic() > deadline:
-                stop_group(proc)
-                raise ServerError(f"server not healthy after {self.timeout_s:.0f} s:\n{self.log_path.read_text()}")
-            time.sleep(0.1)
-        return proc
+        self.proc = start_healthy(env, log_path, self.port, timeout_s=timeout_s)
 
     def died(self) -> str | None:
-        """None while the process runs; else what to tell (once per death)."""
+        """None while the process runs; else how it ended, with faulthandler's report from its
+        first line (the crashing thread comes first), or the end of the log when there is none."""
         code = self.proc.poll()
         if code is None:
             return None
         how = f"signal {-code} ({signal.Signals(-code).name})" if code < 0 else f"exit status {code}"
-        tail = "\n".join(self.log_path.read_text(errors="replace").splitlines()[-80:])
-        return f"the app server (pid {self.proc.pid}) died: {how}; the end of {self.log_path}:\n{tail}"
+        lines = self.log_path.read_text(errors="replace").splitlines()
+        fatal = [i for i, line in enumerate(lines) if line.startswith("Fatal Python error")]
+        shown = lines[fatal[-1] : fatal[-1] + 60] if fatal else lines[-80:]
+        return f"the app server (pid {self.proc.pid}) died: {how}; from {self.log_path}:\n" + "\n".join(shown)
 
     def restart_if_dead(self) -> None:
-        message = self.died()
-        if message is None:
+        if self.died() is None:
             return
-        self.crashes.append(message)
         with self.log_path.open("ab") as log:
             log.write(b"\n--- restarted by tests/server.py after the crash above ---\n")
-        self.proc = self._start(mode="ab")
+        self.proc = start_healthy(self.env, self.log_path, self.port, timeout_s=self.timeout_s, append=True)
 
     def stop(self) -> None:
         stop_group(self.proc)

@@ -115,7 +115,14 @@ def set_password(
 
 
 def set_locked(
-    *, session: Session, username: str, locked: bool, now: datetime, config_dir: Path, detail: str = COMMAND_LINE
+    *,
+    session: Session,
+    username: str,
+    locked: bool,
+    now: datetime,
+    config_dir: Path,
+    detail: str = COMMAND_LINE,
+    refusal: str | None = None,
 ) -> tuple[User, bool]:
     """Lock (``active = False``, its sessions ended at ``now``) or unlock an account; return it
     and whether anything changed (locking a locked account changes nothing).
@@ -123,14 +130,15 @@ def set_locked(
     A locked account cannot log in and its API tokens act as nobody; nothing it did is touched.
     The last account able to administer (``services.access.administrators``) cannot be locked:
     nobody would be left to unlock anyone (only the command line could, and it needs no account,
-    but the pages' administration would be gone). ``config_dir``: the seed configuration, whose
-    roles are in force while no version is stored.
+    but the pages' administration would be gone): ``Conflict`` with ``refusal`` (by default the
+    command line's words). ``config_dir``: the seed configuration, whose roles are in force while
+    no version is stored.
     """
     user = changeable(find_user(session=session, username=username))
     if user.active != locked:
         return user, False
     roles = administrators.lock_roles(session=session, config_dir=config_dir) if locked else None
-    before = administrators.administrators(session=session, roles=roles) if roles else []
+    before = administrators.administrators(session=session, roles=roles) if roles is not None else []
     user.active = not locked
     session.add(user)
     if roles is not None:
@@ -138,7 +146,8 @@ def set_locked(
             session=session,
             roles=roles,
             before=before,
-            refusal=f"Không thể khoá '{user.username}': đây là tài khoản quản trị cuối cùng còn hoạt động. "
+            refusal=refusal
+            or f"Không thể khoá '{user.username}': đây là tài khoản quản trị cuối cùng còn hoạt động. "
             "Tạo một quản trị khác trước (python manage.py create-admin).",
         )
     _audit(session, user, AuthEventKind.ACCOUNT_LOCKED if locked else AuthEventKind.ACCOUNT_UNLOCKED, now, detail)

@@ -10,8 +10,9 @@ the admin's screen and never stored in clear: the account is marked ``must_chang
 the app shows its user nothing but "Đổi mật khẩu" until they choose their own. The admin saw it,
 so it must not stay the account's password.
 
-The last active admin can be neither locked nor demoted: nobody could then administer the app
-through its pages (only ``manage.py`` on the server could).
+The last account able to administer (``services.access.administrators``) can be neither locked,
+demoted nor moved where its role lacks ``admin``: nobody could then administer the app through
+its pages (only ``manage.py`` on the server could).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from services.access.permissions import Actor, require
 from services.access.sessions import key_hash
 from services.admin import journal
 from services.infra.clock import now_utc
-from services.infra.errors import Conflict, FieldError, InvalidInput, NotFound, ServiceError
+from services.infra.errors import FieldError, InvalidInput, NotFound, ServiceError
 from services.infra.text import clean_text, matches, normalise_text
 
 ADMIN_ONLY = "Chỉ quản trị hệ thống quản lý được tài khoản người dùng."
@@ -249,20 +250,12 @@ def set_account_locked(
     """Lock (its sessions end at once) or unlock the account; return whether anything changed.
 
     ``services.access.accounts.set_locked`` does the change and writes the security log; the
-    administration journal's row goes into the same transaction. The last active admin cannot be
-    locked."""
+    administration journal's row goes into the same transaction. The last account able to
+    administer cannot be locked: ``set_locked``'s guard, refusing in the pages' words."""
     require(actor, Permission.ADMIN, ADMIN_ONLY)
     user = accounts.changeable(accounts.find_user(session=session, username=username))
     if user.active != locked:
         return False  # already so
-    if locked:  # the same guard as accounts.set_locked, with the pages' words, under the same lock
-        roles = administrators.lock_roles(session=session, config_dir=config_dir)
-        if administrators.administrators(session=session, roles=roles) == [user.username]:
-            session.rollback()
-            raise Conflict(
-                f"Không thể khóa “{user.username}”: đây là tài khoản quản trị cuối cùng còn hoạt động. "
-                "Hãy cấp vai trò Quản trị hệ thống cho một tài khoản khác trước."
-            )
     journal.record(
         session=session,
         actor=actor,
@@ -281,6 +274,8 @@ def set_account_locked(
             now=now or now_utc(),
             config_dir=config_dir,
             detail=_by(actor),
+            refusal=f"Không thể khóa “{user.username}”: đây là tài khoản quản trị cuối cùng còn hoạt động. "
+            "Hãy cấp vai trò Quản trị hệ thống cho một tài khoản khác trước.",
         )
     except ServiceError:
         session.rollback()

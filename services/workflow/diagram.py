@@ -25,8 +25,7 @@ def workflow_diagrams(*, session: Session, actor: Actor, config: AppConfig) -> l
     """Every workflow of the configuration in force, in file order, for the admin page. A unit's
     variant names its units as the database does: a unit added on Đơn vị is in no YAML file."""
     require(actor, Permission.ADMIN, "Chỉ quản trị hệ thống xem trang này.")
-    names = {u.code: u.short_name for u in config.org.units}
-    names.update((str(code), str(short)) for code, short in session.execute(select(OrgUnit.code, OrgUnit.short_name)))
+    names = {str(code): str(short) for code, short in session.execute(select(OrgUnit.code, OrgUnit.short_name))}
     return [
         WorkflowDiagram(
             key=key,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import threading
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
@@ -254,3 +257,19 @@ def confirm(
             new_deadline=new_deadline,
         ),
     )
+
+
+def pause_after(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> None:
+    """Make ``owner.name`` (a function called by keyword) wait, after it returns, until a second
+    thread has returned from it too, or 1.5 s: two racers then both pass it before either goes
+    on, unless a lock taken before it holds the second back (the barrier then times out)."""
+    met = threading.Barrier(2, timeout=1.5)
+    real = getattr(owner, name)
+
+    def then_wait(**kwargs: Any) -> Any:
+        found = real(**kwargs)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            met.wait()
+        return found
+
+    monkeypatch.setattr(owner, name, then_wait)

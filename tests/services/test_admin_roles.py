@@ -4,10 +4,8 @@ the same rules as ``config/roles.yaml``, and nobody locked out of the administra
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +24,7 @@ from services.infra.errors import Conflict, InvalidInput, PermissionDenied
 from services.infra.settings import ROOT
 from services.runtime import Runtime
 from tests.conftest import FINANCE, at
-from tests.services.support import assign, task
+from tests.services.support import assign, pause_after, task
 
 SEED = ROOT / "config"
 DAY = date(2026, 3, 5)
@@ -240,16 +238,7 @@ def test_two_admins_saving_at_once_do_not_overwrite_each_other(
     version in force. Were the read not under the writers' lock, both would read the seed and both
     would save, the second silently undoing the first; with it, the second waits, reads the
     first's version and is refused."""
-    read = threading.Barrier(2, timeout=1.5)
-    real_read = store.current_files
-
-    def read_then_wait(*, session: Session, config_dir: Path) -> tuple[int, dict[str, str]]:
-        found = real_read(session=session, config_dir=config_dir)
-        with contextlib.suppress(threading.BrokenBarrierError):
-            read.wait()  # the other racer reads meanwhile, unless the lock holds it back
-        return found
-
-    monkeypatch.setattr(store, "current_files", read_then_wait)
+    pause_after(monkeypatch, store, "current_files")  # the other racer reads meanwhile, unless the lock holds it
     outcomes: dict[str, BaseException | None] = {}
 
     def act(role: Role, label: str) -> None:
@@ -323,16 +312,7 @@ def test_a_roles_save_and_a_lock_at_once_leave_an_administrator(
     tracker_role = runtime.current().config.roles.roles[Role.TRACKER]
     grant = _save(session, actors["admin"], _edit(runtime, Role.TRACKER, at_office=[*tracker_role.at_office, "admin"]))
     tracker = _again(runtime, session, actors["tracker"])
-    counted = threading.Barrier(2, timeout=1.5)
-    real_count = administrators.administrators
-
-    def count_then_wait(*, session: Session, roles: Any) -> list[str]:
-        found = real_count(session=session, roles=roles)
-        with contextlib.suppress(threading.BrokenBarrierError):
-            counted.wait()  # the other racer counts meanwhile, unless the lock holds it back
-        return found
-
-    monkeypatch.setattr(administrators, "administrators", count_then_wait)
+    pause_after(monkeypatch, administrators, "administrators")  # the other counts meanwhile, unless held back
     outcomes: dict[str, BaseException | None] = {}
 
     def take_the_grant() -> None:

@@ -8,7 +8,6 @@ changed at the first login, by the person, with their current password.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import threading
@@ -38,14 +37,13 @@ from services.admin.users import (
     set_account_locked,
     update_account,
 )
-from services.config.loader import RolesConfig
 from services.infra.clock import now_utc
 from services.infra.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.infra.settings import ROOT as _ROOT
 from services.reminders.system import system_user_id
 from services.runtime import Runtime
 from tests.conftest import FINANCE, HEALTH, PASSWORD, PLEIKU
-from tests.services.support import FAST_HASHER
+from tests.services.support import FAST_HASHER, pause_after
 
 SEED = _ROOT / "config"  # the seed configuration: its roles are in force while no version is stored
 
@@ -364,16 +362,7 @@ def test_two_admins_removing_each_other_at_once_leave_one(
     _create(session, admin, "admin2", role=Role.ADMIN, unit_code=ICT)
     admin2 = build_actor(session=session, config=runtime.config, user_id=_user(session, "admin2").id or 0)
     assert admin2 is not None
-    counted = threading.Barrier(2, timeout=1.5)
-    real_count = administrators.administrators
-
-    def count_then_wait(*, session: Session, roles: RolesConfig) -> list[str]:
-        found = real_count(session=session, roles=roles)
-        with contextlib.suppress(threading.BrokenBarrierError):
-            counted.wait()  # the other racer counts meanwhile, unless the lock holds it back
-        return found
-
-    monkeypatch.setattr(administrators, "administrators", count_then_wait)
+    pause_after(monkeypatch, administrators, "administrators")  # the other counts meanwhile, unless held back
     outcomes: dict[str, BaseException | None] = {}
 
     def act(actor: Actor, target: str) -> None:
