@@ -70,11 +70,11 @@ unit: $(VENV)/.dev
 	$(BIN)/pytest -q $(PYTEST_WORKERS) -m "not e2e"
 
 e2e: $(VENV)/.dev test-system-deps
-	$(BIN)/pytest -q -m e2e
+	GIAOVIEC_E2E_EVERY_CASE=1 $(BIN)/pytest -q -m e2e
 
 # The browser tests again, saving the pictures of docs/screenshots/ as they go (`make test` takes none).
 screenshots: $(VENV)/.dev test-system-deps
-	GIAOVIEC_SCREENSHOTS=1 $(BIN)/pytest -q $(PYTEST_WORKERS) -m e2e
+	GIAOVIEC_SCREENSHOTS=1 GIAOVIEC_E2E_EVERY_CASE=1 $(BIN)/pytest -q $(PYTEST_WORKERS) -m e2e
 
 # The PostgreSQL pass (one worker: it mostly waits on its server) and mypy (one process, about a
 # minute of CPU from cold) run in the background while the SQLite pass runs on two workers, whose
@@ -99,6 +99,7 @@ NOT_ON_POSTGRES = --ignore=tests/services/test_config_validation.py --ignore=tes
 # Random examples, ten times as many state-machine lives: looks for failures the fixed set misses.
 hunt: $(VENV)/.dev
 	GIAOVIEC_HYPOTHESIS_PROFILE=hunt GIAOVIEC_SM_EXAMPLES=300 $(BIN)/pytest -q -s tests/properties tests/services/test_classify_properties.py
+	GIAOVIEC_E2E_EVERY_CASE=1 $(BIN)/pytest -q tests/e2e/test_vietnamese_only.py
 
 # The service suite on a throwaway PostgreSQL server (started and stopped by the tests).
 test-postgres: $(VENV)/.dev test-system-deps

@@ -38,6 +38,21 @@ from tests.services.support import FAST_HASHER, SECRET, database_handle, make_ac
 # throwaway PostgreSQL server of its own (tests/postgres_server.py).
 BACKEND = os.environ.get("GIAOVIEC_TEST_BACKEND", "sqlite")
 
+# The fixtures through which a test reaches the database (``runtime`` and all built on it, the
+# server itself). A test that asks for none of them (a text rule, a password policy, a config
+# check) gives the same answer on either backend: the PostgreSQL pass leaves it to the SQLite pass.
+_DATABASE_FIXTURES = frozenset({"runtime", "_database_server"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if BACKEND != "postgresql":
+        return
+    same = [item for item in items if not _DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))]
+    if same:
+        config.hook.pytest_deselected(items=same)
+        items[:] = [item for item in items if item not in same]
+
+
 # tests/conftest.py's ``actors``, in its order: key, username, role, unit
 ACTORS: tuple[tuple[str, str, Role, str], ...] = (
     ("tracker", "vp.theodoi", Role.TRACKER, OFFICE),
