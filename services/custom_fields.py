@@ -31,6 +31,7 @@ from sqlmodel import Session, col, select
 from models import CustomField, CustomValue, FieldTarget, OrgUnit, Permission, Role, Task
 from services.access.permissions import Actor
 from services.config.loader import AppConfig
+from services.infra.bulk import memo
 from services.infra.clock import fmt_date
 from services.infra.errors import InvalidInput
 from services.infra.text import clean_text
@@ -106,7 +107,8 @@ def all_fields(*, session: Session, target: FieldTarget | None = None) -> list[F
     query = select(CustomField).order_by(col(CustomField.sort_order), col(CustomField.id))
     if target is not None:
         query = query.where(CustomField.target == target)
-    return [definition_of(r) for r in session.exec(query).all()]
+    # a bulk write (the task import) defines no field: read once for all its documents
+    return list(memo(session, ("custom_fields", target), lambda: [definition_of(r) for r in session.exec(query).all()]))
 
 
 def visible_fields(*, session: Session, actor: Actor, target: FieldTarget | None = None) -> list[FieldDef]:

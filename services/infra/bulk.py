@@ -17,8 +17,8 @@ commits only flush (``services.imports.common.one_transaction``). It says so exp
   unit's văn thư and leaders; one sent back by "Chưa hoàn thành": the verdict and the new
   deadline), while the steps, replies and verdicts of the past, and every entry of a task
   replied or done, notify nobody (``services.notifications.recipients``);
-* reads of what the transaction never changes (units, accounts, the workflows' version) may be
-  kept for its length (``memo``).
+* reads of what the transaction never changes (units, accounts, the configuration's version, the
+  custom fields) may be kept for its length (``memo``).
 
 Nothing else differs: every guard, version claim and journal entry runs as for one action.
 Without a ``BulkWrite`` on the session (every page, the API, the tests of single actions) none

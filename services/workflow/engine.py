@@ -321,7 +321,8 @@ def unit_holds_task(*, session: Session, unit_id: int, task_id: int) -> bool:
 def start_main_flow(*, session: Session, config: AppConfig, task: Task, now: datetime) -> Flow:
     """The lead unit's flow, waiting at the first step (added to the session, not committed)."""
     assert task.id is not None
-    version = store.current_version_id(session) or None  # the flow finishes on this version
+    # the flow finishes on this version (an import, one bulk write, reads it once)
+    version = memo(session, "config_version", lambda: store.current_version_id(session)) or None
     on = config_at_version(session=session, config=config, version_id=version)
     wf_key = default_main_workflow(session=session, config=on, unit_id=task.lead_unit_id)
     flow = Flow(

@@ -31,6 +31,7 @@ issues the reply; ``World.walk`` stops before a given step.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -41,6 +42,7 @@ import pytest
 import streamlit as st
 from sqlmodel import Session, col, func, select
 from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
 
 from demo.seed import UnitStaff, process_in_unit
 from models import ConfirmOutcome, Document, Flow, OrgUnit, Role, Task, TaskEvent
@@ -92,6 +94,13 @@ STAFF: dict[str, tuple[str, str, str]] = {
 
 # Users the standard data needs (they act in it): always created.
 SEED_USERS = ["vp.theodoi", *STAFF[FINANCE], *STAFF[PLEIKU]]
+
+# app.py's pages and their addresses (``st.Page(..., url_path=...)``), read from its text: a page
+# opened in a test is asked for by its address, as a bookmark asks for it.
+URL_PATHS: dict[str, str] = {}
+_PAGE = re.compile(r'st\.Page\(\s*"(pages/[a-z_]+\.py)".*?url_path="([^"]+)"', re.S)
+for _file, _path in _PAGE.findall((ROOT / "app.py").read_text("utf-8")):
+    URL_PATHS.setdefault(_file, _path)  # the first: change_password.py's own, not the first login's
 
 
 _active: list[World | None] = [None]
@@ -170,16 +179,25 @@ class World:
             return make_session_token(session=s, user_id=self.user_ids[username], secret=SECRET)
 
     def app_as(self, username: str | None, page: str | None = None, query: dict[str, str] | None = None) -> AppTest:
-        """The app run once as ``username`` (None: anonymous), then on ``page`` if given."""
+        """The app run as ``username`` (None: anonymous) on ``page`` if given, else on its first page.
+
+        A page is opened as a bookmark opens it: the first run asks for the page's own address
+        (``url_path`` in app.py), so the user's landing page (Giám sát, for most) is not drawn first
+        for nothing. A page the user's menu does not offer ends on another page; ``switch_page``
+        then refuses it with a ValueError, as it would after any run."""
         self.activate()
         at_ = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
         if username is not None:
             at_.session_state[TOKEN_STATE_KEY] = self.token(username)
+        if page is None:
+            return at_.run()
+        wanted = calc_hash(URL_PATHS[page])
+        at_._page_hash = wanted  # what a browser asks for at /<url_path>
+        if query:
+            at_.query_params.update(query)
         at_.run()
-        if page is not None:
+        if at_._finished_page_script_hash != wanted:  # not in this user's menu
             at_.switch_page(page)
-            if query:
-                at_.query_params.update(query)
             at_.run()
         return at_
 
