@@ -16,7 +16,9 @@ PostgreSQL, explicit ids, one transaction with the spans):
   and a new round at step 1), deadline updates, wrong-unit requests (refused, pending, accepted
   with the task re-routed), revocations and replacements;
 * ``Task.status``, ``Task.version`` and the flows as they stand on ``today``, and the journal
-  entries of every action (each task has its "assigned" or "re-routed" entry).
+  entries of every action (each task has its "assigned" or "re-routed" entry);
+* the notifications still to be acted on: each open task's latest journal entries notify whom
+  they would have notified (``notify_what_is_left``, the rule of the task import), unread.
 
 The data version is bumped and the spans of the statistics rebuilt (``rebuild_all_spans``, which
 commits the whole load at once), and the planner gets fresh statistics (``ANALYZE``).
@@ -62,6 +64,7 @@ from services.config.workflows import ActorUnit, FlowKind, TransitionDef, Workfl
 from services.infra.clock import VN_TZ
 from services.infra.data_version import bump_data_version
 from services.infra.text import document_code_key, fold
+from services.notifications.recipients import notify_what_is_left
 from services.org.units import list_units, office_unit
 from services.stats.spans import rebuild_all_spans
 from services.workflow.engine import default_main_workflow, subunits_of, unit_main_workflows
@@ -197,6 +200,7 @@ class GenerateReport:
     flows: int = 0
     events: int = 0
     requests: int = 0
+    notifications: int = 0
     spans: int = 0
     seconds: float = 0.0  # everything
     insert_seconds: float = 0.0  # simulating and inserting the history
@@ -208,7 +212,8 @@ class GenerateReport:
             f"{self.tasks} nhiệm vụ trong {self.documents} văn bản giao; {self.replies} văn bản trả lời, "
             f"{self.confirmations} xác nhận ({self.not_done} chưa hoàn thành), {self.extensions} gia hạn, "
             f"{self.closed} đã đóng, {self.requests} đề nghị điều chỉnh, {self.flows} luồng, {self.events} "
-            f"mục nhật ký, {self.spans} span. Thời gian: {self.seconds:.1f} s (ghi {self.insert_seconds:.1f} s, "
+            f"mục nhật ký, {self.notifications} thông báo, {self.spans} span. "
+            f"Thời gian: {self.seconds:.1f} s (ghi {self.insert_seconds:.1f} s, "
             f"span {self.spans_seconds:.1f} s, ANALYZE {self.analyze_seconds:.1f} s)."
         )
 
@@ -1622,6 +1627,9 @@ def generate_tasks(
         for planned in generator.plan(tasks):
             generator.document(planned)
         generator.finish()
+        # what a person would still find in Thông báo: the open tasks' latest entries, as an
+        # import leaves them (no plugin channel is called for a history nobody lived)
+        report.notifications = notify_what_is_left(session=session)
         report.insert_seconds = time.perf_counter() - began
         spans_began = time.perf_counter()
         # One transaction: the new tasks, their spans and the new data version commit together

@@ -4,7 +4,8 @@ Every write path journals through ``record_event`` and commits through the sessi
 session itself notes the new journal entries of each flush (like the statistics' spans,
 ``services.stats.spans``) and, before the commit, adds their notifications in the same
 transaction: an action that rolls back notifies nobody, and no page or action has to remember to.
-Bulk loads (``manage.py generate``) bypass the ORM and notify nobody. Nobody is notified of their
+A bulk load that bypasses the ORM (``manage.py generate``) writes afterwards what is left to
+act on (``notify_what_is_left``). Nobody is notified of their
 own act.
 
 Who gets what (README "Thông báo"):
@@ -30,7 +31,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import and_, event, func, insert
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 from sqlmodel import Session, col, select
@@ -225,6 +226,68 @@ def _before_commit(session: OrmSession) -> None:
                     )
                 )
     session.flush()
+
+
+def notify_what_is_left(*, session: Session) -> int:
+    """The notifications a load that bypassed the ORM (``manage.py generate``) would have left:
+    every open task notifies as its latest notified journal entries would have, the rule of a bulk
+    write (``_still_to_act_on``): its assignment not yet entered, the step it waits at (whoever its
+    active flows wait for now), the "Chưa hoàn thành" verdict that sent it back, an extension asked
+    for. A task replied, done or closed notifies nobody; nobody hears of their own act. Written in
+    this session's transaction (not committed) as plain rows, so no plugin channel is called for a
+    history nobody lived. An entry already notified is left as it is (a second load adds only its
+    own). Returns how many were written."""
+    notified = [action.value for action in NOTIFIED]
+    latest = (
+        select(col(TaskEvent.task_id).label("task_id"), func.max(TaskEvent.at).label("at"))
+        .where(col(TaskEvent.action).in_(notified))
+        .group_by(col(TaskEvent.task_id))
+        .subquery()
+    )
+    entries = session.exec(
+        select(TaskEvent)
+        .join(latest, and_(col(TaskEvent.task_id) == latest.c.task_id, col(TaskEvent.at) == latest.c.at))
+        .join(Task, col(Task.id) == col(TaskEvent.task_id))
+        .where(Task.status == TaskStatus.OPEN, col(TaskEvent.action).in_(notified))
+        .order_by(col(TaskEvent.id))
+    ).all()
+    told = set(session.exec(select(Notification.event_id).distinct()).all())  # a second load: not twice
+    entries = [entry for entry in entries if entry.id not in told]
+    ids = sorted({entry.task_id for entry in entries})
+    held: list[object] = []  # the tasks and flows stay in the identity map while they are asked for
+    flows_of: dict[int, list[Flow]] = {}
+    for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
+        chunk = ids[start : start + 900]
+        held.extend(session.exec(select(Task).where(col(Task.id).in_(chunk))).all())
+        for flow in session.exec(select(Flow).where(col(Flow.task_id).in_(chunk), col(Flow.active))).all():
+            flows_of.setdefault(flow.task_id, []).append(flow)
+    audience = _Audience(session)
+    rows: list[dict[str, object]] = []
+    seen: set[tuple[int, int]] = set()
+    with session.no_autoflush:
+        for entry in entries:
+            assert entry.id is not None
+            found = _recipients(audience, entry, flows_of.get(entry.task_id, []))
+            if found is None:
+                continue
+            kind, users = found
+            for user_id in sorted(users - {entry.actor_id}):
+                if (user_id, entry.id) not in seen:
+                    seen.add((user_id, entry.id))
+                    rows.append(
+                        {
+                            "user_id": user_id,
+                            "task_id": entry.task_id,
+                            "event_id": entry.id,
+                            "kind": kind,
+                            "created_at": entry.at,
+                            "read_at": None,
+                        }
+                    )
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(Notification), rows[start : start + 5000])
+    del held
+    return len(rows)
 
 
 def _forget(session: OrmSession, *_: object) -> None:

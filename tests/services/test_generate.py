@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -31,8 +31,11 @@ from models import (
     EventAction,
     Extension,
     Flow,
+    Notification,
+    NotificationKind,
     OrgUnit,
     RequestStatus,
+    Role,
     Task,
     TaskClass,
     TaskEvent,
@@ -47,6 +50,8 @@ from services.actions.workbench import task_workbench
 from services.infra.clock import local_date
 from services.journal.events import events_of
 from services.journal.timeline import describe_timeline
+from services.notifications.center import unread_count
+from services.notifications.recipients import NOTIFIED
 from services.runtime import Runtime
 from services.stats.classify import classify, done_on, load_facts
 from services.stats.statistics import in_scope, make_period, unit_statistics
@@ -136,6 +141,57 @@ def test_every_kind_of_history_occurs(session: Session, report: GenerateReport) 
     assert sum(1 for r in replies if local_date(r.created_at) > r.issue_date) >= 20  # entered after their date
     workflows = Counter(f.workflow for f in session.exec(select(Flow).where(col(Flow.parent_flow_id).is_not(None))))
     assert {"truong_hop_1_truc_thuoc", "truong_hop_2_truc_thuoc"} <= set(workflows)  # sub-units at work
+
+
+def test_what_is_left_to_do_is_in_thong_bao(session: Session, report: GenerateReport) -> None:
+    """The notifications a person would still find: each open task's latest notified entries (the
+    task import's rule), never one of a task replied, done or closed, never of one's own act, each
+    person once per entry, unread; the assignments and verdicts to the lead unit's clerks and
+    leaders."""
+    notes = session.exec(select(Notification)).all()
+    assert len(notes) == report.notifications > 100
+    tasks = {t.id: t for t in session.exec(select(Task)).all()}
+    users = {u.id: u for u in session.exec(select(User)).all()}
+    events = {e.id: e for e in session.exec(select(TaskEvent)).all()}
+    latest: dict[int, datetime] = {}
+    for entry in events.values():
+        if entry.action in NOTIFIED and (entry.task_id not in latest or entry.at > latest[entry.task_id]):
+            latest[entry.task_id] = entry.at
+    kinds: Counter[NotificationKind] = Counter()
+    for note in notes:
+        entry, task = events[note.event_id], tasks[note.task_id]
+        assert entry.task_id == task.id and task.status is TaskStatus.OPEN
+        assert entry.at == latest[task.id] == note.created_at  # the task's latest notified entry
+        assert note.user_id != entry.actor_id and note.read_at is None
+        kind = NotificationKind(note.kind)
+        kinds[kind] += 1
+        if kind in (NotificationKind.NEW_TASK, NotificationKind.VERDICT):
+            person = users[note.user_id]
+            assert person.unit_id == task.lead_unit_id and Role(person.role) in (Role.CLERK, Role.LEADER)
+    assert {NotificationKind.NEW_TASK, NotificationKind.STEP_WAITING} <= set(kinds), kinds
+    assert len({(n.user_id, n.event_id) for n in notes}) == len(notes)
+    # an open task whose latest entry is its assignment, or a "not done" verdict: every active
+    # clerk and leader of its lead unit is told of exactly that entry
+    told_of = {(n.user_id, n.event_id) for n in notes}
+    to_lead_unit = (EventAction.ASSIGNED, EventAction.REROUTED, EventAction.CONFIRMED_NOT_DONE)
+    checked = 0
+    for entry in events.values():
+        task = tasks[entry.task_id]
+        if task.status is not TaskStatus.OPEN or entry.at != latest.get(task.id) or entry.action not in to_lead_unit:
+            continue
+        lead = {
+            u.id
+            for u in users.values()
+            if u.unit_id == task.lead_unit_id and u.active and Role(u.role) in (Role.CLERK, Role.LEADER)
+        }
+        assert lead and all((user_id, entry.id) in told_of for user_id in lead - {entry.actor_id})
+        checked += 1
+    assert checked >= 10
+    waiting = [t for t in tasks.values() if t.status is TaskStatus.OPEN and t.id in latest]
+    told = {n.task_id for n in notes}
+    assert len(told) > 0.5 * len(waiting)  # most open tasks wait for somebody who is told
+    clerk = session.exec(select(User).where(User.username == "stc.vanthu")).one()
+    assert unread_count(session=session, user_id=clerk.id or 0) == sum(1 for n in notes if n.user_id == clerk.id) > 0
 
 
 def test_statuses_flows_and_versions_agree_with_the_history(runtime: Runtime, session: Session) -> None:
