@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import and_, event, func, insert
 from sqlalchemy.orm import Session as OrmSession
@@ -207,7 +208,18 @@ def _before_commit(session: OrmSession) -> None:
     flows_of: dict[int, list[Flow]] = {}
     for flow in flows.values():
         flows_of.setdefault(flow.task_id, []).append(flow)
+    for row in _notification_rows(session, events, flows_of):
+        session.add(Notification(**row))  # through the ORM: the plugins' channels hear of them
+    session.flush()
+
+
+def _notification_rows(
+    session: Session, events: Iterable[TaskEvent], flows_of: dict[int, list[Flow]]
+) -> list[dict[str, Any]]:
+    """The notification rows of these journal entries (``flows_of``: the flows of each entry's task
+    to ask who waits), each person once per entry, nobody of their own act."""
     audience = _Audience(session)
+    rows: list[dict[str, Any]] = []
     seen: set[tuple[int, int]] = set()
     with session.no_autoflush:
         for entry in events:
@@ -217,15 +229,11 @@ def _before_commit(session: OrmSession) -> None:
                 continue
             kind, users = found
             for user_id in sorted(users - {entry.actor_id}):
-                if (user_id, entry.id) in seen:
-                    continue
-                seen.add((user_id, entry.id))
-                session.add(
-                    Notification(
-                        user_id=user_id, task_id=entry.task_id, event_id=entry.id, kind=kind, created_at=entry.at
-                    )
-                )
-    session.flush()
+                if (user_id, entry.id) not in seen:
+                    seen.add((user_id, entry.id))
+                    row = {"user_id": user_id, "task_id": entry.task_id, "event_id": entry.id, "kind": kind}
+                    rows.append({**row, "created_at": entry.at})
+    return rows
 
 
 def notify_what_is_left(*, session: Session) -> int:
@@ -261,30 +269,8 @@ def notify_what_is_left(*, session: Session) -> int:
         held.extend(session.exec(select(Task).where(col(Task.id).in_(chunk))).all())
         for flow in session.exec(select(Flow).where(col(Flow.task_id).in_(chunk), col(Flow.active))).all():
             flows_of.setdefault(flow.task_id, []).append(flow)
-    audience = _Audience(session)
-    rows: list[dict[str, object]] = []
-    seen: set[tuple[int, int]] = set()
-    with session.no_autoflush:
-        for entry in entries:
-            assert entry.id is not None
-            found = _recipients(audience, entry, flows_of.get(entry.task_id, []))
-            if found is None:
-                continue
-            kind, users = found
-            for user_id in sorted(users - {entry.actor_id}):
-                if (user_id, entry.id) not in seen:
-                    seen.add((user_id, entry.id))
-                    rows.append(
-                        {
-                            "user_id": user_id,
-                            "task_id": entry.task_id,
-                            "event_id": entry.id,
-                            "kind": kind,
-                            "created_at": entry.at,
-                            "read_at": None,
-                        }
-                    )
-    for start in range(0, len(rows), 5000):
+    rows = _notification_rows(session, entries, flows_of)
+    for start in range(0, len(rows), 5000):  # plain rows: no plugin channel is called
         session.execute(insert(Notification), rows[start : start + 5000])
     del held
     return len(rows)

@@ -33,13 +33,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import streamlit as st
+import time_machine
 from sqlmodel import Session, col, func, select
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
@@ -429,11 +431,15 @@ def make_world(root: Path, seed: Callable[[World], None] | None, users: list[str
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """A module-wide world with the standard data; users are created once per module.
 
-    A module may list the users it needs in ``WORLD_USERS`` (argon2 costs ~0.25 s a user).
+    A module may list the users it needs in ``WORLD_USERS`` (argon2 costs ~0.25 s a user), and
+    set ``WORLD_CLOCK`` (an aware datetime) to build and use its world at that moment: every clock
+    of the process moves there (``time_machine``) and runs on from it.
     """
     extra = getattr(request.module, "WORLD_USERS", None)
     users = None if extra is None else list(dict.fromkeys([*SEED_USERS, *extra]))
-    yield from make_world(tmp_path_factory.mktemp("world"), seed_standard, users)
+    clock: datetime | None = getattr(request.module, "WORLD_CLOCK", None)
+    with time_machine.travel(clock, tick=True) if clock is not None else nullcontext():
+        yield from make_world(tmp_path_factory.mktemp("world"), seed_standard, users)
 
 
 @pytest.fixture

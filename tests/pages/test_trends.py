@@ -6,20 +6,17 @@ chart's months are checked against ``unit_statistics`` of each month.
 
 The default period is "Cả năm", and the data lies in the last 20 days: from 1 to 20 January it
 would straddle two years and the figures would be cut in two. So this module's world, and its page
-runs, live on 15 June of the current year (``time_machine``: every clock of the process moves there,
+runs, live on 15 June of the current year (``WORLD_CLOCK``: every clock of the process moves there,
 the services', the pages' and the data's alike, and runs on from it).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 import pandas as pd
-import pytest
-import time_machine
 from sqlmodel import select
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
@@ -27,7 +24,7 @@ from streamlit.testing.v1 import AppTest
 from models import OrgUnit, TaskClass
 from services.stats.statistics import unit_statistics
 from services.stats.trends import month_periods
-from tests.pages.conftest import SEED_USERS, World, by_label, make_world, seed_standard, values
+from tests.pages.conftest import World, by_label, values
 from ui.trends import PROVINCE, month_label
 
 WORLD_USERS = ["syt.vanthu", "vp.lanhdao", "admin", "qlns.chuyenvien"]
@@ -35,18 +32,8 @@ PAGE = "pages/trends.py"
 TITLE = "Xếp hạng và xu hướng"
 
 
-def mid_year() -> datetime:
-    """9:00 on 15 June of this year in Việt Nam: the last 20 days lie inside "Cả năm"."""
-    june = date(date.today().year, 6, 15)
-    return datetime.combine(june, time(9), tzinfo=timezone(timedelta(hours=7))).astimezone(UTC)
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    """The standard world (``tests/pages/conftest.py``), built and used on ``mid_year()``."""
-    with time_machine.travel(mid_year(), tick=True):
-        users = list(dict.fromkeys([*SEED_USERS, *WORLD_USERS]))
-        yield from make_world(tmp_path_factory.mktemp("world"), seed_standard, users)
+# 9:00 on 15 June of this year in Việt Nam: the last 20 days lie inside "Cả năm"
+WORLD_CLOCK = datetime.combine(date(date.today().year, 6, 15), time(9), tzinfo=timezone(timedelta(hours=7)))
 
 
 def test_the_module_lives_in_june(world: World) -> None:

@@ -47,10 +47,12 @@ _DATABASE_FIXTURES = frozenset({"runtime", "_database_server"})
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if BACKEND != "postgresql":
         return
-    same = [item for item in items if not _DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))]
+    kept, same = [], []
+    for item in items:
+        (kept if _DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())) else same).append(item)
     if same:
         config.hook.pytest_deselected(items=same)
-        items[:] = [item for item in items if item not in same]
+        items[:] = kept
 
 
 # tests/conftest.py's ``actors``, in its order: key, username, role, unit
